@@ -1,0 +1,199 @@
+/*
+ * XG's control interface: the messages libxg sends to xg-hypervisor over its
+ * UNIX socket, and the toolstack-only hypercalls (domctl, sysctl) carried in
+ * them.  Not part of the guest ABI and not binary-compatible with Xen's
+ * domctl/sysctl (it is modelled on them); guests that issue domctl or sysctl
+ * get -EPERM.
+ *
+ * A request is one hypercall made on behalf of the control domain (domid 0),
+ * as Xen's toolstack makes them through privcmd: the hypercall number, its
+ * five arguments, and a data area holding every buffer the call refers to.
+ * Pointers (guest handles) in the arguments and in the structures point into
+ * that area: address XG_CTL_DATA_BASE + offset.  The reply carries the
+ * return value and the data area back, as the hypervisor left it.
+ *
+ *   request:  struct xg_ctl_request, then `size - sizeof(request)` data bytes
+ *   reply:    struct xg_ctl_reply,   then the same number of data bytes
+ *
+ * Requests whose op is not a hypercall number (XG_CTL_OP_*) are control
+ * operations of the socket itself.
+ */
+#ifndef XG_PUBLIC_XG_CONTROL_H
+#define XG_PUBLIC_XG_CONTROL_H
+
+#include <stdint.h>
+
+#define XG_CTL_MAGIC 0x31434758u /* "XGC1" */
+#define XG_CTL_DATA_BASE 0x10000ull
+#define XG_CTL_MAX_DATA (16u << 20)
+
+/* Socket operations that are not hypercalls. */
+#define XG_CTL_OP_BASE 0x10000u
+/* Reply carries the machine-memory memfd as SCM_RIGHTS (privileged socket only). */
+#define XG_CTL_OP_MACHINE_MEMORY (XG_CTL_OP_BASE + 1)
+
+struct xg_ctl_request {
+	uint32_t magic;
+	uint32_t size; /* whole message in bytes */
+	uint32_t op;   /* hypercall number or XG_CTL_OP_* */
+	uint32_t reserved;
+	uint64_t args[5];
+};
+
+struct xg_ctl_reply {
+	uint32_t magic;
+	uint32_t size;
+	int64_t ret; /* the hypercall's return value (negative errno on failure) */
+};
+
+_Static_assert(sizeof(struct xg_ctl_request) == 56, "xg_ctl_request layout");
+_Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
+
+/* ---- domctl: one domain (hypercall __HYPERVISOR_domctl) ----------------- */
+
+#define XG_DOMCTL_INTERFACE_VERSION 1
+
+#define XG_DOMCTL_createdomain 1
+#define XG_DOMCTL_destroydomain 2
+#define XG_DOMCTL_pausedomain 3
+#define XG_DOMCTL_unpausedomain 4
+#define XG_DOMCTL_getdomaininfo 5
+#define XG_DOMCTL_max_mem 6
+#define XG_DOMCTL_setvcpucontext 7
+#define XG_DOMCTL_getvcpucontext 8
+#define XG_DOMCTL_hypercall_init 9
+#define XG_DOMCTL_console_read 10
+#define XG_DOMCTL_getmemlist 11
+
+/* createdomain flags */
+#define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
+
+/* What happens when a domain shuts down or crashes. */
+#define XG_ACTION_DESTROY 0
+#define XG_ACTION_PRESERVE 1
+
+/* Domain states as getdomaininfo reports them. */
+#define XG_DOMINF_running (1u << 0)
+#define XG_DOMINF_blocked (1u << 1)
+#define XG_DOMINF_paused (1u << 2)
+#define XG_DOMINF_shutdown (1u << 3)
+#define XG_DOMINF_crashed (1u << 4)
+#define XG_DOMINF_dying (1u << 5)
+
+struct xg_domaininfo {
+	uint16_t domid;
+	uint16_t pad0;
+	uint32_t flags; /* XG_DOMINF_* */
+	uint32_t shutdown_reason;
+	uint32_t nr_vcpus;
+	uint32_t nr_online_vcpus;
+	uint32_t pad1;
+	uint64_t tot_pages;
+	uint64_t max_pages;
+	uint64_t shared_info_mfn;
+	uint64_t cpu_time_ns;
+	uint64_t hypercalls;
+	uint64_t created_ns;
+	uint8_t uuid[16];
+	char name[64];
+};
+
+struct xg_domctl_createdomain {
+	char name[64];    /* unique among live domains */
+	uint8_t uuid[16];
+	uint32_t flags;   /* XG_DOMCRF_* */
+	uint32_t max_vcpus;
+	uint64_t max_pages;
+	uint32_t on_poweroff; /* XG_ACTION_* */
+	uint32_t on_crash;
+};
+
+struct xg_domctl_vcpucontext {
+	uint32_t vcpu;
+	uint32_t pad;
+	uint64_t ctxt; /* handle to struct vcpu_guest_context (guest width) */
+};
+
+struct xg_domctl_console_read {
+	uint64_t pos;     /* IN: first byte wanted; OUT: position after the last copied */
+	uint64_t buffer;  /* handle to the output bytes */
+	uint32_t len;     /* buffer size */
+	int32_t timeout_ms;
+	uint32_t count;   /* OUT: bytes copied */
+	uint32_t stopped; /* OUT: 1 if the domain has stopped and everything was read */
+};
+
+struct xg_domctl_getmemlist {
+	uint64_t start;  /* index of the first frame wanted, in MFN order */
+	uint64_t max;    /* entries the buffer holds */
+	uint64_t buffer; /* handle to uint64_t MFNs */
+	uint64_t count;  /* OUT: entries written */
+};
+
+struct xg_domctl {
+	uint32_t cmd;
+	uint32_t interface_version;
+	uint16_t domain;
+	uint16_t pad[3];
+	union {
+		struct xg_domctl_createdomain createdomain;
+		struct xg_domaininfo getdomaininfo;
+		struct { uint64_t max_kb; } max_mem;
+		struct xg_domctl_vcpucontext vcpucontext;
+		struct { uint64_t gmfn; } hypercall_init;
+		struct xg_domctl_console_read console_read;
+		struct xg_domctl_getmemlist getmemlist;
+		uint8_t pad[256];
+	} u;
+};
+
+_Static_assert(sizeof(struct xg_domctl) == 272, "xg_domctl layout");
+
+/* ---- sysctl: the host (hypercall __HYPERVISOR_sysctl) ------------------- */
+
+#define XG_SYSCTL_INTERFACE_VERSION 1
+
+#define XG_SYSCTL_physinfo 1
+#define XG_SYSCTL_getdomaininfolist 2
+#define XG_SYSCTL_readconsole 3
+
+struct xg_sysctl_physinfo {
+	uint64_t total_pages;
+	uint64_t free_pages;
+	uint64_t quota_pages;
+	uint64_t used_pages;
+	uint32_t nr_cpus;
+	uint32_t nr_domains;
+	uint64_t uptime_ns;
+	char backend[16];
+};
+
+struct xg_sysctl_getdomaininfolist {
+	uint16_t first_domain;
+	uint16_t pad[3];
+	uint32_t max_domains;
+	uint32_t num_domains; /* OUT */
+	uint64_t buffer;      /* handle to struct xg_domaininfo[max_domains] */
+};
+
+struct xg_sysctl_readconsole {
+	uint64_t buffer; /* handle */
+	uint32_t count;  /* IN: buffer size; OUT: bytes copied */
+	uint32_t clear;  /* empty the log after reading */
+	uint64_t pos;    /* IN/OUT: read position (0: oldest kept) */
+};
+
+struct xg_sysctl {
+	uint32_t cmd;
+	uint32_t interface_version;
+	union {
+		struct xg_sysctl_physinfo physinfo;
+		struct xg_sysctl_getdomaininfolist getdomaininfolist;
+		struct xg_sysctl_readconsole readconsole;
+		uint8_t pad[128];
+	} u;
+};
+
+_Static_assert(sizeof(struct xg_sysctl) == 136, "xg_sysctl layout");
+
+#endif

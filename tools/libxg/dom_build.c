@@ -1,0 +1,348 @@
+/*
+ * Building and starting a 64-bit PV domain, in the order Xen's toolstack
+ * does it: create the domain (paused), populate its memory, load the kernel,
+ * write start_info, the P2M list and the initial page tables, write the
+ * hypercall page, pin the page tables, set vCPU 0's context, unpause.
+ * Any failure destroys the domain again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "dom.h"
+#include "public/memory.h"
+#include "public/xen.h"
+#include "public/xg_control.h"
+#include "xg_private.h"
+
+#define MAX_KERNEL_SIZE (512u << 20)
+#define POPULATE_BATCH 1024
+#define SUPERPAGE_ORDER 9
+
+struct build {
+	xg_handle *h;
+	uint32_t domid;
+	struct xg_kernel kernel;
+	uint8_t *image;
+	size_t image_size;
+	struct xg_pv_layout layout;
+	uint64_t *p2m;
+	uint64_t shared_info_mfn;
+};
+
+static int read_kernel(const char *path, struct build *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xg_error(-errno, "cannot open kernel %s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return xg_error(-EINVAL, "kernel %s is not a regular file", path);
+	}
+	if (st.st_size == 0 || (uint64_t)st.st_size > MAX_KERNEL_SIZE) {
+		close(fd);
+		return xg_error(-EINVAL, "kernel %s has an implausible size (%lld bytes)", path,
+				(long long)st.st_size);
+	}
+	b->image = malloc((size_t)st.st_size);
+	if (!b->image) {
+		close(fd);
+		return xg_error(-ENOMEM, "out of memory reading %s", path);
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, b->image + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+			close(fd);
+			return xg_error(-e, "cannot read kernel %s: %s", path, strerror(e));
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	b->image_size = got;
+	return 0;
+}
+
+static long populate(struct build *b, uint64_t first_pfn, uint64_t nr_extents, unsigned int order)
+{
+	struct xg_call c = { 0 };
+	uint64_t list = xg_call_put(&c, NULL, nr_extents * sizeof(xen_pfn_t));
+	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xen_memory_reservation));
+	if (!list || !at) {
+		xg_call_free(&c);
+		return xg_error(-ENOMEM, "out of memory");
+	}
+	xen_pfn_t *pfns = xg_call_at(&c, list);
+	for (uint64_t i = 0; i < nr_extents; i++)
+		pfns[i] = first_pfn + (i << order);
+	struct xen_memory_reservation *r = xg_call_at(&c, at);
+	r->extent_start.p = (xen_pfn_t *)(uintptr_t)list;
+	r->nr_extents = nr_extents;
+	r->extent_order = order;
+	r->domid = (domid_t)b->domid;
+	uint64_t args[5] = { XENMEM_populate_physmap, at };
+	long rc = xg_hypercall(b->h, __HYPERVISOR_memory_op, args, &c);
+	if (rc > 0) {
+		pfns = xg_call_at(&c, list);
+		for (long i = 0; i < rc; i++)
+			for (uint64_t j = 0; j < (1ull << order); j++)
+				b->p2m[first_pfn + ((uint64_t)i << order) + j] = pfns[i] + j;
+	}
+	xg_call_free(&c);
+	return rc;
+}
+
+/* Give the domain its memory: 2 MiB extents where the heap has them, single
+ * frames for the rest. */
+static int populate_all(struct build *b)
+{
+	uint64_t nr = b->layout.nr_pages, pfn = 0;
+	uint64_t super = 1ull << SUPERPAGE_ORDER;
+	while (pfn + super <= nr) {
+		uint64_t want = (nr - pfn) / super;
+		if (want > POPULATE_BATCH)
+			want = POPULATE_BATCH;
+		long got = populate(b, pfn, want, SUPERPAGE_ORDER);
+		if (got <= 0)
+			break;
+		pfn += (uint64_t)got * super;
+		if ((uint64_t)got < want)
+			break;
+	}
+	while (pfn < nr) {
+		uint64_t want = nr - pfn > POPULATE_BATCH ? POPULATE_BATCH : nr - pfn;
+		long got = populate(b, pfn, want, 0);
+		if (got < 0)
+			return xg_error((int)got, "cannot populate the domain's memory: %s", strerror((int)-got));
+		if (got == 0)
+			return xg_error(-ENOMEM, "out of memory: the hypervisor could give only %llu of %llu pages",
+					(unsigned long long)pfn, (unsigned long long)nr);
+		pfn += (uint64_t)got;
+	}
+	return 0;
+}
+
+static void *pfn_frame(void *ctx, uint64_t pfn)
+{
+	struct build *b = ctx;
+	return xg_frame(b->h, b->p2m[pfn]);
+}
+
+static void copy_to_pfns(struct build *b, uint64_t pfn, const uint8_t *src, size_t len)
+{
+	for (size_t off = 0; off < len; off += XG_PAGE_SIZE, pfn++) {
+		size_t n = len - off < XG_PAGE_SIZE ? len - off : XG_PAGE_SIZE;
+		memcpy(pfn_frame(b, pfn), src + off, n);
+	}
+}
+
+static int load_image(struct build *b, const struct xg_config *cfg)
+{
+	const struct xg_pv_layout *l = &b->layout;
+	size_t size = l->kernel_pages * XG_PAGE_SIZE;
+	uint8_t *buf = calloc(1, size);
+	if (!buf)
+		return xg_error(-ENOMEM, "out of memory loading the kernel");
+	xg_kernel_load(&b->kernel, buf);
+	copy_to_pfns(b, l->kernel_pfn, buf, size);
+	free(buf);
+
+	copy_to_pfns(b, l->p2m_pfn, (const uint8_t *)b->p2m, l->nr_pages * sizeof(uint64_t));
+
+	start_info_t *si = pfn_frame(b, l->start_info_pfn);
+	memset(si, 0, XG_PAGE_SIZE);
+	snprintf(si->magic, sizeof(si->magic), "xen-3.0-x86_64");
+	si->nr_pages = l->nr_pages;
+	si->shared_info = b->shared_info_mfn << 12;
+	si->flags = 0;
+	si->store_mfn = b->p2m[l->xenstore_pfn];
+	si->store_evtchn = 0;
+	si->console.domU.mfn = b->p2m[l->console_pfn];
+	si->console.domU.evtchn = 0;
+	si->pt_base = l->virt_base + l->pgtables_pfn * XG_PAGE_SIZE;
+	si->nr_pt_frames = l->pgtables_pages;
+	si->mfn_list = l->virt_base + l->p2m_pfn * XG_PAGE_SIZE;
+	si->first_p2m_pfn = l->p2m_pfn;
+	si->nr_p2m_frames = l->p2m_pages;
+	if (cfg->cmdline)
+		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cfg->cmdline);
+
+	xg_pv_write_pagetables(l, b->p2m, pfn_frame, b);
+
+	/* Events stay masked on every vCPU until the guest enables them. */
+	struct shared_info *shared = xg_frame(b->h, b->shared_info_mfn);
+	for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+		shared->vcpu_info[i].evtchn_upcall_mask = 1;
+	return 0;
+}
+
+static int domctl(struct build *b, struct xg_domctl *op, const char *what)
+{
+	op->domain = (uint16_t)b->domid;
+	long rc = xg_do_domctl(b->h, op);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot %s: %s", what, strerror((int)-rc));
+	return 0;
+}
+
+static int pin_tables(struct build *b)
+{
+	struct xg_call c = { 0 };
+	struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE };
+	op.arg1.mfn = b->p2m[b->layout.pgtables_pfn];
+	uint64_t at = xg_call_put(&c, &op, sizeof(op));
+	if (!at)
+		return xg_error(-ENOMEM, "out of memory");
+	uint64_t args[5] = { at, 1, 0, b->domid };
+	long rc = xg_hypercall(b->h, __HYPERVISOR_mmuext_op, args, &c);
+	xg_call_free(&c);
+	if (rc < 0)
+		return xg_error((int)rc, "the hypervisor refused the initial page tables: %s (see xg dmesg)",
+				strerror((int)-rc));
+	return 0;
+}
+
+static int start_vcpu0(struct build *b)
+{
+	const struct xg_pv_layout *l = &b->layout;
+	struct vcpu_guest_context ctxt;
+	memset(&ctxt, 0, sizeof(ctxt));
+	ctxt.flags = VGCF_in_kernel | VGCF_online;
+	ctxt.user_regs.rip = b->kernel.virt_entry;
+	ctxt.user_regs.rsp = l->virt_base + (l->bootstack_pfn + 1) * XG_PAGE_SIZE;
+	ctxt.user_regs.rsi = l->virt_base + l->start_info_pfn * XG_PAGE_SIZE;
+	ctxt.user_regs.rflags = 1u << 9;
+	ctxt.user_regs.cs = FLAT_KERNEL_CS;
+	ctxt.user_regs.ss = FLAT_KERNEL_SS;
+	ctxt.user_regs.ds = ctxt.user_regs.es = ctxt.user_regs.fs = ctxt.user_regs.gs = FLAT_KERNEL_DS;
+	ctxt.kernel_ss = FLAT_KERNEL_SS;
+	ctxt.kernel_sp = ctxt.user_regs.rsp;
+	ctxt.ctrlreg[3] = xen_pfn_to_cr3(b->p2m[l->pgtables_pfn]);
+
+	struct xg_call c = { 0 };
+	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_domctl));
+	uint64_t ctx_at = xg_call_put(&c, &ctxt, sizeof(ctxt));
+	if (!at || !ctx_at) {
+		xg_call_free(&c);
+		return xg_error(-ENOMEM, "out of memory");
+	}
+	struct xg_domctl *op = xg_call_at(&c, at);
+	op->cmd = XG_DOMCTL_setvcpucontext;
+	op->interface_version = XG_DOMCTL_INTERFACE_VERSION;
+	op->domain = (uint16_t)b->domid;
+	op->u.vcpucontext.vcpu = 0;
+	op->u.vcpucontext.ctxt = ctx_at;
+	uint64_t args[5] = { at };
+	long rc = xg_hypercall(b->h, __HYPERVISOR_domctl, args, &c);
+	xg_call_free(&c);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot set vCPU 0's context: %s", strerror((int)-rc));
+	return 0;
+}
+
+static int build(struct build *b, const struct xg_config *cfg, unsigned int flags, FILE *log)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo };
+	int rc = domctl(b, &op, "read the new domain's information");
+	if (rc)
+		return rc;
+	b->shared_info_mfn = op.u.getdomaininfo.shared_info_mfn;
+	b->p2m = calloc(b->layout.nr_pages, sizeof(uint64_t));
+	if (!b->p2m)
+		return xg_error(-ENOMEM, "out of memory for the P2M list");
+	if ((rc = populate_all(b)) || (rc = xg_machine_map(b->h)))
+		return rc;
+	for (uint64_t pfn = 0; pfn < b->layout.nr_pages; pfn++)
+		if ((b->p2m[pfn] + 1) * XG_PAGE_SIZE > b->h->machine_size)
+			return xg_error(-EPROTO, "the hypervisor returned an impossible frame %#llx",
+					(unsigned long long)b->p2m[pfn]);
+	if (log)
+		xg_pv_print_layout(log, &b->kernel, &b->layout, b->p2m);
+	if ((rc = load_image(b, cfg)))
+		return rc;
+	if (b->kernel.notes.hypercall_page != XG_UNSET_ADDR) {
+		uint64_t pfn = (b->kernel.notes.hypercall_page - b->layout.virt_base) / XG_PAGE_SIZE;
+		struct xg_domctl hc = { .cmd = XG_DOMCTL_hypercall_init };
+		hc.u.hypercall_init.gmfn = b->p2m[pfn];
+		if ((rc = domctl(b, &hc, "write the hypercall page")))
+			return rc;
+	}
+	if ((rc = pin_tables(b)) || (rc = start_vcpu0(b)))
+		return rc;
+	if (!(flags & XG_CREATE_PAUSED)) {
+		struct xg_domctl up = { .cmd = XG_DOMCTL_unpausedomain };
+		if ((rc = domctl(b, &up, "unpause the domain")))
+			return rc;
+	}
+	return 0;
+}
+
+XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsigned int flags, FILE *log,
+			       uint32_t *domid)
+{
+	struct build b = { .h = h };
+	char err[256];
+	if (!cfg->kernel)
+		return xg_error(-EINVAL, "no kernel given");
+	if (!cfg->memory_mib || cfg->memory_mib > (1ull << 20))
+		return xg_error(-EINVAL, "memory must be between 1 MiB and 1 TiB");
+	if (!cfg->vcpus || cfg->vcpus > 128)
+		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
+	int rc = read_kernel(cfg->kernel, &b);
+	if (rc)
+		goto out;
+	rc = xg_kernel_parse(b.image, b.image_size, &b.kernel, err, sizeof(err));
+	if (rc) {
+		rc = xg_error(rc, "kernel %s: %s", cfg->kernel, err);
+		goto out;
+	}
+	rc = xg_pv_layout(&b.kernel, cfg->memory_mib * 256, &b.layout, err, sizeof(err));
+	if (rc) {
+		rc = xg_error(rc, "kernel %s: %s", cfg->kernel, err);
+		goto out;
+	}
+
+	struct xg_domctl op = { .cmd = XG_DOMCTL_createdomain };
+	struct xg_domctl_createdomain *c = &op.u.createdomain;
+	snprintf(c->name, sizeof(c->name), "%s", cfg->name);
+	static const uint8_t zero[16];
+	if (memcmp(cfg->uuid, zero, 16))
+		memcpy(c->uuid, cfg->uuid, 16);
+	else
+		uuid_generate(c->uuid);
+	c->max_vcpus = cfg->vcpus;
+	c->max_pages = b.layout.nr_pages;
+	c->on_poweroff = cfg->on_poweroff == XG_ACTION_PRESERVE ? XG_ACTION_PRESERVE : XG_ACTION_DESTROY;
+	c->on_crash = cfg->on_crash == XG_ACTION_PRESERVE ? XG_ACTION_PRESERVE : XG_ACTION_DESTROY;
+	long r = xg_do_domctl(h, &op);
+	if (r == -EEXIST) {
+		rc = xg_error(-EEXIST, "a domain named '%s' already exists", cfg->name);
+		goto out;
+	}
+	if (r < 0) {
+		rc = xg_error((int)r, "cannot create domain '%s': %s", cfg->name, strerror((int)-r));
+		goto out;
+	}
+	b.domid = op.domain;
+	rc = build(&b, cfg, flags, log);
+	if (rc) {
+		/* Keep the build error as the message; the teardown is best effort. */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", xg_last_error());
+		struct xg_domctl d = { .cmd = XG_DOMCTL_destroydomain, .domain = (uint16_t)b.domid };
+		xg_do_domctl(h, &d);
+		xg_error(rc, "%s", msg);
+		goto out;
+	}
+	*domid = b.domid;
+out:
+	free(b.p2m);
+	free(b.image);
+	return rc;
+}

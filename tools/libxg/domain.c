@@ -1,0 +1,305 @@
+/* Listing, inspecting and controlling domains; the host; the log; consoles. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "public/xen.h"
+#include "public/xg_control.h"
+#include "xg_private.h"
+
+XG_EXPORT const char *xg_domain_state_name(enum xg_domain_state s)
+{
+	switch (s) {
+	case XG_DOMAIN_RUNNING: return "running";
+	case XG_DOMAIN_BLOCKED: return "blocked";
+	case XG_DOMAIN_PAUSED: return "paused";
+	case XG_DOMAIN_SHUTDOWN: return "shutdown";
+	case XG_DOMAIN_CRASHED: return "crashed";
+	case XG_DOMAIN_DYING: return "dying";
+	}
+	return "unknown";
+}
+
+XG_EXPORT const char *xg_shutdown_reason_name(unsigned int reason)
+{
+	static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
+}
+
+static void convert_info(const struct xg_domaininfo *in, struct xg_domain_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->domid = in->domid;
+	memcpy(out->name, in->name, sizeof(out->name));
+	out->name[sizeof(out->name) - 1] = '\0';
+	memcpy(out->uuid, in->uuid, sizeof(out->uuid));
+	out->paused = in->flags & XG_DOMINF_paused;
+	if (in->flags & XG_DOMINF_dying)
+		out->state = XG_DOMAIN_DYING;
+	else if (in->flags & XG_DOMINF_crashed)
+		out->state = XG_DOMAIN_CRASHED;
+	else if (in->flags & XG_DOMINF_shutdown)
+		out->state = XG_DOMAIN_SHUTDOWN;
+	else if (in->flags & XG_DOMINF_paused)
+		out->state = XG_DOMAIN_PAUSED;
+	else if (in->flags & XG_DOMINF_running)
+		out->state = XG_DOMAIN_RUNNING;
+	else
+		out->state = XG_DOMAIN_BLOCKED;
+	out->shutdown_reason = in->shutdown_reason;
+	out->tot_frames = in->tot_pages;
+	out->max_frames = in->max_pages;
+	out->nr_vcpus = in->nr_vcpus;
+	out->nr_online_vcpus = in->nr_online_vcpus;
+	out->cpu_time_ns = in->cpu_time_ns;
+	out->hypercalls = in->hypercalls;
+	out->created_ns = in->created_ns;
+}
+
+static int domctl_simple(xg_handle *h, uint32_t cmd, uint32_t domid, const char *what)
+{
+	struct xg_domctl op = { .cmd = cmd, .domain = (uint16_t)domid };
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	long rc = xg_do_domctl(h, &op);
+	if (rc == -ESRCH)
+		return xg_error((int)rc, "no domain with id %u", domid);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot %s domain %u: %s", what, domid, strerror((int)-rc));
+	return 0;
+}
+
+XG_EXPORT int xg_domain_pause(xg_handle *h, uint32_t domid)
+{
+	return domctl_simple(h, XG_DOMCTL_pausedomain, domid, "pause");
+}
+
+XG_EXPORT int xg_domain_unpause(xg_handle *h, uint32_t domid)
+{
+	return domctl_simple(h, XG_DOMCTL_unpausedomain, domid, "unpause");
+}
+
+XG_EXPORT int xg_domain_destroy(xg_handle *h, uint32_t domid)
+{
+	return domctl_simple(h, XG_DOMCTL_destroydomain, domid, "destroy");
+}
+
+XG_EXPORT int xg_domain_info(xg_handle *h, uint32_t domid, struct xg_domain_info *out)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo, .domain = (uint16_t)domid };
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	long rc = xg_do_domctl(h, &op);
+	if (rc == -ESRCH)
+		return xg_error((int)rc, "no domain with id %u", domid);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot get information on domain %u: %s", domid, strerror((int)-rc));
+	convert_info(&op.u.getdomaininfo, out);
+	return 0;
+}
+
+XG_EXPORT int xg_domain_list(xg_handle *h, struct xg_domain_info **list, size_t *count)
+{
+	enum { BATCH = 64 };
+	struct xg_domain_info *all = NULL;
+	size_t n = 0;
+	unsigned int next = 0;
+	for (;;) {
+		struct xg_call c = { 0 };
+		struct xg_sysctl op = { .cmd = XG_SYSCTL_getdomaininfolist, .interface_version = XG_SYSCTL_INTERFACE_VERSION };
+		uint64_t at = xg_call_put(&c, NULL, sizeof(op));
+		uint64_t buf = xg_call_put(&c, NULL, BATCH * sizeof(struct xg_domaininfo));
+		if (!at || !buf) {
+			xg_call_free(&c);
+			free(all);
+			return xg_error(-ENOMEM, "out of memory");
+		}
+		op.u.getdomaininfolist.first_domain = (uint16_t)next;
+		op.u.getdomaininfolist.max_domains = BATCH;
+		op.u.getdomaininfolist.buffer = buf;
+		memcpy(xg_call_at(&c, at), &op, sizeof(op));
+		uint64_t args[5] = { at };
+		long rc = xg_hypercall(h, __HYPERVISOR_sysctl, args, &c);
+		if (rc < 0) {
+			xg_call_free(&c);
+			free(all);
+			return xg_error((int)rc, "cannot list domains: %s", strerror((int)-rc));
+		}
+		memcpy(&op, xg_call_at(&c, at), sizeof(op));
+		uint32_t got = op.u.getdomaininfolist.num_domains;
+		if (got > BATCH)
+			got = BATCH;
+		struct xg_domain_info *grown = realloc(all, (n + got + 1) * sizeof(*all));
+		if (!grown) {
+			xg_call_free(&c);
+			free(all);
+			return xg_error(-ENOMEM, "out of memory");
+		}
+		all = grown;
+		const struct xg_domaininfo *infos = xg_call_at(&c, buf);
+		for (uint32_t i = 0; i < got; i++)
+			convert_info(&infos[i], &all[n + i]);
+		n += got;
+		xg_call_free(&c);
+		if (got < BATCH)
+			break;
+		next = all[n - 1].domid + 1u;
+	}
+	*list = all;
+	*count = n;
+	return 0;
+}
+
+XG_EXPORT int xg_domain_lookup(xg_handle *h, const char *name_or_id, uint32_t *domid)
+{
+	char *end;
+	unsigned long id = strtoul(name_or_id, &end, 10);
+	bool numeric = *name_or_id && !*end && name_or_id[0] != '-' && name_or_id[0] != '+';
+	struct xg_domain_info *list;
+	size_t n;
+	int rc = xg_domain_list(h, &list, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if ((numeric && list[i].domid == id) || !strcmp(list[i].name, name_or_id)) {
+			*domid = list[i].domid;
+			free(list);
+			return 0;
+		}
+	}
+	free(list);
+	if (numeric)
+		return xg_error(-ENOENT, "no domain with id %s", name_or_id);
+	return xg_error(-ENOENT, "no domain named '%s'", name_or_id);
+}
+
+XG_EXPORT int xg_physinfo(xg_handle *h, struct xg_physinfo *out)
+{
+	struct xg_sysctl op = { .cmd = XG_SYSCTL_physinfo };
+	long rc = xg_do_sysctl(h, &op);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot read host information: %s", strerror((int)-rc));
+	memset(out, 0, sizeof(*out));
+	out->total_frames = op.u.physinfo.total_pages;
+	out->free_frames = op.u.physinfo.free_pages;
+	out->quota_frames = op.u.physinfo.quota_pages;
+	out->used_frames = op.u.physinfo.used_pages;
+	out->nr_cpus = op.u.physinfo.nr_cpus;
+	out->nr_domains = op.u.physinfo.nr_domains;
+	out->uptime_ns = op.u.physinfo.uptime_ns;
+	memcpy(out->backend, op.u.physinfo.backend, sizeof(out->backend));
+	out->backend[sizeof(out->backend) - 1] = '\0';
+
+	struct xg_call c = { 0 };
+	uint64_t extra = xg_call_put(&c, NULL, sizeof(xen_extraversion_t));
+	if (!extra)
+		return xg_error(-ENOMEM, "out of memory");
+	uint64_t args[5] = { XENVER_version };
+	long ver = xg_hypercall(h, __HYPERVISOR_xen_version, args, NULL);
+	uint64_t args2[5] = { XENVER_extraversion, extra };
+	if (ver >= 0 && xg_hypercall(h, __HYPERVISOR_xen_version, args2, &c) == 0) {
+		out->xen_major = (uint32_t)ver >> 16;
+		out->xen_minor = (uint32_t)ver & 0xffff;
+		memcpy(out->xen_extra, xg_call_at(&c, extra), sizeof(out->xen_extra) - 1);
+	}
+	xg_call_free(&c);
+	return 0;
+}
+
+XG_EXPORT int xg_dmesg(xg_handle *h, bool clear, char **text, size_t *len)
+{
+	enum { CHUNK = 64 * 1024 };
+	char *all = NULL;
+	size_t n = 0;
+	uint64_t pos = 0;
+	for (;;) {
+		struct xg_call c = { 0 };
+		uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_sysctl));
+		uint64_t buf = xg_call_put(&c, NULL, CHUNK);
+		if (!at || !buf) {
+			xg_call_free(&c);
+			free(all);
+			return xg_error(-ENOMEM, "out of memory");
+		}
+		struct xg_sysctl op = { .cmd = XG_SYSCTL_readconsole, .interface_version = XG_SYSCTL_INTERFACE_VERSION };
+		op.u.readconsole.buffer = buf;
+		op.u.readconsole.count = CHUNK;
+		op.u.readconsole.pos = pos;
+		memcpy(xg_call_at(&c, at), &op, sizeof(op));
+		uint64_t args[5] = { at };
+		long rc = xg_hypercall(h, __HYPERVISOR_sysctl, args, &c);
+		if (rc < 0) {
+			xg_call_free(&c);
+			free(all);
+			return xg_error((int)rc, "cannot read the hypervisor log: %s", strerror((int)-rc));
+		}
+		memcpy(&op, xg_call_at(&c, at), sizeof(op));
+		uint32_t got = op.u.readconsole.count > CHUNK ? CHUNK : op.u.readconsole.count;
+		char *grown = realloc(all, n + got + 1);
+		if (!grown) {
+			xg_call_free(&c);
+			free(all);
+			return xg_error(-ENOMEM, "out of memory");
+		}
+		all = grown;
+		memcpy(all + n, xg_call_at(&c, buf), got);
+		n += got;
+		pos = op.u.readconsole.pos;
+		xg_call_free(&c);
+		if (got < CHUNK)
+			break;
+	}
+	all[n] = '\0';
+	if (clear) {
+		struct xg_sysctl op = { .cmd = XG_SYSCTL_readconsole };
+		op.u.readconsole.clear = 1;
+		op.u.readconsole.pos = pos;
+		long rc = xg_do_sysctl(h, &op);
+		if (rc < 0) {
+			free(all);
+			return xg_error((int)rc, "cannot clear the hypervisor log: %s", strerror((int)-rc));
+		}
+	}
+	*text = all;
+	*len = n;
+	return 0;
+}
+
+XG_EXPORT long xg_console_read(xg_handle *h, uint32_t domid, uint64_t *pos, char *buf, size_t len,
+			       int timeout_ms)
+{
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	if (len > XG_CTL_MAX_DATA / 2)
+		len = XG_CTL_MAX_DATA / 2;
+	struct xg_call c = { 0 };
+	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_domctl));
+	uint64_t out = xg_call_put(&c, NULL, len);
+	if (!at || !out) {
+		xg_call_free(&c);
+		return xg_error(-ENOMEM, "out of memory");
+	}
+	struct xg_domctl op = { .cmd = XG_DOMCTL_console_read, .interface_version = XG_DOMCTL_INTERFACE_VERSION,
+				.domain = (uint16_t)domid };
+	op.u.console_read.pos = *pos;
+	op.u.console_read.buffer = out;
+	op.u.console_read.len = (uint32_t)len;
+	op.u.console_read.timeout_ms = timeout_ms;
+	memcpy(xg_call_at(&c, at), &op, sizeof(op));
+	uint64_t args[5] = { at };
+	long rc = xg_hypercall(h, __HYPERVISOR_domctl, args, &c);
+	if (rc < 0) {
+		xg_call_free(&c);
+		if (rc == -ESRCH)
+			return xg_error(-ENOENT, "domain %u does not exist", domid);
+		return xg_error((int)rc, "cannot read the console of domain %u: %s", domid, strerror((int)-rc));
+	}
+	memcpy(&op, xg_call_at(&c, at), sizeof(op));
+	size_t got = op.u.console_read.count < len ? op.u.console_read.count : len;
+	memcpy(buf, xg_call_at(&c, out), got);
+	xg_call_free(&c);
+	*pos = op.u.console_read.pos;
+	if (!got && op.u.console_read.stopped)
+		return xg_error(-ESRCH, "domain %u has stopped", domid);
+	return (long)got;
+}

@@ -1,0 +1,184 @@
+/*
+ * libxg: the XG toolstack library.
+ *
+ * Everything a management program needs to run domains on xg-hypervisor:
+ * connect to it, list and control domains, build and start PV guests from
+ * a configuration, and read their consoles.  The wire protocol is hidden.
+ *
+ * Conventions
+ *  - Functions that can fail return 0 (or a count) on success and a
+ *    negative errno value on failure; xg_last_error() then describes the
+ *    failure in words.  Nothing is changed by a call that fails.
+ *  - An xg_handle may be shared between threads: calls on one handle are
+ *    serialised internally.  The error message is per thread.
+ *  - Version: XG_API_VERSION below; the library's soname changes only when
+ *    this interface changes incompatibly.
+ */
+#ifndef XG_XG_H
+#define XG_XG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XG_API_VERSION 1
+
+typedef struct xg_handle xg_handle;
+
+/* Where the hypervisor's sockets live when neither an argument nor
+ * $XG_RUNDIR says otherwise. */
+#define XG_DEFAULT_RUNDIR "/run/xg"
+
+enum xg_open_flags {
+	XG_OPEN_READONLY = 1 << 0, /* use the monitoring socket (list, info only) */
+};
+
+/* Connect to the hypervisor.  rundir NULL means $XG_RUNDIR, else
+ * XG_DEFAULT_RUNDIR.  On failure returns NULL and *err (if given) is set to
+ * a negative errno; xg_last_error() says why. */
+xg_handle *xg_open(const char *rundir, unsigned int flags, int *err);
+void xg_close(xg_handle *h);
+
+/* The message of the last failed call made by this thread ("" if none). */
+const char *xg_last_error(void);
+
+/* ---- the host ---------------------------------------------------------- */
+
+struct xg_physinfo {
+	uint64_t total_frames;   /* RAM frames in the machine */
+	uint64_t free_frames;    /* frames not owned by any domain */
+	uint64_t quota_frames;   /* most frames all domains together may own */
+	uint64_t used_frames;    /* frames owned by domains now */
+	uint32_t nr_cpus;        /* host CPUs */
+	uint32_t nr_domains;
+	uint32_t xen_major, xen_minor; /* the Xen interface version emulated */
+	char xen_extra[16];
+	char backend[16];        /* "kvm" or "emu" */
+	uint64_t uptime_ns;
+};
+int xg_physinfo(xg_handle *h, struct xg_physinfo *out);
+
+/* The hypervisor's log.  *text is malloc'd and NUL-terminated; free() it.
+ * With clear set, the log is emptied after reading. */
+int xg_dmesg(xg_handle *h, bool clear, char **text, size_t *len);
+
+/* ---- domains ------------------------------------------------------------ */
+
+enum xg_domain_state {
+	XG_DOMAIN_RUNNING = 0, /* at least one vCPU running or runnable */
+	XG_DOMAIN_BLOCKED,     /* every vCPU waits for an event */
+	XG_DOMAIN_PAUSED,
+	XG_DOMAIN_SHUTDOWN,    /* the guest asked to stop; see shutdown_reason */
+	XG_DOMAIN_CRASHED,
+	XG_DOMAIN_DYING,
+};
+
+/* Xen's shutdown reasons (SHUTDOWN_* in include/public/sched.h). */
+enum xg_shutdown_reason {
+	XG_SHUTDOWN_POWEROFF = 0,
+	XG_SHUTDOWN_REBOOT = 1,
+	XG_SHUTDOWN_SUSPEND = 2,
+	XG_SHUTDOWN_CRASH = 3,
+	XG_SHUTDOWN_WATCHDOG = 4,
+	XG_SHUTDOWN_SOFT_RESET = 5,
+};
+
+#define XG_NAME_MAX 64
+
+struct xg_domain_info {
+	uint32_t domid;
+	char name[XG_NAME_MAX];
+	uint8_t uuid[16];
+	enum xg_domain_state state;
+	unsigned int shutdown_reason; /* valid in XG_DOMAIN_SHUTDOWN */
+	bool paused;                  /* paused by the toolstack (also while shut down) */
+	uint64_t tot_frames;          /* frames the domain owns */
+	uint64_t max_frames;          /* its limit */
+	uint32_t nr_vcpus;            /* vCPUs that exist */
+	uint32_t nr_online_vcpus;
+	uint64_t cpu_time_ns;         /* summed over vCPUs */
+	uint64_t hypercalls;          /* hypercalls made so far */
+	uint64_t created_ns;          /* hypervisor uptime when it was created */
+};
+
+/* One letter per state as `xl list` prints them: "r", "b", "p", "s", "c", "d". */
+const char *xg_domain_state_name(enum xg_domain_state s);
+/* "poweroff", "reboot", ... */
+const char *xg_shutdown_reason_name(unsigned int reason);
+
+/* All domains, including dom0 (the host).  *list is malloc'd; free() it. */
+int xg_domain_list(xg_handle *h, struct xg_domain_info **list, size_t *count);
+int xg_domain_info(xg_handle *h, uint32_t domid, struct xg_domain_info *out);
+/* A domain by name or by decimal id.  -ENOENT if there is none. */
+int xg_domain_lookup(xg_handle *h, const char *name_or_id, uint32_t *domid);
+
+int xg_domain_pause(xg_handle *h, uint32_t domid);
+int xg_domain_unpause(xg_handle *h, uint32_t domid);
+/* Tear the domain down now, whatever it is doing; its memory returns to the host. */
+int xg_domain_destroy(xg_handle *h, uint32_t domid);
+
+/* ---- building and starting domains -------------------------------------- */
+
+enum xg_action {
+	XG_ACTION_DESTROY = 0,  /* the domain goes away */
+	XG_ACTION_PRESERVE = 1, /* it stays, shut down or crashed, for inspection */
+};
+
+struct xg_config {
+	char name[XG_NAME_MAX];
+	uint8_t uuid[16];       /* all zero: generate one */
+	char *kernel;           /* path; malloc'd */
+	char *cmdline;          /* may be NULL; malloc'd */
+	uint64_t memory_mib;
+	uint32_t vcpus;
+	enum xg_action on_poweroff;
+	enum xg_action on_crash;
+};
+
+/* Errors found in a configuration: where, which field, and why. */
+struct xg_config_error {
+	char file[256];
+	char field[128]; /* JSON path, e.g. "memory" */
+	char reason[256];
+};
+
+void xg_config_init(struct xg_config *cfg); /* defaults: memory 64, vcpus 1, destroy */
+void xg_config_dispose(struct xg_config *cfg);
+/* Parse a JSON domain configuration (schema in docs/config.md).  On error
+ * returns -EINVAL (or -errno for I/O) and fills *err. */
+int xg_config_load_json(const char *path, struct xg_config *cfg, struct xg_config_error *err);
+
+enum xg_create_flags {
+	XG_CREATE_PAUSED = 1 << 0, /* build it but leave vCPU 0 paused */
+};
+
+/* Build the domain the configuration describes and start it (unless
+ * XG_CREATE_PAUSED).  If log is not NULL the builder writes its layout
+ * there.  On failure no domain is left behind. */
+int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsigned int flags, FILE *log,
+		     uint32_t *domid);
+
+/* ---- consoles ----------------------------------------------------------- */
+
+/*
+ * Read a domain's console history from byte offset *pos on.  Waits up to
+ * timeout_ms (0: don't wait, -1: forever) for output beyond *pos.  Returns
+ * the number of bytes copied into buf (0 on timeout) and advances *pos.
+ * Returns -ENOENT once the domain no longer exists, and -ESRCH when it has
+ * stopped (shut down, crashed, dying) and everything it wrote has been read.
+ * If the history no longer holds *pos (it keeps the most recent output
+ * only), reading starts at the oldest byte it still has.
+ */
+long xg_console_read(xg_handle *h, uint32_t domid, uint64_t *pos, char *buf, size_t len,
+		     int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,82 @@
+/* Reaching a hypercall caller's buffers. */
+#include <errno.h>
+#include <string.h>
+
+#include "hv/guest_walk.h"
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "public/xg_control.h"
+
+static uint8_t *lookup_owned(void *ctx, uint64_t mfn)
+{
+	struct domain *d = ctx;
+	if (!domain_owns(d, mfn) && mfn != d->shared_info_mfn)
+		return NULL;
+	return machine_frame(&hv->machine, mfn);
+}
+
+/* Copy len bytes between the hypervisor and guest virtual address va, page
+ * by page, through the calling vCPU's current page tables. */
+static int copy_guest_va(struct vcpu *v, uint64_t va, void *buf, size_t len, bool to_guest)
+{
+	struct domain *d = v->domain;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	uint8_t *p = buf;
+	while (len) {
+		if (pv_va_reserved(d, va))
+			return -EFAULT;
+		struct walk_result r;
+		unsigned int access = to_guest ? WALK_WRITE : WALK_READ;
+		if (guest_walk(lookup_owned, d, st->sys.cr3, va, access, false, &r))
+			return -EFAULT;
+		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		if (chunk > len)
+			chunk = len;
+		uint8_t *m = hv->machine.base + r.maddr;
+		if (to_guest)
+			memcpy(m, p, chunk);
+		else
+			memcpy(p, m, chunk);
+		p += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static uint8_t *control_data(struct hcall_ctx *ctx, uint64_t addr, size_t len)
+{
+	if (addr < XG_CTL_DATA_BASE)
+		return NULL;
+	uint64_t off = addr - XG_CTL_DATA_BASE;
+	if (off > ctx->data_len || len > ctx->data_len - off)
+		return NULL;
+	return ctx->data + off;
+}
+
+int copy_from_guest(struct hcall_ctx *ctx, void *dst, uint64_t addr, size_t len)
+{
+	if (!len)
+		return 0;
+	if (ctx->vcpu)
+		return copy_guest_va(ctx->vcpu, addr, dst, len, false);
+	uint8_t *src = control_data(ctx, addr, len);
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int copy_to_guest(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t len)
+{
+	if (!len)
+		return 0;
+	if (ctx->vcpu)
+		return copy_guest_va(ctx->vcpu, addr, (void *)src, len, true);
+	uint8_t *dst = control_data(ctx, addr, len);
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* HYPERVISOR_mmuext_op: pinning (more extended operations to come). */
+#include <errno.h>
+
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "public/xen.h"
+
+/* Operations handled per guest call before the guest re-issues it. */
+#define MMUEXT_BATCH 64
+
+static long pin(struct domain *d, unsigned int cmd, uint64_t mfn)
+{
+	char why[200];
+	if (cmd != MMUEXT_PIN_L4_TABLE)
+		return -ENOSYS; /* L1-L3 pins come with the full PV memory model */
+	if (mfn >= hv->machine.nr_frames || !domain_owns(d, mfn))
+		return -EINVAL;
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	pthread_mutex_lock(&d->lock);
+	long rc;
+	if (atomic_load(&pg->type_info) & PGT_pinned) {
+		rc = -EINVAL;
+	} else {
+		rc = pv_get_page_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
+		if (rc)
+			printk("d%u: pin of L4 %#llx refused: %s\n", d->id, (unsigned long long)mfn, why);
+		else
+			atomic_fetch_or(&pg->type_info, PGT_pinned);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+static long unpin(struct domain *d, uint64_t mfn)
+{
+	if (mfn >= hv->machine.nr_frames || !domain_owns(d, mfn))
+		return -EINVAL;
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	pthread_mutex_lock(&d->lock);
+	long rc = -EINVAL;
+	if (atomic_load(&pg->type_info) & PGT_pinned) {
+		atomic_fetch_and(&pg->type_info, ~PGT_pinned);
+		pv_put_page_type(d, mfn);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	uint64_t ops = a[0], pdone = a[2];
+	/* Xen carries a preempted call's progress in count's top bit. */
+	uint64_t count = a[1] & ~MMU_UPDATE_PREEMPTED;
+	uint64_t done_before = 0;
+	if (a[1] & MMU_UPDATE_PREEMPTED) {
+		if (!ctx->vcpu)
+			return -EINVAL;
+		unsigned int so_far = 0;
+		if (pdone && copy_from_guest(ctx, &so_far, pdone, sizeof(so_far)))
+			return -EFAULT;
+		done_before = so_far;
+	}
+	if (count > 0x7fffffff)
+		return -EINVAL;
+
+	int err = 0;
+	struct domain *d = hcall_target_domain(ctx, (domid_t)a[3], &err);
+	if (!d)
+		return err;
+
+	long rc = 0;
+	uint64_t i;
+	for (i = 0; i < count; i++) {
+		if (ctx->vcpu && i == MMUEXT_BATCH) {
+			unsigned int so_far = (unsigned int)(done_before + i);
+			if (pdone && copy_to_guest(ctx, pdone, &so_far, sizeof(so_far))) {
+				rc = -EFAULT;
+				break;
+			}
+			uint64_t next[5] = { ops + i * sizeof(struct mmuext_op),
+					     (count - i) | MMU_UPDATE_PREEMPTED, pdone, a[3], 0 };
+			hypercall_continue(ctx, next);
+			domain_put(d);
+			return 0;
+		}
+		struct mmuext_op op;
+		if (copy_from_guest(ctx, &op, ops + i * sizeof(op), sizeof(op))) {
+			rc = -EFAULT;
+			break;
+		}
+		switch (op.cmd) {
+		case MMUEXT_PIN_L1_TABLE:
+		case MMUEXT_PIN_L2_TABLE:
+		case MMUEXT_PIN_L3_TABLE:
+		case MMUEXT_PIN_L4_TABLE:
+			rc = pin(d, op.cmd, op.arg1.mfn);
+			break;
+		case MMUEXT_UNPIN_TABLE:
+			rc = unpin(d, op.arg1.mfn);
+			break;
+		default:
+			rc = -ENOSYS;
+			break;
+		}
+		if (rc)
+			break;
+	}
+	if (pdone) {
+		unsigned int total = (unsigned int)(done_before + i);
+		if (copy_to_guest(ctx, pdone, &total, sizeof(total)) && !rc)
+			rc = -EFAULT;
+	}
+	domain_put(d);
+	return rc;
+}

@@ -1,0 +1,146 @@
+/* Page types and validation of 64-bit PV page tables. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "hv/guest_walk.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+
+static unsigned int type_level(uint64_t type)
+{
+	return (unsigned int)(type >> PGT_TYPE_SHIFT);
+}
+
+static int validate_table(struct domain *d, uint64_t mfn, unsigned int level, char *why, size_t whylen);
+static void release_entries(struct domain *d, uint64_t mfn, unsigned int level, unsigned int upto);
+
+static bool frame_reachable(struct domain *d, uint64_t mfn)
+{
+	return domain_owns(d, mfn) || mfn == d->shared_info_mfn;
+}
+
+int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+{
+	if (!frame_reachable(d, mfn)) {
+		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)mfn);
+		return -EPERM;
+	}
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	uint64_t t = atomic_load(&pg->type_info);
+	uint64_t count = t & PGT_COUNT_MASK;
+	if (count && (t & PGT_TYPE_MASK) != type) {
+		snprintf(why, whylen, "frame %#llx is in use as type %u, wanted as type %u",
+			 (unsigned long long)mfn, type_level(t & PGT_TYPE_MASK), type_level(type));
+		return -EBUSY;
+	}
+	if (count == PGT_COUNT_MASK) {
+		snprintf(why, whylen, "type count of frame %#llx would overflow", (unsigned long long)mfn);
+		return -EINVAL;
+	}
+	if (!count)
+		t = type; /* a frame nobody uses changes type freely; validated clears */
+	atomic_store(&pg->type_info, t + 1);
+
+	bool is_table = type >= PGT_l1_page_table && type <= PGT_l4_page_table;
+	if (is_table && !(t & PGT_validated)) {
+		int rc = validate_table(d, mfn, type_level(type), why, whylen);
+		if (rc) {
+			atomic_store(&pg->type_info, t);
+			return rc;
+		}
+		atomic_fetch_or(&pg->type_info, PGT_validated);
+	}
+	return 0;
+}
+
+void pv_put_page_type(struct domain *d, uint64_t mfn)
+{
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	uint64_t t = atomic_load(&pg->type_info);
+	if (!(t & PGT_COUNT_MASK))
+		return;
+	uint64_t type = t & PGT_TYPE_MASK;
+	if ((t & PGT_COUNT_MASK) == 1 && type >= PGT_l1_page_table && type <= PGT_l4_page_table &&
+	    (t & PGT_validated)) {
+		release_entries(d, mfn, type_level(type), 512);
+		t &= ~PGT_validated;
+	}
+	atomic_store(&pg->type_info, t - 1);
+}
+
+static bool slot_reserved(unsigned int level, unsigned int i)
+{
+	return level == 4 && i >= PV64_RESERVED_FIRST_L4 && i <= PV64_RESERVED_LAST_L4;
+}
+
+/* What reference entry e of a level-`level` table holds, if any. */
+static uint64_t entry_ref_type(uint64_t e, unsigned int level)
+{
+	if (level > 1)
+		return (uint64_t)(level - 1) << PGT_TYPE_SHIFT;
+	return (e & PTE_RW) ? PGT_writable_page : PGT_none;
+}
+
+static const uint64_t *table_entries(uint64_t mfn)
+{
+	return machine_frame(&hv->machine, mfn);
+}
+
+/* As Xen does, whatever the guest put in the reserved slots is replaced by
+ * the hypervisor's own entries.  This happens only while no vCPU can be
+ * using the table (its type count just went from 0 to 1). */
+static void install_reserved_slots(struct domain *d, uint64_t mfn)
+{
+	uint64_t entries[16] = { 0 };
+	if (hv->backend->reserved_l4_entries)
+		hv->backend->reserved_l4_entries(d->vm, entries);
+	_Atomic uint64_t *t = machine_frame(&hv->machine, mfn);
+	for (unsigned int i = 0; i < 16; i++)
+		atomic_store(&t[PV64_RESERVED_FIRST_L4 + i], entries[i]);
+}
+
+static void release_entries(struct domain *d, uint64_t mfn, unsigned int level, unsigned int upto)
+{
+	const uint64_t *t = table_entries(mfn);
+	for (unsigned int i = 0; i < upto; i++) {
+		uint64_t e = t[i];
+		if (!(e & PTE_PRESENT) || slot_reserved(level, i))
+			continue;
+		if (entry_ref_type(e, level) != PGT_none)
+			pv_put_page_type(d, (e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+	}
+}
+
+static int validate_table(struct domain *d, uint64_t mfn, unsigned int level, char *why, size_t whylen)
+{
+	const uint64_t *t = table_entries(mfn);
+	for (unsigned int i = 0; i < 512; i++) {
+		uint64_t e = t[i];
+		if (slot_reserved(level, i))
+			continue; /* overwritten with the hypervisor's entries below */
+		if (!(e & PTE_PRESENT))
+			continue;
+		uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+		int rc = 0;
+		if (level > 1 && (e & PTE_PSE)) {
+			snprintf(why, whylen, "L%u %#llx entry %u maps a large page", level,
+				 (unsigned long long)mfn, i);
+			rc = -EINVAL;
+		} else if (target >= hv->machine.nr_frames || !frame_reachable(d, target)) {
+			snprintf(why, whylen, "L%u %#llx entry %u points at frame %#llx, which the domain does not own",
+				 level, (unsigned long long)mfn, i, (unsigned long long)target);
+			rc = -EPERM;
+		} else {
+			uint64_t type = entry_ref_type(e, level);
+			if (type != PGT_none)
+				rc = pv_get_page_type(d, target, type, why, whylen);
+		}
+		if (rc) {
+			release_entries(d, mfn, level, i);
+			return rc;
+		}
+	}
+	if (level == 4)
+		install_reserved_slots(d, mfn);
+	return 0;
+}

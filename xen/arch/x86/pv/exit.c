@@ -1,0 +1,111 @@
+/*
+ * What happens when a 64-bit PV vCPU leaves guest code: hypercalls,
+ * emulated instructions, and faults the guest cannot handle.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/arch.h"
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+
+uint64_t pv_sanitize_rflags(uint64_t rflags);
+
+/* Xen's forced-emulation prefix: ud2a; .ascii "xen"; then the instruction. */
+static const uint8_t forced_emulation_cpuid[] = { 0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2 };
+
+static const char *const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#09", "#TS",
+	"#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+};
+
+static void emulate_cpuid(struct vcpu *v, struct vcpu_state *st, unsigned int len)
+{
+	uint32_t out[4];
+	pv_cpuid(v->domain, (uint32_t)st->regs.rax, (uint32_t)st->regs.rcx, out);
+	st->regs.rax = out[0];
+	st->regs.rbx = out[1];
+	st->regs.rcx = out[2];
+	st->regs.rdx = out[3];
+	st->regs.rip += len;
+}
+
+static void hypercall(struct vcpu *v, struct vcpu_state *st)
+{
+	struct vcpu_regs *r = &st->regs;
+	/* syscall put the guest's flags in r11; the hypercall returns with them. */
+	r->rflags = pv_sanitize_rflags(r->r11);
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
+	uint64_t args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
+	unsigned int nr = (unsigned int)r->rax;
+	long ret = hypercall_dispatch(&ctx, nr, args);
+	if (ctx.preempted) {
+		/* Re-issue the call: back over the 2-byte syscall. */
+		r->rax = nr;
+		r->rdi = ctx.cont_args[0];
+		r->rsi = ctx.cont_args[1];
+		r->rdx = ctx.cont_args[2];
+		r->r10 = ctx.cont_args[3];
+		r->r8 = ctx.cont_args[4];
+		r->rip -= 2;
+		return;
+	}
+	r->rax = (uint64_t)ret;
+}
+
+static void crash_on_trap(struct vcpu *v, const struct vcpu_state *st, const struct exec_exit *e)
+{
+	const char *name = e->vector < 32 && exception_names[e->vector] ? exception_names[e->vector] : "?";
+	char extra[64] = "";
+	if (e->vector == X86_EXC_PF)
+		snprintf(extra, sizeof(extra), " cr2 %#llx", (unsigned long long)e->cr2);
+	domain_crash(v->domain,
+		     "vCPU %u: unhandled %s (vector %u) error %#x%s at rip %#llx rsp %#llx (no trap table)",
+		     v->id, name, e->vector, e->has_error_code ? e->error_code : 0, extra,
+		     (unsigned long long)st->regs.rip, (unsigned long long)st->regs.rsp);
+}
+
+static bool at_forced_emulation(struct vcpu *v, const struct vcpu_state *st)
+{
+	uint8_t bytes[sizeof(forced_emulation_cpuid)];
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
+	return !copy_from_guest(&ctx, bytes, st->regs.rip, sizeof(bytes)) &&
+	       !memcmp(bytes, forced_emulation_cpuid, sizeof(bytes));
+}
+
+void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
+{
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	switch (e->reason) {
+	case EXEC_EXIT_SYSCALL:
+		if (!v->kernel_mode) {
+			domain_crash(v->domain, "vCPU %u: syscall from user mode without a syscall callback",
+				     v->id);
+			return;
+		}
+		hypercall(v, st);
+		return;
+	case EXEC_EXIT_CPUID:
+		emulate_cpuid(v, st, 2);
+		return;
+	case EXEC_EXIT_TRAP:
+		if (e->vector == X86_EXC_UD && at_forced_emulation(v, st)) {
+			emulate_cpuid(v, st, sizeof(forced_emulation_cpuid));
+			return;
+		}
+		crash_on_trap(v, st, e);
+		return;
+	case EXEC_EXIT_SOFTINT:
+		domain_crash(v->domain, "vCPU %u: int $%#x at rip %#llx (no trap table)", v->id, e->vector,
+			     (unsigned long long)st->regs.rip);
+		return;
+	case EXEC_EXIT_KICKED:
+		return;
+	case EXEC_EXIT_FATAL:
+		domain_crash(v->domain, "vCPU %u: %s (rip %#llx)", v->id, e->detail,
+			     (unsigned long long)st->regs.rip);
+		return;
+	}
+	domain_crash(v->domain, "vCPU %u: unknown exit %d", v->id, (int)e->reason);
+}

@@ -1,0 +1,703 @@
+/*
+ * The emu backend's run loop, its exits, and the one-byte opcode map.
+ *
+ * An instruction handler reads its operands, performs every memory access
+ * that can fault, and only then changes registers; the new rip is d->next
+ * (a branch replaces it), committed by emu_step() after the handler
+ * returns.  Exits unwind to emu_vcpu_run() with longjmp().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emu_internal.h"
+#include "hv/guest_walk.h"
+
+_Noreturn void emu_exit(struct exec_vcpu *v, enum exec_exit_reason reason)
+{
+	v->exit->reason = reason;
+	longjmp(v->jb, 1);
+}
+
+_Noreturn void emu_raise(struct exec_vcpu *v, unsigned int vector)
+{
+	v->exit->vector = vector;
+	v->exit->has_error_code = false;
+	emu_exit(v, EXEC_EXIT_TRAP);
+}
+
+_Noreturn void emu_raise_err(struct exec_vcpu *v, unsigned int vector, uint32_t error)
+{
+	v->exit->vector = vector;
+	v->exit->has_error_code = true;
+	v->exit->error_code = error;
+	emu_exit(v, EXEC_EXIT_TRAP);
+}
+
+_Noreturn void emu_raise_pf(struct exec_vcpu *v, uint64_t cr2, uint32_t error)
+{
+	v->exit->cr2 = cr2;
+	v->st.sys.cr2 = cr2;
+	emu_raise_err(v, X86_EXC_PF, error);
+}
+
+_Noreturn void emu_fatal(struct exec_vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->exit->detail, sizeof(v->exit->detail), fmt, ap);
+	va_end(ap);
+	emu_exit(v, EXEC_EXIT_FATAL);
+}
+
+_Noreturn void emu_unimplemented(struct exec_vcpu *v, const struct insn *d)
+{
+	char bytes[3 * 15 + 1] = "";
+	unsigned int n = d->oplen < 15 ? d->oplen : 15;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, "%s%02x", i ? " " : "", d->b[i]);
+	emu_fatal(v, "emu: unimplemented instruction %s at rip 0x%llx", bytes,
+		  (unsigned long long)d->start);
+}
+
+uint64_t emu_rm_read(struct exec_vcpu *v, const struct insn *d, unsigned int size)
+{
+	if (d->mem)
+		return emu_read(v, emu_la(v, d, d->ea), size, d->fv);
+	return emu_reg(v, d->rm, size, d->rex);
+}
+
+void emu_rm_write(struct exec_vcpu *v, const struct insn *d, unsigned int size, uint64_t val)
+{
+	if (d->mem)
+		emu_write(v, emu_la(v, d, d->ea), size, val, d->fv);
+	else
+		emu_set_reg(v, d->rm, size, d->rex, val);
+}
+
+void emu_push(struct exec_vcpu *v, unsigned int size, uint64_t val)
+{
+	uint64_t rsp = v->gpr[R_SP] - size;
+	emu_write(v, rsp, size, val, X86_EXC_SS);
+	v->gpr[R_SP] = rsp;
+}
+
+/* Near branches to a non-canonical address fault on the branch itself. */
+static inline uint64_t branch_target(struct exec_vcpu *v, uint64_t target)
+{
+	if (!va_is_canonical(target))
+		emu_raise_err(v, X86_EXC_GP, 0);
+	return target;
+}
+
+/* Generic read-modify-write of the ModRM operand; fn computes the new
+ * value and flags from the old one.  With a lock prefix the update is a
+ * compare-and-swap loop on the host mapping, so other vCPUs' locked
+ * operations on the same memory stay atomic. */
+uint64_t emu_rmw(struct exec_vcpu *v, const struct insn *d, unsigned int size, emu_rmw_fn fn,
+		 uint64_t arg, unsigned int kind)
+{
+	uint64_t fl = v->rflags, old, res;
+	if (!d->mem) {
+		old = emu_reg(v, d->rm, size, d->rex);
+		res = fn(old, arg, size, &fl, kind);
+		emu_set_reg(v, d->rm, size, d->rex, res);
+		v->rflags = fl;
+		return old;
+	}
+	struct emu_ref ref;
+	emu_ref_get(v, emu_la(v, d, d->ea), size, d->fv, true, &ref);
+	old = emu_ref_load(&ref);
+	if (d->lock) {
+		do {
+			fl = v->rflags;
+			res = fn(old, arg, size, &fl, kind);
+		} while (!emu_ref_cas(&ref, &old, res));
+	} else {
+		res = fn(old, arg, size, &fl, kind);
+		emu_ref_store(&ref, res);
+	}
+	v->rflags = fl;
+	return old;
+}
+
+static uint64_t rmw_alu(uint64_t old, uint64_t arg, unsigned int size, uint64_t *fl,
+			unsigned int kind)
+{
+	return emu_alu(kind, size, old, arg, fl);
+}
+
+static uint64_t rmw_incdec(uint64_t old, uint64_t arg, unsigned int size, uint64_t *fl,
+			   unsigned int kind)
+{
+	(void)arg;
+	return emu_incdec(kind, size, old, fl);
+}
+
+static uint64_t rmw_shift(uint64_t old, uint64_t arg, unsigned int size, uint64_t *fl,
+			  unsigned int kind)
+{
+	return emu_shift(kind, size, old, (unsigned int)arg, fl);
+}
+
+static uint64_t rmw_xchg(uint64_t old, uint64_t arg, unsigned int size, uint64_t *fl,
+			 unsigned int kind)
+{
+	(void)old, (void)size, (void)fl, (void)kind;
+	return arg;
+}
+
+/* The ALU forms with the ModRM operand as destination. */
+static void alu_rm(struct exec_vcpu *v, const struct insn *d, unsigned int op,
+		   unsigned int size, uint64_t src)
+{
+	if (op == ALU_CMP) {
+		uint64_t fl = v->rflags;
+		emu_alu(op, size, emu_rm_read(v, d, size), src, &fl);
+		v->rflags = fl;
+		return;
+	}
+	if (!d->mem) {
+		/* The hot path: no function pointer for register operands. */
+		uint64_t fl = v->rflags;
+		uint64_t res = emu_alu(op, size, emu_reg(v, d->rm, size, d->rex), src, &fl);
+		emu_set_reg(v, d->rm, size, d->rex, res);
+		v->rflags = fl;
+		return;
+	}
+	emu_rmw(v, d, size, rmw_alu, src, op);
+}
+
+static void emu_shift_rm(struct exec_vcpu *v, const struct insn *d, unsigned int size,
+		  unsigned int count)
+{
+	emu_rmw(v, d, size, rmw_shift, count, d->reg & 7);
+}
+
+/* Which instructions accept a lock prefix (with a memory destination);
+ * anything else is #UD, as on hardware. */
+static bool lockable(const struct insn *d)
+{
+	if (!d->mem)
+		return false;
+	unsigned int op = d->op, r = d->reg & 7;
+	if (op < 0x40)
+		return (op & 7) < 2 && (op >> 3) != ALU_CMP;
+	switch (op) {
+	case 0x80:
+	case 0x81:
+	case 0x83:
+		return r != ALU_CMP;
+	case 0x86:
+	case 0x87:
+		return true;
+	case 0xf6:
+	case 0xf7:
+		return r == 2 || r == 3;
+	case 0xfe:
+	case 0xff:
+		return r < 2;
+	case 0x1ab:
+	case 0x1b3:
+	case 0x1bb:
+	case 0x1b0:
+	case 0x1b1:
+	case 0x1c0:
+	case 0x1c1:
+		return true;
+	case 0x1ba:
+		return r >= 5;
+	case 0x1c7:
+		return r == 1;
+	}
+	return false;
+}
+
+static void exec_popf(struct exec_vcpu *v, unsigned int size)
+{
+	uint64_t val = emu_read(v, v->gpr[R_SP], size, X86_EXC_SS);
+	uint64_t mask = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF |
+			X86_RFLAGS_SF | X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | EMU_FL_NT |
+			X86_RFLAGS_AC | X86_RFLAGS_ID;
+	/* At CPL 3, IF changes only with IOPL 3 and IOPL never changes. */
+	if ((v->rflags & X86_RFLAGS_IOPL) == X86_RFLAGS_IOPL)
+		mask |= X86_RFLAGS_IF;
+	if (size == 2)
+		mask &= 0xffff;
+	v->gpr[R_SP] += size;
+	v->rflags = ((v->rflags & ~mask) | (val & mask) | X86_RFLAGS_FIXED) & ~EMU_FL_RF;
+}
+
+static void exec_group5(struct exec_vcpu *v, struct insn *d)
+{
+	unsigned int size = d->opsize;
+	switch (d->reg & 7) {
+	case 0:
+	case 1:
+		emu_rmw(v, d, size, rmw_incdec, 0, d->reg & 1);
+		return;
+	case 2: { /* near calls and jumps are 64-bit whatever the prefixes */
+		uint64_t target = branch_target(v, emu_rm_read(v, d, 8));
+		emu_push(v, 8, d->next);
+		d->next = target;
+		return;
+	}
+	case 4:
+		d->next = branch_target(v, emu_rm_read(v, d, 8));
+		return;
+	case 6: {
+		unsigned int s = d->opsz16 ? 2 : 8;
+		emu_push(v, s, emu_rm_read(v, d, s));
+		return;
+	}
+	case 3:
+	case 5:
+		emu_unimplemented(v, d);
+	default:
+		emu_raise(v, X86_EXC_UD);
+	}
+}
+
+static void exec_enter(struct exec_vcpu *v, struct insn *d)
+{
+	unsigned int size = d->opsz16 ? 2 : 8;
+	if (d->imm2 & 31)
+		emu_unimplemented(v, d); /* nesting levels: no compiler emits them */
+	uint64_t frame = v->gpr[R_SP] - size;
+	uint64_t rsp = frame - d->imm;
+	/* The new stack bottom must be reachable before anything changes. */
+	emu_write(v, frame, size, v->gpr[R_BP], X86_EXC_SS);
+	if (size == 8)
+		v->gpr[R_BP] = frame;
+	else
+		emu_set_reg(v, R_BP, 2, 0, frame);
+	v->gpr[R_SP] = rsp;
+}
+
+static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
+{
+	unsigned int op = d->op, size = d->opsize;
+	uint64_t fl, val;
+
+	if (op < 0x40) {
+		unsigned int alu = op >> 3, s = (op & 1) ? size : 1;
+		switch (op & 7) {
+		case 0:
+		case 1:
+			alu_rm(v, d, alu, s, emu_reg(v, d->reg, s, d->rex));
+			return;
+		case 2:
+		case 3:
+			val = emu_rm_read(v, d, s);
+			fl = v->rflags;
+			val = emu_alu(alu, s, emu_reg(v, d->reg, s, d->rex), val, &fl);
+			if (alu != ALU_CMP)
+				emu_set_reg(v, d->reg, s, d->rex, val);
+			v->rflags = fl;
+			return;
+		case 4:
+		case 5:
+			val = size == 8 ? emu_sext(d->imm, 4) : d->imm;
+			fl = v->rflags;
+			val = emu_alu(alu, s, emu_reg(v, R_AX, s, 0), val, &fl);
+			if (alu != ALU_CMP)
+				emu_set_reg(v, R_AX, s, 0, val);
+			v->rflags = fl;
+			return;
+		default:
+			emu_raise(v, X86_EXC_UD);
+		}
+	}
+
+	switch (op) {
+	case 0x50 ... 0x57:
+		emu_push(v, d->opsz16 ? 2 : 8, v->gpr[(op & 7) | ((d->rex & 1) << 3)]);
+		return;
+	case 0x58 ... 0x5f: {
+		unsigned int s = d->opsz16 ? 2 : 8;
+		val = emu_read(v, v->gpr[R_SP], s, X86_EXC_SS);
+		v->gpr[R_SP] += s;
+		emu_set_reg(v, (op & 7) | ((d->rex & 1) << 3), s, d->rex, val);
+		return;
+	}
+	case 0x63: /* movsxd; without REX.W an ordinary mov */
+		val = emu_rm_read(v, d, 4);
+		emu_set_reg(v, d->reg, size, d->rex, size == 8 ? emu_sext(val, 4) : val);
+		return;
+	case 0x68:
+		emu_push(v, d->opsz16 ? 2 : 8, d->opsz16 ? d->imm : emu_sext(d->imm, 4));
+		return;
+	case 0x6a:
+		emu_push(v, d->opsz16 ? 2 : 8, emu_sext(d->imm, 1));
+		return;
+	case 0x69:
+	case 0x6b:
+		val = emu_rm_read(v, d, size);
+		fl = v->rflags;
+		val = emu_imul2(size, val,
+				op == 0x6b ? emu_sext(d->imm, 1) : emu_sext(d->imm, size == 2 ? 2 : 4),
+				&fl);
+		emu_set_reg(v, d->reg, size, d->rex, val);
+		v->rflags = fl;
+		return;
+	case 0x6c ... 0x6f: /* ins/outs: no I/O permission at CPL 3 */
+	case 0xe4 ... 0xe7:
+	case 0xec ... 0xef:
+		emu_raise_err(v, X86_EXC_GP, 0);
+	case 0x70 ... 0x7f:
+		if (emu_cond(op & 15, v->rflags))
+			d->next = branch_target(v, d->next + emu_sext(d->imm, 1));
+		return;
+	case 0x80:
+	case 0x81:
+	case 0x83: {
+		unsigned int s = op == 0x80 ? 1 : size;
+		val = op == 0x81 ? (size == 8 ? emu_sext(d->imm, 4) : d->imm)
+				 : emu_sext(d->imm, 1) & emu_size_mask[s];
+		alu_rm(v, d, d->reg & 7, s, val);
+		return;
+	}
+	case 0x84:
+	case 0x85: {
+		unsigned int s = op == 0x84 ? 1 : size;
+		val = emu_rm_read(v, d, s) & emu_reg(v, d->reg, s, d->rex);
+		emu_logic_flags(val, s, &v->rflags);
+		return;
+	}
+	case 0x86:
+	case 0x87: {
+		unsigned int s = op == 0x86 ? 1 : size;
+		uint64_t r = emu_reg(v, d->reg, s, d->rex);
+		if (d->mem) {
+			/* xchg with memory is locked whatever the prefixes. */
+			struct insn locked = *d;
+			locked.lock = true;
+			val = emu_rmw(v, &locked, s, rmw_xchg, r, 0);
+		} else {
+			val = emu_reg(v, d->rm, s, d->rex);
+			emu_set_reg(v, d->rm, s, d->rex, r);
+		}
+		emu_set_reg(v, d->reg, s, d->rex, val);
+		return;
+	}
+	case 0x88:
+		emu_rm_write(v, d, 1, emu_reg(v, d->reg, 1, d->rex));
+		return;
+	case 0x89:
+		emu_rm_write(v, d, size, v->gpr[d->reg]);
+		return;
+	case 0x8a:
+		emu_set_reg(v, d->reg, 1, d->rex, emu_rm_read(v, d, 1));
+		return;
+	case 0x8b:
+		emu_set_reg(v, d->reg, size, d->rex, emu_rm_read(v, d, size));
+		return;
+	case 0x8d:
+		if (!d->mem)
+			emu_raise(v, X86_EXC_UD);
+		emu_set_reg(v, d->reg, size, d->rex, d->ea);
+		return;
+	case 0x8f: {
+		if (d->reg & 7)
+			emu_unimplemented(v, d); /* XOP */
+		unsigned int s = d->opsz16 ? 2 : 8;
+		val = emu_read(v, v->gpr[R_SP], s, X86_EXC_SS);
+		if (d->mem) {
+			/* An rsp-based destination is addressed after the pop. */
+			struct insn after = *d;
+			if (d->base == R_SP)
+				after.ea += s;
+			if (d->adsize == 4)
+				after.ea &= 0xffffffffull;
+			emu_rm_write(v, &after, s, val);
+			v->gpr[R_SP] += s;
+		} else {
+			v->gpr[R_SP] += s;
+			emu_set_reg(v, d->rm, s, d->rex, val);
+		}
+		return;
+	}
+	case 0x90:
+		if (!(d->rex & 1))
+			return; /* nop, pause */
+		/* xchg r8, rax */
+		__attribute__((fallthrough));
+	case 0x91 ... 0x97: {
+		unsigned int r = (op & 7) | ((d->rex & 1) << 3);
+		val = emu_reg(v, r, size, d->rex);
+		emu_set_reg(v, r, size, d->rex, emu_reg(v, R_AX, size, 0));
+		emu_set_reg(v, R_AX, size, 0, val);
+		return;
+	}
+	case 0x98:
+		emu_set_reg(v, R_AX, size, 0, emu_sext(v->gpr[R_AX], size / 2));
+		return;
+	case 0x99:
+		emu_set_reg(v, R_DX, size, 0, emu_msb(v->gpr[R_AX], size) ? ~0ull : 0);
+		return;
+	case 0x9b: /* fwait: no x87 state to wait for */
+		return;
+	case 0x9c:
+		emu_push(v, d->opsz16 ? 2 : 8, v->rflags & ~(EMU_FL_RF | (1ull << 17)));
+		return;
+	case 0x9d:
+		exec_popf(v, d->opsz16 ? 2 : 8);
+		return;
+	case 0x9e: {
+		const uint64_t m = X86_RFLAGS_SF | X86_RFLAGS_ZF | X86_RFLAGS_AF | X86_RFLAGS_PF |
+				   X86_RFLAGS_CF;
+		v->rflags = (v->rflags & ~m) | ((v->gpr[R_AX] >> 8) & m);
+		return;
+	}
+	case 0x9f:
+		emu_set_reg(v, R_SP, 1, 0, (v->rflags & 0xd5) | X86_RFLAGS_FIXED); /* ah */
+		return;
+	case 0xa0:
+	case 0xa1:
+		emu_set_reg(v, R_AX, op == 0xa0 ? 1 : size, 0,
+			    emu_read(v, emu_la(v, d, d->ea), op == 0xa0 ? 1 : size, X86_EXC_GP));
+		return;
+	case 0xa2:
+	case 0xa3:
+		emu_write(v, emu_la(v, d, d->ea), op == 0xa2 ? 1 : size, v->gpr[R_AX], X86_EXC_GP);
+		return;
+	case 0xa4 ... 0xa7:
+	case 0xaa ... 0xaf:
+		emu_exec_string(v, d);
+		return;
+	case 0xa8:
+	case 0xa9: {
+		unsigned int s = op == 0xa8 ? 1 : size;
+		val = v->gpr[R_AX] & (s == 8 ? emu_sext(d->imm, 4) : d->imm);
+		emu_logic_flags(val, s, &v->rflags);
+		return;
+	}
+	case 0xb0 ... 0xb7:
+		emu_set_reg(v, (op & 7) | ((d->rex & 1) << 3), 1, d->rex, d->imm);
+		return;
+	case 0xb8 ... 0xbf:
+		emu_set_reg(v, (op & 7) | ((d->rex & 1) << 3), size, d->rex, d->imm);
+		return;
+	case 0xc0:
+	case 0xc1:
+		emu_shift_rm(v, d, op == 0xc0 ? 1 : size, (unsigned int)d->imm);
+		return;
+	case 0xd0:
+	case 0xd1:
+		emu_shift_rm(v, d, op == 0xd0 ? 1 : size, 1);
+		return;
+	case 0xd2:
+	case 0xd3:
+		emu_shift_rm(v, d, op == 0xd2 ? 1 : size, v->gpr[R_CX] & 0xff);
+		return;
+	case 0xc2:
+	case 0xc3: {
+		uint64_t target = branch_target(v, emu_read(v, v->gpr[R_SP], 8, X86_EXC_SS));
+		v->gpr[R_SP] += 8 + (op == 0xc2 ? d->imm : 0);
+		d->next = target;
+		return;
+	}
+	case 0xc6:
+	case 0xc7:
+		if (d->reg & 7) {
+			if (d->mod == 3 && (d->reg & 7) == 7)
+				emu_unimplemented(v, d); /* xabort, xbegin */
+			emu_raise(v, X86_EXC_UD);
+		}
+		emu_rm_write(v, d, op == 0xc6 ? 1 : size,
+			     op == 0xc6 ? d->imm : size == 8 ? emu_sext(d->imm, 4) : d->imm);
+		return;
+	case 0xc8:
+		exec_enter(v, d);
+		return;
+	case 0xc9: {
+		unsigned int s = d->opsz16 ? 2 : 8;
+		val = emu_read(v, v->gpr[R_BP], s, X86_EXC_SS);
+		v->gpr[R_SP] = v->gpr[R_BP] + s;
+		emu_set_reg(v, R_BP, s, 0, val);
+		return;
+	}
+	case 0xcc:
+		v->rip = d->next;
+		emu_raise(v, X86_EXC_BP);
+	case 0xcd:
+		v->rip = d->next;
+		if (d->imm == 3)
+			emu_raise(v, X86_EXC_BP);
+		v->exit->vector = (uint8_t)d->imm;
+		emu_exit(v, EXEC_EXIT_SOFTINT);
+	case 0xcf:
+		emu_fatal(v, "emu: iretq at CPL 3 not supported (rip 0x%llx): use the iret hypercall",
+			  (unsigned long long)d->start);
+	case 0xd7:
+		val = emu_read(v, emu_la(v, d, (v->gpr[R_BX] + (v->gpr[R_AX] & 0xff)) &
+						       (d->adsize == 4 ? 0xffffffffull : ~0ull)),
+			       1, X86_EXC_GP);
+		emu_set_reg(v, R_AX, 1, 0, val);
+		return;
+	case 0xe0 ... 0xe2: {
+		uint64_t am = d->adsize == 4 ? 0xffffffffull : ~0ull;
+		uint64_t cx = (v->gpr[R_CX] - 1) & am;
+		bool take = cx != 0;
+		if (op == 0xe0)
+			take = take && !(v->rflags & X86_RFLAGS_ZF);
+		else if (op == 0xe1)
+			take = take && (v->rflags & X86_RFLAGS_ZF);
+		uint64_t target = take ? branch_target(v, d->next + emu_sext(d->imm, 1)) : d->next;
+		emu_set_reg(v, R_CX, d->adsize, 0, cx);
+		d->next = target;
+		return;
+	}
+	case 0xe3:
+		if (!(v->gpr[R_CX] & (d->adsize == 4 ? 0xffffffffull : ~0ull)))
+			d->next = branch_target(v, d->next + emu_sext(d->imm, 1));
+		return;
+	case 0xe8: {
+		uint64_t target = branch_target(v, d->next + emu_sext(d->imm, 4));
+		emu_push(v, 8, d->next);
+		d->next = target;
+		return;
+	}
+	case 0xe9:
+		d->next = branch_target(v, d->next + emu_sext(d->imm, 4));
+		return;
+	case 0xeb:
+		d->next = branch_target(v, d->next + emu_sext(d->imm, 1));
+		return;
+	case 0xf1:
+		v->rip = d->next;
+		emu_raise(v, X86_EXC_DB);
+	case 0xf4:
+		emu_raise_err(v, X86_EXC_GP, 0);
+	case 0xf5:
+		v->rflags ^= X86_RFLAGS_CF;
+		return;
+	case 0xf6:
+	case 0xf7:
+		emu_exec_group3(v, d, op == 0xf6 ? 1 : size);
+		return;
+	case 0xf8:
+		v->rflags &= ~X86_RFLAGS_CF;
+		return;
+	case 0xf9:
+		v->rflags |= X86_RFLAGS_CF;
+		return;
+	case 0xfa:
+	case 0xfb:
+		if ((v->rflags & X86_RFLAGS_IOPL) != X86_RFLAGS_IOPL)
+			emu_raise_err(v, X86_EXC_GP, 0);
+		if (op == 0xfa)
+			v->rflags &= ~X86_RFLAGS_IF;
+		else
+			v->rflags |= X86_RFLAGS_IF;
+		return;
+	case 0xfc:
+		v->rflags &= ~X86_RFLAGS_DF;
+		return;
+	case 0xfd:
+		v->rflags |= X86_RFLAGS_DF;
+		return;
+	case 0xfe:
+		if ((d->reg & 7) >= 2)
+			emu_raise(v, X86_EXC_UD);
+		emu_rmw(v, d, 1, rmw_incdec, 0, d->reg & 1);
+		return;
+	case 0xff:
+		exec_group5(v, d);
+		return;
+	case 0x8c:
+	case 0x8e: /* segment registers: not modelled */
+	case 0x9a:
+	case 0xc4:
+	case 0xc5: /* VEX */
+	case 0xca:
+	case 0xcb: /* far return */
+	case 0xd8 ... 0xdf: /* x87 */
+		emu_unimplemented(v, d);
+	default:
+		/* 60-62, 82, 9a, ce, d4-d6, ea: invalid in 64-bit mode. */
+		emu_raise(v, X86_EXC_UD);
+	}
+}
+
+void emu_step(struct exec_vcpu *v)
+{
+	struct insn d;
+	emu_decode(v, &d);
+	if (d.lock && !lockable(&d))
+		emu_raise(v, X86_EXC_UD);
+	if (d.op < 0x100)
+		exec_onebyte(v, &d);
+	else if (d.op < 0x200)
+		emu_exec_0f(v, &d);
+	else
+		emu_unimplemented(v, &d);
+	v->rip = d.next;
+}
+
+static void load_state(struct exec_vcpu *v)
+{
+	const struct vcpu_regs *r = &v->st.regs;
+	const uint64_t *src[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+				    &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+				    &r->r12, &r->r13, &r->r14, &r->r15 };
+	for (unsigned int i = 0; i < 16; i++)
+		v->gpr[i] = *src[i];
+	v->rip = r->rip;
+	v->rflags = (r->rflags | X86_RFLAGS_FIXED) & ~(EMU_FL_RF | (1ull << 3) | (1ull << 5) |
+						       (1ull << 15));
+}
+
+static void save_state(struct exec_vcpu *v)
+{
+	struct vcpu_regs *r = &v->st.regs;
+	uint64_t *dst[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+			      &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
+			      &r->r12, &r->r13, &r->r14, &r->r15 };
+	for (unsigned int i = 0; i < 16; i++)
+		*dst[i] = v->gpr[i];
+	r->rip = v->rip;
+	r->rflags = v->rflags;
+}
+
+int emu_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit)
+{
+	memset(exit, 0, sizeof(*exit));
+	v->exit = exit;
+	if (v->st.sys.compat) {
+		exit->reason = EXEC_EXIT_FATAL;
+		snprintf(exit->detail, sizeof(exit->detail),
+			 "emu: 32-bit guest code not supported yet");
+		return 0;
+	}
+	if (v->st.sys.cpl != 3) {
+		exit->reason = EXEC_EXIT_FATAL;
+		snprintf(exit->detail, sizeof(exit->detail),
+			 "emu: only CPL 3 guest code is supported (cpl %u)", v->st.sys.cpl);
+		return 0;
+	}
+	load_state(v);
+	/* The core may have changed cr3 or taken frames away since the
+	 * last run. */
+	if (v->st.sys.cr3 != v->tlb_cr3 ||
+	    atomic_load_explicit(&v->vm->gen, memory_order_acquire) != v->tlb_gen)
+		emu_tlb_flush(v);
+
+	if (setjmp(v->jb)) {
+		save_state(v);
+		return 0;
+	}
+	for (;;) {
+		if (atomic_load_explicit(&v->kick, memory_order_relaxed) &&
+		    atomic_exchange_explicit(&v->kick, false, memory_order_acq_rel))
+			emu_exit(v, EXEC_EXIT_KICKED);
+		if (atomic_load_explicit(&v->vm->gen, memory_order_acquire) != v->tlb_gen)
+			emu_tlb_flush(v);
+		uint64_t tf = v->rflags & X86_RFLAGS_TF;
+		emu_step(v);
+		v->insns++;
+		/* Single-step trap after the instruction that began with TF. */
+		if (tf)
+			emu_raise(v, X86_EXC_DB);
+	}
+}

@@ -1,0 +1,112 @@
+/*
+ * The KVM execution backend.  See docs/backend-kvm.md for the design; in
+ * short: guest kernels run at CPL 3 in long mode.  A hypervisor area, mapped
+ * supervisor-only through L4 slot 271 of every guest table (inside the range
+ * Xen reserves), holds a tiny CPL-0 stub, the IDT, GDT and per-vCPU TSS and
+ * stacks.  Every vector enters the stub, which pushes the vector number and
+ * leaves to user space with one `out`; LSTAR points at a one-instruction
+ * trampoline (`out`) that works whether `syscall` lands at CPL 0 (VT-x,
+ * AMD-V) or stays at CPL 3 (kvm_pvm).  The backend then resumes the guest by
+ * setting its registers and segments directly (KVM_CAP_SYNC_REGS), so the
+ * stub never returns.
+ *
+ * The hypervisor area lives outside machine memory: guest-physical addresses
+ * from hv_gpa up, backed by memory of this backend's own.
+ */
+#ifndef KVM_INTERNAL_H
+#define KVM_INTERNAL_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/exec.h"
+
+#define KVM_STUB_PORT 0xf4    /* stub: a vector was taken (stub.S) */
+#define KVM_SYSCALL_PORT 0xf5 /* LSTAR trampoline: the guest executed syscall */
+
+#define KVM_MAX_VCPUS 128
+
+/* The hypervisor area's virtual layout: L4 slot 271. */
+#define HVA_L4_SLOT 271
+#define HVA_VIRT (0xffff000000000000ull | ((uint64_t)HVA_L4_SLOT << 39))
+/* Pages of the area, in order. */
+#define HVA_PG_L3 0
+#define HVA_PG_L2 1
+#define HVA_PG_L1 2   /* 2 L1 tables: 1024 pages mapped */
+#define HVA_NR_L1 2
+#define HVA_PG_STUB 4 /* supervisor code: per-vector entries */
+#define HVA_PG_TRAMPOLINE 5 /* user-accessible: the syscall trampoline */
+#define HVA_PG_IDT 6
+#define HVA_PG_GDT 7  /* 16 pages: Xen's flat selectors live at 0xe000+ */
+#define HVA_GDT_PAGES 16
+#define HVA_PG_VCPU 23 /* per vCPU: 3 TSS pages (I/O bitmap) + 1 stack page */
+#define HVA_VCPU_PAGES 4
+#define HVA_NR_PAGES (HVA_PG_VCPU + KVM_MAX_VCPUS * HVA_VCPU_PAGES)
+
+#define HVA_STUB_ENTRY_SIZE 16
+
+/* GDT selectors. */
+#define SEL_HV_CS 0x08
+#define SEL_HV_DS 0x10
+#define SEL_TSS_BASE 0x40 /* vCPU n's TSS descriptor at 0x40 + 16n */
+#define SEL_GUEST_CS 0xe033 /* FLAT_RING3_CS64 */
+#define SEL_GUEST_DS 0xe02b /* FLAT_RING3_DS64 */
+
+#define TSS_IOMAP_OFFSET 104
+#define TSS_LIMIT (TSS_IOMAP_OFFSET + 8192)
+
+struct kvm_slot {
+	uint32_t id;
+	uint64_t gfn, count;
+};
+
+struct exec_vm {
+	int fd;
+	const struct exec_machine *machine;
+	uint8_t *area;     /* the hypervisor area, HVA_NR_PAGES pages */
+	uint64_t area_gpa; /* its guest-physical address */
+	pthread_mutex_t slots_lock;
+	struct kvm_slot *slots;
+	size_t nr_slots, cap_slots;
+	uint32_t next_slot_id;
+	uint32_t *free_ids;
+	size_t nr_free_ids;
+	struct kvm_cpuid2 *cpuid;
+};
+
+struct exec_vcpu {
+	struct exec_vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct vcpu_state state;
+	_Atomic bool kick;
+	_Atomic(pthread_t) thread;
+	_Atomic bool thread_known;
+	uint64_t kernel_gs_base_set; /* last value written to the MSR */
+	bool cpuid_faulting;
+};
+
+extern int kvm_dev_fd;
+extern int kvm_run_size;
+
+uint8_t *kvm_area_page(struct exec_vm *vm, unsigned int page);
+uint64_t kvm_area_gpa(struct exec_vm *vm, unsigned int page);
+uint64_t kvm_area_va(unsigned int page);
+
+int kvm_vcpu_create(struct exec_vm *vm, unsigned int id, struct exec_vcpu **out);
+void kvm_vcpu_destroy(struct exec_vcpu *v);
+struct vcpu_state *kvm_vcpu_state(struct exec_vcpu *v);
+int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit);
+void kvm_vcpu_kick(struct exec_vcpu *v);
+void kvm_flush_tlb(struct exec_vcpu *v);
+
+/* The stub's code, assembled in stub.S. */
+extern const uint8_t kvm_stub_start[], kvm_stub_end[];
+extern const uint8_t kvm_trampoline_start[], kvm_trampoline_end[];
+
+#endif

@@ -1,0 +1,393 @@
+/* KVM backend: vCPUs, running them, and turning exits into core events. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hv/guest_walk.h"
+#include "kvm_internal.h"
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FMASK 0xc0000084
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_MISC_FEATURES_ENABLES 0x140
+#define MISC_FEATURES_CPUID_FAULTING 1ull
+
+#define KICK_SIGNAL SIGUSR1
+
+static _Thread_local struct kvm_run *current_run;
+static pthread_once_t signal_once = PTHREAD_ONCE_INIT;
+
+/* A kick interrupts KVM_RUN: the ioctl returns EINTR, or, if the signal
+ * lands just before it, immediate_exit makes it return at once. */
+static void kick_handler(int sig)
+{
+	(void)sig;
+	if (current_run)
+		current_run->immediate_exit = 1;
+}
+
+static void install_kick_handler(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(KICK_SIGNAL, &sa, NULL);
+}
+
+static int set_msrs(struct exec_vcpu *v, const uint32_t *index, const uint64_t *value, unsigned int n)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[8];
+	} m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = n;
+	for (unsigned int i = 0; i < n; i++) {
+		m.e[i].index = index[i];
+		m.e[i].data = value[i];
+	}
+	int rc = ioctl(v->fd, KVM_SET_MSRS, &m);
+	return rc == (int)n ? 0 : -EINVAL;
+}
+
+static struct kvm_segment guest_code(void)
+{
+	return (struct kvm_segment){ .selector = SEL_GUEST_CS, .limit = 0xffffffff, .type = 11, .present = 1,
+				     .dpl = 3, .s = 1, .l = 1, .g = 1 };
+}
+
+static struct kvm_segment guest_data(void)
+{
+	return (struct kvm_segment){ .selector = SEL_GUEST_DS, .limit = 0xffffffff, .type = 3, .present = 1,
+				     .dpl = 3, .s = 1, .db = 1, .g = 1 };
+}
+
+static void init_tss(struct exec_vm *vm, unsigned int id)
+{
+	unsigned int first = HVA_PG_VCPU + id * HVA_VCPU_PAGES;
+	uint8_t *tss = kvm_area_page(vm, first);
+	uint64_t stack_top = kvm_area_va(first + HVA_VCPU_PAGES);
+	memset(tss, 0, TSS_IOMAP_OFFSET);
+	memcpy(tss + 4, &stack_top, 8); /* rsp0 */
+	uint16_t iomap = TSS_IOMAP_OFFSET;
+	memcpy(tss + 102, &iomap, 2);
+	/* Every port denied but the two the stub and trampoline use. */
+	uint8_t *bitmap = tss + TSS_IOMAP_OFFSET;
+	memset(bitmap, 0xff, 8192 + 1);
+	bitmap[KVM_STUB_PORT / 8] &= (uint8_t)~(1u << (KVM_STUB_PORT % 8));
+	bitmap[KVM_SYSCALL_PORT / 8] &= (uint8_t)~(1u << (KVM_SYSCALL_PORT % 8));
+}
+
+static struct kvm_sregs base_sregs_for(struct exec_vm *vm, unsigned int id, const struct kvm_sregs *now)
+{
+	struct kvm_sregs s = *now;
+	s.cs = guest_code();
+	s.ss = s.ds = s.es = s.fs = s.gs = guest_data();
+	s.tr = (struct kvm_segment){ .base = kvm_area_va(HVA_PG_VCPU + id * HVA_VCPU_PAGES),
+				     .limit = TSS_LIMIT, .selector = (uint16_t)(SEL_TSS_BASE + 16 * id),
+				     .type = 11, .present = 1 };
+	s.ldt = (struct kvm_segment){ .type = 2, .unusable = 1 };
+	s.gdt.base = kvm_area_va(HVA_PG_GDT);
+	s.gdt.limit = HVA_GDT_PAGES * 4096 - 1;
+	s.idt.base = kvm_area_va(HVA_PG_IDT);
+	s.idt.limit = 256 * 16 - 1;
+	(void)vm;
+	return s;
+}
+
+int kvm_vcpu_create(struct exec_vm *vm, unsigned int id, struct exec_vcpu **out)
+{
+	if (id >= KVM_MAX_VCPUS)
+		return -EINVAL;
+	pthread_once(&signal_once, install_kick_handler);
+	struct exec_vcpu *v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0)
+		goto fail;
+	v->run_size = (size_t)kvm_run_size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		goto fail;
+	}
+	if (vm->cpuid && ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid) < 0)
+		goto fail;
+	init_tss(vm, id);
+	struct kvm_sregs now;
+	if (ioctl(v->fd, KVM_GET_SREGS, &now) < 0)
+		goto fail;
+	v->run->s.regs.sregs = base_sregs_for(vm, id, &now);
+
+	uint32_t idx[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK };
+	uint64_t val[] = { (uint64_t)SEL_HV_CS << 32, kvm_area_va(HVA_PG_TRAMPOLINE),
+			   kvm_area_va(HVA_PG_TRAMPOLINE), 1ull << 8 /* TF */ };
+	if (set_msrs(v, idx, val, 4))
+		goto fail;
+	/* With CPUID faulting the guest's cpuid traps to us, so PV guests see
+	 * the hypervisor's CPUID policy on every KVM. */
+	uint32_t misc = MSR_MISC_FEATURES_ENABLES;
+	uint64_t faulting = MISC_FEATURES_CPUID_FAULTING;
+	v->cpuid_faulting = set_msrs(v, &misc, &faulting, 1) == 0;
+	*out = v;
+	return 0;
+fail:;
+	int rc = errno ? -errno : -EINVAL;
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	free(v);
+	return rc;
+}
+
+void kvm_vcpu_destroy(struct exec_vcpu *v)
+{
+	if (!v)
+		return;
+	munmap(v->run, v->run_size);
+	close(v->fd);
+	free(v);
+}
+
+struct vcpu_state *kvm_vcpu_state(struct exec_vcpu *v)
+{
+	return &v->state;
+}
+
+void kvm_vcpu_kick(struct exec_vcpu *v)
+{
+	atomic_store(&v->kick, true);
+	if (atomic_load(&v->thread_known))
+		pthread_kill(atomic_load(&v->thread), KICK_SIGNAL);
+}
+
+/* Nothing is cached beyond what KVM flushes itself: the core only rewrites
+ * tables no vCPU is using (see docs/backend-kvm.md). */
+void kvm_flush_tlb(struct exec_vcpu *v)
+{
+	(void)v;
+}
+
+static void load_state(struct exec_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	const struct vcpu_state *st = &v->state;
+	struct kvm_regs *r = &run->s.regs.regs;
+	r->rax = st->regs.rax; r->rbx = st->regs.rbx; r->rcx = st->regs.rcx; r->rdx = st->regs.rdx;
+	r->rsi = st->regs.rsi; r->rdi = st->regs.rdi; r->rsp = st->regs.rsp; r->rbp = st->regs.rbp;
+	r->r8 = st->regs.r8; r->r9 = st->regs.r9; r->r10 = st->regs.r10; r->r11 = st->regs.r11;
+	r->r12 = st->regs.r12; r->r13 = st->regs.r13; r->r14 = st->regs.r14; r->r15 = st->regs.r15;
+	r->rip = st->regs.rip;
+	r->rflags = st->regs.rflags;
+	struct kvm_sregs *s = &run->s.regs.sregs;
+	/* Every exit may have left the vCPU in the stub at CPL 0: the guest
+	 * is resumed by loading its segments, not by the stub's iret. */
+	s->cs = guest_code();
+	s->ss = s->ds = s->es = guest_data();
+	s->fs = guest_data();
+	s->gs = guest_data();
+	s->fs.base = st->sys.fs_base;
+	s->gs.base = st->sys.gs_base;
+	s->cr0 = st->sys.cr0;
+	s->cr2 = st->sys.cr2;
+	s->cr3 = st->sys.cr3;
+	s->cr4 = st->sys.cr4;
+	s->efer = st->sys.efer;
+	run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
+	run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+}
+
+static void save_state(struct exec_vcpu *v)
+{
+	const struct kvm_regs *r = &v->run->s.regs.regs;
+	struct vcpu_state *st = &v->state;
+	st->regs.rax = r->rax; st->regs.rbx = r->rbx; st->regs.rcx = r->rcx; st->regs.rdx = r->rdx;
+	st->regs.rsi = r->rsi; st->regs.rdi = r->rdi; st->regs.rsp = r->rsp; st->regs.rbp = r->rbp;
+	st->regs.r8 = r->r8; st->regs.r9 = r->r9; st->regs.r10 = r->r10; st->regs.r11 = r->r11;
+	st->regs.r12 = r->r12; st->regs.r13 = r->r13; st->regs.r14 = r->r14; st->regs.r15 = r->r15;
+	st->regs.rip = r->rip;
+	st->regs.rflags = r->rflags;
+	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	st->sys.cr2 = s->cr2;
+	st->sys.fs_base = s->fs.base;
+	st->sys.gs_base = s->gs.base;
+}
+
+struct lookup_ctx {
+	struct exec_vm *vm;
+};
+
+/* A frame the VM has a slot for, for decoding the guest's instructions. */
+static uint8_t *vm_frame(void *ctx, uint64_t mfn)
+{
+	struct exec_vm *vm = ((struct lookup_ctx *)ctx)->vm;
+	uint8_t *p = NULL;
+	pthread_mutex_lock(&vm->slots_lock);
+	for (size_t i = 0; i < vm->nr_slots; i++)
+		if (mfn >= vm->slots[i].gfn && mfn - vm->slots[i].gfn < vm->slots[i].count)
+			p = vm->machine->base + (mfn << 12);
+	pthread_mutex_unlock(&vm->slots_lock);
+	return p;
+}
+
+static int read_guest_code(struct exec_vcpu *v, uint64_t va, uint8_t *buf, size_t len)
+{
+	struct lookup_ctx ctx = { v->vm };
+	for (size_t i = 0; i < len; i++) {
+		struct walk_result r;
+		if (guest_walk(vm_frame, &ctx, v->state.sys.cr3, va + i, WALK_USER | WALK_FETCH, false, &r))
+			return -1;
+		buf[i] = v->vm->machine->base[r.maddr];
+	}
+	return 0;
+}
+
+static bool has_error_code(unsigned int vec)
+{
+	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30;
+}
+
+/* The stub left [vector, error, rip, cs, rflags, rsp, ss] on the vCPU's stack. */
+static int decode_trap(struct exec_vcpu *v, struct exec_exit *e)
+{
+	unsigned int first = HVA_PG_VCPU + v->id * HVA_VCPU_PAGES;
+	uint64_t stack_lo = kvm_area_va(first + HVA_VCPU_PAGES - 1);
+	uint64_t rsp = v->run->s.regs.regs.rsp;
+	if (rsp < stack_lo || rsp + 7 * 8 > stack_lo + 4096) {
+		snprintf(e->detail, sizeof(e->detail), "kvm: stub exit with a bad stack (%#llx)",
+			 (unsigned long long)rsp);
+		e->reason = EXEC_EXIT_FATAL;
+		return 0;
+	}
+	uint64_t frame[7];
+	memcpy(frame, kvm_area_page(v->vm, first + HVA_VCPU_PAGES - 1) + (rsp - stack_lo), sizeof(frame));
+	unsigned int vec = (unsigned int)frame[0] & 0xff;
+	v->state.regs.rip = frame[2];
+	v->state.regs.rflags = frame[4];
+	v->state.regs.rsp = frame[5];
+	if ((frame[3] & 3) != 3) {
+		snprintf(e->detail, sizeof(e->detail), "kvm: vector %u taken in the hypervisor area at %#llx",
+			 vec, (unsigned long long)frame[2]);
+		e->reason = EXEC_EXIT_FATAL;
+		return 0;
+	}
+
+	uint8_t insn[2] = { 0, 0 };
+	bool have_insn = read_guest_code(v, frame[2], insn, 2) == 0;
+	/* Software interrupts: #UD at `int n` under kvm_pvm, #GP(n<<3|2)
+	 * through a DPL-0 gate elsewhere. */
+	if (have_insn && insn[0] == 0xcd &&
+	    (vec == 6 || (vec == 13 && frame[1] == (((uint64_t)insn[1] << 3) | 2)))) {
+		e->reason = EXEC_EXIT_SOFTINT;
+		e->vector = insn[1];
+		v->state.regs.rip += 2;
+		return 0;
+	}
+	if (vec == 13 && frame[1] == 0 && have_insn && insn[0] == 0x0f && insn[1] == 0xa2 &&
+	    v->cpuid_faulting) {
+		e->reason = EXEC_EXIT_CPUID;
+		return 0;
+	}
+	e->reason = EXEC_EXIT_TRAP;
+	e->vector = (uint8_t)vec;
+	e->has_error_code = has_error_code(vec);
+	e->error_code = (uint32_t)frame[1];
+	if (vec == 14) {
+		e->cr2 = v->run->s.regs.sregs.cr2;
+		v->state.sys.cr2 = e->cr2;
+	}
+	return 0;
+}
+
+static void fatal(struct exec_exit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fatal(struct exec_exit *e, const char *fmt, ...)
+{
+	va_list ap;
+	e->reason = EXEC_EXIT_FATAL;
+	va_start(ap, fmt);
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	va_end(ap);
+}
+
+int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (!atomic_load(&v->thread_known)) {
+		atomic_store(&v->thread, pthread_self());
+		atomic_store(&v->thread_known, true);
+	}
+	current_run = v->run;
+	if (atomic_exchange(&v->kick, false)) {
+		e->reason = EXEC_EXIT_KICKED;
+		return 0;
+	}
+	if (v->state.sys.kernel_gs_base != v->kernel_gs_base_set) {
+		uint32_t idx = MSR_KERNEL_GS_BASE;
+		if (set_msrs(v, &idx, &v->state.sys.kernel_gs_base, 1) == 0)
+			v->kernel_gs_base_set = v->state.sys.kernel_gs_base;
+	}
+	load_state(v);
+	int rc = ioctl(v->fd, KVM_RUN, 0);
+	int err = errno;
+	v->run->immediate_exit = 0;
+	if (rc < 0 && (err == EINTR || err == EAGAIN)) {
+		save_state(v);
+		atomic_store(&v->kick, false);
+		e->reason = EXEC_EXIT_KICKED;
+		return 0;
+	}
+	if (rc < 0)
+		return -err;
+	save_state(v);
+
+	struct kvm_run *run = v->run;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.port == KVM_STUB_PORT)
+			return decode_trap(v, e);
+		if (run->io.port == KVM_SYSCALL_PORT) {
+			/* rcx holds the return address, r11 the flags. */
+			v->state.regs.rip = v->state.regs.rcx;
+			e->reason = EXEC_EXIT_SYSCALL;
+			return 0;
+		}
+		fatal(e, "kvm: unexpected I/O to port %#x", run->io.port);
+		return 0;
+	case KVM_EXIT_MMIO:
+		fatal(e, "kvm: guest access to machine address %#llx outside its memory",
+		      (unsigned long long)run->mmio.phys_addr);
+		return 0;
+	case KVM_EXIT_SHUTDOWN:
+		fatal(e, "kvm: triple fault");
+		return 0;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fatal(e, "kvm: internal error, suberror %u", run->internal.suberror);
+		return 0;
+	case KVM_EXIT_FAIL_ENTRY:
+		fatal(e, "kvm: entry failed, hardware reason %#llx",
+		      (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return 0;
+	case KVM_EXIT_INTR:
+		e->reason = EXEC_EXIT_KICKED;
+		return 0;
+	case KVM_EXIT_HLT:
+		fatal(e, "kvm: the stub halted");
+		return 0;
+	default:
+		fatal(e, "kvm: unexpected exit reason %u", run->exit_reason);
+		return 0;
+	}
+}

@@ -1,0 +1,51 @@
+/*
+ * The CPL-0 stub: one 16-byte entry per vector.  Each entry makes the frame
+ * uniform (a zero where the CPU pushes no error code), pushes its vector
+ * number and leaves to the hypervisor through an `out`.  The hypervisor
+ * reads the frame from the vCPU's stack and resumes the guest itself, so an
+ * entry never continues past its `out`; the `hlt` only guards that.
+ * Only plain integer instructions: anything else misbehaves under some KVMs.
+ *
+ * The syscall trampoline is what LSTAR points at.  It runs at CPL 3 under
+ * kvm_pvm and at CPL 0 elsewhere, and touches no stack.
+ */
+/* Ports below 0x100, so `out %al, $port` needs no register but %al,
+ * which it only reads: the guest's registers reach the hypervisor intact. */
+#define STUB_PORT 0xf4
+#define SYSCALL_PORT 0xf5
+
+	.section .rodata.kvm_stub, "a"
+	.code64
+	.globl kvm_stub_start, kvm_stub_end
+	.balign 16
+kvm_stub_start:
+	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.balign 16
+	/* Vectors 8, 10-14, 17, 21, 29, 30 come with an error code. */
+	.if (\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
+	.byte 0x90, 0x90              /* nop; nop: keep the entry size */
+	.else
+	pushq $0
+	.endif
+	pushq $\vec
+	outb %al, $STUB_PORT
+	hlt
+	.endr
+	/* Vectors 32-255 (external interrupts, int n on VT-x): no error code. */
+	.set vec, 32
+	.rept 224
+	.balign 16
+	pushq $0
+	pushq $vec
+	outb %al, $STUB_PORT
+	hlt
+	.set vec, vec + 1
+	.endr
+kvm_stub_end:
+
+	.globl kvm_trampoline_start, kvm_trampoline_end
+	.balign 16
+kvm_trampoline_start:
+	outb %al, $SYSCALL_PORT
+kvm_trampoline_end:
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,511 @@
+/* Domain lifecycle: creation, lookup, pause, shutdown, crash, destruction. */
+#include "hv/domain.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hv/hypervisor.h"
+#include "hv/page_alloc.h"
+#include "public/xg_control.h"
+
+/* Ids 0x7FF0 and up are Xen's reserved DOMID_* values. */
+#define DOMID_LIMIT 0x7ff0
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct domain *table[DOMID_LIMIT];
+static unsigned int nr_domains;
+static uint16_t next_domid = 1;
+
+/* The last few destroyed domains stay readable (their console history), so
+ * a console client that was between two reads loses nothing. */
+#define GRAVEYARD_SIZE 16
+static struct domain *graveyard[GRAVEYARD_SIZE];
+static unsigned int graveyard_next;
+
+/* Lifecycle actions run on their own thread: a vCPU cannot tear down the
+ * domain it belongs to from its own thread. */
+static pthread_t reaper;
+static pthread_mutex_t reaper_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reaper_wake = PTHREAD_COND_INITIALIZER;
+static struct domain *reaper_queue[64];
+static unsigned int reaper_len;
+static bool reaper_stop;
+
+uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void *reaper_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&reaper_lock);
+	for (;;) {
+		while (!reaper_len && !reaper_stop)
+			pthread_cond_wait(&reaper_wake, &reaper_lock);
+		if (!reaper_len && reaper_stop)
+			break;
+		struct domain *d = reaper_queue[--reaper_len];
+		pthread_mutex_unlock(&reaper_lock);
+		printk("d%u: destroying (lifecycle action)\n", d->id);
+		domain_destroy(d);
+		domain_put(d);
+		pthread_mutex_lock(&reaper_lock);
+	}
+	pthread_mutex_unlock(&reaper_lock);
+	return NULL;
+}
+
+/* Queue a destroy; retries until the queue has room (it is drained quickly). */
+static void reaper_queue_destroy(struct domain *d)
+{
+	atomic_fetch_add(&d->refcnt, 1);
+	pthread_mutex_lock(&reaper_lock);
+	while (reaper_len == sizeof(reaper_queue) / sizeof(reaper_queue[0])) {
+		pthread_mutex_unlock(&reaper_lock);
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&reaper_lock);
+	}
+	reaper_queue[reaper_len++] = d;
+	pthread_cond_signal(&reaper_wake);
+	pthread_mutex_unlock(&reaper_lock);
+}
+
+int domain_subsystem_init(void)
+{
+	return -pthread_create(&reaper, NULL, reaper_main, NULL);
+}
+
+void domain_subsystem_fini(void)
+{
+	/* Destroy what is left, then stop the reaper. */
+	for (;;) {
+		struct domain *d = domain_next(1);
+		if (!d)
+			break;
+		domain_destroy(d);
+		domain_put(d);
+	}
+	pthread_mutex_lock(&reaper_lock);
+	reaper_stop = true;
+	pthread_cond_signal(&reaper_wake);
+	pthread_mutex_unlock(&reaper_lock);
+	pthread_join(reaper, NULL);
+	pthread_mutex_lock(&table_lock);
+	for (unsigned int i = 0; i < GRAVEYARD_SIZE; i++) {
+		domain_put(graveyard[i]);
+		graveyard[i] = NULL;
+	}
+	if (table[0]) {
+		struct domain *d0 = table[0];
+		table[0] = NULL;
+		nr_domains--;
+		pthread_mutex_unlock(&table_lock);
+		domain_put(d0);
+	} else {
+		pthread_mutex_unlock(&table_lock);
+	}
+}
+
+static void domain_free(struct domain *d)
+{
+	for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
+		free(d->vcpus[i]);
+	text_ring_destroy(&d->console);
+	frame_set_clear(&d->frames);
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->changed);
+	free(d);
+}
+
+void domain_put(struct domain *d)
+{
+	if (d && atomic_fetch_sub(&d->refcnt, 1) == 1)
+		domain_free(d);
+}
+
+struct domain *domain_get(uint16_t domid)
+{
+	if (domid >= DOMID_LIMIT)
+		return NULL;
+	pthread_mutex_lock(&table_lock);
+	struct domain *d = table[domid];
+	if (d)
+		atomic_fetch_add(&d->refcnt, 1);
+	pthread_mutex_unlock(&table_lock);
+	return d;
+}
+
+struct domain *domain_get_destroyed(uint16_t domid)
+{
+	struct domain *found = NULL;
+	pthread_mutex_lock(&table_lock);
+	for (unsigned int i = 0; i < GRAVEYARD_SIZE && !found; i++) {
+		if (graveyard[i] && graveyard[i]->id == domid) {
+			found = graveyard[i];
+			atomic_fetch_add(&found->refcnt, 1);
+		}
+	}
+	pthread_mutex_unlock(&table_lock);
+	return found;
+}
+
+struct domain *domain_get_by_name(const char *name)
+{
+	struct domain *found = NULL;
+	pthread_mutex_lock(&table_lock);
+	for (unsigned int i = 0; i < DOMID_LIMIT && !found; i++) {
+		if (table[i] && !strcmp(table[i]->name, name)) {
+			found = table[i];
+			atomic_fetch_add(&found->refcnt, 1);
+		}
+	}
+	pthread_mutex_unlock(&table_lock);
+	return found;
+}
+
+struct domain *domain_next(uint16_t first)
+{
+	struct domain *found = NULL;
+	pthread_mutex_lock(&table_lock);
+	for (unsigned int i = first; i < DOMID_LIMIT && !found; i++) {
+		if (table[i]) {
+			found = table[i];
+			atomic_fetch_add(&found->refcnt, 1);
+		}
+	}
+	pthread_mutex_unlock(&table_lock);
+	return found;
+}
+
+unsigned int domain_count(void)
+{
+	pthread_mutex_lock(&table_lock);
+	unsigned int n = nr_domains;
+	pthread_mutex_unlock(&table_lock);
+	return n;
+}
+
+static struct domain *domain_alloc(const struct domain_create_args *args)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	if (text_ring_init(&d->console, DOMAIN_CONSOLE_HISTORY)) {
+		free(d);
+		return NULL;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->changed, &attr);
+	pthread_condattr_destroy(&attr);
+	atomic_init(&d->refcnt, 1);
+	snprintf(d->name, sizeof(d->name), "%s", args->name);
+	if (args->uuid)
+		memcpy(d->uuid, args->uuid, 16);
+	d->type = args->type;
+	d->max_vcpus = args->max_vcpus;
+	d->max_pages = args->max_pages;
+	d->on_poweroff = args->on_poweroff;
+	d->on_crash = args->on_crash;
+	d->shared_info_mfn = MFN_INVALID;
+	d->created_ns = now_ns() - hv->start_ns;
+	return d;
+}
+
+/* Insert into the table under a free id; the name must be unique. */
+static int table_insert(struct domain *d, bool control)
+{
+	int rc = 0;
+	pthread_mutex_lock(&table_lock);
+	for (unsigned int i = 0; i < DOMID_LIMIT; i++) {
+		if (table[i] && !strcmp(table[i]->name, d->name)) {
+			rc = -EEXIST;
+			goto out;
+		}
+	}
+	if (control) {
+		d->id = DOMID_CONTROL;
+	} else {
+		unsigned int tries;
+		for (tries = 0; tries < DOMID_LIMIT; tries++) {
+			if (next_domid >= DOMID_LIMIT)
+				next_domid = 1;
+			if (!table[next_domid])
+				break;
+			next_domid++;
+		}
+		if (tries == DOMID_LIMIT) {
+			rc = -ENOSPC;
+			goto out;
+		}
+		d->id = next_domid++;
+	}
+	table[d->id] = d;
+	nr_domains++;
+out:
+	pthread_mutex_unlock(&table_lock);
+	return rc;
+}
+
+int domain_create_control(void);
+int domain_create_control(void)
+{
+	struct domain_create_args args = { .name = "Domain-0", .max_vcpus = 0 };
+	struct domain *d = domain_alloc(&args);
+	if (!d)
+		return -ENOMEM;
+	d->is_privileged = true;
+	int rc = table_insert(d, true);
+	if (rc)
+		domain_free(d);
+	return rc;
+}
+
+int domain_create(const struct domain_create_args *args, struct domain **out)
+{
+	if (!args->name || !args->name[0] || strlen(args->name) >= DOMAIN_NAME_MAX)
+		return -EINVAL;
+	if (args->max_vcpus < 1 || args->max_vcpus > DOMAIN_MAX_VCPUS)
+		return -EINVAL;
+	if (args->on_poweroff > XG_ACTION_PRESERVE || args->on_crash > XG_ACTION_PRESERVE)
+		return -EINVAL;
+
+	struct domain *d = domain_alloc(args);
+	if (!d)
+		return -ENOMEM;
+	int rc = hv->backend->vm_create(&hv->exec_machine, &d->vm);
+	if (rc)
+		goto fail;
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		if (!vcpu_create(d, i)) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
+	/* The shared_info page belongs to the domain but is not part of its
+	 * reservation (Xen allocates it from the hypervisor's own heap). */
+	uint64_t mfn = heap_alloc(&hv->heap, 0, 0, OWNER_NONE);
+	if (mfn == MFN_INVALID) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	d->shared_info_mfn = mfn;
+	rc = hv->backend->map_frames(d->vm, mfn, 1);
+	if (rc)
+		goto fail;
+	/* Domains start paused, as in Xen: the toolstack unpauses them once built. */
+	d->pause_count = 1;
+	rc = table_insert(d, false);
+	if (rc)
+		goto fail;
+	atomic_store(&mfn_to_page(&hv->heap, mfn)->owner, d->id);
+	printk("d%u: created '%s' (%s, %u vCPU%s, max %llu pages)\n", d->id, d->name,
+	       d->type == DOMAIN_PV32 ? "pv32pae" : "pv64", d->max_vcpus, d->max_vcpus == 1 ? "" : "s",
+	       (unsigned long long)d->max_pages);
+	atomic_fetch_add(&d->refcnt, 1);
+	*out = d;
+	return 0;
+fail:
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i] && d->vcpus[i]->exec)
+			hv->backend->vcpu_destroy(d->vcpus[i]->exec);
+	if (d->vm)
+		hv->backend->vm_destroy(d->vm);
+	if (d->shared_info_mfn != MFN_INVALID)
+		heap_free_range(&hv->heap, d->shared_info_mfn, 1);
+	domain_free(d);
+	return rc;
+}
+
+static bool any_vcpu_running(struct domain *d)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i] && d->vcpus[i]->running)
+			return true;
+	return false;
+}
+
+static void kick_all(struct domain *d)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_kick(d->vcpus[i]);
+}
+
+int domain_destroy(struct domain *d)
+{
+	if (d->id == DOMID_CONTROL)
+		return -EPERM;
+	pthread_mutex_lock(&d->lock);
+	if (d->is_dying) {
+		pthread_mutex_unlock(&d->lock);
+		return 0;
+	}
+	d->is_dying = true;
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			d->vcpus[i]->stop = true;
+	kick_all(d);
+	pthread_cond_broadcast(&d->changed);
+	pthread_mutex_unlock(&d->lock);
+
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpus[i];
+		if (v && v->thread_started)
+			pthread_join(v->thread, NULL);
+		if (v && v->exec)
+			hv->backend->vcpu_destroy(v->exec);
+		if (v)
+			v->exec = NULL;
+	}
+	hv->backend->vm_destroy(d->vm);
+	d->vm = NULL;
+
+	/* No vCPU runs and the VM is gone: nothing can reach the frames now. */
+	uint64_t freed = d->frames.frames + 1;
+	for (size_t i = 0; i < d->frames.n; i++)
+		heap_free_range(&hv->heap, d->frames.v[i].mfn, d->frames.v[i].count);
+	frame_set_clear(&d->frames);
+	heap_free_range(&hv->heap, d->shared_info_mfn, 1);
+	d->shared_info_mfn = MFN_INVALID;
+	text_ring_close(&d->console);
+
+	pthread_mutex_lock(&table_lock);
+	table[d->id] = NULL;
+	nr_domains--;
+	struct domain *evicted = graveyard[graveyard_next];
+	graveyard[graveyard_next] = d;
+	graveyard_next = (graveyard_next + 1) % GRAVEYARD_SIZE;
+	atomic_fetch_add(&d->refcnt, 1);
+	pthread_mutex_unlock(&table_lock);
+	domain_put(evicted);
+	printk("d%u: destroyed '%s', %llu frames returned\n", d->id, d->name,
+	       (unsigned long long)freed);
+	domain_put(d); /* the table's reference */
+	return 0;
+}
+
+int domain_pause(struct domain *d)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->is_dying) {
+		pthread_mutex_unlock(&d->lock);
+		return -EINVAL;
+	}
+	d->pause_count++;
+	kick_all(d);
+	while (any_vcpu_running(d))
+		pthread_cond_wait(&d->changed, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int domain_unpause(struct domain *d)
+{
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	if (d->is_dying)
+		rc = -EINVAL;
+	else if (!d->pause_count)
+		rc = -EINVAL;
+	else if (--d->pause_count == 0)
+		pthread_cond_broadcast(&d->changed);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* Called with d->lock held: stop the vCPUs and queue the configured action. */
+static void stop_and_act(struct domain *d, unsigned int action)
+{
+	kick_all(d);
+	pthread_cond_broadcast(&d->changed);
+	text_ring_close(&d->console);
+	if (action == XG_ACTION_DESTROY && !d->action_pending) {
+		d->action_pending = true;
+		reaper_queue_destroy(d);
+	}
+}
+
+static const char *const shutdown_names[] = {
+	"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
+};
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->is_shutdown || d->is_crashed || d->is_dying) {
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
+	d->is_shutdown = true;
+	d->shutdown_reason = reason;
+	printk("d%u: shutdown: %s\n", d->id,
+	       reason < sizeof(shutdown_names) / sizeof(shutdown_names[0]) ? shutdown_names[reason]
+									    : "unknown reason");
+	/* Only poweroff and crash have configured actions so far; a reboot
+	 * request ends the domain as a poweroff does, and a suspended domain
+	 * waits for the toolstack. */
+	unsigned int action = XG_ACTION_PRESERVE;
+	if (reason == 0 || reason == 1)
+		action = d->on_poweroff;
+	else if (reason == 3 || reason == 4)
+		action = d->on_crash;
+	stop_and_act(d, action);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+
+	pthread_mutex_lock(&d->lock);
+	if (d->is_crashed || d->is_dying) {
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
+	d->is_crashed = true;
+	printk("d%u: crashed: %s\n", d->id, why);
+	char line[600];
+	int n = snprintf(line, sizeof(line), "\n(XG) domain crashed: %s\n", why);
+	text_ring_write(&d->console, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	stop_and_act(d, d->on_crash);
+	pthread_mutex_unlock(&d->lock);
+}
+
+int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count)
+{
+	pthread_mutex_lock(&d->lock);
+	int rc = d->is_dying ? -EINVAL : frame_set_add(&d->frames, mfn, count);
+	if (!rc) {
+		rc = hv->backend->map_frames(d->vm, mfn, count);
+		if (rc)
+			frame_set_remove(&d->frames, mfn, count);
+	}
+	if (!rc)
+		for (uint64_t i = 0; i < count; i++)
+			atomic_store(&mfn_to_page(&hv->heap, mfn + i)->owner, d->id);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+bool domain_owns(struct domain *d, uint64_t mfn)
+{
+	if (mfn >= hv->machine.nr_frames)
+		return false;
+	return atomic_load(&mfn_to_page(&hv->heap, mfn)->owner) == d->id &&
+	       (atomic_load(&mfn_to_page(&hv->heap, mfn)->count_info) & PGC_ALLOCATED);
+}

@@ -1,0 +1,242 @@
+/* HYPERVISOR_domctl: the toolstack's operations on one domain. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "public/xen.h"
+#include "public/xg_control.h"
+
+/* Most domain state is read under the domain lock by fill_domaininfo(). */
+void fill_domaininfo(struct domain *d, struct xg_domaininfo *info);
+void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	pthread_mutex_lock(&d->lock);
+	info->domid = d->id;
+	bool any_running = false;
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpus[i];
+		if (!v)
+			continue;
+		info->nr_vcpus++;
+		if (v->initialised)
+			info->nr_online_vcpus++;
+		info->cpu_time_ns += v->cpu_time_ns;
+		if (v->running)
+			any_running = true;
+	}
+	if (d->is_dying)
+		info->flags |= XG_DOMINF_dying;
+	if (d->is_crashed)
+		info->flags |= XG_DOMINF_crashed;
+	if (d->is_shutdown)
+		info->flags |= XG_DOMINF_shutdown;
+	if (d->pause_count)
+		info->flags |= XG_DOMINF_paused;
+	if (!(info->flags & (XG_DOMINF_dying | XG_DOMINF_crashed | XG_DOMINF_shutdown |
+			     XG_DOMINF_paused)))
+		info->flags |= (any_running || d->is_privileged) ? XG_DOMINF_running : XG_DOMINF_blocked;
+	if (d->is_privileged)
+		info->nr_vcpus = info->nr_online_vcpus = hv->nr_cpus;
+	info->shutdown_reason = d->shutdown_reason;
+	info->tot_pages = d->frames.frames;
+	info->max_pages = d->max_pages;
+	info->shared_info_mfn = d->shared_info_mfn;
+	info->hypercalls = atomic_load(&d->hypercalls);
+	info->created_ns = d->created_ns;
+	memcpy(info->uuid, d->uuid, 16);
+	memcpy(info->name, d->name, sizeof(info->name));
+	pthread_mutex_unlock(&d->lock);
+}
+
+static bool valid_name(const char *name, size_t size)
+{
+	size_t len = strnlen(name, size);
+	if (!len || len == size)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static long createdomain(struct xg_domctl *op)
+{
+	struct xg_domctl_createdomain *c = &op->u.createdomain;
+	if (!valid_name(c->name, sizeof(c->name)))
+		return -EINVAL;
+	if (c->flags & ~XG_DOMCRF_pv32)
+		return -EINVAL;
+	if (c->flags & XG_DOMCRF_pv32)
+		return -EOPNOTSUPP; /* 32-bit PV guests come with the PV memory issue */
+	struct domain_create_args args = {
+		.name = c->name,
+		.uuid = c->uuid,
+		.type = DOMAIN_PV64,
+		.max_vcpus = c->max_vcpus,
+		.max_pages = c->max_pages,
+		.on_poweroff = c->on_poweroff,
+		.on_crash = c->on_crash,
+	};
+	struct domain *d;
+	int rc = domain_create(&args, &d);
+	if (rc)
+		return rc;
+	op->domain = d->id;
+	domain_put(d);
+	return 0;
+}
+
+static long console_read(struct hcall_ctx *ctx, struct domain *d, struct xg_domctl_console_read *c)
+{
+	if (c->len > XG_CTL_MAX_DATA)
+		return -EINVAL;
+	char *tmp = malloc(c->len ? c->len : 1);
+	if (!tmp)
+		return -ENOMEM;
+	int timeout = c->timeout_ms < -1 ? -1 : c->timeout_ms;
+	size_t n = text_ring_read(&d->console, &c->pos, tmp, c->len, timeout);
+	long rc = copy_to_guest(ctx, c->buffer, tmp, n) ? -EFAULT : 0;
+	free(tmp);
+	c->count = (uint32_t)n;
+	pthread_mutex_lock(&d->lock);
+	bool stopped = d->is_shutdown || d->is_crashed || d->is_dying;
+	pthread_mutex_unlock(&d->lock);
+	c->stopped = stopped && c->pos >= text_ring_head(&d->console);
+	return rc;
+}
+
+static long getmemlist(struct hcall_ctx *ctx, struct domain *d, struct xg_domctl_getmemlist *g)
+{
+	g->count = 0;
+	pthread_mutex_lock(&d->lock);
+	uint64_t index = 0;
+	long rc = 0;
+	for (size_t r = 0; r < d->frames.n && g->count < g->max; r++) {
+		const struct frame_range *fr = &d->frames.v[r];
+		for (uint64_t i = 0; i < fr->count && g->count < g->max; i++, index++) {
+			if (index < g->start)
+				continue;
+			uint64_t mfn = fr->mfn + i;
+			if (copy_to_guest(ctx, g->buffer + g->count * 8, &mfn, 8)) {
+				rc = -EFAULT;
+				goto out;
+			}
+			g->count++;
+		}
+	}
+out:
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+static long vcpucontext(struct hcall_ctx *ctx, struct domain *d, struct xg_domctl *op)
+{
+	struct xg_domctl_vcpucontext *c = &op->u.vcpucontext;
+	if (c->vcpu >= d->max_vcpus || !d->vcpus[c->vcpu])
+		return -EINVAL;
+	struct vcpu *v = d->vcpus[c->vcpu];
+	struct vcpu_guest_context gc;
+	if (op->cmd == XG_DOMCTL_getvcpucontext) {
+		domain_pause(d);
+		int rc = pv_get_vcpu_context(v, &gc, sizeof(gc));
+		domain_unpause(d);
+		if (rc)
+			return rc;
+		return copy_to_guest(ctx, c->ctxt, &gc, sizeof(gc)) ? -EFAULT : 0;
+	}
+	if (copy_from_guest(ctx, &gc, c->ctxt, sizeof(gc)))
+		return -EFAULT;
+	int rc = domain_pause(d);
+	if (rc)
+		return rc;
+	rc = pv_set_vcpu_context(v, &gc, sizeof(gc));
+	domain_unpause(d);
+	if (!rc)
+		rc = domain_start_vcpus(d);
+	return rc;
+}
+
+long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	if (!ctx->caller->is_privileged)
+		return -EPERM;
+	struct xg_domctl op;
+	if (copy_from_guest(ctx, &op, a[0], sizeof(op)))
+		return -EFAULT;
+	if (op.interface_version != XG_DOMCTL_INTERFACE_VERSION)
+		return -EACCES;
+	if (ctx->readonly && op.cmd != XG_DOMCTL_getdomaininfo)
+		return -EPERM;
+
+	if (op.cmd == XG_DOMCTL_createdomain) {
+		long rc = createdomain(&op);
+		if (!rc && copy_to_guest(ctx, a[0], &op, sizeof(op)))
+			rc = -EFAULT;
+		return rc;
+	}
+
+	struct domain *d = domain_get(op.domain);
+	if (!d && op.cmd == XG_DOMCTL_console_read)
+		d = domain_get_destroyed(op.domain);
+	if (!d)
+		return -ESRCH;
+	long rc;
+	bool copy_back = false;
+	switch (op.cmd) {
+	case XG_DOMCTL_destroydomain:
+		rc = domain_destroy(d);
+		break;
+	case XG_DOMCTL_pausedomain:
+		rc = d->is_privileged ? -EINVAL : domain_pause(d);
+		break;
+	case XG_DOMCTL_unpausedomain:
+		rc = d->is_privileged ? -EINVAL : domain_unpause(d);
+		break;
+	case XG_DOMCTL_getdomaininfo:
+		fill_domaininfo(d, &op.u.getdomaininfo);
+		rc = 0;
+		copy_back = true;
+		break;
+	case XG_DOMCTL_max_mem:
+		if (d->is_privileged || op.u.max_mem.max_kb / 4 > hv->machine.ram_frames) {
+			rc = -EINVAL;
+			break;
+		}
+		pthread_mutex_lock(&d->lock);
+		d->max_pages = op.u.max_mem.max_kb / 4;
+		pthread_mutex_unlock(&d->lock);
+		rc = 0;
+		break;
+	case XG_DOMCTL_setvcpucontext:
+	case XG_DOMCTL_getvcpucontext:
+		rc = d->is_privileged ? -EINVAL : vcpucontext(ctx, d, &op);
+		break;
+	case XG_DOMCTL_hypercall_init:
+		if (d->is_privileged || !domain_owns(d, op.u.hypercall_init.gmfn)) {
+			rc = -EINVAL;
+			break;
+		}
+		pv_write_hypercall_page(d, op.u.hypercall_init.gmfn);
+		rc = 0;
+		break;
+	case XG_DOMCTL_console_read:
+		rc = console_read(ctx, d, &op.u.console_read);
+		copy_back = true;
+		break;
+	case XG_DOMCTL_getmemlist:
+		rc = getmemlist(ctx, d, &op.u.getmemlist);
+		copy_back = true;
+		break;
+	default:
+		rc = -ENOSYS;
+		break;
+	}
+	domain_put(d);
+	if (copy_back && copy_to_guest(ctx, a[0], &op, sizeof(op)))
+		rc = -EFAULT;
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* The hypercall table and the checks every hypercall shares. */
+#include <errno.h>
+
+#include "hv/hypercall.h"
+#include "public/xen.h"
+
+typedef long (*hypercall_fn)(struct hcall_ctx *ctx, const uint64_t a[5]);
+
+static const hypercall_fn table[] = {
+	[__HYPERVISOR_mmuext_op] = do_mmuext_op,
+	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_xen_version] = do_xen_version,
+	[__HYPERVISOR_memory_op] = do_memory_op,
+	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_domctl] = do_domctl,
+	[__HYPERVISOR_sysctl] = do_sysctl,
+};
+
+long hypercall_dispatch(struct hcall_ctx *ctx, unsigned int nr, const uint64_t args[5])
+{
+	atomic_fetch_add(&ctx->caller->hypercalls, 1);
+	if (nr >= sizeof(table) / sizeof(table[0]) || !table[nr])
+		return -ENOSYS;
+	return table[nr](ctx, args);
+}
+
+struct domain *hcall_target_domain(struct hcall_ctx *ctx, uint16_t domid, int *err)
+{
+	if (domid == DOMID_SELF || domid == ctx->caller->id) {
+		atomic_fetch_add(&ctx->caller->refcnt, 1);
+		return ctx->caller;
+	}
+	if (!ctx->caller->is_privileged) {
+		*err = -EPERM;
+		return NULL;
+	}
+	struct domain *d = domain_get(domid);
+	if (!d)
+		*err = -ESRCH;
+	return d;
+}
+
+void hypercall_continue(struct hcall_ctx *ctx, const uint64_t args[5])
+{
+	ctx->preempted = true;
+	for (int i = 0; i < 5; i++)
+		ctx->cont_args[i] = args[i];
+}

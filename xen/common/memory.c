@@ -1,0 +1,115 @@
+/* HYPERVISOR_memory_op: growing a domain's memory and reading its size. */
+#include <errno.h>
+
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "public/memory.h"
+
+/* Xen encodes a preempted call's progress in the upper bits of cmd. */
+#define MEMOP_CMD_MASK 63u
+#define MEMOP_EXTENT_SHIFT 6
+/* Extents handled per guest call before the guest re-issues it. */
+#define MEMOP_BATCH 512
+
+/* The largest extent a guest may ask for; the toolstack may ask for more. */
+static unsigned int max_order(const struct domain *caller)
+{
+	return caller->is_privileged ? HEAP_MAX_ORDER : 9;
+}
+
+static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, uint64_t arg)
+{
+	struct xen_memory_reservation r;
+	if (copy_from_guest(ctx, &r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.extent_order > max_order(ctx->caller))
+		return -EPERM;
+	if (start > r.nr_extents)
+		return -EINVAL;
+	unsigned int bits = XENMEMF_get_address_bits(r.mem_flags);
+	if (bits && bits <= PAGE_SHIFT + r.extent_order)
+		return -EINVAL;
+
+	int err = 0;
+	struct domain *d = hcall_target_domain(ctx, r.domid, &err);
+	if (!d)
+		return err;
+
+	uint64_t list = guest_handle_addr(r.extent_start);
+	uint64_t i;
+	long rc = 0;
+	for (i = start; i < r.nr_extents; i++) {
+		if (ctx->vcpu && i - start == MEMOP_BATCH) {
+			uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
+			hypercall_continue(ctx, next);
+			goto out;
+		}
+		uint64_t pages = 1ull << r.extent_order;
+		pthread_mutex_lock(&d->lock);
+		bool over = d->frames.frames + pages > d->max_pages;
+		pthread_mutex_unlock(&d->lock);
+		if (over)
+			break;
+		if (cmd == XENMEM_populate_physmap) {
+			xen_pfn_t gpfn;
+			if (copy_from_guest(ctx, &gpfn, list + i * sizeof(gpfn), sizeof(gpfn))) {
+				rc = i ? 0 : -EFAULT;
+				break;
+			}
+		}
+		uint64_t mfn = heap_alloc(&hv->heap, r.extent_order, bits, OWNER_NONE);
+		if (mfn == MFN_INVALID)
+			break;
+		if (domain_assign_frames(d, mfn, pages)) {
+			heap_free_range(&hv->heap, mfn, pages);
+			break;
+		}
+		/* A PV guest learns the machine frame it was given. */
+		if (list) {
+			xen_pfn_t out = mfn;
+			if (copy_to_guest(ctx, list + i * sizeof(out), &out, sizeof(out))) {
+				rc = i ? 0 : -EFAULT;
+				i++;
+				break;
+			}
+		}
+	}
+	if (!rc)
+		rc = (long)i;
+out:
+	domain_put(d);
+	return rc;
+}
+
+static long reservation_size(struct hcall_ctx *ctx, unsigned int cmd, uint64_t arg)
+{
+	domid_t domid;
+	if (copy_from_guest(ctx, &domid, arg, sizeof(domid)))
+		return -EFAULT;
+	int err = 0;
+	struct domain *d = hcall_target_domain(ctx, domid, &err);
+	if (!d)
+		return err;
+	pthread_mutex_lock(&d->lock);
+	long n = (long)(cmd == XENMEM_current_reservation ? d->frames.frames : d->max_pages);
+	pthread_mutex_unlock(&d->lock);
+	domain_put(d);
+	return n;
+}
+
+long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	unsigned int cmd = (unsigned int)a[0] & MEMOP_CMD_MASK;
+	uint64_t start = a[0] >> MEMOP_EXTENT_SHIFT;
+
+	switch (cmd) {
+	case XENMEM_increase_reservation:
+	case XENMEM_populate_physmap:
+		return populate(ctx, cmd, start, a[1]);
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation:
+		return reservation_size(ctx, cmd, a[1]);
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,101 @@
+/*
+ * vCPU threads.  Each vCPU that has a context gets one host thread that
+ * runs it through the execution backend and handles its exits; the host
+ * kernel's scheduler shares the CPUs between them.  A vCPU runs only while
+ * its domain is neither paused, shut down, crashed nor dying.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/arch.h"
+#include "hv/domain.h"
+#include "hv/hypervisor.h"
+
+struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+	struct vcpu *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->domain = d;
+	v->id = id;
+	if (hv->backend->vcpu_create(d->vm, id, &v->exec)) {
+		free(v);
+		return NULL;
+	}
+	v->kernel_mode = true;
+	d->vcpus[id] = v;
+	arch_vcpu_reset(v);
+	return v;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->exec)
+		hv->backend->vcpu_kick(v->exec);
+}
+
+static bool vcpu_runnable(const struct vcpu *v)
+{
+	const struct domain *d = v->domain;
+	return v->initialised && !v->stop && !d->pause_count && !d->is_shutdown && !d->is_crashed &&
+	       !d->is_dying;
+}
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu *v = arg;
+	struct domain *d = v->domain;
+	char name[16];
+	snprintf(name, sizeof(name), "d%uv%u", d->id, v->id);
+	pthread_setname_np(pthread_self(), name);
+
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		while (!v->stop && !vcpu_runnable(v)) {
+			if (v->running) {
+				v->running = false;
+				pthread_cond_broadcast(&d->changed);
+			}
+			pthread_cond_wait(&d->changed, &d->lock);
+		}
+		if (v->stop)
+			break;
+		v->running = true;
+		pthread_mutex_unlock(&d->lock);
+
+		struct exec_exit e;
+		uint64_t start = now_ns();
+		int rc = hv->backend->vcpu_run(v->exec, &e);
+		uint64_t spent = now_ns() - start;
+		if (rc) {
+			e.reason = EXEC_EXIT_FATAL;
+			snprintf(e.detail, sizeof(e.detail), "backend run failed: %s", strerror(-rc));
+		}
+		arch_vcpu_handle_exit(v, &e);
+
+		pthread_mutex_lock(&d->lock);
+		v->cpu_time_ns += spent;
+	}
+	v->running = false;
+	pthread_cond_broadcast(&d->changed);
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+int domain_start_vcpus(struct domain *d)
+{
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	for (unsigned int i = 0; i < d->max_vcpus && !rc; i++) {
+		struct vcpu *v = d->vcpus[i];
+		if (!v || !v->initialised || v->thread_started || d->is_dying)
+			continue;
+		rc = -pthread_create(&v->thread, NULL, vcpu_main, v);
+		if (!rc)
+			v->thread_started = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}

@@ -1,0 +1,89 @@
+/* HYPERVISOR_xen_version: what hypervisor the guest runs on. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "public/version.h"
+
+#ifndef XG_VERSION
+#define XG_VERSION "0.0"
+#endif
+
+/* Xen's capability strings for the guest types XG runs. */
+#define XG_CAPABILITIES "xen-3.0-x86_64 xen-3.0-x86_32p"
+
+static const char *hypervisor_cmdline = "";
+
+void version_set_cmdline(const char *cmdline);
+void version_set_cmdline(const char *cmdline)
+{
+	hypervisor_cmdline = cmdline;
+}
+
+static long copy_string(struct hcall_ctx *ctx, uint64_t dst, size_t size, const char *s)
+{
+	char buf[XEN_CAPABILITIES_INFO_LEN];
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	memset(buf, 0, size);
+	snprintf(buf, size, "%s", s);
+	return copy_to_guest(ctx, dst, buf, size) ? -EFAULT : 0;
+}
+
+long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	unsigned int cmd = (unsigned int)a[0];
+	uint64_t arg = a[1];
+
+	switch (cmd) {
+	case XENVER_version:
+		return (XG_XEN_MAJOR << 16) | XG_XEN_MINOR;
+	case XENVER_extraversion:
+		return copy_string(ctx, arg, sizeof(xen_extraversion_t), XG_XEN_EXTRA);
+	case XENVER_compile_info: {
+		struct xen_compile_info info;
+		memset(&info, 0, sizeof(info));
+		snprintf(info.compiler, sizeof(info.compiler), "gcc %s", __VERSION__);
+		snprintf(info.compile_by, sizeof(info.compile_by), "xg");
+		snprintf(info.compile_domain, sizeof(info.compile_domain), "xg");
+		snprintf(info.compile_date, sizeof(info.compile_date), "%s", __DATE__);
+		return copy_to_guest(ctx, arg, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case XENVER_capabilities:
+		return copy_string(ctx, arg, sizeof(xen_capabilities_info_t), XG_CAPABILITIES);
+	case XENVER_changeset:
+		return copy_string(ctx, arg, sizeof(xen_changeset_info_t), "xg " XG_VERSION);
+	case XENVER_platform_parameters: {
+		struct xen_platform_parameters p = { .virt_start = PV64_RESERVED_START };
+		return copy_to_guest(ctx, arg, &p, sizeof(p)) ? -EFAULT : 0;
+	}
+	case XENVER_get_features: {
+		struct xen_feature_info fi;
+		if (copy_from_guest(ctx, &fi, arg, sizeof(fi)))
+			return -EFAULT;
+		/* No optional feature is offered yet: each arrives with the
+		 * code that implements it. */
+		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
+			return -EINVAL;
+		fi.submap = 0;
+		return copy_to_guest(ctx, arg, &fi, sizeof(fi)) ? -EFAULT : 0;
+	}
+	case XENVER_pagesize:
+		return 4096;
+	case XENVER_guest_handle:
+		return copy_to_guest(ctx, arg, ctx->caller->uuid, sizeof(xen_domain_handle_t)) ? -EFAULT : 0;
+	case XENVER_commandline:
+		if (!ctx->caller->is_privileged)
+			return -EPERM;
+		return copy_string(ctx, arg, sizeof(xen_commandline_t), hypervisor_cmdline);
+	case XENVER_build_id:
+		if (!ctx->caller->is_privileged)
+			return -EPERM;
+		return -ENODATA;
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,15 @@
+/* What the arch-neutral core asks of xen/arch/x86. */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include "hv/domain.h"
+#include "hv/exec.h"
+
+/* Handle one exit of v's backend run (hypercall, trap, ...).  Runs on v's
+ * thread without the domain lock. */
+void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e);
+
+/* The initial register state of a vCPU before the toolstack gives it a context. */
+void arch_vcpu_reset(struct vcpu *v);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * Domains and their vCPUs.
+ *
+ * Locking (outermost first):
+ *   domain table lock (domain.c)  -- membership of the table, name lookups
+ *   struct domain.lock            -- all mutable fields of the domain and of
+ *                                    its vCPUs' scheduling state
+ *   heap lock (page_alloc.c)
+ * A vCPU thread never holds its domain's lock while it runs guest code.
+ * Domains are reference counted: domain_get()/domain_put(); the last put
+ * after domain_destroy() frees the structure.
+ */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/console.h"
+#include "hv/exec.h"
+
+#define DOMID_CONTROL 0
+#define DOMAIN_MAX_VCPUS 128
+#define DOMAIN_NAME_MAX 64
+#define DOMAIN_CONSOLE_HISTORY (64u << 10)
+
+struct domain;
+
+struct frame_range {
+	uint64_t mfn, count;
+};
+
+/* The frames a domain owns, as sorted, merged ranges. */
+struct frame_set {
+	struct frame_range *v;
+	size_t n, cap;
+	uint64_t frames;
+};
+
+int frame_set_add(struct frame_set *s, uint64_t mfn, uint64_t count);
+int frame_set_remove(struct frame_set *s, uint64_t mfn, uint64_t count);
+bool frame_set_contains(const struct frame_set *s, uint64_t mfn);
+void frame_set_clear(struct frame_set *s);
+
+struct vcpu {
+	struct domain *domain;
+	unsigned int id;
+	struct exec_vcpu *exec;
+	pthread_t thread;
+	bool thread_started;
+
+	/* Under domain->lock. */
+	bool initialised;  /* has a context: may run once unpaused */
+	bool running;      /* its thread is in or around guest execution */
+	bool stop;         /* its thread must leave */
+	bool kernel_mode;  /* guest kernel (true) or guest user mode */
+	uint64_t cr3_mfn;  /* kernel top-level table; holds a type reference */
+	bool has_cr3;
+	uint64_t cpu_time_ns;
+	uint64_t run_started_ns;
+};
+
+enum domain_type {
+	DOMAIN_PV64,
+	DOMAIN_PV32,
+};
+
+struct domain {
+	uint16_t id;
+	char name[DOMAIN_NAME_MAX];
+	uint8_t uuid[16];
+	enum domain_type type;
+	bool is_privileged;
+	_Atomic int refcnt;
+
+	pthread_mutex_t lock;
+	pthread_cond_t changed; /* a vCPU stopped running, or the state changed */
+
+	/* Under lock. */
+	unsigned int pause_count; /* toolstack pauses */
+	bool is_shutdown;
+	unsigned int shutdown_reason;
+	bool is_crashed;
+	bool is_dying;
+	bool action_pending; /* on_poweroff/on_crash queued for the reaper */
+	unsigned int on_poweroff, on_crash; /* XG_ACTION_* */
+	struct frame_set frames;
+	uint64_t max_pages;
+	uint64_t shared_info_mfn;
+
+	unsigned int max_vcpus;
+	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
+	struct exec_vm *vm;
+
+	struct text_ring console;
+	uint64_t created_ns;
+	_Atomic uint64_t hypercalls;
+};
+
+struct domain_create_args {
+	const char *name;
+	const uint8_t *uuid;
+	enum domain_type type;
+	unsigned int max_vcpus;
+	uint64_t max_pages;
+	unsigned int on_poweroff, on_crash;
+};
+
+/* Hypervisor-wide state every part of the core may reach. */
+struct hypervisor;
+extern struct hypervisor *hv;
+
+int domain_subsystem_init(void);
+void domain_subsystem_fini(void);
+
+/* Create a domain (paused: its vCPUs have no context yet). */
+int domain_create(const struct domain_create_args *args, struct domain **out);
+/* Take a reference; NULL if no such live domain. */
+struct domain *domain_get(uint16_t domid);
+struct domain *domain_get_by_name(const char *name);
+/* A recently destroyed domain, kept for its console history. */
+struct domain *domain_get_destroyed(uint16_t domid);
+void domain_put(struct domain *d);
+/* Stop every vCPU, release every frame, remove the domain. */
+int domain_destroy(struct domain *d);
+int domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+/* Guest-requested stop; called from any thread. */
+void domain_shutdown(struct domain *d, unsigned int reason);
+/* The guest did something it cannot survive.  reason is logged. */
+void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Start vCPU threads for initialised vCPUs that have none. */
+int domain_start_vcpus(struct domain *d);
+/* Iterate live domains with id >= first: returns a referenced domain or NULL. */
+struct domain *domain_next(uint16_t first);
+unsigned int domain_count(void);
+
+/* Assign freshly allocated frames to d (and map them into its VM). */
+int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count);
+bool domain_owns(struct domain *d, uint64_t mfn);
+
+struct vcpu *vcpu_create(struct domain *d, unsigned int id);
+void vcpu_kick(struct vcpu *v);
+
+uint64_t now_ns(void);
+
+#endif

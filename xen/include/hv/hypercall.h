@@ -1,0 +1,55 @@
+/*
+ * Hypercalls: who is calling, how their buffers are reached, and the
+ * handlers.  The same handlers serve guests (arguments from registers,
+ * buffers by guest virtual address) and the toolstack (arguments from a
+ * control request, buffers inside its data area), as Xen's handlers serve
+ * both guests and privcmd.
+ */
+#ifndef HV_HYPERCALL_H
+#define HV_HYPERCALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/domain.h"
+
+struct hcall_ctx {
+	struct domain *caller; /* the calling domain (the control domain for requests) */
+	struct vcpu *vcpu;     /* the calling vCPU; NULL for control requests */
+	uint8_t *data;         /* control request: its data area */
+	size_t data_len;
+	bool readonly;         /* control request from the monitoring socket */
+	/* A guest handler that stops part-way sets preempted and the
+	 * arguments to continue with: the guest re-executes the call. */
+	bool preempted;
+	uint64_t cont_args[5];
+};
+
+/* Ask for the call to be re-issued with new arguments (guests only). */
+void hypercall_continue(struct hcall_ctx *ctx, const uint64_t args[5]);
+
+/* Copy between a caller's buffer and the hypervisor.  0 or -EFAULT; a
+ * failed copy may have copied part of the bytes. */
+int copy_from_guest(struct hcall_ctx *ctx, void *dst, uint64_t addr, size_t len);
+int copy_to_guest(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t len);
+
+/* The address a guest handle holds, as the caller gave it. */
+#define guest_handle_addr(h) ((uint64_t)(uintptr_t)(h).p)
+
+long hypercall_dispatch(struct hcall_ctx *ctx, unsigned int nr, const uint64_t args[5]);
+
+/* Handlers, by Xen's hypercall names. */
+long do_console_io(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_sched_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_sysctl(struct hcall_ctx *ctx, const uint64_t a[5]);
+
+/* The domain a call names: DOMID_SELF or an id, checked against the
+ * caller's privilege.  Returns a referenced domain or NULL with *err set. */
+struct domain *hcall_target_domain(struct hcall_ctx *ctx, uint16_t domid, int *err);
+
+#endif

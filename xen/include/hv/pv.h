@@ -1,0 +1,50 @@
+/* x86 PV guest support: address-space rules, page-table checks, vCPU context. */
+#ifndef HV_PV_H
+#define HV_PV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/domain.h"
+
+/* 64-bit PV: the range Xen reserves for itself in every address space. */
+#define PV64_RESERVED_START 0xffff800000000000ull
+#define PV64_RESERVED_END 0xffff880000000000ull
+#define PV64_RESERVED_FIRST_L4 256
+#define PV64_RESERVED_LAST_L4 271
+
+static inline bool pv_va_reserved(const struct domain *d, uint64_t va)
+{
+	(void)d;
+	return va >= PV64_RESERVED_START && va < PV64_RESERVED_END;
+}
+
+/*
+ * Page types, as in Xen: a frame used as a page table of level N has type
+ * LN and a type count (one per reference from a higher table, a pin, or a
+ * vCPU's CR3); a frame mapped writable has type "writable" counted per
+ * writable mapping.  A frame has one type at a time, so a page table can
+ * never be mapped writable.  A table is validated when its type count goes
+ * from 0 to 1 (its entries take their own references) and devalidated when
+ * it drops back to 0.
+ *
+ * Until the full PV memory model lands this covers 64-bit tables only and
+ * is stricter than Xen: no large pages, no linear (recursive) mappings,
+ * and the reserved L4 slots hold the hypervisor's entries whatever the guest
+ * put there.  Callers hold d->lock.
+ * get returns 0 or -EINVAL/-EPERM/-EBUSY with the reason in why.
+ */
+int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
+void pv_put_page_type(struct domain *d, uint64_t mfn);
+
+/* Set a vCPU's state from a vcpu_guest_context held in buf (64-bit layout). */
+int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);
+int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);
+
+/* Fill the page at mfn with Xen's hypercall stubs for d's guest width. */
+void pv_write_hypercall_page(struct domain *d, uint64_t mfn);
+
+/* CPUID as a PV guest sees it. */
+void pv_cpuid(struct domain *d, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+#endif
