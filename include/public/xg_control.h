@@ -69,8 +69,8 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
 
 /* What happens when a domain shuts down or crashes. */
-#define XG_ACTION_DESTROY 0
-#define XG_ACTION_PRESERVE 1
+#define XG_DOMACT_DESTROY 0
+#define XG_DOMACT_PRESERVE 1
 
 /* Domain states as getdomaininfo reports them. */
 #define XG_DOMINF_running (1u << 0)

@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #define XG_UNSET_ADDR UINT64_MAX
-#define XG_PAGE_SIZE 4096ull
+#define XG_PAGE_SIZE ((uint64_t)4096)
 
 /* What a kernel's Xen ELF notes say (XEN_ELFNOTE_*). */
 struct xg_elf_notes {

@@ -318,8 +318,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		uuid_generate(c->uuid);
 	c->max_vcpus = cfg->vcpus;
 	c->max_pages = b.layout.nr_pages;
-	c->on_poweroff = cfg->on_poweroff == XG_ACTION_PRESERVE ? XG_ACTION_PRESERVE : XG_ACTION_DESTROY;
-	c->on_crash = cfg->on_crash == XG_ACTION_PRESERVE ? XG_ACTION_PRESERVE : XG_ACTION_DESTROY;
+	c->on_poweroff = cfg->on_poweroff == XG_ACTION_PRESERVE ? XG_DOMACT_PRESERVE : XG_DOMACT_DESTROY;
+	c->on_crash = cfg->on_crash == XG_ACTION_PRESERVE ? XG_DOMACT_PRESERVE : XG_DOMACT_DESTROY;
 	long r = xg_do_domctl(h, &op);
 	if (r == -EEXIST) {
 		rc = xg_error(-EEXIST, "a domain named '%s' already exists", cfg->name);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "public/version.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 #include "xg_private.h"

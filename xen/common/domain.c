@@ -277,7 +277,7 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 		return -EINVAL;
 	if (args->max_vcpus < 1 || args->max_vcpus > DOMAIN_MAX_VCPUS)
 		return -EINVAL;
-	if (args->on_poweroff > XG_ACTION_PRESERVE || args->on_crash > XG_ACTION_PRESERVE)
+	if (args->on_poweroff > XG_DOMACT_PRESERVE || args->on_crash > XG_DOMACT_PRESERVE)
 		return -EINVAL;
 
 	struct domain *d = domain_alloc(args);
@@ -430,7 +430,7 @@ static void stop_and_act(struct domain *d, unsigned int action)
 	kick_all(d);
 	pthread_cond_broadcast(&d->changed);
 	text_ring_close(&d->console);
-	if (action == XG_ACTION_DESTROY && !d->action_pending) {
+	if (action == XG_DOMACT_DESTROY && !d->action_pending) {
 		d->action_pending = true;
 		reaper_queue_destroy(d);
 	}
@@ -455,7 +455,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	/* Only poweroff and crash have configured actions so far; a reboot
 	 * request ends the domain as a poweroff does, and a suspended domain
 	 * waits for the toolstack. */
-	unsigned int action = XG_ACTION_PRESERVE;
+	unsigned int action = XG_DOMACT_PRESERVE;
 	if (reason == 0 || reason == 1)
 		action = d->on_poweroff;
 	else if (reason == 3 || reason == 4)

@@ -6,6 +6,7 @@
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "public/features.h"
 #include "public/version.h"
 
 #ifndef XG_VERSION

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "emu_test.h"
-#include "tests/tap.h"
 
 #define BE exec_backend_emu
 
@@ -151,11 +150,11 @@ void emu_native_call(struct t_regs *r, const void *code);
 	  Q_BT, 2, 0)
 
 #define BT_MEM_PRE                                                                          \
-	"sub $256, %rsp; mov %rcx, 112(%rsp); mov %rdx, 120(%rsp); mov %rdi, 128(%rsp); "   \
+	"lea -256(%rsp), %rsp; mov %rcx, 112(%rsp); mov %rdx, 120(%rsp); mov %rdi, 128(%rsp); "   \
 	"mov %rbx, 136(%rsp); "
 #define BT_MEM_POST                                                                         \
 	"mov 112(%rsp), %rcx; mov 120(%rsp), %rdx; mov 128(%rsp), %rdi; mov 136(%rsp), %rbx; " \
-	"add $256, %rsp"
+	"lea 256(%rsp), %rsp"
 
 #define SCAN(X, op, q)                                                                      \
 	X(op##w, #op "w %si, %di", q, 2, 0)                                                 \
@@ -178,12 +177,14 @@ void emu_native_call(struct t_regs *r, const void *code);
 /* Stack buffer helpers for the string instructions: 64 bytes at rsp
  * filled from rdi/rsi/rdx/rbx, addresses cleared afterwards. */
 #define STR_PRE                                                                             \
-	"sub $128, %rsp; mov %rdi, (%rsp); mov %rsi, 8(%rsp); mov %rdx, 16(%rsp); "         \
+	"lea -128(%rsp), %rsp; mov %rdi, (%rsp); mov %rsi, 8(%rsp); mov %rdx, 16(%rsp); "         \
 	"mov %rbx, 24(%rsp); mov %rdi, 32(%rsp); mov %rsi, 40(%rsp); mov %rdx, 48(%rsp); "  \
-	"mov %rbx, 56(%rsp); and $15, %ecx; "
+	"mov %rbx, 56(%rsp); mov %r12, 64(%rsp); mov %r13, 72(%rsp); mov %r14, 80(%rsp); "  \
+	"mov %r15, 88(%rsp); and $15, %ecx; mov %rsp, %rsi; mov %rsp, %rdi; "
 #define STR_POST                                                                            \
 	"mov 64(%rsp), %rdx; mov 72(%rsp), %rbx; mov 80(%rsp), %r8; mov 88(%rsp), %r9; "    \
-	"mov (%rsp), %r10; mov 8(%rsp), %r11; sub %rsp, %rsi; sub %rsp, %rdi; add $128, %rsp"
+	"mov (%rsp), %r10; mov 8(%rsp), %r11; pushfq; pop %r12; sub %rsp, %rsi; sub %rsp, %rdi; " \
+	"lea 128(%rsp), %rsp; push %r12; popfq"
 
 #define SNIPPETS(X)                                                                         \
 	ALU(X, add, Q_ALL) ALU(X, or, Q_LOGIC) ALU(X, adc, Q_ALL) ALU(X, sbb, Q_ALL)        \
@@ -213,7 +214,7 @@ void emu_native_call(struct t_regs *r, const void *code);
 	X(imull_3i, "imull $0x12345, %esi, %edi", Q_MUL, 4, 0)                              \
 	X(imulw_3i, "imulw $-300, %si, %di", Q_MUL, 2, 0)                                   \
 	X(imulq_3i, "imulq $0x7fffffff, %rsi, %rdi", Q_MUL, 8, 0)                           \
-	X(imulq_m, "push %rsi; imulq (%rsp), %rdi; pop %rsi", Q_MUL, 8, 0)                  \
+	X(imulq_2m, "push %rsi; imulq (%rsp), %rdi; pop %rsi", Q_MUL, 8, 0)                  \
 	BT(X, bt) BT(X, bts) BT(X, btr) BT(X, btc)                                          \
 	X(btsq_lock, BT_MEM_PRE "movsbq %sil, %rsi; lock btsq %rsi, 128(%rsp); " BT_MEM_POST, \
 	  Q_BT, 8, 0)                                                                       \
@@ -253,8 +254,8 @@ void emu_native_call(struct t_regs *r, const void *code);
 	X(movw_i, "movw $0x1234, %r12w", Q_ALL, 2, 0)                                       \
 	X(movw_mi, "push %rdi; movw $0x5678, 2(%rsp); movb $9, 7(%rsp); pop %rdi", Q_ALL, 2, 0) \
 	X(movq_mi, "push %rdi; movq $-77, (%rsp); pop %rdi", Q_ALL, 8, 0)                   \
-	X(mov_sib, "sub $64, %rsp; and $7, %ecx; mov %rdi, (%rsp,%rcx,8); "                 \
-		   "add (%rsp,%rcx,8), %rsi; movzbl 3(%rsp,%rcx,8), %eax; add $64, %rsp",     \
+	X(mov_sib, "lea -64(%rsp), %rsp; and $7, %ecx; mov %rdi, (%rsp,%rcx,8); "                 \
+		   "add (%rsp,%rcx,8), %rsi; movzbl 3(%rsp,%rcx,8), %eax; lea 64(%rsp), %rsp",     \
 	  Q_ALL, 8, 0)                                                                      \
 	X(xchgq, "xchgq %rsi, %rdi", Q_ALL, 8, 0)                                           \
 	X(xchgl, "xchgl %esi, %edi", Q_ALL, 4, 0)                                           \
@@ -280,16 +281,16 @@ void emu_native_call(struct t_regs *r, const void *code);
 	  Q_ALL, 4, 0)                                                                      \
 	X(cmpxchgw_m, "push %rdi; cmpxchgw %si, (%rsp); pop %rdi", Q_ALL, 2, 0)             \
 	X(cmpxchg8b, "push %rdi; lock cmpxchg8b (%rsp); pop %rdi", Q_ALL, 8, 0)             \
-	X(cmpxchg8b_eq, "mov %edi, %eax; mov %rdi, %rdx; shr $32, %rdx; push %rdi; "        \
+	X(cmpxchg8b_eq, "mov %edi, %eax; mov %rdi, %rdx; shr $32, %rdx; cmp %rsi, %rdi; push %rdi; "        \
 			"cmpxchg8b (%rsp); pop %rdi",                                           \
 	  Q_ALL, 8, 0)                                                                      \
 	X(cmpxchg16b, "push %rbp; mov %rsp, %rbp; and $-16, %rsp; sub $32, %rsp; "          \
-		      "mov %rdi, (%rsp); mov %rsi, 8(%rsp); lock cmpxchg16b (%rsp); "       \
+		      "mov %rdi, (%rsp); mov %rsi, 8(%rsp); cmp %rsi, %rdi; lock cmpxchg16b (%rsp); "       \
 		      "mov (%rsp), %rdi; mov 8(%rsp), %rsi; mov %rbp, %rsp; pop %rbp",      \
 	  Q_ALL, 8, 0)                                                                      \
 	X(cmpxchg16b_eq, "push %rbp; mov %rsp, %rbp; and $-16, %rsp; sub $32, %rsp; "       \
 			 "mov %rdi, (%rsp); mov %rsi, 8(%rsp); mov %rdi, %rax; mov %rsi, %rdx; " \
-			 "cmpxchg16b (%rsp); mov (%rsp), %rdi; mov 8(%rsp), %rsi; "         \
+			 "cmp %rsi, %rdi; cmpxchg16b (%rsp); mov (%rsp), %rdi; mov 8(%rsp), %rsi; "         \
 			 "mov %rbp, %rsp; pop %rbp",                                        \
 	  Q_ALL, 8, 0)                                                                      \
 	X(lea_sib, "leaq (%rsi,%rdi,4), %rax", Q_ALL, 8, 0)                                 \
@@ -307,13 +308,13 @@ void emu_native_call(struct t_regs *r, const void *code);
 	X(push_w, "pushw %di; popw %ax", Q_ALL, 2, 0)                                       \
 	X(push_x, "push %r12; pop %r13", Q_ALL, 8, 0)                                       \
 	X(push_m, "push %rdi; pushq (%rsp); pop %rax; pop %rdx", Q_ALL, 8, 0)               \
-	X(pop_m_rsp, "push %rdi; push %rsi; popq 8(%rsp); pop %rax", Q_ALL, 8, 0)           \
+	X(pop_m_rsp, "push %rdi; push %rsi; popq (%rsp); pop %rax", Q_ALL, 8, 0)           \
 	X(pop_m, "push %rdi; push %rsi; mov %rsp, %rbx; popq 8(%rbx); pop %rax; xor %ebx, %ebx", \
 	  Q_ALL, 8, 0)                                                                      \
-	X(push_rsp, "mov %rsp, %rax; push %rsp; pop %rdx; sub %rdx, %rax", Q_ALL, 8, 0)     \
+	X(push_rsp, "mov %rsp, %rax; push %rsp; pop %rdx; sub %rdx, %rax; xor %edx, %edx", Q_ALL, 8, 0)     \
 	X(pushf, "pushfq; pop %rax", Q_ALL, 8, 0)                                           \
 	X(popf, "andq $0xcd5, %rdi; push %rdi; popfq; pushfq; pop %rax; cld", Q_ALL, 8, 0)  \
-	X(popfw, "push %rdi; andw $0x8d5, (%rsp); popfw; pop %rdi", Q_ALL, 2, 0)            \
+	X(popfw, "pushw %di; andw $0x8d5, (%rsp); popfw", Q_ALL, 2, 0)            \
 	X(sahf, "sahf", Q_ALL, 1, 0)                                                        \
 	X(lahf, "lahf", Q_ALL, 1, 0)                                                        \
 	X(cmc, "cmc; adc %rsi, %rdi", Q_ALL, 8, 0)                                          \
@@ -361,8 +362,8 @@ void emu_native_call(struct t_regs *r, const void *code);
 	  Q_ALL, 8, 0)                                                                      \
 	X(scasb, STR_PRE "mov %rsp, %rdi; repne scasb; " STR_POST, Q_ALL, 1, 0)             \
 	X(scasw_std, STR_PRE "lea 62(%rsp), %rdi; std; repe scasw; cld; " STR_POST, Q_ALL, 2, 0) \
-	X(xlat, "sub $256, %rsp; mov %rdi, (%rsp); mov %rsi, 8(%rsp); and $15, %eax; "      \
-		"mov %rsp, %rbx; xlat; xor %ebx, %ebx; add $256, %rsp",                     \
+	X(xlat, "lea -256(%rsp), %rsp; mov %rdi, (%rsp); mov %rsi, 8(%rsp); and $15, %eax; "      \
+		"mov %rsp, %rbx; xlat; xor %ebx, %ebx; lea 256(%rsp), %rsp",                     \
 	  Q_ALL, 1, 0)
 
 #define DEFINE_SNIP(name, body, q, size, count)                                             \
@@ -569,8 +570,8 @@ static void diff_one(const struct snip *s, unsigned int iters)
 					 (unsigned long long)nat.rflags, (unsigned long long)emu.rflags);
 		}
 	}
-	if (!TAP_CHECK(!bad, "differential: %s (%u inputs)", s->name, done))
-		tap_diag("%u mismatches; first: %s", bad, first);
+	if (!T_CHECK(!bad, "differential: %s (%u inputs)", s->name, done))
+		t_diag("%u mismatches; first: %s", bad, first);
 }
 
 void test_diff(void)

@@ -63,6 +63,13 @@ uint64_t t_rand(void);
 
 #define T_LOAD(name, off) t_load_code(name, (size_t)(name##_end - name), (off))
 
+/* TAP through test_emu.c's counter (tests/tap.h keeps it per file). */
+int t_check(int ok, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define T_CHECK(cond, ...) t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+void t_skip(const char *why);
+void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 void test_diff(void);
 void test_guest_c(void);
 

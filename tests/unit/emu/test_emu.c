@@ -8,6 +8,8 @@
  *   test_emu --bench   instructions per second (not a test)
  */
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,31 @@ struct exec_vm *t_vm;
 struct exec_vcpu *t_vcpu;
 uint64_t t_cr3;
 static uint64_t next_frame = 1;
+
+int t_check(int ok, const char *file, int line, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return tap_result(ok, file, line, "%s", buf);
+}
+
+void t_skip(const char *why)
+{
+	tap_skip(why);
+}
+
+void t_diag(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	tap_diag("%s", buf);
+}
 
 uint64_t t_rand(void)
 {
@@ -159,7 +186,7 @@ enum {
 	SP_UNASSIGNED = 4, /* maps a frame the VM does not have */
 	SP_STRADDLE_A = 5, /* present; SP_STRADDLE_A + 1 is not */
 	SP_RO_THEN_RW = 7, /* read-only, followed by a writable page */
-	SP_TWO_RW = 9,     /* 9 and 10: two writable pages */
+	SP_TWO_RW = 9,     /* 9 and 10: two writable pages, 11 read-only */
 };
 #define SP(n) (T_SPECIAL_VA + (uint64_t)(n) * 4096)
 
@@ -180,13 +207,14 @@ static void special_init(void)
 	t_map(t_cr3, SP(SP_RO_THEN_RW + 1), t_alloc_frame(), T_PTE_URW);
 	t_map(t_cr3, SP(SP_TWO_RW), t_alloc_frame(), T_PTE_URW);
 	t_map(t_cr3, SP(SP_TWO_RW + 1), t_alloc_frame(), T_PTE_URW);
+	t_map(t_cr3, SP(SP_TWO_RW + 2), t_alloc_frame(), 1 | 4);
 }
 
 /* ---- guest code for the targeted tests ---- */
 T_ASM(g_syscall, "mov $23, %eax\n\tsyscall\n\tud2");
 T_ASM(g_int80, "int $0x80\n\tud2");
 T_ASM(g_int3, "nop\n\tint3\n\tud2");
-T_ASM(g_int_3, "int $3\n\tud2");
+T_ASM(g_int_3, ".byte 0xcd, 0x03\n\tud2");
 T_ASM(g_ud2, "nop\n\tud2");
 T_ASM(g_cpuid, "mov $1, %eax\n\tcpuid\n\tud2");
 T_ASM(g_div0, "xor %ecx, %ecx\n\tdiv %rcx\n\tud2");
@@ -199,7 +227,7 @@ T_ASM(g_load_rbp, "mov 8(%rbp), %rax\n\tret");
 T_ASM(g_push, "push %rax\n\tret");
 T_ASM(g_loop, "1: inc %rax\n\tjmp 1b");
 T_ASM(g_count, "1: dec %rcx\n\tjnz 1b\n\tret");
-T_ASM(g_lockinc, "1: lock incq (%rbx)\n\tlock xaddq %rdx, 8(%rbx)\n\tmov 16(%rbx), %rax\n\t"
+T_ASM(g_lockinc, "1: lock incq (%rbx)\n\tmov $1, %edx\n\tlock xaddq %rdx, 8(%rbx)\n\tmov 16(%rbx), %rax\n\t"
 		 "2: lea 1(%rax), %rsi\n\tlock cmpxchgq %rsi, 16(%rbx)\n\tjnz 2b\n\t"
 		 "dec %rcx\n\tjnz 1b\n\tret");
 T_ASM(g_repmovsb, "rep movsb\n\tret");
@@ -220,12 +248,12 @@ T_ASM(g_tf, "pushfq\n\torq $0x100, (%rsp)\n\tpopfq\n\tnop\n\tnop\n\tret");
 T_ASM(g_rdtsc, "rdtsc\n\tret");
 T_ASM(g_rdtscp, "rdtscp\n\tret");
 T_ASM(g_rdfsbase, "rdfsbase %rax\n\twrgsbase %rbx\n\tret");
-T_ASM(g_movbe, "movbe (%rbx), %rax\n\tret");
+T_ASM(g_movbe, "movbe (%rbx), %eax\n\tret");
 T_ASM(g_xgetbv, "xgetbv\n\tret");
 T_ASM(g_iretq, "iretq");
 T_ASM(g_sysenter, "sysenter");
 T_ASM(g_toolong, ".fill 14, 1, 0x66\n\tnop\n\t.fill 15, 1, 0x66\n\tnop");
-T_ASM(g_lock_bad, "lock add %rax, %rbx");
+T_ASM(g_lock_bad, ".byte 0xf0, 0x48, 0x01, 0xc3");
 T_ASM(g_cx16_misaligned, "cmpxchg16b 8(%rbx)");
 
 static void expect_trap(const char *what, const uint8_t *code, size_t len, unsigned int vector,
@@ -429,7 +457,8 @@ static void test_faults(void)
 		  SP(SP_RO_THEN_RW) + 4093, SP(SP_RO_THEN_RW) + 4093,
 		  X86_PFEC_USER | X86_PFEC_WRITE | X86_PFEC_PRESENT },
 		{ "write straddling into a read-only page", g_store, g_store_end,
-		  SP(SP_READONLY) - 2, SP(SP_READONLY), X86_PFEC_USER | X86_PFEC_WRITE | X86_PFEC_PRESENT },
+		  SP(SP_TWO_RW + 2) - 2, SP(SP_TWO_RW + 2),
+		  X86_PFEC_USER | X86_PFEC_WRITE | X86_PFEC_PRESENT },
 	};
 	for (size_t i = 0; i < sizeof(pf) / sizeof(pf[0]); i++) {
 		uint64_t rip = t_load_code(pf[i].code, (size_t)(pf[i].end - pf[i].code), 0);
@@ -439,7 +468,8 @@ static void test_faults(void)
 		t_run(&ex);
 		bool ok = ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_PF &&
 			  ex.has_error_code && ex.error_code == pf[i].err && ex.cr2 == pf[i].cr2 &&
-			  st->sys.cr2 == pf[i].cr2 && st->regs.rip == rip &&
+			  st->sys.cr2 == pf[i].cr2 &&
+			  st->regs.rip == (pf[i].err & X86_PFEC_FETCH ? pf[i].rbx : rip) &&
 			  st->regs.rax == 0x1122334455667788ull;
 		if (!TAP_CHECK(ok, "#PF: %s (err %#x)", pf[i].what, pf[i].err))
 			tap_diag("reason %d vector %u err %#x cr2 %#llx rip-off %lld %s", ex.reason,
@@ -448,7 +478,7 @@ static void test_faults(void)
 	}
 	/* The straddling write to a page just before a read-only one must not
 	 * have written its first half either. */
-	TAP_CHECK(!memcmp(t_host(SP(SP_READONLY) - 2), "\0\0", 2),
+	TAP_CHECK(!memcmp(t_host(SP(SP_TWO_RW + 2) - 2), "\0\0", 2),
 		  "a faulting straddling write changes nothing");
 
 	/* A successful straddling access. */
@@ -837,6 +867,64 @@ static void test_threads(void)
 	BE.vcpu_destroy(v2);
 }
 
+/* ---- hostile code: random bytes must only ever produce exits ---- */
+static atomic_bool fuzz_done;
+
+static void *fuzz_kicker(void *arg)
+{
+	while (!atomic_load(&fuzz_done)) {
+		usleep(500);
+		BE.vcpu_kick(arg);
+	}
+	return NULL;
+}
+
+static void test_fuzz(void)
+{
+	struct vcpu_state *st = BE.vcpu_state(t_vcpu);
+	struct exec_exit ex;
+	unsigned int counts[EXEC_EXIT_FATAL + 1] = { 0 };
+	bool sane = true;
+	pthread_t t;
+
+	atomic_store(&fuzz_done, false);
+	pthread_create(&t, NULL, fuzz_kicker, t_vcpu);
+	for (unsigned int i = 0; i < 20000; i++) {
+		uint8_t code[64];
+		for (unsigned int j = 0; j < sizeof(code); j++)
+			code[j] = (uint8_t)t_rand();
+		/* Half the blobs end on a page boundary with nothing after. */
+		uint64_t off = (i & 1) ? 0x3000 - sizeof(code) : 0x3000;
+		uint64_t rip = t_load_code(code, sizeof(code), off);
+		t_setup_call(st, rip);
+		uint64_t *r[15] = { &st->regs.rax, &st->regs.rcx, &st->regs.rdx, &st->regs.rbx,
+				    &st->regs.rbp, &st->regs.rsi, &st->regs.rdi, &st->regs.r8,
+				    &st->regs.r9,  &st->regs.r10, &st->regs.r11, &st->regs.r12,
+				    &st->regs.r13, &st->regs.r14, &st->regs.r15 };
+		/* Registers often point at mapped data. */
+		for (unsigned int j = 0; j < 15; j++)
+			*r[j] = (t_rand() & 1) ? T_DATA_VA + (t_rand() & 0x3fff8) : t_rand();
+		st->regs.rflags = 0x202 | (t_rand() & 0xcd5);
+		if (BE.vcpu_run(t_vcpu, &ex) || ex.reason < EXEC_EXIT_SYSCALL ||
+		    ex.reason > EXEC_EXIT_FATAL) {
+			sane = false;
+			break;
+		}
+		counts[ex.reason]++;
+		if (ex.reason == EXEC_EXIT_FATAL && !strstr(ex.detail, "unimplemented") &&
+		    !strstr(ex.detail, "not supported") && !strstr(ex.detail, "not assigned")) {
+			tap_diag("unexpected fatal: %s", ex.detail);
+			sane = false;
+		}
+	}
+	atomic_store(&fuzz_done, true);
+	pthread_join(t, NULL);
+	TAP_CHECK(sane, "20000 random code blobs end in exits (syscall %u softint %u trap %u cpuid %u "
+			"kicked %u fatal %u)",
+		  counts[EXEC_EXIT_SYSCALL], counts[EXEC_EXIT_SOFTINT], counts[EXEC_EXIT_TRAP],
+		  counts[EXEC_EXIT_CPUID], counts[EXEC_EXIT_KICKED], counts[EXEC_EXIT_FATAL]);
+}
+
 /* ---- benchmark ---- */
 T_ASM(g_bench_copy, "1: mov (%rsi), %rax\n\tmov %rax, (%rdi)\n\tadd $8, %rsi\n\tadd $8, %rdi\n\t"
 		    "and $0x3ffff, %rsi\n\tand $0x3ffff, %rdi\n\tor %rbx, %rsi\n\tor %rdx, %rdi\n\t"
@@ -892,6 +980,7 @@ int main(int argc, char **argv)
 	test_threads();
 	test_diff();
 	test_guest_c();
+	test_fuzz(); /* last: random code may scribble on guest memory */
 	BE.vcpu_destroy(t_vcpu);
 	BE.vm_destroy(t_vm);
 	munmap(t_mach.base, (size_t)T_NR_FRAMES * 4096);

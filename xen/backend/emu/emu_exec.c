@@ -53,9 +53,10 @@ _Noreturn void emu_fatal(struct exec_vcpu *v, const char *fmt, ...)
 _Noreturn void emu_unimplemented(struct exec_vcpu *v, const struct insn *d)
 {
 	char bytes[3 * 15 + 1] = "";
-	unsigned int n = d->oplen < 15 ? d->oplen : 15;
+	unsigned int n = d->oplen < 15 ? d->oplen : 15, pos = 0;
 	for (unsigned int i = 0; i < n; i++)
-		snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, "%s%02x", i ? " " : "", d->b[i]);
+		pos += (unsigned int)snprintf(bytes + pos, sizeof(bytes) - pos, "%s%02x",
+					      i ? " " : "", d->b[i]);
 	emu_fatal(v, "emu: unimplemented instruction %s at rip 0x%llx", bytes,
 		  (unsigned long long)d->start);
 }

@@ -59,6 +59,9 @@ uint64_t emu_read(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned 
 	/* Both pages are checked before anything is used; a fault on the
 	 * second reports the page boundary, the first byte that faults. */
 	unsigned int n0 = EMU_PAGE_SIZE - off;
+	/* The whole access must be canonical before paging is consulted. */
+	if (!va_is_canonical(la + size - 1))
+		emu_raise_err(v, fv, 0);
 	uint8_t *p0 = emu_xlate(v, EMU_ACC_READ, la, fv);
 	uint8_t *p1 = emu_xlate(v, EMU_ACC_READ, la + n0, fv);
 	uint8_t tmp[8];
@@ -78,6 +81,8 @@ void emu_write(struct exec_vcpu *v, uint64_t la, unsigned int size, uint64_t val
 		return;
 	}
 	unsigned int n0 = EMU_PAGE_SIZE - off;
+	if (!va_is_canonical(la + size - 1))
+		emu_raise_err(v, fv, 0);
 	uint8_t *p0 = emu_xlate(v, EMU_ACC_WRITE, la, fv);
 	uint8_t *p1 = emu_xlate(v, EMU_ACC_WRITE, la + n0, fv);
 	uint8_t tmp[8];
@@ -93,6 +98,8 @@ void emu_ref_get(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned i
 	unsigned int off = la & 0xfff;
 
 	r->size = size;
+	if (off + size > EMU_PAGE_SIZE && !va_is_canonical(la + size - 1))
+		emu_raise_err(v, fv, 0);
 	r->p0 = emu_xlate(v, kind, la, fv);
 	if (off + size <= EMU_PAGE_SIZE) {
 		r->p1 = NULL;

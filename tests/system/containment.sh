@@ -1,0 +1,65 @@
+#!/bin/bash
+# A guest that faults or spins harms no one else; a bad client harms no one.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
+start_hypervisor
+free0=$(free_frames)
+
+spin=$(guest_config spinner spin)
+check "a spinning guest starts" xg create "$spin"
+check "the spinning guest is running (state r)" wait_state spinner r 10
+
+crash=$(guest_config crasher crash '"on_crash": "preserve"')
+check "a guest that faults starts" xg create "$crash"
+check "the faulting guest ends up crashed (state c)" wait_state crasher c 60
+out=$(timeout 10 "$XG_BIN" console crasher </dev/null 2>&1)
+case "$out" in *"about to fault"*"domain crashed"*) ok "its console ends with the crash report" ;; *) not_ok "its console ends with the crash report"; diag "$out" ;; esac
+log=$(xg dmesg)
+case "$log" in *"crashed"*"#PF"*) ok "the hypervisor log names the page fault" ;; *) not_ok "the hypervisor log names the page fault"; diag "$log" ;; esac
+check "the spinning guest still runs" wait_state spinner r 5
+check "the hypervisor still serves" hypervisor_alive
+
+check "a crashed domain can be destroyed" xg destroy crasher
+check "destroying a spinning guest works" xg destroy spinner
+check "both are gone" wait_gone spinner 5
+check "every frame is back" [ "$(free_frames)" = "$free0" ]
+
+# Malformed client messages: each client is dropped, nothing else happens.
+if command -v python3 >/dev/null; then
+	python3 - "$XG_RUNDIR/hypervisor.sock" <<'PY'
+import socket, struct, sys
+path = sys.argv[1]
+def send(data):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    try:
+        s.recv(100)
+    except OSError:
+        pass
+    s.close()
+send(b"garbage" * 10)                                    # wrong magic
+send(struct.pack("<IIII5Q", 0x31434758, 0xffffffff, 36, 0, 0, 0, 0, 0, 0))  # absurd size
+send(struct.pack("<IIII5Q", 0x31434758, 56 + 100, 36, 0, 0, 0, 0, 0, 0))    # truncated data
+send(struct.pack("<IIII5Q", 0x31434758, 56, 36, 0, 0x12345678, 0, 0, 0, 0)) # handle outside the data
+send(struct.pack("<IIII5Q", 0x31434758, 56, 9999, 0, 0, 0, 0, 0, 0))         # unknown hypercall
+PY
+	check "after malformed messages the hypervisor still serves" hypervisor_alive
+else
+	skip "python3 is not installed"
+fi
+
+# The monitoring socket lists but cannot control.
+out=$(XG_RUNDIR="$XG_RUNDIR" python3 - "$XG_RUNDIR/hypervisor-ro.sock" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+# domctl destroydomain (cmd 2) for domain 1 through the read-only socket
+dom = struct.pack("<IIH6x", 2, 1, 1) + bytes(256)
+s.sendall(struct.pack("<IIII5Q", 0x31434758, 56 + len(dom), 36, 0, 0x10000, 0, 0, 0, 0) + dom)
+rep = s.recv(16)
+print(struct.unpack("<IIq", rep)[2])
+PY
+)
+check "the read-only socket refuses control operations (-EPERM)" [ "$out" = "-1" ]
+finish

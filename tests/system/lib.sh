@@ -1,0 +1,96 @@
+# Shared helpers for the end-to-end tests: a private hypervisor per test
+# script, the xg command, TAP output, and leak checks.
+#   . "$top_srcdir/tests/system/lib.sh"; start_hypervisor; ...; finish
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+XG_BIN="$top_builddir/xg"
+HV_BIN="$top_builddir/xg-hypervisor"
+GUESTS="$top_builddir/tests/guests"
+
+tap_n=0
+tap_failed=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# check "description" command...: one test point, passing when the command succeeds.
+check() {
+	local what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/xg-test.XXXXXX")
+export XG_RUNDIR="$WORK/run"
+HV_PID=
+
+xg() { "$XG_BIN" "$@"; }
+
+cleanup() {
+	if [ -n "$HV_PID" ] && kill -0 "$HV_PID" 2>/dev/null; then
+		kill -TERM "$HV_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$HV_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$HV_PID" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Start a private hypervisor in the background and wait for its socket.
+start_hypervisor() {
+	"$HV_BIN" --rundir "$XG_RUNDIR" --memory "${HV_MEMORY:-2G}" "$@" >"$WORK/hypervisor.log" 2>&1 &
+	HV_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$XG_RUNDIR/hypervisor.sock" ] && return 0
+		kill -0 "$HV_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "Bail out! the hypervisor did not start"
+	sed 's/^/# /' "$WORK/hypervisor.log"
+	exit 1
+}
+
+hypervisor_alive() { kill -0 "$HV_PID" 2>/dev/null && xg list >/dev/null 2>&1; }
+
+# Frames not owned by any domain, from `xg info --json`.
+free_frames() { xg info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["free_frames"])'; }
+
+# A domain config for one of the test guests.
+guest_config() { # name guest [extra JSON members]
+	local name=$1 guest=$2 extra=${3:-}
+	cat >"$WORK/$name.json" <<JSON
+{ "name": "$name", "kernel": "$GUESTS/$guest.elf", "memory": 16${extra:+, $extra} }
+JSON
+	echo "$WORK/$name.json"
+}
+
+# Wait until `xg list` no longer shows the domain (or the timeout passes).
+wait_gone() { # name seconds
+	local i
+	for i in $(seq $(($2 * 10))); do
+		xg list "$1" >/dev/null 2>&1 || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# State letters of a domain as `xg list` prints them (e.g. "--p---").
+state_of() { xg list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
+
+wait_state() { # name letter seconds
+	local i
+	for i in $(seq $(($3 * 10))); do
+		case "$(state_of "$1")" in *"$2"*) return 0 ;; esac
+		sleep 0.1
+	done
+	return 1
+}
+
+finish() {
+	if ! kill -0 "$HV_PID" 2>/dev/null; then
+		not_ok "the hypervisor is still running at the end"
+		sed 's/^/# /' "$WORK/hypervisor.log"
+	fi
+	echo "1..$tap_n"
+	[ "$tap_failed" = 0 ]
+}

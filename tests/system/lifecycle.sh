@@ -1,0 +1,54 @@
+#!/bin/bash
+# A guest's life through xg: create, console, list, pause, shutdown, destroy,
+# and every frame returned afterwards.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
+start_hypervisor
+free0=$(free_frames)
+diag "free frames at start: $free0"
+
+# create -c: the console until the guest powers off.
+cfg=$(guest_config hello hello '"cmdline": "xg-system-test"')
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
+check "xg create -c exits 0 when the guest powers off" [ "$rc" = 0 ]
+case "$out" in *"Hello from XG guest"*) ok "the console shows the guest's greeting" ;; *) not_ok "the console shows the guest's greeting"; diag "$out" ;; esac
+case "$out" in *"cmdline: xg-system-test"*) ok "the guest received its command line" ;; *) not_ok "the guest received its command line" ;; esac
+case "$out" in *"RESULT: PASS hello"*) ok "the guest's own checks passed" ;; *) not_ok "the guest's own checks passed"; diag "$out" ;; esac
+check "on_poweroff=destroy removes the domain" wait_gone hello 10
+check "all frames are back after the domain is gone" [ "$(free_frames)" = "$free0" ]
+
+# The same guest through the hypercall page.
+cfg=$(guest_config hcpage hello '"cmdline": "hypercall-page"')
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in *"using hypercall page"*"RESULT: PASS hello"*) ok "a guest using the hypercall page passes" ;; *) not_ok "a guest using the hypercall page passes"; diag "$out" ;; esac
+wait_gone hcpage 10
+
+# create -p: built but paused; list shows it; unpause runs it.
+cfg=$(guest_config paused hello '"on_poweroff": "preserve"')
+check "xg create -p succeeds" xg create "$cfg" -p
+check "xg list shows the paused domain in state p" wait_state paused p 5
+check "its console is empty while paused" [ -z "$(timeout 1 "$XG_BIN" console paused </dev/null 2>/dev/null)" ]
+check "xg unpause runs it" xg unpause paused
+check "with on_poweroff=preserve it stays, shut down (state s)" wait_state paused s 60
+out=$(timeout 10 "$XG_BIN" console paused </dev/null 2>&1)
+case "$out" in *"RESULT: PASS hello"*) ok "xg console replays a stopped domain's history and exits" ;; *) not_ok "xg console replays a stopped domain's history and exits"; diag "$out" ;; esac
+json=$(xg list --json paused)
+check "xg list --json reports the shutdown reason" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+d = d[0] if isinstance(d, list) else d
+assert d["name"] == "paused" and d["state"] == "shutdown" and d["shutdown_reason"] == "poweroff", d
+' "$json"
+check "xg destroy removes it" xg destroy paused
+check "and it is gone" wait_gone paused 5
+check "all frames are back" [ "$(free_frames)" = "$free0" ]
+
+# Names are unique; errors name what was wrong.
+cfg=$(guest_config dup spin)
+xg create "$cfg" >/dev/null
+out=$(xg create "$cfg" 2>&1); rc=$?
+check "a second domain with the same name is refused" [ "$rc" != 0 ]
+case "$out" in *"already exists"*) ok "the error says the name exists" ;; *) not_ok "the error says the name exists"; diag "$out" ;; esac
+xg destroy dup
+wait_gone dup 5
+check "all frames are back after the refused create" [ "$(free_frames)" = "$free0" ]
+finish

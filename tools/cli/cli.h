@@ -1,0 +1,56 @@
+/* Shared by the xg command's source files. */
+#ifndef XG_CLI_H
+#define XG_CLI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "xg/xg.h"
+
+/* Exit codes (docs/xg.md). */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *rundir;
+	bool verbose;
+	bool dry_run;
+};
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *help;
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Connect, or print why not; NULL on failure. */
+xg_handle *cli_connect(struct cli *cli, bool readonly);
+/* Resolve a domain argument; prints the error.  Returns 0 or -1. */
+int cli_lookup(xg_handle *h, const char *arg, uint32_t *domid);
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a JSON value on stdout (pretty) and drop it. */
+void cli_print_json(json_object *v);
+/* Parse the common --json/--help options of a command; returns -1 on
+ * --help (usage printed), -2 on a usage error, else the index of the first
+ * operand. */
+int cli_simple_options(int argc, char **argv, const struct command *cmd, bool *json);
+void cli_command_usage(const struct command *cmd, bool to_stderr);
+json_object *cli_domain_json(const struct xg_domain_info *d);
+
+int cmd_create(struct cli *cli, int argc, char **argv);
+int cmd_destroy(struct cli *cli, int argc, char **argv);
+int cmd_pause(struct cli *cli, int argc, char **argv);
+int cmd_unpause(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_info(struct cli *cli, int argc, char **argv);
+int cmd_console(struct cli *cli, int argc, char **argv);
+int cmd_dmesg(struct cli *cli, int argc, char **argv);
+
+/* Follow a domain's console on stdout until it stops; 0 or -1. */
+int cli_follow_console(xg_handle *h, uint32_t domid);
+
+extern const struct command cli_commands[];
+
+#endif

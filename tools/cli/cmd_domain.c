@@ -1,0 +1,112 @@
+/* xg create, destroy, pause, unpause. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command *find(const char *name)
+{
+	for (const struct command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv)
+{
+	const struct command *self = find("create");
+	static const struct option opts[] = {
+		{ "console", no_argument, NULL, 'c' },
+		{ "paused", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool console = false, paused = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "cph", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': console = true; break;
+		case 'p': paused = true; break;
+		case 'h': cli_command_usage(self, false); return EXIT_OK;
+		default: cli_command_usage(self, true); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_command_usage(self, true);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	struct xg_config cfg;
+	struct xg_config_error err;
+	if (xg_config_load_json(path, &cfg, &err) < 0) {
+		if (err.field[0])
+			cli_error("%s: field '%s': %s", err.file, err.field, err.reason);
+		else
+			cli_error("%s: %s", err.file, err.reason);
+		return EXIT_FAIL;
+	}
+	xg_handle *h = cli_connect(cli, false);
+	if (!h) {
+		xg_config_dispose(&cfg);
+		return EXIT_FAIL;
+	}
+	uint32_t domid;
+	int rc = xg_domain_create(h, &cfg, paused ? XG_CREATE_PAUSED : 0, cli->verbose ? stderr : NULL, &domid);
+	if (rc < 0) {
+		cli_error("%s", xg_last_error());
+	} else {
+		fprintf(stderr, "Created domain %s (domid %u)%s\n", cfg.name, domid, paused ? ", paused" : "");
+		if (console)
+			rc = cli_follow_console(h, domid);
+	}
+	xg_config_dispose(&cfg);
+	xg_close(h);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+typedef int (*domain_op)(xg_handle *h, uint32_t domid);
+
+static int on_one_domain(struct cli *cli, int argc, char **argv, const char *name, domain_op op)
+{
+	const struct command *self = find(name);
+	int first = cli_simple_options(argc, argv, self, NULL);
+	if (first == -1)
+		return EXIT_OK;
+	if (first < 0 || argc - first != 1) {
+		if (first >= 0)
+			cli_command_usage(self, true);
+		return EXIT_USAGE;
+	}
+	xg_handle *h = cli_connect(cli, false);
+	if (!h)
+		return EXIT_FAIL;
+	uint32_t domid;
+	int rc = cli_lookup(h, argv[first], &domid);
+	if (!rc && domid == 0) {
+		cli_error("domain 0 is the host itself: it cannot be %sd", name);
+		rc = -1;
+	}
+	if (!rc && op(h, domid) < 0) {
+		cli_error("%s", xg_last_error());
+		rc = -1;
+	}
+	xg_close(h);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_destroy(struct cli *cli, int argc, char **argv)
+{
+	return on_one_domain(cli, argc, argv, "destroy", xg_domain_destroy);
+}
+
+int cmd_pause(struct cli *cli, int argc, char **argv)
+{
+	return on_one_domain(cli, argc, argv, "pause", xg_domain_pause);
+}
+
+int cmd_unpause(struct cli *cli, int argc, char **argv)
+{
+	return on_one_domain(cli, argc, argv, "unpause", xg_domain_unpause);
+}

@@ -1,0 +1,142 @@
+/* xg: manage XG domains, in the manner of Xen's xl. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef XG_VERSION
+#define XG_VERSION "0.0"
+#endif
+
+const struct command cli_commands[] = {
+	{ "create", "CONFIG [-c] [-p]", "build and start a domain from a JSON configuration", cmd_create },
+	{ "list", "[--json] [DOMAIN...]", "list domains", cmd_list },
+	{ "console", "DOMAIN", "show a domain's console and follow it (Ctrl-] detaches)", cmd_console },
+	{ "destroy", "DOMAIN", "stop a domain at once and free its memory", cmd_destroy },
+	{ "pause", "DOMAIN", "stop running a domain's vCPUs", cmd_pause },
+	{ "unpause", "DOMAIN", "let a paused domain run again", cmd_unpause },
+	{ "info", "[--json]", "show information on the host and the hypervisor", cmd_info },
+	{ "dmesg", "[-c]", "show the hypervisor's log (-c: clear it afterwards)", cmd_dmesg },
+	{ NULL, NULL, NULL, NULL },
+};
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("xg: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+xg_handle *cli_connect(struct cli *cli, bool readonly)
+{
+	int err;
+	xg_handle *h = xg_open(cli->rundir, readonly ? XG_OPEN_READONLY : 0, &err);
+	if (!h)
+		cli_error("%s (is xg-hypervisor running?)", xg_last_error());
+	return h;
+}
+
+int cli_lookup(xg_handle *h, const char *arg, uint32_t *domid)
+{
+	if (xg_domain_lookup(h, arg, domid) < 0) {
+		cli_error("%s", xg_last_error());
+		return -1;
+	}
+	return 0;
+}
+
+void cli_print_json(json_object *v)
+{
+	puts(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(v);
+}
+
+void cli_command_usage(const struct command *cmd, bool to_stderr)
+{
+	fprintf(to_stderr ? stderr : stdout, "Usage: xg %s %s\n%s.\n", cmd->name, cmd->args, cmd->help);
+}
+
+int cli_simple_options(int argc, char **argv, const struct command *cmd, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'j' && json) {
+			*json = true;
+		} else if (c == 'h') {
+			cli_command_usage(cmd, false);
+			return -1;
+		} else {
+			cli_command_usage(cmd, true);
+			return -2;
+		}
+	}
+	return optind;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: xg [-v] [--rundir DIR] COMMAND [ARGS]\n\nCommands:\n");
+	for (const struct command *c = cli_commands; c->name; c++)
+		fprintf(out, "  %-9s %-22s %s\n", c->name, c->args, c->help);
+	fprintf(out, "\n`xg COMMAND --help` describes one command.  The hypervisor's sockets are found in\n"
+		     "--rundir, else $XG_RUNDIR, else " XG_DEFAULT_RUNDIR ".\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "rundir", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			cli.verbose = true;
+			break;
+		case 'r':
+			cli.rundir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("xg %s\n", XG_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	if (!strcmp(name, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (const struct command *cmd = cli_commands; cmd->name; cmd++)
+		if (!strcmp(cmd->name, name))
+			return cmd->run(&cli, argc - optind, argv + optind);
+	cli_error("unknown command '%s' (see xg help)", name);
+	return EXIT_USAGE;
+}
