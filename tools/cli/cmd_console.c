@@ -105,7 +105,7 @@ int cmd_dmesg(struct cli *cli, int argc, char **argv)
 	const struct command *self = &cli_commands[7];
 	bool clear = false;
 	int c;
-	optind = 1;
+	optind = 0;
 	while ((c = getopt(argc, argv, "ch")) != -1) {
 		if (c == 'c') {
 			clear = true;

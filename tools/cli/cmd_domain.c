@@ -24,7 +24,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 	};
 	bool console = false, paused = false;
 	int c;
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "cph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': console = true; break;

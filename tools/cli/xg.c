@@ -71,7 +71,7 @@ int cli_simple_options(int argc, char **argv, const struct command *cmd, bool *j
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'j' && json) {
 			*json = true;

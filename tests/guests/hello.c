@@ -1,0 +1,135 @@
+/*
+ * hello: greets, then checks what a PV guest is entitled to at boot: the
+ * start_info page, the P2M list, its initial page tables, the boot stack
+ * and xen_version.  With "hypercall-page" on its command line it makes
+ * every hypercall through the hypercall page instead of `syscall`.
+ */
+#include "guest.h"
+#include "public/features.h"
+
+const char guest_name[] = "hello";
+
+__asm__(XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, ".quad hypercall_page"));
+
+#define VIRT_BASE 0xffffffff80000000ul
+#define MAX_CHECKED_PFNS 4096
+
+static xen_pfn_t sorted[MAX_CHECKED_PFNS];
+
+/* Heap sort, so checking that P2M entries are distinct stays cheap. */
+static void sift(xen_pfn_t *a, size_t n, size_t i)
+{
+	for (;;) {
+		size_t big = i, l = 2 * i + 1, r = l + 1;
+		if (l < n && a[l] > a[big])
+			big = l;
+		if (r < n && a[r] > a[big])
+			big = r;
+		if (big == i)
+			return;
+		xen_pfn_t t = a[i];
+		a[i] = a[big];
+		a[big] = t;
+		i = big;
+	}
+}
+
+static void heap_sort(xen_pfn_t *a, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift(a, n, i);
+	for (size_t end = n; end-- > 1;) {
+		xen_pfn_t t = a[0];
+		a[0] = a[end];
+		a[end] = t;
+		sift(a, end, 0);
+	}
+}
+
+static void check_start_info(start_info_t *si)
+{
+	guest_check(!guest_strncmp(si->magic, "xen-3.0-x86_64", 14), "start_info magic is '%s'", si->magic);
+	guest_check(si->nr_pages > 0, "nr_pages is 0");
+	guest_check(si->shared_info && !(si->shared_info & 0xfff), "shared_info %lx is not a page address",
+		    si->shared_info);
+	guest_check(si->pt_base >= VIRT_BASE && !(si->pt_base & 0xfff), "pt_base %lx", si->pt_base);
+	guest_check(si->mfn_list >= VIRT_BASE, "mfn_list %lx lies below the kernel", si->mfn_list);
+	guest_check(si->nr_pt_frames >= 4, "only %lu page-table frames (a 64-bit guest needs 4 levels)",
+		    si->nr_pt_frames);
+	guest_check(si->store_mfn && si->console.domU.mfn && si->store_mfn != si->console.domU.mfn,
+		    "xenstore (%lx) and console (%lx) frames", si->store_mfn, si->console.domU.mfn);
+	guest_check(si->mod_start == 0 && si->mod_len == 0, "a module was given without asking");
+
+	size_t len = 0;
+	while (len < MAX_GUEST_CMDLINE && si->cmd_line[len])
+		len++;
+	guest_check(len < MAX_GUEST_CMDLINE, "cmd_line is not NUL-terminated");
+	guest_printf("cmdline: %s\n", len < MAX_GUEST_CMDLINE ? (const char *)si->cmd_line : "(bad)");
+}
+
+static void check_p2m(start_info_t *si)
+{
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	size_t n = si->nr_pages < MAX_CHECKED_PFNS ? si->nr_pages : MAX_CHECKED_PFNS;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = p2m[i];
+	heap_sort(sorted, n);
+	size_t dups = 0;
+	for (size_t i = 1; i < n; i++)
+		if (sorted[i] == sorted[i - 1])
+			dups++;
+	guest_check(dups == 0, "%lu P2M entries repeat a frame", (unsigned long)dups);
+	/* The pages of start_info and the page tables are in the P2M. */
+	guest_check(si->nr_p2m_frames * 512 >= si->nr_pages, "%lu P2M frames cannot hold %lu entries",
+		    si->nr_p2m_frames, si->nr_pages);
+}
+
+static void check_page_tables(start_info_t *si)
+{
+	const uint64_t *l4 = (const uint64_t *)si->pt_base;
+	uint64_t e = l4[(VIRT_BASE >> 39) & 511];
+	guest_check(e & 1, "the L4 entry mapping the kernel is not present (%lx)", (unsigned long)e);
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	size_t pt_pfn = (si->pt_base - VIRT_BASE) >> 12;
+	/* The builder places the first L3 right after the L4 (Xen's order). */
+	guest_check(pt_pfn + 1 < si->nr_pages && p2m[pt_pfn + 1] == ((e & 0x000ffffffffff000ull) >> 12),
+		    "the kernel's L4 entry does not point at the L3 that follows the L4");
+	/* The stack is writable. */
+	volatile char probe[64];
+	for (int i = 0; i < 64; i++)
+		probe[i] = (char)i;
+	guest_check(probe[63] == 63, "the boot stack does not hold what was written");
+}
+
+static void check_version(void)
+{
+	long v = HYPERVISOR_xen_version(XENVER_version, 0);
+	xen_extraversion_t extra;
+	long rc = HYPERVISOR_xen_version(XENVER_extraversion, extra);
+	guest_check(v >= (3 << 16), "xen_version returned %ld", v);
+	guest_printf("Xen version: %ld.%ld%s\n", v >> 16, v & 0xffff, rc == 0 ? extra : "(?)");
+	static xen_capabilities_info_t caps;
+	rc = HYPERVISOR_xen_version(XENVER_capabilities, caps);
+	guest_check(rc == 0 && guest_strstr(caps, "xen-3.0-x86_64"), "capabilities '%s' (rc %ld)", caps, rc);
+	struct xen_feature_info fi = { .submap_idx = 0 };
+	rc = HYPERVISOR_xen_version(XENVER_get_features, &fi);
+	guest_check(rc == 0, "XENVER_get_features failed: %ld", rc);
+	fi.submap_idx = XENFEAT_NR_SUBMAPS;
+	guest_check(HYPERVISOR_xen_version(XENVER_get_features, &fi) < 0, "a feature submap past the end was accepted");
+	guest_check(HYPERVISOR_xen_version(XENVER_pagesize, 0) == 4096, "page size is not 4096");
+	guest_check(HYPERVISOR_xen_version(12345, 0) == -38, "an unknown sub-op did not return -ENOSYS");
+}
+
+int guest_main(start_info_t *si)
+{
+	if (guest_strstr((const char *)si->cmd_line, "hypercall-page")) {
+		guest_use_hypercall_page();
+		guest_puts("using hypercall page\n");
+	}
+	guest_printf("Hello from XG guest %s!\n", guest_name);
+	check_start_info(si);
+	check_p2m(si);
+	check_page_tables(si);
+	check_version();
+	return guest_failed() ? GUEST_FAIL : GUEST_PASS;
+}

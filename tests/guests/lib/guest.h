@@ -1,0 +1,63 @@
+/*
+ * The test-guest framework: hypercalls, console output, checks and the
+ * final report.  Guests implement guest_main() and return GUEST_PASS,
+ * GUEST_FAIL or GUEST_SKIP; the framework prints "RESULT: <what> <name>"
+ * and shuts the domain down (poweroff).
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/notes.h"
+#include "public/sched.h"
+#include "public/version.h"
+#include "public/xen.h"
+
+enum guest_result { GUEST_PASS, GUEST_FAIL, GUEST_SKIP };
+
+/* The guest's name for its RESULT line; each guest defines it. */
+extern const char guest_name[];
+int guest_main(start_info_t *si);
+
+extern start_info_t *guest_start_info;
+
+/* Route hypercalls through the hypercall page instead of `syscall`. */
+void guest_use_hypercall_page(void);
+long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+	       unsigned long a5);
+
+static inline long HYPERVISOR_console_io(int cmd, int count, const char *buf)
+{
+	return hypercall(__HYPERVISOR_console_io, (unsigned long)cmd, (unsigned long)count, (unsigned long)buf, 0, 0);
+}
+
+static inline long HYPERVISOR_sched_op(int cmd, void *arg)
+{
+	return hypercall(__HYPERVISOR_sched_op, (unsigned long)cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static inline long HYPERVISOR_xen_version(int cmd, void *arg)
+{
+	return hypercall(__HYPERVISOR_xen_version, (unsigned long)cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+void guest_puts(const char *s);
+void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int guest_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* A failed check prints "FAIL: <message>" and makes the result FAIL. */
+bool guest_check(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool guest_failed(void);
+
+void guest_finish(int result) __attribute__((noreturn));
+void guest_shutdown(unsigned int reason) __attribute__((noreturn));
+
+size_t guest_strlen(const char *s);
+int guest_strncmp(const char *a, const char *b, size_t n);
+const char *guest_strstr(const char *hay, const char *needle);
+
+#endif

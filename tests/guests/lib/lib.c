@@ -1,0 +1,222 @@
+/* Hypercalls, console output, checks and shutdown for the test guests. */
+#include "guest.h"
+
+start_info_t *guest_start_info;
+static bool use_page;
+static bool any_failure;
+
+/* Filled by the hypervisor when a guest declares XEN_ELFNOTE_HYPERCALL_PAGE
+ * (see hello.c); page-aligned by the linker script. */
+__attribute__((section(".hypercall_page"), aligned(4096))) char hypercall_page[4096];
+
+void guest_use_hypercall_page(void)
+{
+	use_page = true;
+}
+
+/* 64-bit PV ABI: number in rax, arguments in rdi, rsi, rdx, r10, r8;
+ * rcx and r11 are clobbered, and so may be the argument registers (the
+ * hypervisor rewrites them when it continues a preempted call). */
+long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+	       unsigned long a5)
+{
+	register unsigned long r10 __asm__("r10") = a4;
+	register unsigned long r8 __asm__("r8") = a5;
+	long ret = nr;
+	if (use_page) {
+		void *stub = hypercall_page + nr * 32;
+		__asm__ volatile("call *%[stub]"
+				 : "+a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
+				 : [stub] "r"(stub)
+				 : "rcx", "r11", "r9", "memory");
+	} else {
+		__asm__ volatile("syscall"
+				 : "+a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
+				 :
+				 : "rcx", "r11", "memory");
+	}
+	return ret;
+}
+
+size_t guest_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int guest_strncmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return (unsigned char)a[i] - (unsigned char)b[i];
+		if (!a[i])
+			return 0;
+	}
+	return 0;
+}
+
+const char *guest_strstr(const char *hay, const char *needle)
+{
+	size_t n = guest_strlen(needle);
+	for (; *hay; hay++)
+		if (!guest_strncmp(hay, needle, n))
+			return hay;
+	return n ? NULL : hay;
+}
+
+void guest_puts(const char *s)
+{
+	HYPERVISOR_console_io(CONSOLEIO_write, (int)guest_strlen(s), s);
+}
+
+/* A small vsnprintf: %s %c %d %i %u %x %p %%, with l/ll/z, width and 0. */
+struct out {
+	char *buf;
+	size_t size, len;
+};
+
+static void emit(struct out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void emit_number(struct out *o, unsigned long long v, unsigned int base, bool negative, int width,
+			char pad)
+{
+	char digits[24];
+	int n = 0;
+	do {
+		unsigned int d = (unsigned int)(v % base);
+		digits[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+		v /= base;
+	} while (v);
+	int total = n + (negative ? 1 : 0);
+	if (negative && pad == '0')
+		emit(o, '-');
+	for (; total < width; total++)
+		emit(o, pad);
+	if (negative && pad != '0')
+		emit(o, '-');
+	while (n)
+		emit(o, digits[--n]);
+}
+
+int guest_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct out o = { buf, size, 0 };
+	for (; *fmt; fmt++) {
+		if (*fmt != '%') {
+			emit(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		char pad = ' ';
+		int width = 0, longs = 0;
+		if (*fmt == '0') {
+			pad = '0';
+			fmt++;
+		}
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l' || *fmt == 'z') {
+			longs++;
+			fmt++;
+		}
+		switch (*fmt) {
+		case 'd':
+		case 'i': {
+			long long v = longs ? va_arg(ap, long long) : va_arg(ap, int);
+			unsigned long long mag = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+			emit_number(&o, mag, 10, v < 0, width, pad);
+			break;
+		}
+		case 'u':
+		case 'x': {
+			unsigned long long v = longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
+			emit_number(&o, v, *fmt == 'x' ? 16 : 10, false, width, pad);
+			break;
+		}
+		case 'p':
+			emit(&o, '0');
+			emit(&o, 'x');
+			emit_number(&o, (unsigned long long)(uintptr_t)va_arg(ap, void *), 16, false, width, pad);
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			for (int len = (int)guest_strlen(s); len < width; len++)
+				emit(&o, ' ');
+			while (*s)
+				emit(&o, *s++);
+			break;
+		}
+		case 'c':
+			emit(&o, (char)va_arg(ap, int));
+			break;
+		case '%':
+			emit(&o, '%');
+			break;
+		default:
+			emit(&o, '%');
+			if (*fmt)
+				emit(&o, *fmt);
+			else
+				fmt--;
+			break;
+		}
+	}
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = '\0';
+	return (int)o.len;
+}
+
+void guest_printf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	guest_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	guest_puts(buf);
+}
+
+bool guest_check(bool cond, const char *fmt, ...)
+{
+	if (cond)
+		return true;
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	guest_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	guest_printf("FAIL: %s\n", buf);
+	any_failure = true;
+	return false;
+}
+
+bool guest_failed(void)
+{
+	return any_failure;
+}
+
+void guest_shutdown(unsigned int reason)
+{
+	struct sched_shutdown s = { .reason = reason };
+	HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+	for (;;)
+		HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+}
+
+void guest_finish(int result)
+{
+	if (result == GUEST_PASS && any_failure)
+		result = GUEST_FAIL;
+	static const char *const words[] = { "PASS", "FAIL", "SKIP" };
+	guest_printf("RESULT: %s %s\n", words[result], guest_name);
+	guest_shutdown(SHUTDOWN_poweroff);
+}
