@@ -217,6 +217,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xg-hypervisor: cannot open the control socket in %s\n", rundir);
 		return 1;
 	}
+	char pidfile[4096];
+	snprintf(pidfile, sizeof(pidfile), "%s/hypervisor.pid", rundir);
+	FILE *pf = fopen(pidfile, "w");
+	if (pf) {
+		fprintf(pf, "%d\n", (int)getpid());
+		fclose(pf);
+	}
 	printk("xg-hypervisor %s: %llu MiB RAM (%llu MiB quota), backend %s, %u CPUs\n", XG_VERSION,
 	       (unsigned long long)(hv->machine.ram_frames >> 8),
 	       (unsigned long long)(hv->heap.quota_frames >> 8), hv->backend->name, hv->nr_cpus);
@@ -226,6 +233,7 @@ int main(int argc, char **argv)
 	sigwait(&stop_signals, &sig);
 	printk("signal %d: shutting down\n", sig);
 	control_stop();
+	unlink(pidfile);
 	domain_subsystem_fini();
 	printk("stopped; %llu frames still allocated\n", (unsigned long long)heap_used_frames(&hv->heap));
 	heap_destroy(&hv->heap);
