@@ -104,9 +104,6 @@ struct mmu_update {
 typedef struct mmu_update mmu_update_t;
 DEFINE_XEN_GUEST_HANDLE(mmu_update_t);
 
-/* Set in the count of a preempted mmu_update/mmuext_op. */
-#define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
-
 /* ---- mmuext_op ------------------------------------------------------------ */
 #define MMUEXT_PIN_L1_TABLE 0
 #define MMUEXT_PIN_L2_TABLE 1

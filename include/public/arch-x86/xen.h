@@ -9,10 +9,20 @@
 
 #include <stdint.h>
 
-/* Integer constants whose type the ABI fixes. */
-#define xen_mk_uint(x) x##U
-#define xen_mk_ulong(x) x##UL
-#define xen_mk_ullong(x) x##ULL
+/* Integer constants whose type the ABI fixes (the argument is expanded
+ * first, so it may itself be a macro); plain numbers in assembly. */
+#ifdef __ASSEMBLY__
+#define xen_mk_uint(x) x
+#define xen_mk_ulong(x) x
+#define xen_mk_ullong(x) x
+#else
+#define __xen_mk_uint(x) x##U
+#define __xen_mk_ulong(x) x##UL
+#define __xen_mk_ullong(x) x##ULL
+#define xen_mk_uint(x) __xen_mk_uint(x)
+#define xen_mk_ulong(x) __xen_mk_ulong(x)
+#define xen_mk_ullong(x) __xen_mk_ullong(x)
+#endif
 
 /* A guest handle wraps a pointer into the caller's memory, so handles of
  * different types cannot be mixed up. */

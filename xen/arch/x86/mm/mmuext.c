@@ -6,6 +6,10 @@
 #include "hv/pv.h"
 #include "public/xen.h"
 
+/* Xen marks a preempted call by setting count's top bit; the done count
+ * so far travels in *pdone. */
+#define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
+
 /* Operations handled per guest call before the guest re-issues it. */
 #define MMUEXT_BATCH 64
 
