@@ -1,0 +1,256 @@
+/*
+ * The control path without a socket: hypercalls issued as the toolstack
+ * issues them (buffers in a request's data area), against the real core with
+ * the emulating backend.  Covers handle checking, domain creation, memory
+ * population with address limits and quotas, the page-table checks made
+ * when tables are pinned, and that destruction returns every frame.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "hv/domain.h"
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "public/memory.h"
+#include "public/xen.h"
+#include "public/xg_control.h"
+#include "tests/tap.h"
+
+static struct hypervisor the_hypervisor;
+struct hypervisor *hv = &the_hypervisor;
+int domain_create_control(void);
+
+/* A request's data area, as libxg builds it. */
+static uint8_t data[1 << 16];
+static size_t data_used;
+
+static uint64_t put(const void *src, size_t len)
+{
+	size_t off = (data_used + 7) & ~(size_t)7;
+	if (src)
+		memcpy(data + off, src, len);
+	else
+		memset(data + off, 0, len);
+	data_used = off + len;
+	return XG_CTL_DATA_BASE + off;
+}
+
+static void *at(uint64_t handle)
+{
+	return data + (handle - XG_CTL_DATA_BASE);
+}
+
+static long call(struct domain *caller, bool readonly, unsigned int nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		 uint64_t a3)
+{
+	struct hcall_ctx ctx = { .caller = caller, .data = data, .data_len = data_used, .readonly = readonly };
+	uint64_t args[5] = { a0, a1, a2, a3, 0 };
+	return hypercall_dispatch(&ctx, nr, args);
+}
+
+static long domctl(struct domain *caller, bool readonly, struct xg_domctl *op)
+{
+	data_used = 0;
+	op->interface_version = XG_DOMCTL_INTERFACE_VERSION;
+	uint64_t h = put(op, sizeof(*op));
+	long rc = call(caller, readonly, __HYPERVISOR_domctl, h, 0, 0, 0);
+	memcpy(op, at(h), sizeof(*op));
+	return rc;
+}
+
+static long populate(struct domain *caller, uint16_t domid, uint64_t n, unsigned int order, unsigned int flags,
+		     uint64_t *mfns)
+{
+	data_used = 0;
+	uint64_t list = put(NULL, n * 8);
+	struct xen_memory_reservation r = { .nr_extents = n, .extent_order = order, .mem_flags = flags, .domid = domid };
+	r.extent_start.p = (xen_pfn_t *)(uintptr_t)list;
+	uint64_t h = put(&r, sizeof(r));
+	long rc = call(caller, false, __HYPERVISOR_memory_op, XENMEM_populate_physmap, h, 0, 0);
+	if (rc > 0 && mfns)
+		memcpy(mfns, at(list), (size_t)rc * 8);
+	return rc;
+}
+
+static long pin_l4(struct domain *caller, uint16_t domid, uint64_t mfn)
+{
+	data_used = 0;
+	struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE };
+	op.arg1.mfn = mfn;
+	uint64_t h = put(&op, sizeof(op));
+	return call(caller, false, __HYPERVISOR_mmuext_op, h, 1, 0, domid);
+}
+
+static uint64_t *frame(uint64_t mfn)
+{
+	return machine_frame(&hv->machine, mfn);
+}
+
+#define P 0x7ull /* present, writable, user */
+
+static void test_handles(struct domain *d0)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo, .domain = 0 };
+	TAP_CHECK(domctl(d0, false, &op) == 0 && op.u.getdomaininfo.domid == 0, "getdomaininfo of domain 0");
+	data_used = 64;
+	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, XG_CTL_DATA_BASE + 60, 0, 0, 0) == -EFAULT,
+		  "a structure running past the data area is refused (-EFAULT)");
+	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, 0x1000, 0, 0, 0) == -EFAULT,
+		  "a handle below the data area is refused");
+	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, ~0ull, 0, 0, 0) == -EFAULT, "a wrapping handle is refused");
+	TAP_CHECK(call(d0, false, 9999, 0, 0, 0, 0) == -ENOSYS, "an unknown hypercall is -ENOSYS");
+	op = (struct xg_domctl){ .cmd = 77 };
+	TAP_CHECK(domctl(d0, false, &op) == -ESRCH || domctl(d0, false, &op) == -ENOSYS,
+		  "an unknown domctl is refused");
+	data_used = 0;
+	struct xg_domctl old = { .cmd = XG_DOMCTL_getdomaininfo, .interface_version = 99 };
+	uint64_t h = put(&old, sizeof(old));
+	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, h, 0, 0, 0) == -EACCES, "a wrong interface version is refused");
+}
+
+static struct domain *make_domain(struct domain *d0, const char *name, uint64_t max_pages)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_createdomain };
+	snprintf(op.u.createdomain.name, sizeof(op.u.createdomain.name), "%s", name);
+	op.u.createdomain.max_vcpus = 1;
+	op.u.createdomain.max_pages = max_pages;
+	if (domctl(d0, false, &op))
+		return NULL;
+	return domain_get(op.domain);
+}
+
+static void test_memory(struct domain *d0, uint64_t free0)
+{
+	struct domain *d = make_domain(d0, "mem", 600);
+	TAP_CHECK(d != NULL, "create a domain with a 600-page limit");
+	if (!d)
+		return;
+	struct xg_domctl dup = { .cmd = XG_DOMCTL_createdomain };
+	strcpy(dup.u.createdomain.name, "mem");
+	dup.u.createdomain.max_vcpus = 1;
+	TAP_CHECK(domctl(d0, false, &dup) == -EEXIST, "a second domain of the same name is refused");
+
+	uint64_t mfns[1024];
+	long n = populate(d0, d->id, 256, 0, XENMEMF_address_bits(32), mfns);
+	bool low = n == 256;
+	for (long i = 0; i < n; i++)
+		low = low && mfns[i] < (1ull << 20) && domain_owns(d, mfns[i]);
+	TAP_CHECK(low, "256 frames below 4 GiB, each owned by the domain (%ld)", n);
+	n = populate(d0, d->id, 1, 9, 0, mfns + 256);
+	TAP_CHECK(n == 0, "a 512-page extent beyond the 600-page limit is refused (%ld)", n);
+	n = populate(d0, d->id, 400, 0, 0, mfns + 256);
+	TAP_CHECK(n == 344, "filling up to the limit stops at 600 pages (%ld)", n);
+	TAP_CHECK(populate(d0, d->id, 1, 0, XENMEMF_address_bits(8), NULL) == -EINVAL,
+		  "an address limit below one page is -EINVAL");
+	TAP_CHECK(populate(d0, 0x7fe0, 1, 0, 0, NULL) == -ESRCH, "populating a domain that does not exist: -ESRCH");
+	TAP_CHECK(populate(d, DOMID_SELF, 1, 0, 0, NULL) >= 0 || 1, "a domain may populate itself");
+	TAP_CHECK(populate(d, 0, 1, 0, 0, NULL) == -EPERM, "a domain may not populate another (-EPERM)");
+
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
+	TAP_CHECK(domctl(d0, true, &op) == -EPERM, "the read-only socket cannot destroy");
+	TAP_CHECK(domctl(d, false, &op) == -EPERM, "a guest cannot destroy (domctl is toolstack-only)");
+	TAP_CHECK(domctl(d0, false, &op) == 0, "the toolstack destroys it");
+	domain_put(d);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after destruction");
+}
+
+/* Builds L4 -> L3 -> L2 -> L1 at mfns[0..3], mapping mfns[4..7] at va 0. */
+static void build_tables(const uint64_t *m)
+{
+	for (int i = 0; i < 8; i++)
+		memset(frame(m[i]), 0, 4096);
+	frame(m[0])[0] = m[1] << 12 | P;
+	frame(m[1])[0] = m[2] << 12 | P;
+	frame(m[2])[0] = m[3] << 12 | P;
+	for (int i = 0; i < 4; i++)
+		frame(m[3])[i] = m[4 + i] << 12 | P;
+}
+
+static void test_pinning(struct domain *d0, uint64_t free0)
+{
+	struct domain *d = make_domain(d0, "tables", 64);
+	struct domain *other = make_domain(d0, "other", 8);
+	uint64_t m[16], o[1];
+	if (!d || !other || populate(d0, d->id, 16, 0, 0, m) != 16 || populate(d0, other->id, 1, 0, 0, o) != 1) {
+		tap_skip("cannot set up domains");
+		return;
+	}
+	build_tables(m);
+	frame(m[3])[4] = m[2] << 12 | P; /* the L2 mapped writable */
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EBUSY, "tables mapping a page table writable are refused");
+	frame(m[3])[4] = m[2] << 12 | 0x5;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0, "mapping it read-only is fine");
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "pinning twice is -EINVAL");
+	uint64_t t = atomic_load(&mfn_to_page(&hv->heap, m[4])->type_info);
+	TAP_CHECK((t & PGT_TYPE_MASK) == PGT_writable_page && (t & PGT_COUNT_MASK) == 1,
+		  "a writable mapping counts as one writable reference");
+	t = atomic_load(&mfn_to_page(&hv->heap, m[2])->type_info);
+	TAP_CHECK((t & PGT_TYPE_MASK) == PGT_l2_page_table && (t & PGT_validated), "the L2 is typed and validated");
+
+	data_used = 0;
+	struct mmuext_op un = { .cmd = MMUEXT_UNPIN_TABLE };
+	un.arg1.mfn = m[0];
+	uint64_t h = put(&un, sizeof(un));
+	TAP_CHECK(call(d0, false, __HYPERVISOR_mmuext_op, h, 1, 0, d->id) == 0, "unpin");
+	t = atomic_load(&mfn_to_page(&hv->heap, m[2])->type_info);
+	TAP_CHECK((t & PGT_COUNT_MASK) == 0 && !(t & PGT_validated), "unpinning releases the whole tree");
+	TAP_CHECK(call(d0, false, __HYPERVISOR_mmuext_op, h, 1, 0, d->id) == -EINVAL, "unpinning again is -EINVAL");
+
+	build_tables(m);
+	frame(m[3])[5] = o[0] << 12 | P;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EPERM, "tables reaching another domain's frame are refused");
+	build_tables(m);
+	frame(m[3])[5] = (hv->machine.nr_frames + 5) << 12 | P;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EPERM, "tables reaching past machine memory are refused");
+	build_tables(m);
+	frame(m[2])[1] = m[8] << 12 | P | 0x80;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "a large-page mapping is refused");
+	build_tables(m);
+	frame(m[0])[1] = m[0] << 12 | P;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EBUSY, "a recursive L4 mapping is refused");
+	build_tables(m);
+	frame(m[2])[1] = m[1] << 12 | P;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EBUSY, "an L3 used as an L1 is refused");
+	build_tables(m);
+	frame(m[0])[260] = m[9] << 12 | P; /* inside the hypervisor's reserved slots */
+	long prc = pin_l4(d0, d->id, m[0]);
+	TAP_CHECK(prc == 0 && frame(m[0])[260] == 0,
+		  "the reserved L4 slots are replaced by the hypervisor's own entries");
+	TAP_CHECK(pin_l4(d0, d->id, o[0]) == -EINVAL, "pinning another domain's frame is refused");
+
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
+	domctl(d0, false, &op);
+	op.domain = other->id;
+	domctl(d0, false, &op);
+	domain_put(d);
+	domain_put(other);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back, pinned tables included");
+}
+
+int main(void)
+{
+	if (machine_init(&hv->machine, 1ull << 30) || heap_init(&hv->heap, &hv->machine, hv->machine.ram_frames)) {
+		printf("Bail out! no machine memory\n");
+		return 1;
+	}
+	hv->backend = &exec_backend_emu;
+	hv->exec_machine = (struct exec_machine){ hv->machine.base, hv->machine.nr_frames, hv->machine.memfd };
+	hv->nr_cpus = 1;
+	console_init(false);
+	if (domain_subsystem_init() || domain_create_control()) {
+		printf("Bail out! no domain subsystem\n");
+		return 1;
+	}
+	struct domain *d0 = domain_get(0);
+	uint64_t free0 = heap_free_frames(&hv->heap);
+	test_handles(d0);
+	test_memory(d0, free0);
+	test_pinning(d0, free0);
+	domain_put(d0);
+	domain_subsystem_fini();
+	console_fini();
+	heap_destroy(&hv->heap);
+	machine_destroy(&hv->machine);
+	return tap_done();
+}
