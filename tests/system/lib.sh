@@ -86,10 +86,24 @@ wait_state() { # name letter seconds
 	return 1
 }
 
+# The hypervisor must still run, then stop cleanly on SIGTERM with nothing
+# reported by the sanitizers (when built with them) and no frame in use.
 finish() {
-	if ! kill -0 "$HV_PID" 2>/dev/null; then
+	if kill -0 "$HV_PID" 2>/dev/null; then
+		ok "the hypervisor is still running at the end"
+		kill -TERM "$HV_PID"
+		wait "$HV_PID"
+		check "it stops cleanly on SIGTERM" [ $? = 0 ]
+		check "it reports no frame in use when it stops" grep -q "stopped; 0 frames still allocated" "$WORK/hypervisor.log"
+	else
 		not_ok "the hypervisor is still running at the end"
-		sed 's/^/# /' "$WORK/hypervisor.log"
+	fi
+	HV_PID=
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$WORK/hypervisor.log"; then
+		not_ok "the sanitizers found nothing in the hypervisor"
+		sed 's/^/# /' "$WORK/hypervisor.log" | head -60
+	else
+		ok "the sanitizers found nothing in the hypervisor"
 	fi
 	echo "1..$tap_n"
 	[ "$tap_failed" = 0 ]

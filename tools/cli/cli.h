@@ -38,6 +38,11 @@ void cli_print_json(json_object *v);
 int cli_simple_options(int argc, char **argv, const struct command *cmd, bool *json);
 void cli_command_usage(const struct command *cmd, bool to_stderr);
 json_object *cli_domain_json(const struct xg_domain_info *d);
+/* A command whose one operand is a DOMAIN (not domain 0): parse, connect,
+ * resolve, run op; op's failure message comes from xg_last_error().
+ * Returns the exit status. */
+int cli_on_domain(struct cli *cli, int argc, char **argv, const struct command *self,
+		  int (*op)(xg_handle *h, uint32_t domid));
 
 int cmd_create(struct cli *cli, int argc, char **argv);
 int cmd_destroy(struct cli *cli, int argc, char **argv);
@@ -48,7 +53,8 @@ int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_dmesg(struct cli *cli, int argc, char **argv);
 
-/* Follow a domain's console on stdout until it stops; 0 or -1. */
+/* Follow a domain's console on stdout until it stops or the user detaches;
+ * 0, or a negative errno with xg_last_error() set. */
 int cli_follow_console(xg_handle *h, uint32_t domid);
 
 extern const struct command cli_commands[];

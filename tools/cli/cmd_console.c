@@ -58,14 +58,11 @@ int cli_follow_console(xg_handle *h, uint32_t domid)
 		if (n == -ENOENT || n == -ESRCH)
 			break; /* the domain stopped and everything it wrote is shown */
 		if (n < 0) {
-			cli_error("%s", xg_last_error());
-			rc = -1;
+			rc = (int)n;
 			break;
 		}
-		if (n > 0 && !write_all(1, buf, (size_t)n)) {
-			rc = -1;
-			break;
-		}
+		if (n > 0 && !write_all(1, buf, (size_t)n))
+			break; /* nobody reads our output any more */
 		if (raw && escape_typed())
 			break;
 	}
@@ -76,28 +73,7 @@ int cli_follow_console(xg_handle *h, uint32_t domid)
 
 int cmd_console(struct cli *cli, int argc, char **argv)
 {
-	const struct command *self = &cli_commands[2];
-	int first = cli_simple_options(argc, argv, self, NULL);
-	if (first == -1)
-		return EXIT_OK;
-	if (first < 0 || argc - first != 1) {
-		if (first >= 0)
-			cli_command_usage(self, true);
-		return EXIT_USAGE;
-	}
-	xg_handle *h = cli_connect(cli, false);
-	if (!h)
-		return EXIT_FAIL;
-	uint32_t domid;
-	int rc = cli_lookup(h, argv[first], &domid);
-	if (!rc && domid == 0) {
-		cli_error("domain 0 is the host: its console is this terminal");
-		rc = -1;
-	}
-	if (!rc)
-		rc = cli_follow_console(h, domid);
-	xg_close(h);
-	return rc ? EXIT_FAIL : EXIT_OK;
+	return cli_on_domain(cli, argc, argv, &cli_commands[2], cli_follow_console);
 }
 
 int cmd_dmesg(struct cli *cli, int argc, char **argv)

@@ -58,55 +58,25 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		cli_error("%s", xg_last_error());
 	} else {
 		fprintf(stderr, "Created domain %s (domid %u)%s\n", cfg.name, domid, paused ? ", paused" : "");
-		if (console)
-			rc = cli_follow_console(h, domid);
+		if (console && (rc = cli_follow_console(h, domid)) < 0)
+			cli_error("%s", xg_last_error());
 	}
 	xg_config_dispose(&cfg);
 	xg_close(h);
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
-typedef int (*domain_op)(xg_handle *h, uint32_t domid);
-
-static int on_one_domain(struct cli *cli, int argc, char **argv, const char *name, domain_op op)
-{
-	const struct command *self = find(name);
-	int first = cli_simple_options(argc, argv, self, NULL);
-	if (first == -1)
-		return EXIT_OK;
-	if (first < 0 || argc - first != 1) {
-		if (first >= 0)
-			cli_command_usage(self, true);
-		return EXIT_USAGE;
-	}
-	xg_handle *h = cli_connect(cli, false);
-	if (!h)
-		return EXIT_FAIL;
-	uint32_t domid;
-	int rc = cli_lookup(h, argv[first], &domid);
-	if (!rc && domid == 0) {
-		cli_error("domain 0 is the host itself: it cannot be %sd", name);
-		rc = -1;
-	}
-	if (!rc && op(h, domid) < 0) {
-		cli_error("%s", xg_last_error());
-		rc = -1;
-	}
-	xg_close(h);
-	return rc ? EXIT_FAIL : EXIT_OK;
-}
-
 int cmd_destroy(struct cli *cli, int argc, char **argv)
 {
-	return on_one_domain(cli, argc, argv, "destroy", xg_domain_destroy);
+	return cli_on_domain(cli, argc, argv, find("destroy"), xg_domain_destroy);
 }
 
 int cmd_pause(struct cli *cli, int argc, char **argv)
 {
-	return on_one_domain(cli, argc, argv, "pause", xg_domain_pause);
+	return cli_on_domain(cli, argc, argv, find("pause"), xg_domain_pause);
 }
 
 int cmd_unpause(struct cli *cli, int argc, char **argv)
 {
-	return on_one_domain(cli, argc, argv, "unpause", xg_domain_unpause);
+	return cli_on_domain(cli, argc, argv, find("unpause"), xg_domain_unpause);
 }

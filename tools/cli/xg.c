@@ -86,6 +86,34 @@ int cli_simple_options(int argc, char **argv, const struct command *cmd, bool *j
 	return optind;
 }
 
+int cli_on_domain(struct cli *cli, int argc, char **argv, const struct command *self,
+		  int (*op)(xg_handle *h, uint32_t domid))
+{
+	int first = cli_simple_options(argc, argv, self, NULL);
+	if (first == -1)
+		return EXIT_OK;
+	if (first < 0 || argc - first != 1) {
+		if (first >= 0)
+			cli_command_usage(self, true);
+		return EXIT_USAGE;
+	}
+	xg_handle *h = cli_connect(cli, false);
+	if (!h)
+		return EXIT_FAIL;
+	uint32_t domid;
+	int rc = cli_lookup(h, argv[first], &domid);
+	if (!rc && domid == 0) {
+		cli_error("domain 0 is the host itself: xg %s does not apply to it", self->name);
+		rc = -1;
+	}
+	if (!rc && op(h, domid) < 0) {
+		cli_error("%s", xg_last_error());
+		rc = -1;
+	}
+	xg_close(h);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: xg [-v] [--rundir DIR] COMMAND [ARGS]\n\nCommands:\n");
