@@ -38,10 +38,11 @@ trap cleanup EXIT
 
 # Start a private hypervisor in the background and wait for its socket.
 start_hypervisor() {
-	"$HV_BIN" --rundir "$XG_RUNDIR" --memory "${HV_MEMORY:-2G}" "$@" >"$WORK/hypervisor.log" 2>&1 &
+	"$HV_BIN" --rundir "$XG_RUNDIR" --memory "${HV_MEMORY:-2G}" ${XG_TEST_BACKEND:+--backend "$XG_TEST_BACKEND"} \
+		"$@" >"$WORK/hypervisor.log" 2>&1 &
 	HV_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$XG_RUNDIR/hypervisor.sock" ] && return 0
+	for _ in $(seq 400); do
+		[ -S "$XG_RUNDIR/hypervisor.sock" ] && { diag "$(grep -m1 backend "$WORK/hypervisor.log" | sed 's/.*backend/backend/')"; return 0; }
 		kill -0 "$HV_PID" 2>/dev/null || break
 		sleep 0.05
 	done

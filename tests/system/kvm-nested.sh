@@ -1,0 +1,108 @@
+#!/bin/bash
+# The end-to-end tests on the KVM backend, where the host has no usable
+# /dev/kvm: inside a QEMU machine (software emulation with AMD SVM, which
+# QEMU emulates), running Debian's kernel with kvm-amd, the host's root
+# filesystem shared read-only over 9p.  Each inner test's TAP lines are
+# passed through, prefixed with the test's name.
+#
+# Needs qemu-system-x86, busybox-static and cpio, and fetches Debian's
+# kernel package once (into $XG_KVM_CACHE, default tests/kvm-cache in the
+# build tree).  Skips, saying why, when any of that is missing, and when
+# the host has a usable /dev/kvm (the other tests run on it directly).
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && \
+   "$top_builddir/xg-hypervisor" --help >/dev/null 2>&1 && \
+   python3 -c 'import fcntl,os; fd=os.open("/dev/kvm", os.O_RDWR); fcntl.ioctl(fd, 0xae00)' 2>/dev/null; then
+	skip_all "this host has /dev/kvm: the other system tests already run on the KVM backend"
+fi
+for tool in qemu-system-x86_64 busybox cpio; do
+	command -v "$tool" >/dev/null || skip_all "$tool is not installed (Debian: qemu-system-x86 busybox-static cpio)"
+done
+
+cache=${XG_KVM_CACHE:-$top_builddir/tests/kvm-cache}
+mkdir -p "$cache"
+kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
+[ -n "$kernel_pkg" ] || skip_all "cannot find Debian's kernel package (apt-cache depends linux-image-amd64)"
+kroot="$cache/$kernel_pkg"
+if [ ! -d "$kroot/boot" ]; then
+	( cd "$cache" && apt-get download "$kernel_pkg" >/dev/null 2>&1 ) || skip_all "cannot download $kernel_pkg"
+	dpkg-deb -x "$cache/$kernel_pkg"_*.deb "$kroot.tmp" && mv "$kroot.tmp" "$kroot" && rm -f "$cache/$kernel_pkg"_*.deb
+fi
+vmlinuz=$(ls "$kroot"/boot/vmlinuz-* 2>/dev/null | head -n1)
+moddir=$(ls -d "$kroot"/lib/modules/* 2>/dev/null | head -n1)
+[ -n "$vmlinuz" ] && [ -n "$moddir" ] || skip_all "$kernel_pkg has no kernel or modules"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/xg-kvm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/initrd/bin" "$work/initrd/lib/modules" "$work/initrd/proc" "$work/initrd/sys" \
+	"$work/initrd/dev" "$work/initrd/mnt"
+cp "$(command -v busybox)" "$work/initrd/bin/busybox"
+for applet in sh mount insmod cat sed grep chroot poweroff; do ln -s busybox "$work/initrd/bin/$applet"; done
+
+# Modules in dependency order, from the depends= line of each.
+order=
+add_module() {
+	local name=$1 file dep
+	case " $order " in *" $name "*) return ;; esac
+	file=$(find "$moddir" -name "$name.ko" -o -name "${name//_/-}.ko" | head -n1)
+	[ -n "$file" ] || return 0 # built into the kernel
+	for dep in $(strings "$file" | sed -n 's/^depends=//p' | tr ',' ' '); do add_module "$dep"; done
+	cp "$file" "$work/initrd/lib/modules/$name.ko"
+	order="$order $name"
+}
+for m in kvm_amd virtio_pci 9pnet_virtio 9p; do add_module "$m"; done
+
+cat > "$work/initrd/init" <<INIT
+#!/bin/sh
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+for m in $order; do insmod /lib/modules/\$m.ko || echo "# insmod \$m failed"; done
+mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /mnt || echo "Bail out! cannot mount the host's root"
+mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -t devtmpfs dev /mnt/dev
+mount -t tmpfs run /mnt/run
+chroot /mnt /bin/sh -c 'cd "$top_builddir" && export TMPDIR=/run XG_TEST_BACKEND=kvm top_srcdir="$top_srcdir" top_builddir="$top_builddir"
+	for t in lifecycle containment; do
+		bash "$top_srcdir/tests/system/\$t.sh" 2>&1 | sed "s/^/XGTAP \$t: /"
+	done'
+echo XG-NESTED-DONE
+poweroff -f
+INIT
+chmod +x "$work/initrd/init"
+( cd "$work/initrd" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$work/initrd.gz" )
+
+timeout 1200 qemu-system-x86_64 -accel tcg -cpu max -m 3072 -smp 2 -nographic -no-reboot \
+	-kernel "$vmlinuz" -initrd "$work/initrd.gz" -append "console=ttyS0 quiet panic=-1" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	> "$work/console.log" 2>&1 </dev/null
+
+# Renumber the inner tests' points into one TAP stream.
+n=0 failed=0
+while IFS= read -r line; do
+	case "$line" in
+	*"XGTAP "*) ;;
+	*) continue ;;
+	esac
+	body=${line#*XGTAP }
+	test=${body%%: *}
+	rest=${body#*: }
+	case "$rest" in
+	"ok "*|"not ok "*)
+		n=$((n + 1))
+		status=${rest%% [0-9]*}
+		desc=${rest#* [0-9]* }
+		[ "$status" = "not ok" ] && failed=$((failed + 1))
+		echo "$status $n - kvm/$test: ${desc#- }" ;;
+	"#"*) echo "$rest" ;;
+	esac
+done < <(tr -d '\r' < "$work/console.log")
+if ! grep -q XG-NESTED-DONE "$work/console.log" || [ "$n" = 0 ]; then
+	n=$((n + 1))
+	echo "not ok $n - the nested KVM machine ran the tests to the end"
+	tr -d '\r' < "$work/console.log" | tail -n 40 | sed 's/^/# /'
+	failed=$((failed + 1))
+fi
+echo "1..$n"
+[ "$failed" = 0 ]
