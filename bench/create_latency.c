@@ -159,9 +159,13 @@ int main(int argc, char **argv)
 	int runs = argc > 2 ? atoi(argv[2]) : 20;
 	if (runs < 1 || runs > 1000)
 		runs = 20;
-	char rundir[] = "/tmp/xg-bench.XXXXXX";
-	if (!mkdtemp(rundir))
+	char rundir[512];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(rundir, sizeof(rundir), "%s/xg-bench.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(rundir)) {
+		perror("mkdtemp");
 		return 1;
+	}
 	char cfg[256], hvpath[1024];
 	snprintf(cfg, sizeof(cfg), "%s/hello.json", rundir);
 	FILE *f = fopen(cfg, "w");
