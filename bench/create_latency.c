@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	char cfg[256], hvpath[1024];
+	char cfg[1024], hvpath[1024];
 	snprintf(cfg, sizeof(cfg), "%s/hello.json", rundir);
 	FILE *f = fopen(cfg, "w");
 	fprintf(f, "{ \"name\": \"bench\", \"kernel\": \"%s/tests/guests/hello.elf\", \"memory\": 16 }\n", builddir);
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 		execl(hvpath, "xg-hypervisor", "--rundir", rundir, "--memory", "2G", (char *)NULL);
 		_exit(127);
 	}
-	char sock[512];
+	char sock[1024];
 	snprintf(sock, sizeof(sock), "%s/hypervisor.sock", rundir);
 	for (int i = 0; i < 200 && access(sock, F_OK); i++)
 		usleep(10000);
