@@ -64,7 +64,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /mnt || echo "Bail out!
 mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -t devtmpfs dev /mnt/dev
 mount -t tmpfs run /mnt/run
 chroot /mnt /bin/sh -c 'cd "$top_builddir" && export TMPDIR=/run XG_TEST_BACKEND=kvm top_srcdir="$top_srcdir" top_builddir="$top_builddir"
-	for t in lifecycle containment; do
+	for t in lifecycle containment libxg; do
 		bash "$top_srcdir/tests/system/\$t.sh" 2>&1 | sed "s/^/XGTAP \$t: /"
 	done'
 echo XG-NESTED-DONE

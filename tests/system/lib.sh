@@ -56,6 +56,29 @@ hypervisor_alive() { kill -0 "$HV_PID" 2>/dev/null && xg list >/dev/null 2>&1; }
 # Frames not owned by any domain, from `xg info --json`.
 free_frames() { xg info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["free_frames"])'; }
 
+# Run a TAP-speaking program and fold its test points into ours.
+run_tap_program() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok "${line#ok [0-9]* - }" ;;
+		"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
+		"1.."*) ;;
+		*) echo "# $line" ;;
+		esac
+	done < <("$@" 2>&1)
+}
+
+# Wait until the free-frame count is back to $1.
+wait_frames() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		[ "$(free_frames)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # A domain config for one of the test guests.
 guest_config() { # name guest [extra JSON members]
 	local name=$1 guest=$2 extra=${3:-}

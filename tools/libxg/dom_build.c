@@ -20,7 +20,6 @@
 #include "xg_private.h"
 
 #define MAX_KERNEL_SIZE (512u << 20)
-#define POPULATE_BATCH 1024
 #define SUPERPAGE_ORDER 9
 
 struct build {
@@ -69,32 +68,17 @@ static int read_kernel(const char *path, struct build *b)
 	return 0;
 }
 
+/* Populate nr_extents extents of 2^order frames for pfns from first_pfn on. */
 static long populate(struct build *b, uint64_t first_pfn, uint64_t nr_extents, unsigned int order)
 {
-	struct xg_call c = { 0 };
-	uint64_t list = xg_call_put(&c, NULL, nr_extents * sizeof(xen_pfn_t));
-	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xen_memory_reservation));
-	if (!list || !at) {
-		xg_call_free(&c);
+	uint64_t *mfns = malloc(nr_extents * sizeof(uint64_t));
+	if (!mfns)
 		return xg_error(-ENOMEM, "out of memory");
-	}
-	xen_pfn_t *pfns = xg_call_at(&c, list);
-	for (uint64_t i = 0; i < nr_extents; i++)
-		pfns[i] = first_pfn + (i << order);
-	struct xen_memory_reservation *r = xg_call_at(&c, at);
-	r->extent_start.p = (xen_pfn_t *)(uintptr_t)list;
-	r->nr_extents = nr_extents;
-	r->extent_order = order;
-	r->domid = (domid_t)b->domid;
-	uint64_t args[5] = { XENMEM_populate_physmap, at };
-	long rc = xg_hypercall(b->h, __HYPERVISOR_memory_op, args, &c);
-	if (rc > 0) {
-		pfns = xg_call_at(&c, list);
-		for (long i = 0; i < rc; i++)
-			for (uint64_t j = 0; j < (1ull << order); j++)
-				b->p2m[first_pfn + ((uint64_t)i << order) + j] = pfns[i] + j;
-	}
-	xg_call_free(&c);
+	long rc = xg_domain_populate(b->h, b->domid, nr_extents, order, 0, mfns);
+	for (long i = 0; i < rc; i++)
+		for (uint64_t j = 0; j < (1ull << order); j++)
+			b->p2m[first_pfn + ((uint64_t)i << order) + j] = mfns[i] + j;
+	free(mfns);
 	return rc;
 }
 
@@ -102,29 +86,16 @@ static long populate(struct build *b, uint64_t first_pfn, uint64_t nr_extents, u
  * frames for the rest. */
 static int populate_all(struct build *b)
 {
-	uint64_t nr = b->layout.nr_pages, pfn = 0;
-	uint64_t super = 1ull << SUPERPAGE_ORDER;
-	while (pfn + super <= nr) {
-		uint64_t want = (nr - pfn) / super;
-		if (want > POPULATE_BATCH)
-			want = POPULATE_BATCH;
-		long got = populate(b, pfn, want, SUPERPAGE_ORDER);
-		if (got <= 0)
-			break;
-		pfn += (uint64_t)got * super;
-		if ((uint64_t)got < want)
-			break;
-	}
-	while (pfn < nr) {
-		uint64_t want = nr - pfn > POPULATE_BATCH ? POPULATE_BATCH : nr - pfn;
-		long got = populate(b, pfn, want, 0);
-		if (got < 0)
-			return xg_error((int)got, "cannot populate the domain's memory: %s", strerror((int)-got));
-		if (got == 0)
-			return xg_error(-ENOMEM, "out of memory: the hypervisor could give only %llu of %llu pages",
-					(unsigned long long)pfn, (unsigned long long)nr);
-		pfn += (uint64_t)got;
-	}
+	uint64_t nr = b->layout.nr_pages, super = 1ull << SUPERPAGE_ORDER;
+	long got = populate(b, 0, nr / super, SUPERPAGE_ORDER);
+	uint64_t pfn = got > 0 ? (uint64_t)got * super : 0;
+	got = pfn < nr ? populate(b, pfn, nr - pfn, 0) : 0;
+	if (got < 0)
+		return (int)got;
+	pfn += (uint64_t)got;
+	if (pfn < nr)
+		return xg_error(-ENOMEM, "out of memory: the hypervisor could give only %llu of %llu pages",
+				(unsigned long long)pfn, (unsigned long long)nr);
 	return 0;
 }
 
@@ -225,25 +196,7 @@ static int start_vcpu0(struct build *b)
 	ctxt.kernel_sp = ctxt.user_regs.rsp;
 	ctxt.ctrlreg[3] = xen_pfn_to_cr3(b->p2m[l->pgtables_pfn]);
 
-	struct xg_call c = { 0 };
-	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_domctl));
-	uint64_t ctx_at = xg_call_put(&c, &ctxt, sizeof(ctxt));
-	if (!at || !ctx_at) {
-		xg_call_free(&c);
-		return xg_error(-ENOMEM, "out of memory");
-	}
-	struct xg_domctl *op = xg_call_at(&c, at);
-	op->cmd = XG_DOMCTL_setvcpucontext;
-	op->interface_version = XG_DOMCTL_INTERFACE_VERSION;
-	op->domain = (uint16_t)b->domid;
-	op->u.vcpucontext.vcpu = 0;
-	op->u.vcpucontext.ctxt = ctx_at;
-	uint64_t args[5] = { at };
-	long rc = xg_hypercall(b->h, __HYPERVISOR_domctl, args, &c);
-	xg_call_free(&c);
-	if (rc < 0)
-		return xg_error((int)rc, "cannot set vCPU 0's context: %s", strerror((int)-rc));
-	return 0;
+	return xg_vcpu_setcontext(b->h, b->domid, 0, &ctxt, sizeof(ctxt));
 }
 
 static int build(struct build *b, const struct xg_config *cfg, unsigned int flags, FILE *log)

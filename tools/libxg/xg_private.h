@@ -10,6 +10,7 @@
 #include "xg/xg.h"
 
 #define XG_EXPORT __attribute__((visibility("default")))
+#define XG_FRAME_SIZE 4096ul
 
 struct xg_handle {
 	int fd;

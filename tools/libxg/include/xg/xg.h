@@ -163,6 +163,35 @@ enum xg_create_flags {
 int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsigned int flags, FILE *log,
 		     uint32_t *domid);
 
+/* ---- building blocks (what the builder itself is made of) --------------- */
+
+/*
+ * Give a domain nr extents of 2^order machine frames each, below
+ * 2^address_bits bytes when address_bits is not 0 (Xen's populate_physmap
+ * for a PV domain).  The first frame of each extent given is written to
+ * mfns (which must hold nr entries).  Returns the number of extents given,
+ * which is less than nr when the domain's limit or the host's memory runs
+ * out, or a negative errno.
+ */
+long xg_domain_populate(xg_handle *h, uint32_t domid, uint64_t nr, unsigned int order,
+			unsigned int address_bits, uint64_t *mfns);
+
+/* The machine frames a domain owns, in ascending order, from the index
+ * start on.  Returns the number written (at most max). */
+long xg_domain_frames(xg_handle *h, uint32_t domid, uint64_t start, uint64_t *mfns, size_t max);
+
+/* Map count machine frames from mfn on into this process (prot as for
+ * mmap).  Every frame must belong to domid: otherwise NULL with -EPERM.
+ * Undo with xg_unmap_foreign().  The mapping is shared with the guest. */
+void *xg_map_foreign(xg_handle *h, uint32_t domid, uint64_t mfn, size_t count, int prot);
+void xg_unmap_foreign(void *addr, size_t count);
+
+/* A vCPU's context as Xen's struct vcpu_guest_context for the domain's
+ * guest width (include/public/arch-x86/xen.h).  Setting it validates the
+ * page tables CR3 names and makes the vCPU runnable (once unpaused). */
+int xg_vcpu_getcontext(xg_handle *h, uint32_t domid, uint32_t vcpu, void *ctxt, size_t size);
+int xg_vcpu_setcontext(xg_handle *h, uint32_t domid, uint32_t vcpu, const void *ctxt, size_t size);
+
 /* ---- consoles ----------------------------------------------------------- */
 
 /*
