@@ -41,7 +41,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/initrd/bin" "$work/initrd/lib/modules" "$work/initrd/proc" "$work/initrd/sys" \
 	"$work/initrd/dev" "$work/initrd/mnt"
 cp "$(command -v busybox)" "$work/initrd/bin/busybox"
-for applet in sh mount insmod cat sed grep chroot poweroff; do ln -s busybox "$work/initrd/bin/$applet"; done
+for applet in sh mount insmod cat sed grep chroot poweroff ln; do ln -s busybox "$work/initrd/bin/$applet"; done
 
 # Modules in dependency order, from the depends= line of each.
 order=
@@ -62,6 +62,9 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 for m in $order; do insmod /lib/modules/\$m.ko || echo "# insmod \$m failed"; done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /mnt || echo "Bail out! cannot mount the host's root"
 mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -t devtmpfs dev /mnt/dev
+# What udev would make: bash's process substitution needs /dev/fd.
+ln -s /proc/self/fd /mnt/dev/fd; ln -s /proc/self/fd/0 /mnt/dev/stdin
+ln -s /proc/self/fd/1 /mnt/dev/stdout; ln -s /proc/self/fd/2 /mnt/dev/stderr
 mount -t tmpfs run /mnt/run
 chroot /mnt /bin/sh -c 'cd "$top_builddir" && export TMPDIR=/run XG_TEST_BACKEND=kvm top_srcdir="$top_srcdir" top_builddir="$top_builddir"
 	for t in lifecycle containment libxg; do

@@ -56,17 +56,23 @@ hypervisor_alive() { kill -0 "$HV_PID" 2>/dev/null && xg list >/dev/null 2>&1; }
 # Frames not owned by any domain, from `xg info --json`.
 free_frames() { xg info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["free_frames"])'; }
 
-# Run a TAP-speaking program and fold its test points into ours.
+# Run a TAP-speaking program and fold its test points into ours; a program
+# that fails without saying why, or ends without its plan, is a failure too.
 run_tap_program() {
-	local line
+	local line status plan=
+	"$@" >"$WORK/tap.out" 2>&1
+	status=$?
 	while IFS= read -r line; do
 		case "$line" in
 		"ok "*) ok "${line#ok [0-9]* - }" ;;
 		"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
-		"1.."*) ;;
+		"1.."*) plan=$line ;;
 		*) echo "# $line" ;;
 		esac
-	done < <("$@" 2>&1)
+	done <"$WORK/tap.out"
+	if [ -z "$plan" ] || { [ "$status" != 0 ] && [ "$tap_failed" = 0 ]; }; then
+		not_ok "$(basename "$1") ran to its end (exit status $status)"
+	fi
 }
 
 # Wait until the free-frame count is back to $1.
