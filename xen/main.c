@@ -12,6 +12,7 @@
 #include "hv/console.h"
 #include "hv/control.h"
 #include "hv/domain.h"
+#include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 
 #ifndef XG_VERSION
@@ -21,8 +22,6 @@
 static struct hypervisor the_hypervisor;
 struct hypervisor *hv = &the_hypervisor;
 
-int domain_create_control(void);
-void version_set_cmdline(const char *cmdline);
 
 static void usage(FILE *out)
 {

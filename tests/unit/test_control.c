@@ -19,7 +19,6 @@
 
 static struct hypervisor the_hypervisor;
 struct hypervisor *hv = &the_hypervisor;
-int domain_create_control(void);
 
 /* A request's data area, as libxg builds it. */
 static uint8_t data[1 << 16];

@@ -257,7 +257,6 @@ out:
 	return rc;
 }
 
-int domain_create_control(void);
 int domain_create_control(void)
 {
 	struct domain_create_args args = { .name = "Domain-0", .max_vcpus = 0 };

@@ -9,8 +9,6 @@
 #include "public/xen.h"
 #include "public/xg_control.h"
 
-/* Most domain state is read under the domain lock by fill_domaininfo(). */
-void fill_domaininfo(struct domain *d, struct xg_domaininfo *info);
 void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
 {
 	memset(info, 0, sizeof(*info));

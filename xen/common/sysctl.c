@@ -8,8 +8,6 @@
 #include "hv/hypervisor.h"
 #include "public/xg_control.h"
 
-void fill_domaininfo(struct domain *d, struct xg_domaininfo *info);
-
 static long getdomaininfolist(struct hcall_ctx *ctx, struct xg_sysctl_getdomaininfolist *g)
 {
 	g->num_domains = 0;

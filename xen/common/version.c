@@ -18,7 +18,6 @@
 
 static const char *hypervisor_cmdline = "";
 
-void version_set_cmdline(const char *cmdline);
 void version_set_cmdline(const char *cmdline)
 {
 	hypervisor_cmdline = cmdline;

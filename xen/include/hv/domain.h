@@ -115,6 +115,8 @@ extern struct hypervisor *hv;
 int domain_subsystem_init(void);
 void domain_subsystem_fini(void);
 
+/* Create Domain-0, the host's own entry (privileged, no VM). */
+int domain_create_control(void);
 /* Create a domain (paused: its vCPUs have no context yet). */
 int domain_create(const struct domain_create_args *args, struct domain **out);
 /* Take a reference; NULL if no such live domain. */
@@ -136,6 +138,10 @@ int domain_start_vcpus(struct domain *d);
 /* Iterate live domains with id >= first: returns a referenced domain or NULL. */
 struct domain *domain_next(uint16_t first);
 unsigned int domain_count(void);
+
+struct xg_domaininfo;
+/* The toolstack's view of a domain (getdomaininfo and the domain list). */
+void fill_domaininfo(struct domain *d, struct xg_domaininfo *info);
 
 /* Assign freshly allocated frames to d (and map them into its VM). */
 int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count);

@@ -39,6 +39,9 @@ int copy_to_guest(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t 
 
 long hypercall_dispatch(struct hcall_ctx *ctx, unsigned int nr, const uint64_t args[5]);
 
+/* What XENVER_commandline reports (the hypervisor's own command line). */
+void version_set_cmdline(const char *cmdline);
+
 /* Handlers, by Xen's hypercall names. */
 long do_console_io(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_sched_op(struct hcall_ctx *ctx, const uint64_t a[5]);

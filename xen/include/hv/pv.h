@@ -44,6 +44,9 @@ int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);
 /* Fill the page at mfn with Xen's hypercall stubs for d's guest width. */
 void pv_write_hypercall_page(struct domain *d, uint64_t mfn);
 
+/* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
+uint64_t pv_sanitize_rflags(uint64_t rflags);
+
 /* CPUID as a PV guest sees it. */
 void pv_cpuid(struct domain *d, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 

@@ -10,8 +10,6 @@
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
 
-uint64_t pv_sanitize_rflags(uint64_t rflags);
-
 /* Xen's forced-emulation prefix: ud2a; .ascii "xen"; then the instruction. */
 static const uint8_t forced_emulation_cpuid[] = { 0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2 };
 

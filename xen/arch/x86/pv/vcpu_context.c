@@ -14,7 +14,6 @@
 	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |           \
 	 X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_AC | X86_RFLAGS_ID)
 
-uint64_t pv_sanitize_rflags(uint64_t rflags);
 uint64_t pv_sanitize_rflags(uint64_t rflags)
 {
 	return (rflags & GUEST_RFLAGS_MASK) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
