@@ -370,13 +370,17 @@ int domain_destroy(struct domain *d)
 	hv->backend->vm_destroy(d->vm);
 	d->vm = NULL;
 
-	/* No vCPU runs and the VM is gone: nothing can reach the frames now. */
+	/* No vCPU runs and the VM is gone.  The frames are released under the
+	 * domain's lock, which every operation that checks a frame's owner and
+	 * then uses the frame holds across both (so it sees is_dying instead). */
+	pthread_mutex_lock(&d->lock);
 	uint64_t freed = d->frames.frames + 1;
 	for (size_t i = 0; i < d->frames.n; i++)
 		heap_free_range(&hv->heap, d->frames.v[i].mfn, d->frames.v[i].count);
 	frame_set_clear(&d->frames);
 	heap_free_range(&hv->heap, d->shared_info_mfn, 1);
 	d->shared_info_mfn = MFN_INVALID;
+	pthread_mutex_unlock(&d->lock);
 	text_ring_close(&d->console);
 
 	pthread_mutex_lock(&table_lock);

@@ -214,12 +214,13 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 		rc = d->is_privileged ? -EINVAL : vcpucontext(ctx, d, &op);
 		break;
 	case XG_DOMCTL_hypercall_init:
-		if (d->is_privileged || !domain_owns(d, op.u.hypercall_init.gmfn)) {
-			rc = -EINVAL;
-			break;
+		pthread_mutex_lock(&d->lock);
+		rc = -EINVAL;
+		if (!d->is_privileged && !d->is_dying && domain_owns(d, op.u.hypercall_init.gmfn)) {
+			pv_write_hypercall_page(d, op.u.hypercall_init.gmfn);
+			rc = 0;
 		}
-		pv_write_hypercall_page(d, op.u.hypercall_init.gmfn);
-		rc = 0;
+		pthread_mutex_unlock(&d->lock);
 		break;
 	case XG_DOMCTL_console_read:
 		rc = console_read(ctx, d, &op.u.console_read);

@@ -23,7 +23,9 @@ static long pin(struct domain *d, unsigned int cmd, uint64_t mfn)
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	pthread_mutex_lock(&d->lock);
 	long rc;
-	if (atomic_load(&pg->type_info) & PGT_pinned) {
+	if (d->is_dying) {
+		rc = -EINVAL;
+	} else if (atomic_load(&pg->type_info) & PGT_pinned) {
 		rc = -EINVAL;
 	} else {
 		rc = pv_get_page_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
@@ -43,7 +45,7 @@ static long unpin(struct domain *d, uint64_t mfn)
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	pthread_mutex_lock(&d->lock);
 	long rc = -EINVAL;
-	if (atomic_load(&pg->type_info) & PGT_pinned) {
+	if (!d->is_dying && (atomic_load(&pg->type_info) & PGT_pinned)) {
 		atomic_fetch_and(&pg->type_info, ~PGT_pinned);
 		pv_put_page_type(d, mfn);
 		rc = 0;

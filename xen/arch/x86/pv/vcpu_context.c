@@ -63,6 +63,10 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		return -EINVAL;
 
 	pthread_mutex_lock(&d->lock);
+	if (d->is_dying) {
+		pthread_mutex_unlock(&d->lock);
+		return -EINVAL;
+	}
 	char why[200];
 	int rc = pv_get_page_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
 	if (rc) {
