@@ -47,6 +47,16 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 			cli_error("%s: %s", err.file, err.reason);
 		return EXIT_FAIL;
 	}
+	if (cli->dry_run) {
+		int rc = xg_kernel_describe(cfg.kernel, cfg.memory_mib, stdout);
+		if (rc < 0)
+			cli_error("%s", xg_last_error());
+		else
+			printf("Dry run: domain %s would be created (%llu MiB, %u vCPU%s)\n", cfg.name,
+			       (unsigned long long)cfg.memory_mib, cfg.vcpus, cfg.vcpus == 1 ? "" : "s");
+		xg_config_dispose(&cfg);
+		return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	}
 	xg_handle *h = cli_connect(cli, false);
 	if (!h) {
 		xg_config_dispose(&cfg);

@@ -116,7 +116,10 @@ int cli_on_domain(struct cli *cli, int argc, char **argv, const struct command *
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: xg [-v] [--rundir DIR] COMMAND [ARGS]\n\nCommands:\n");
+	fprintf(out, "Usage: xg [-v] [-N] [--rundir DIR] COMMAND [ARGS]\n\n"
+		     "  -v  verbose (create: print the builder's layout)\n"
+		     "  -N  dry run (create: parse the configuration and the kernel, print the\n"
+		     "      layout, create nothing)\n\nCommands:\n");
 	for (const struct command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-9s %-22s %s\n", c->name, c->args, c->help);
 	fprintf(out, "\n`xg COMMAND --help` describes one command.  The hypervisor's sockets are found in\n"
@@ -128,16 +131,20 @@ int main(int argc, char **argv)
 	struct cli cli = { 0 };
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "dry-run", no_argument, NULL, 'N' },
 		{ "rundir", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+vNh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			cli.verbose = true;
+			break;
+		case 'N':
+			cli.dry_run = true;
 			break;
 		case 'r':
 			cli.rundir = optarg;

@@ -60,6 +60,13 @@ struct xg_kernel {
 	uint64_t virt_entry;
 };
 
+/* A Linux bzImage (boot protocol header present)? */
+bool xg_is_bzimage(const uint8_t *image, size_t size);
+/* Decompress a bzImage's payload (gzip, xz, lzma, zstd, bzip2, lz4, or
+ * none) into a malloc'd buffer; format names the compression. */
+int xg_bzimage_extract(const uint8_t *image, size_t size, uint8_t **elf, size_t *elf_size, char *format,
+		       size_t formatlen, char *err, size_t errlen);
+
 /* Parse an ELF kernel with Xen notes.  Returns 0 or -EINVAL/-ENOEXEC with
  * a precise reason in err. */
 int xg_kernel_parse(const uint8_t *image, size_t size, struct xg_kernel *k, char *err, size_t errlen);
@@ -67,6 +74,10 @@ int xg_kernel_parse(const uint8_t *image, size_t size, struct xg_kernel *k, char
 /* Copy the loadable segments into dst, a buffer mapping virtual addresses
  * [virt_kstart, virt_kend): file bytes, then zeros up to the memory size. */
 void xg_kernel_load(const struct xg_kernel *k, uint8_t *dst);
+
+/* Whether the hypervisor offers every feature the kernel requires ('!' in
+ * its FEATURES note).  0, or -EOPNOTSUPP/-EINVAL with the reason. */
+int xg_kernel_check_features(const struct xg_kernel *k, char *err, size_t errlen);
 
 /* The 64-bit PV layout, in guest pseudo-physical frames (pfn) and virtual
  * addresses, as Xen's builder lays it out. */

@@ -22,18 +22,25 @@
 #define MAX_KERNEL_SIZE (512u << 20)
 #define SUPERPAGE_ORDER 9
 
+struct kernel_image {
+	uint8_t *file;
+	size_t file_size;
+	uint8_t *elf; /* the file itself, or a bzImage's decompressed payload */
+	size_t elf_size;
+	char format[32];
+};
+
 struct build {
 	xg_handle *h;
 	uint32_t domid;
 	struct xg_kernel kernel;
-	uint8_t *image;
-	size_t image_size;
+	struct kernel_image image;
 	struct xg_pv_layout layout;
 	uint64_t *p2m;
 	uint64_t shared_info_mfn;
 };
 
-static int read_kernel(const char *path, struct build *b)
+static int read_file(const char *path, struct kernel_image *img)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -48,14 +55,14 @@ static int read_kernel(const char *path, struct build *b)
 		return xg_error(-EINVAL, "kernel %s has an implausible size (%lld bytes)", path,
 				(long long)st.st_size);
 	}
-	b->image = malloc((size_t)st.st_size);
-	if (!b->image) {
+	img->file = malloc((size_t)st.st_size);
+	if (!img->file) {
 		close(fd);
 		return xg_error(-ENOMEM, "out of memory reading %s", path);
 	}
 	size_t got = 0;
 	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, b->image + got, (size_t)st.st_size - got);
+		ssize_t n = read(fd, img->file + got, (size_t)st.st_size - got);
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
 			close(fd);
@@ -64,8 +71,64 @@ static int read_kernel(const char *path, struct build *b)
 		got += (size_t)n;
 	}
 	close(fd);
-	b->image_size = got;
+	img->file_size = got;
 	return 0;
+}
+
+/* Read a kernel file, unpack a bzImage, parse the ELF and its notes. */
+static int open_kernel(const char *path, struct kernel_image *img, struct xg_kernel *k)
+{
+	char err[256];
+	memset(img, 0, sizeof(*img));
+	int rc = read_file(path, img);
+	if (rc)
+		return rc;
+	img->elf = img->file;
+	img->elf_size = img->file_size;
+	snprintf(img->format, sizeof(img->format), "ELF");
+	if (xg_is_bzimage(img->file, img->file_size)) {
+		char compression[16];
+		rc = xg_bzimage_extract(img->file, img->file_size, &img->elf, &img->elf_size, compression,
+					sizeof(compression), err, sizeof(err));
+		if (rc)
+			return xg_error(rc, "kernel %s: %s", path, err);
+		snprintf(img->format, sizeof(img->format), "bzImage/%s", compression);
+	}
+	rc = xg_kernel_parse(img->elf, img->elf_size, k, err, sizeof(err));
+	if (rc)
+		return xg_error(rc, "kernel %s: %s", path, err);
+	return 0;
+}
+
+static void close_kernel(struct kernel_image *img)
+{
+	if (img->elf != img->file)
+		free(img->elf);
+	free(img->file);
+	memset(img, 0, sizeof(*img));
+}
+
+XG_EXPORT int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *out)
+{
+	struct kernel_image img;
+	struct xg_kernel k;
+	struct xg_pv_layout l;
+	char err[256];
+	int rc = open_kernel(path, &img, &k);
+	if (!rc) {
+		fprintf(out, "xg builder: %s: %s kernel, %zu bytes of ELF\n", path, img.format, img.elf_size);
+		rc = xg_pv_layout(&k, memory_mib * 256, &l, err, sizeof(err));
+		if (rc)
+			rc = xg_error(rc, "kernel %s: %s", path, err);
+	}
+	if (!rc) {
+		xg_pv_print_layout(out, &k, &l, NULL);
+		rc = xg_kernel_check_features(&k, err, sizeof(err));
+		if (rc)
+			rc = xg_error(rc, "kernel %s: %s", path, err);
+	}
+	close_kernel(&img);
+	return rc;
 }
 
 /* Populate nr_extents extents of 2^order frames for pfns from first_pfn on. */
@@ -247,10 +310,10 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		return xg_error(-EINVAL, "memory must be between 1 MiB and 1 TiB");
 	if (!cfg->vcpus || cfg->vcpus > 128)
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
-	int rc = read_kernel(cfg->kernel, &b);
+	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel);
 	if (rc)
 		goto out;
-	rc = xg_kernel_parse(b.image, b.image_size, &b.kernel, err, sizeof(err));
+	rc = xg_kernel_check_features(&b.kernel, err, sizeof(err));
 	if (rc) {
 		rc = xg_error(rc, "kernel %s: %s", cfg->kernel, err);
 		goto out;
@@ -296,6 +359,6 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 	*domid = b.domid;
 out:
 	free(b.p2m);
-	free(b.image);
+	close_kernel(&b.image);
 	return rc;
 }

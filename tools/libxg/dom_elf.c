@@ -213,10 +213,6 @@ int xg_kernel_parse(const uint8_t *image, size_t size, struct xg_kernel *k, char
 	if (strcmp(n->loader, "generic") && strcmp(n->guest_os, "linux"))
 		return fail(err, errlen, -ENOEXEC, "%s",
 			    "the kernel names neither the 'generic' loader nor GUEST_OS 'linux'");
-	int rc = check_features(n->features, err, errlen);
-	if (rc)
-		return rc;
-
 	/* Addresses, derived the way Xen's loader derives them. */
 	if (n->paddr_offset != XG_UNSET_ADDR && n->virt_base == XG_UNSET_ADDR)
 		return fail(err, errlen, -EINVAL, "%s", "PADDR_OFFSET is given but VIRT_BASE is not");
@@ -236,6 +232,11 @@ int xg_kernel_parse(const uint8_t *image, size_t size, struct xg_kernel *k, char
 		return fail(err, errlen, -EINVAL, "%s",
 			    "the hypercall page is not a page-aligned address inside the kernel image");
 	return 0;
+}
+
+int xg_kernel_check_features(const struct xg_kernel *k, char *err, size_t errlen)
+{
+	return check_features(k->notes.features, err, errlen);
 }
 
 void xg_kernel_load(const struct xg_kernel *k, uint8_t *dst)

@@ -155,6 +155,17 @@ void xg_pv_print_layout(FILE *log, const struct xg_kernel *k, const struct xg_pv
 		k->virt_entry, n->features);
 	if (n->hypercall_page != XG_UNSET_ADDR)
 		fprintf(log, "  HYPERCALL_PAGE = 0x%" PRIx64 "\n", n->hypercall_page);
+	if (n->init_p2m != XG_UNSET_ADDR)
+		fprintf(log, "  INIT_P2M = 0x%" PRIx64 " (not used yet: the P2M is mapped in the initial region)\n",
+			n->init_p2m);
+	if (n->hv_start_low != XG_UNSET_ADDR)
+		fprintf(log, "  HV_START_LOW = 0x%" PRIx64 "\n", n->hv_start_low);
+	if (n->pae_mode[0])
+		fprintf(log, "  PAE_MODE = \"%s\"\n", n->pae_mode);
+	if (n->supported_features)
+		fprintf(log, "  SUPPORTED_FEATURES = 0x%08x\n", n->supported_features);
+	if (n->suspend_cancel || n->mod_start_pfn)
+		fprintf(log, "  SUSPEND_CANCEL = %d, MOD_START_PFN = %d\n", n->suspend_cancel, n->mod_start_pfn);
 	fprintf(log, "xg builder: layout of %" PRIu64 " pages (%" PRIu64 " MiB):\n", l->nr_pages,
 		l->nr_pages >> 8);
 	region(log, "kernel", l, l->kernel_pfn, l->kernel_pages, p2m);

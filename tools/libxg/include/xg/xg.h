@@ -153,6 +153,12 @@ void xg_config_dispose(struct xg_config *cfg);
  * returns -EINVAL (or -errno for I/O) and fills *err. */
 int xg_config_load_json(const char *path, struct xg_config *cfg, struct xg_config_error *err);
 
+/* Parse a kernel (ELF, or bzImage with any compressed payload) and print
+ * its Xen notes and the layout a domain of memory_mib would get, without
+ * creating anything.  Returns 0 if XG can start this kernel, else the
+ * reason (after printing what it could). */
+int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *out);
+
 enum xg_create_flags {
 	XG_CREATE_PAUSED = 1 << 0, /* build it but leave vCPU 0 paused */
 };
