@@ -23,18 +23,10 @@ for tool in qemu-system-x86_64 busybox cpio; do
 	command -v "$tool" >/dev/null || skip_all "$tool is not installed (Debian: qemu-system-x86 busybox-static cpio)"
 done
 
-cache=${XG_KVM_CACHE:-$top_builddir/tests/kvm-cache}
-mkdir -p "$cache"
-kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
-[ -n "$kernel_pkg" ] || skip_all "cannot find Debian's kernel package (apt-cache depends linux-image-amd64)"
-kroot="$cache/$kernel_pkg"
-if [ ! -d "$kroot/boot" ]; then
-	( cd "$cache" && apt-get download "$kernel_pkg" >/dev/null 2>&1 ) || skip_all "cannot download $kernel_pkg"
-	dpkg-deb -x "$cache/$kernel_pkg"_*.deb "$kroot.tmp" && mv "$kroot.tmp" "$kroot" && rm -f "$cache/$kernel_pkg"_*.deb
-fi
-vmlinuz=$(ls "$kroot"/boot/vmlinuz-* 2>/dev/null | head -n1)
-moddir=$(ls -d "$kroot"/lib/modules/* 2>/dev/null | head -n1)
-[ -n "$vmlinuz" ] && [ -n "$moddir" ] || skip_all "$kernel_pkg has no kernel or modules"
+. "$top_srcdir/tests/system/debian-kernel.inc.sh"
+fetch_debian_kernel || skip_all "$FETCH_ERROR"
+vmlinuz=$KERNEL_IMAGE
+moddir=$KERNEL_MODULES
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xg-kvm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
