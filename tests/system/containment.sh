@@ -23,6 +23,16 @@ check "destroying a spinning guest works" xg destroy spinner
 check "both are gone" wait_gone spinner 5
 check "every frame is back" [ "$(free_frames)" = "$free0" ]
 
+# A guest trying what it should not: each attempt fails with Xen's error.
+cfg=$(guest_config hostile hostile)
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in *"RESULT: PASS hostile"*) ok "every hostile hypercall a guest tries is refused with the right error" ;;
+*) not_ok "every hostile hypercall a guest tries is refused with the right error"; diag "$(printf '%s\n' "$out" | grep -v '^[a-z]*$')" ;; esac
+body=$(printf '%s\n' "$out" | sed -n '/^long write begins$/,/^long write ends$/p' | sed '1d;$d')
+check "a 20000-byte console write, continued by the hypervisor, arrives whole" \
+	[ "$(printf '%s\n' "$body" | grep -c '^[a-z]\{99\}$')" = 200 ]
+check "the hostile guest is gone and its frames are back" wait_frames "$free0" 10
+
 # Malformed client messages: each client is dropped, nothing else happens.
 if command -v python3 >/dev/null; then
 	python3 - "$XG_RUNDIR/hypervisor.sock" <<'PY'
