@@ -10,6 +10,7 @@
 
 #include "hv/hypervisor.h"
 #include "hv/page_alloc.h"
+#include "public/sched.h"
 #include "public/xg_control.h"
 
 /* Ids 0x7FF0 and up are Xen's reserved DOMID_* values. */
@@ -459,9 +460,9 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	 * request ends the domain as a poweroff does, and a suspended domain
 	 * waits for the toolstack. */
 	unsigned int action = XG_DOMACT_PRESERVE;
-	if (reason == 0 || reason == 1)
+	if (reason == SHUTDOWN_poweroff || reason == SHUTDOWN_reboot)
 		action = d->on_poweroff;
-	else if (reason == 3 || reason == 4)
+	else if (reason == SHUTDOWN_crash || reason == SHUTDOWN_watchdog)
 		action = d->on_crash;
 	stop_and_act(d, action);
 	pthread_mutex_unlock(&d->lock);
