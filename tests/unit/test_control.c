@@ -72,6 +72,16 @@ static long populate(struct domain *caller, uint16_t domid, uint64_t n, unsigned
 	return rc;
 }
 
+static long decrease(struct domain *caller, uint16_t domid, const uint64_t *mfns, uint64_t n)
+{
+	data_used = 0;
+	uint64_t list = put(mfns, n * 8);
+	struct xen_memory_reservation r = { .nr_extents = n, .domid = domid };
+	r.extent_start.p = (xen_pfn_t *)(uintptr_t)list;
+	uint64_t h = put(&r, sizeof(r));
+	return call(caller, false, __HYPERVISOR_memory_op, XENMEM_decrease_reservation, h, 0, 0);
+}
+
 static long pin_l4(struct domain *caller, uint16_t domid, uint64_t mfn)
 {
 	data_used = 0;
@@ -226,6 +236,61 @@ static void test_pinning(struct domain *d0, uint64_t free0)
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back, pinned tables included");
 }
 
+static long unpin(struct domain *caller, uint16_t domid, uint64_t mfn)
+{
+	data_used = 0;
+	struct mmuext_op op = { .cmd = MMUEXT_UNPIN_TABLE };
+	op.arg1.mfn = mfn;
+	uint64_t h = put(&op, sizeof(op));
+	return call(caller, false, __HYPERVISOR_mmuext_op, h, 1, 0, domid);
+}
+
+static void test_decrease(struct domain *d0, uint64_t free0)
+{
+	struct domain *d = make_domain(d0, "shrink", 64);
+	struct domain *other = make_domain(d0, "bystander", 8);
+	uint64_t m[16], o[1];
+	if (!d || !other || populate(d0, d->id, 16, 0, 0, m) != 16 || populate(d0, other->id, 1, 0, 0, o) != 1) {
+		tap_skip("cannot set up domains");
+		return;
+	}
+	uint64_t free1 = heap_free_frames(&hv->heap);
+	TAP_CHECK(decrease(d0, d->id, &m[10], 1) == 1 && heap_free_frames(&hv->heap) == free1 + 1 &&
+			  !domain_owns(d, m[10]) && d->frames.frames == 15,
+		  "an unmapped frame given back is freed at once");
+	TAP_CHECK(decrease(d0, d->id, &m[10], 1) == 0, "giving it back twice does nothing");
+	TAP_CHECK(decrease(d0, d->id, o, 1) == 0 && domain_owns(other, o[0]), "another domain's frame cannot be given back");
+	TAP_CHECK(decrease(d0, d->id, &d->shared_info_mfn, 1) == 0, "the shared_info page cannot be given back");
+	TAP_CHECK(decrease(d, 0, &m[11], 1) == -EPERM, "a guest cannot shrink another domain");
+
+	build_tables(m);
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0, "pin a tree mapping frames 4-7");
+	uint64_t back[2] = { m[5], m[3] }; /* a mapped page and the L1 itself */
+	free1 = heap_free_frames(&hv->heap);
+	TAP_CHECK(decrease(d0, d->id, back, 2) == 2, "a mapped page and a page table can be given back");
+	TAP_CHECK(heap_free_frames(&hv->heap) == free1 && d->frames.frames == 15,
+		  "but they stay while the tables still refer to them");
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "the tree stays pinned");
+	TAP_CHECK(unpin(d0, d->id, m[0]) == 0 && heap_free_frames(&hv->heap) == free1 + 2 && d->frames.frames == 13 &&
+			  !domain_owns(d, m[5]) && !domain_owns(d, m[3]),
+		  "unpinning drops the last references: both frames are freed");
+	/* L4 -> L3 -> L2 -> the frame given back (never written: it is free). */
+	for (int i = 0; i < 3; i++)
+		memset(frame(m[i]), 0, 4096);
+	frame(m[0])[0] = m[1] << 12 | P;
+	frame(m[1])[0] = m[2] << 12 | P;
+	frame(m[2])[0] = m[3] << 12 | P;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EPERM, "tables using a frame given back are refused");
+
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
+	domctl(d0, false, &op);
+	op.domain = other->id;
+	domctl(d0, false, &op);
+	domain_put(d);
+	domain_put(other);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back");
+}
+
 int main(void)
 {
 	if (machine_init(&hv->machine, 1ull << 30) || heap_init(&hv->heap, &hv->machine, hv->machine.ram_frames)) {
@@ -245,6 +310,7 @@ int main(void)
 	test_handles(d0);
 	test_memory(d0, free0);
 	test_pinning(d0, free0);
+	test_decrease(d0, free0);
 	domain_put(d0);
 	domain_subsystem_fini();
 	console_fini();

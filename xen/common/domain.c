@@ -506,6 +506,16 @@ int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count)
 	return rc;
 }
 
+void domain_release_frame(struct domain *d, uint64_t mfn)
+{
+	/* The shared_info page is never given back; everything else came from
+	 * the domain's reservation. */
+	if (frame_set_remove(&d->frames, mfn, 1) == 0) {
+		hv->backend->unmap_frames(d->vm, mfn, 1);
+		heap_free_range(&hv->heap, mfn, 1);
+	}
+}
+
 bool domain_owns(struct domain *d, uint64_t mfn)
 {
 	if (mfn >= hv->machine.nr_frames)

@@ -3,6 +3,7 @@
 
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
+#include "hv/pv.h"
 #include "public/memory.h"
 
 /* Xen encodes a preempted call's progress in the upper bits of cmd. */
@@ -81,6 +82,63 @@ out:
 	return rc;
 }
 
+/* Give one frame back: it must be in the domain's reservation and not
+ * given back already.  The frame is freed once nothing maps it. */
+static bool give_back(struct domain *d, uint64_t mfn)
+{
+	bool ok = false;
+	pthread_mutex_lock(&d->lock);
+	struct page_info *pg = mfn < hv->machine.nr_frames ? mfn_to_page(&hv->heap, mfn) : NULL;
+	if (pg && !d->is_dying && frame_set_contains(&d->frames, mfn) &&
+	    (atomic_fetch_and(&pg->count_info, ~PGC_ALLOCATED) & PGC_ALLOCATED)) {
+		pv_put_page(d, mfn);
+		ok = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ok;
+}
+
+static long decrease(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, uint64_t arg)
+{
+	struct xen_memory_reservation r;
+	if (copy_from_guest(ctx, &r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.extent_order > max_order(ctx->caller))
+		return -EPERM;
+	if (start > r.nr_extents)
+		return -EINVAL;
+	int err = 0;
+	struct domain *d = hcall_target_domain(ctx, r.domid, &err);
+	if (!d)
+		return err;
+	uint64_t list = guest_handle_addr(r.extent_start);
+	uint64_t i;
+	long rc = 0;
+	for (i = start; i < r.nr_extents; i++) {
+		if (ctx->vcpu && i - start == MEMOP_BATCH) {
+			uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
+			hypercall_continue(ctx, next);
+			domain_put(d);
+			return 0;
+		}
+		xen_pfn_t gmfn;
+		if (copy_from_guest(ctx, &gmfn, list + i * sizeof(gmfn), sizeof(gmfn))) {
+			rc = i ? 0 : -EFAULT;
+			break;
+		}
+		/* A PV domain names machine frames; each must be its own. */
+		bool ok = true;
+		for (uint64_t j = 0; j < (1ull << r.extent_order) && ok; j++)
+			ok = give_back(d, gmfn + j);
+		if (!ok)
+			break;
+	}
+	if (!rc)
+		rc = (long)i;
+	domain_put(d);
+	return rc;
+}
+
 static long reservation_size(struct hcall_ctx *ctx, unsigned int cmd, uint64_t arg)
 {
 	domid_t domid;
@@ -106,6 +164,8 @@ long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XENMEM_increase_reservation:
 	case XENMEM_populate_physmap:
 		return populate(ctx, cmd, start, a[1]);
+	case XENMEM_decrease_reservation:
+		return decrease(ctx, cmd, start, a[1]);
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
 		return reservation_size(ctx, cmd, a[1]);

@@ -146,6 +146,9 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info);
 /* Assign freshly allocated frames to d (and map them into its VM). */
 int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count);
 bool domain_owns(struct domain *d, uint64_t mfn);
+/* The last reference to a frame of d went: it leaves d's memory and its VM
+ * and returns to the heap.  Called with d->lock held. */
+void domain_release_frame(struct domain *d, uint64_t mfn);
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 void vcpu_kick(struct vcpu *v);

@@ -37,6 +37,18 @@ static inline bool pv_va_reserved(const struct domain *d, uint64_t va)
 int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
 void pv_put_page_type(struct domain *d, uint64_t mfn);
 
+/*
+ * General references (count_info's low bits): the allocation holds one,
+ * and every page-table entry, pin and CR3 naming the frame holds another.
+ * When the domain gives a frame back (decrease_reservation) only the
+ * allocation's reference goes; the frame is freed, and leaves the domain's
+ * VM, when the last reference does.  Callers hold d->lock.
+ */
+bool pv_get_page(struct domain *d, uint64_t mfn);
+void pv_put_page(struct domain *d, uint64_t mfn);
+int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
+void pv_put_page_and_type(struct domain *d, uint64_t mfn);
+
 /* Set a vCPU's state from a vcpu_guest_context held in buf (64-bit layout). */
 int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);
 int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);

@@ -28,7 +28,7 @@ static long pin(struct domain *d, unsigned int cmd, uint64_t mfn)
 	} else if (atomic_load(&pg->type_info) & PGT_pinned) {
 		rc = -EINVAL;
 	} else {
-		rc = pv_get_page_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
+		rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
 		if (rc)
 			printk("d%u: pin of L4 %#llx refused: %s\n", d->id, (unsigned long long)mfn, why);
 		else
@@ -47,7 +47,7 @@ static long unpin(struct domain *d, uint64_t mfn)
 	long rc = -EINVAL;
 	if (!d->is_dying && (atomic_load(&pg->type_info) & PGT_pinned)) {
 		atomic_fetch_and(&pg->type_info, ~PGT_pinned);
-		pv_put_page_type(d, mfn);
+		pv_put_page_and_type(d, mfn);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&d->lock);

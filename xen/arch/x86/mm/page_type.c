@@ -14,17 +14,50 @@ static unsigned int type_level(uint64_t type)
 static int validate_table(struct domain *d, uint64_t mfn, unsigned int level, char *why, size_t whylen);
 static void release_entries(struct domain *d, uint64_t mfn, unsigned int level, unsigned int upto);
 
-static bool frame_reachable(struct domain *d, uint64_t mfn)
+bool pv_get_page(struct domain *d, uint64_t mfn)
 {
-	return domain_owns(d, mfn) || mfn == d->shared_info_mfn;
+	if (mfn >= hv->machine.nr_frames)
+		return false;
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	if (atomic_load(&pg->owner) != d->id)
+		return false;
+	uint64_t c = atomic_load(&pg->count_info);
+	do {
+		/* A frame the domain has let go of takes no new references. */
+		if (!(c & PGC_ALLOCATED) || (c & PGC_COUNT_MASK) == PGC_COUNT_MASK)
+			return false;
+	} while (!atomic_compare_exchange_weak(&pg->count_info, &c, c + 1));
+	return true;
+}
+
+void pv_put_page(struct domain *d, uint64_t mfn)
+{
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	uint64_t c = atomic_fetch_sub(&pg->count_info, 1);
+	if ((c & PGC_COUNT_MASK) == 1)
+		domain_release_frame(d, mfn);
+}
+
+int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+{
+	if (!pv_get_page(d, mfn)) {
+		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)mfn);
+		return -EPERM;
+	}
+	int rc = pv_get_page_type(d, mfn, type, why, whylen);
+	if (rc)
+		pv_put_page(d, mfn);
+	return rc;
+}
+
+void pv_put_page_and_type(struct domain *d, uint64_t mfn)
+{
+	pv_put_page_type(d, mfn);
+	pv_put_page(d, mfn);
 }
 
 int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
 {
-	if (!frame_reachable(d, mfn)) {
-		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)mfn);
-		return -EPERM;
-	}
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	uint64_t t = atomic_load(&pg->type_info);
 	uint64_t count = t & PGT_COUNT_MASK;
@@ -106,8 +139,11 @@ static void release_entries(struct domain *d, uint64_t mfn, unsigned int level, 
 		uint64_t e = t[i];
 		if (!(e & PTE_PRESENT) || slot_reserved(level, i))
 			continue;
+		uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 		if (entry_ref_type(e, level) != PGT_none)
-			pv_put_page_type(d, (e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+			pv_put_page_and_type(d, target);
+		else
+			pv_put_page(d, target);
 	}
 }
 
@@ -126,14 +162,16 @@ static int validate_table(struct domain *d, uint64_t mfn, unsigned int level, ch
 			snprintf(why, whylen, "L%u %#llx entry %u maps a large page", level,
 				 (unsigned long long)mfn, i);
 			rc = -EINVAL;
-		} else if (target >= hv->machine.nr_frames || !frame_reachable(d, target)) {
-			snprintf(why, whylen, "L%u %#llx entry %u points at frame %#llx, which the domain does not own",
-				 level, (unsigned long long)mfn, i, (unsigned long long)target);
-			rc = -EPERM;
 		} else {
 			uint64_t type = entry_ref_type(e, level);
 			if (type != PGT_none)
-				rc = pv_get_page_type(d, target, type, why, whylen);
+				rc = pv_get_page_and_type(d, target, type, why, whylen);
+			else if (!pv_get_page(d, target))
+				rc = -EPERM;
+			if (rc == -EPERM)
+				snprintf(why, whylen,
+					 "L%u %#llx entry %u points at frame %#llx, which the domain does not own",
+					 level, (unsigned long long)mfn, i, (unsigned long long)target);
 		}
 		if (rc) {
 			release_entries(d, mfn, level, i);

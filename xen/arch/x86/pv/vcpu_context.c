@@ -68,14 +68,14 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		return -EINVAL;
 	}
 	char why[200];
-	int rc = pv_get_page_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
+	int rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
 	if (rc) {
 		pthread_mutex_unlock(&d->lock);
 		printk("d%u: vCPU %u context refused: %s\n", d->id, v->id, why);
 		return rc;
 	}
 	if (v->has_cr3)
-		pv_put_page_type(d, v->cr3_mfn);
+		pv_put_page_and_type(d, v->cr3_mfn);
 	v->cr3_mfn = mfn;
 	v->has_cr3 = true;
 
