@@ -55,6 +55,16 @@ int guest_main(start_info_t *si)
 	rc = HYPERVISOR_xen_version(XENVER_commandline, cmdline);
 	guest_check(rc == -EPERM, "reading the hypervisor's command line: %ld", rc);
 
+	/* VM assists: only what XG implements can be enabled. */
+	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0, 0, 0);
+	guest_check(rc == -EINVAL, "enabling writable page tables, not implemented yet: %ld", rc);
+	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3, 0, 0, 0);
+	guest_check(rc == 0, "extended CR3 is accepted (no effect for 64-bit guests): %ld", rc);
+	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, 64, 0, 0, 0);
+	guest_check(rc == -EINVAL, "an assist number past the word: %ld", rc);
+	rc = hypercall(__HYPERVISOR_vm_assist, 7, VMASST_TYPE_pae_extended_cr3, 0, 0, 0);
+	guest_check(rc == -ENOSYS, "an unknown vm_assist command: %ld", rc);
+
 	/* Memory: nothing beyond the domain's limit, nothing for others. */
 	xen_pfn_t pfn = 0x100000;
 	struct xen_memory_reservation r = { .nr_extents = 1, .extent_order = 0, .domid = DOMID_SELF };

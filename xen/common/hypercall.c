@@ -11,6 +11,7 @@ static const hypercall_fn table[] = {
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_xen_version] = do_xen_version,
 	[__HYPERVISOR_memory_op] = do_memory_op,
+	[__HYPERVISOR_vm_assist] = do_vm_assist,
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_domctl] = do_domctl,
 	[__HYPERVISOR_sysctl] = do_sysctl,

@@ -89,6 +89,7 @@ struct domain {
 	struct frame_set frames;
 	uint64_t max_pages;
 	uint64_t shared_info_mfn;
+	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled */
 
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];

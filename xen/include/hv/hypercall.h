@@ -48,6 +48,7 @@ long do_sched_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_vm_assist(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_sysctl(struct hcall_ctx *ctx, const uint64_t a[5]);
 

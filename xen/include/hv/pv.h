@@ -56,6 +56,10 @@ int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);
 /* Fill the page at mfn with Xen's hypercall stubs for d's guest width. */
 void pv_write_hypercall_page(struct domain *d, uint64_t mfn);
 
+/* The VM assists XG implements for d's guest type (VMASST_TYPE_* bits):
+ * only these can be enabled, by vm_assist or in a vCPU context. */
+unsigned long pv_vm_assist_valid(const struct domain *d);
+
 /* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
 uint64_t pv_sanitize_rflags(uint64_t rflags);
 

@@ -58,6 +58,11 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	    !va_is_canonical(c->gs_base_kernel) || !va_is_canonical(c->gs_base_user))
 		return -EINVAL;
 
+	/* The toolstack sets the VM assists a kernel needs this way, before
+	 * the first vCPU runs. */
+	if (c->vm_assist & ~pv_vm_assist_valid(d))
+		return -EINVAL;
+
 	uint64_t mfn = xen_cr3_to_pfn(c->ctrlreg[3]);
 	if (mfn >= hv->machine.nr_frames || !domain_owns(d, mfn))
 		return -EINVAL;
@@ -94,6 +99,7 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	st->sys.kernel_gs_base = c->gs_base_user;
 	v->kernel_mode = true;
 	v->initialised = true;
+	d->vm_assist = c->vm_assist;
 	pthread_mutex_unlock(&d->lock);
 	if (hv->backend->flush_tlb)
 		hv->backend->flush_tlb(v->exec);
@@ -117,6 +123,7 @@ int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)
 	r->cs = FLAT_KERNEL_CS;
 	r->ss = FLAT_KERNEL_SS;
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised ? VGCF_online : 0);
+	c->vm_assist = v->domain->vm_assist;
 	c->ctrlreg[0] = st->sys.cr0;
 	c->ctrlreg[2] = st->sys.cr2;
 	c->ctrlreg[3] = xen_pfn_to_cr3(st->sys.cr3 >> PAGE_SHIFT);
