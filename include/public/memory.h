@@ -84,6 +84,18 @@ struct xen_memory_map {
 typedef struct xen_memory_map xen_memory_map_t;
 DEFINE_XEN_GUEST_HANDLE(xen_memory_map_t);
 
+/* One entry of a memory map, in the BIOS E820 layout (packed, 20 bytes). */
+struct e820entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type; /* E820_RAM, E820_RESERVED, ... */
+} __attribute__((packed));
+#define E820_RAM 1
+#define E820_RESERVED 2
+#define E820_ACPI 3
+#define E820_NVS 4
+#define E820_UNUSABLE 5
+
 #define XENMEM_set_pod_target 16
 #define XENMEM_get_pod_target 17
 #define XENMEM_get_sharing_freed_pages 18

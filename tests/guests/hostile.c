@@ -78,6 +78,13 @@ int guest_main(start_info_t *si)
 	r.extent_order = 10;
 	rc = memory_op(XENMEM_populate_physmap, &r);
 	guest_check(rc == -EPERM, "an extent larger than a guest may ask for: %ld", rc);
+	static struct e820entry map[8];
+	struct xen_memory_map mm = { .nr_entries = 8 };
+	set_xen_guest_handle(mm.buffer, map);
+	rc = memory_op(XENMEM_machine_memory_map, &mm);
+	guest_check(rc == -EPERM, "reading the machine's memory map: %ld", rc);
+	rc = memory_op(XENMEM_maximum_ram_page, 0);
+	guest_check(rc > 0x100, "maximum_ram_page: %ld", rc);
 	domid_t self = DOMID_SELF;
 	rc = memory_op(XENMEM_current_reservation, &self);
 	guest_check(rc == (long)si->nr_pages, "current_reservation is nr_pages: %ld", rc);

@@ -117,6 +117,31 @@ static void test_handles(struct domain *d0)
 	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, h, 0, 0, 0) == -EACCES, "a wrong interface version is refused");
 }
 
+static void test_machine_map(struct domain *d0)
+{
+	data_used = 0;
+	uint64_t buf = put(NULL, 8 * sizeof(struct e820entry));
+	struct xen_memory_map map = { .nr_entries = 8 };
+	map.buffer.p = (void *)(uintptr_t)buf;
+	uint64_t h = put(&map, sizeof(map));
+	long rc = call(d0, false, __HYPERVISOR_memory_op, XENMEM_machine_memory_map, h, 0, 0);
+	struct xen_memory_map *out = at(h);
+	struct e820entry *e = at(buf);
+	TAP_CHECK(rc == 0 && out->nr_entries == 3, "the machine map of 1 GiB has 3 entries (%ld, %u)", rc,
+		  out->nr_entries);
+	TAP_CHECK(e[0].addr == 0 && e[0].size == 640 << 10 && e[0].type == E820_RAM, "RAM below 640 KiB");
+	TAP_CHECK(e[1].addr == 640 << 10 && e[1].type == E820_RESERVED, "the legacy area is reserved");
+	TAP_CHECK(e[2].addr == 1 << 20 && e[2].type == E820_RAM &&
+			  (e[0].size + e[2].size) >> 12 == hv->machine.ram_frames,
+		  "RAM from 1 MiB covers the rest");
+	out->nr_entries = 2;
+	TAP_CHECK(call(d0, false, __HYPERVISOR_memory_op, XENMEM_machine_memory_map, h, 0, 0) == -EINVAL,
+		  "a buffer too small is -EINVAL");
+	TAP_CHECK(call(d0, false, __HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0, 0, 0) ==
+			  (long)hv->machine.nr_frames,
+		  "maximum_ram_page is one past the highest frame");
+}
+
 static struct domain *make_domain(struct domain *d0, const char *name, uint64_t max_pages)
 {
 	struct xg_domctl op = { .cmd = XG_DOMCTL_createdomain };
@@ -308,6 +333,7 @@ int main(void)
 	struct domain *d0 = domain_get(0);
 	uint64_t free0 = heap_free_frames(&hv->heap);
 	test_handles(d0);
+	test_machine_map(d0);
 	test_memory(d0, free0);
 	test_pinning(d0, free0);
 	test_decrease(d0, free0);

@@ -155,6 +155,32 @@ static long reservation_size(struct hcall_ctx *ctx, unsigned int cmd, uint64_t a
 	return n;
 }
 
+/* The machine's map as a BIOS would report it: the RAM regions, and the
+ * legacy VGA/BIOS area as reserved. */
+static long machine_memory_map(struct hcall_ctx *ctx, uint64_t arg)
+{
+	if (!ctx->caller->is_privileged)
+		return -EPERM;
+	struct xen_memory_map map;
+	if (copy_from_guest(ctx, &map, arg, sizeof(map)))
+		return -EFAULT;
+	struct e820entry e[MACHINE_MAX_REGIONS + 1];
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < hv->machine.nr_regions; i++) {
+		const struct machine_region *r = &hv->machine.regions[i];
+		e[n++] = (struct e820entry){ r->start_mfn << PAGE_SHIFT, r->nr_frames << PAGE_SHIFT, E820_RAM };
+		if (r->start_mfn == 0)
+			e[n++] = (struct e820entry){ MACHINE_LOW_RAM_END, MACHINE_HIGH_RAM_START - MACHINE_LOW_RAM_END,
+						     E820_RESERVED };
+	}
+	if (map.nr_entries < n)
+		return -EINVAL; /* the caller's buffer is too small */
+	if (copy_to_guest(ctx, guest_handle_addr(map.buffer), e, n * sizeof(e[0])))
+		return -EFAULT;
+	map.nr_entries = n;
+	return copy_to_guest(ctx, arg, &map, sizeof(map)) ? -EFAULT : 0;
+}
+
 long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	unsigned int cmd = (unsigned int)a[0] & MEMOP_CMD_MASK;
@@ -164,6 +190,11 @@ long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XENMEM_increase_reservation:
 	case XENMEM_populate_physmap:
 		return populate(ctx, cmd, start, a[1]);
+	case XENMEM_maximum_ram_page:
+		/* One past the highest machine frame (Xen's max_page). */
+		return (long)hv->machine.nr_frames;
+	case XENMEM_machine_memory_map:
+		return machine_memory_map(ctx, a[1]);
 	case XENMEM_decrease_reservation:
 		return decrease(ctx, cmd, start, a[1]);
 	case XENMEM_current_reservation:
