@@ -101,6 +101,33 @@ int guest_main(start_info_t *si)
 	op.arg1.mfn = 0x10;
 	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
 	guest_check(rc == -EINVAL, "pinning a frame it does not own: %ld", rc);
+	/* Pinning a table already in use at its level is fine, and undone. */
+	const uint64_t *l4 = (const uint64_t *)si->pt_base;
+	uint64_t l3 = (l4[511] & 0x000ffffffffff000ull) >> 12;
+	op.cmd = MMUEXT_PIN_L3_TABLE;
+	op.arg1.mfn = l3;
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc == 0, "pinning its own L3: %ld", rc);
+	op.cmd = MMUEXT_PIN_L2_TABLE;
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc < 0, "pinning its L3 as an L2: %ld", rc);
+	op.cmd = MMUEXT_UNPIN_TABLE;
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc == 0, "unpinning it: %ld", rc);
+	/* Base pointers: the current L4 again works; a data page does not. */
+	op.cmd = MMUEXT_NEW_BASEPTR;
+	op.arg1.mfn = p2m[(si->pt_base - 0xffffffff80000000ul) >> 12];
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc == 0, "switching to its own L4: %ld", rc);
+	op.arg1.mfn = p2m[0];
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc < 0, "switching to a data page as page tables: %ld", rc);
+	op.cmd = MMUEXT_TLB_FLUSH_ALL;
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc == 0, "a TLB flush: %ld", rc);
+	op.cmd = 14; /* a hole in Xen's numbering */
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc == -ENOSYS, "an unknown mmuext command: %ld", rc);
 	op.cmd = MMUEXT_UNPIN_TABLE;
 	op.arg1.mfn = p2m[1];
 	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);

@@ -65,6 +65,8 @@ static void *vcpu_main(void *arg)
 		v->running = true;
 		pthread_mutex_unlock(&d->lock);
 
+		if (atomic_exchange(&v->flush_pending, false))
+			hv->backend->flush_tlb(v->exec);
 		struct exec_exit e;
 		uint64_t start = now_ns();
 		int rc = hv->backend->vcpu_run(v->exec, &e);

@@ -58,6 +58,7 @@ struct vcpu {
 	bool kernel_mode;  /* guest kernel (true) or guest user mode */
 	uint64_t cr3_mfn;  /* kernel top-level table; holds a type reference */
 	bool has_cr3;
+	_Atomic bool flush_pending; /* another vCPU asked for a TLB flush */
 	uint64_t cpu_time_ns;
 	uint64_t run_started_ns;
 };

@@ -1,4 +1,4 @@
-/* HYPERVISOR_mmuext_op: pinning (more extended operations to come). */
+/* HYPERVISOR_mmuext_op: pinning, base pointers, TLB flushes. */
 #include <errno.h>
 
 #include "hv/hypercall.h"
@@ -16,8 +16,12 @@
 static long pin(struct domain *d, unsigned int cmd, uint64_t mfn)
 {
 	char why[200];
-	if (cmd != MMUEXT_PIN_L4_TABLE)
-		return -ENOSYS; /* L1-L3 pins come with the full PV memory model */
+	static const uint64_t types[] = {
+		[MMUEXT_PIN_L1_TABLE] = PGT_l1_page_table,
+		[MMUEXT_PIN_L2_TABLE] = PGT_l2_page_table,
+		[MMUEXT_PIN_L3_TABLE] = PGT_l3_page_table,
+		[MMUEXT_PIN_L4_TABLE] = PGT_l4_page_table,
+	};
 	if (mfn >= hv->machine.nr_frames || !domain_owns(d, mfn))
 		return -EINVAL;
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
@@ -28,9 +32,9 @@ static long pin(struct domain *d, unsigned int cmd, uint64_t mfn)
 	} else if (atomic_load(&pg->type_info) & PGT_pinned) {
 		rc = -EINVAL;
 	} else {
-		rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
+		rc = pv_get_page_and_type(d, mfn, types[cmd], why, sizeof(why));
 		if (rc)
-			printk("d%u: pin of L4 %#llx refused: %s\n", d->id, (unsigned long long)mfn, why);
+			printk("d%u: pin of L%u %#llx refused: %s\n", d->id, cmd + 1, (unsigned long long)mfn, why);
 		else
 			atomic_fetch_or(&pg->type_info, PGT_pinned);
 	}
@@ -52,6 +56,45 @@ static long unpin(struct domain *d, uint64_t mfn)
 	}
 	pthread_mutex_unlock(&d->lock);
 	return rc;
+}
+
+/* The calling vCPU's kernel page tables become the L4 at mfn. */
+static long new_baseptr(struct vcpu *v, uint64_t mfn)
+{
+	struct domain *d = v->domain;
+	char why[200];
+	pthread_mutex_lock(&d->lock);
+	long rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
+	if (rc) {
+		printk("d%u: vCPU %u base pointer %#llx refused: %s\n", d->id, v->id, (unsigned long long)mfn, why);
+	} else {
+		if (v->has_cr3)
+			pv_put_page_and_type(d, v->cr3_mfn);
+		v->cr3_mfn = mfn;
+		v->has_cr3 = true;
+		hv->backend->vcpu_state(v->exec)->sys.cr3 = mfn << PAGE_SHIFT;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!rc)
+		hv->backend->flush_tlb(v->exec);
+	return rc;
+}
+
+/* Flush the calling vCPU now and, for the _ALL and _MULTI variants, every
+ * other vCPU of the domain before it next runs guest code. */
+static void flush(struct vcpu *v, bool others)
+{
+	hv->backend->flush_tlb(v->exec);
+	if (!others)
+		return;
+	struct domain *d = v->domain;
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *o = d->vcpus[i];
+		if (o && o != v) {
+			atomic_store(&o->flush_pending, true);
+			vcpu_kick(o);
+		}
+	}
 }
 
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
@@ -105,6 +148,24 @@ long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
 			break;
 		case MMUEXT_UNPIN_TABLE:
 			rc = unpin(d, op.arg1.mfn);
+			break;
+		case MMUEXT_NEW_BASEPTR:
+			/* Only a vCPU can change its own page tables. */
+			rc = ctx->vcpu && d == ctx->caller ? new_baseptr(ctx->vcpu, op.arg1.mfn) : -EINVAL;
+			break;
+		case MMUEXT_TLB_FLUSH_LOCAL:
+		case MMUEXT_INVLPG_LOCAL:
+		case MMUEXT_TLB_FLUSH_MULTI:
+		case MMUEXT_INVLPG_MULTI:
+		case MMUEXT_TLB_FLUSH_ALL:
+		case MMUEXT_INVLPG_ALL:
+			/* A whole flush serves every variant; precision can come later. */
+			if (!ctx->vcpu || d != ctx->caller) {
+				rc = -EINVAL;
+				break;
+			}
+			flush(ctx->vcpu, op.cmd != MMUEXT_TLB_FLUSH_LOCAL && op.cmd != MMUEXT_INVLPG_LOCAL);
+			rc = 0;
 			break;
 		default:
 			rc = -ENOSYS;
