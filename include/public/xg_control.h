@@ -64,6 +64,7 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 #define XG_DOMCTL_hypercall_init 9
 #define XG_DOMCTL_console_read 10
 #define XG_DOMCTL_getmemlist 11
+#define XG_DOMCTL_setdomainname 12 /* u.setdomainname: unique, printable */
 
 /* createdomain flags */
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
@@ -143,6 +144,7 @@ struct xg_domctl {
 		struct { uint64_t gmfn; } hypercall_init;
 		struct xg_domctl_console_read console_read;
 		struct xg_domctl_getmemlist getmemlist;
+		struct { char name[64]; } setdomainname;
 		uint8_t pad[256];
 	} u;
 };

@@ -48,7 +48,18 @@ xg create "$cfg" >/dev/null
 out=$(xg create "$cfg" 2>&1); rc=$?
 check "a second domain with the same name is refused" [ "$rc" != 0 ]
 case "$out" in *"already exists"*) ok "the error says the name exists" ;; *) not_ok "the error says the name exists"; diag "$out" ;; esac
-xg destroy dup
-wait_gone dup 5
+# Names and ids.
+id=$(xg domid dup)
+check "xg domid prints the id of a name" [ -n "$id" ]
+check "xg domname prints the name of an id" [ "$(xg domname "$id")" = dup ]
+check "xg rename renames" xg rename dup renamed
+check "the domain answers to its new name only" sh -c "'$XG_BIN' domid renamed >/dev/null && ! '$XG_BIN' domid dup 2>/dev/null"
+out=$(xg rename renamed Domain-0 2>&1); rc=$?
+check "renaming to a name in use is refused" [ "$rc" = 1 ]
+case "$out" in *"already exists"*) ok "the refusal says the name exists" ;; *) not_ok "the refusal says the name exists"; diag "$out" ;; esac
+check "a name of digits is refused" sh -c "! '$XG_BIN' rename renamed 4242 2>/dev/null"
+check "xg uptime lists the domain" sh -c "'$XG_BIN' uptime renamed | grep -q '^renamed .* [0-9]*:[0-9][0-9]:[0-9][0-9]\$'"
+xg destroy renamed
+wait_gone renamed 5
 check "all frames are back after the refused create" [ "$(free_frames)" = "$free0" ]
 finish

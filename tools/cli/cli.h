@@ -52,6 +52,11 @@ int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_dmesg(struct cli *cli, int argc, char **argv);
+int cmd_rename(struct cli *cli, int argc, char **argv);
+int cmd_domid(struct cli *cli, int argc, char **argv);
+int cmd_domname(struct cli *cli, int argc, char **argv);
+int cmd_uptime(struct cli *cli, int argc, char **argv);
+const struct command *cli_find_command(const char *name);
 
 /* Follow a domain's console on stdout until it stops or the user detaches;
  * 0, or a negative errno with xg_last_error() set. */

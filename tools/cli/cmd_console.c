@@ -73,12 +73,12 @@ int cli_follow_console(xg_handle *h, uint32_t domid)
 
 int cmd_console(struct cli *cli, int argc, char **argv)
 {
-	return cli_on_domain(cli, argc, argv, &cli_commands[2], cli_follow_console);
+	return cli_on_domain(cli, argc, argv, cli_find_command("console"), cli_follow_console);
 }
 
 int cmd_dmesg(struct cli *cli, int argc, char **argv)
 {
-	const struct command *self = &cli_commands[7];
+	const struct command *self = cli_find_command("dmesg");
 	bool clear = false;
 	int c;
 	optind = 0;

@@ -5,17 +5,9 @@
 
 #include "cli.h"
 
-static const struct command *find(const char *name)
-{
-	for (const struct command *c = cli_commands; c->name; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
-}
-
 int cmd_create(struct cli *cli, int argc, char **argv)
 {
-	const struct command *self = find("create");
+	const struct command *self = cli_find_command("create");
 	static const struct option opts[] = {
 		{ "console", no_argument, NULL, 'c' },
 		{ "paused", no_argument, NULL, 'p' },
@@ -78,15 +70,15 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 
 int cmd_destroy(struct cli *cli, int argc, char **argv)
 {
-	return cli_on_domain(cli, argc, argv, find("destroy"), xg_domain_destroy);
+	return cli_on_domain(cli, argc, argv, cli_find_command("destroy"), xg_domain_destroy);
 }
 
 int cmd_pause(struct cli *cli, int argc, char **argv)
 {
-	return cli_on_domain(cli, argc, argv, find("pause"), xg_domain_pause);
+	return cli_on_domain(cli, argc, argv, cli_find_command("pause"), xg_domain_pause);
 }
 
 int cmd_unpause(struct cli *cli, int argc, char **argv)
 {
-	return cli_on_domain(cli, argc, argv, find("unpause"), xg_domain_unpause);
+	return cli_on_domain(cli, argc, argv, cli_find_command("unpause"), xg_domain_unpause);
 }

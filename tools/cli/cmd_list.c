@@ -62,7 +62,7 @@ static bool wanted(const struct xg_domain_info *d, char **names, int n)
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	bool json = false;
-	int first = cli_simple_options(argc, argv, &cli_commands[1], &json);
+	int first = cli_simple_options(argc, argv, cli_find_command("list"), &json);
 	if (first == -1)
 		return EXIT_OK;
 	if (first < 0)
@@ -116,7 +116,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 int cmd_info(struct cli *cli, int argc, char **argv)
 {
 	bool json = false;
-	int first = cli_simple_options(argc, argv, &cli_commands[6], &json);
+	int first = cli_simple_options(argc, argv, cli_find_command("info"), &json);
 	if (first == -1)
 		return EXIT_OK;
 	if (first < 0 || first != argc)

@@ -20,9 +20,21 @@ const struct command cli_commands[] = {
 	{ "pause", "DOMAIN", "stop running a domain's vCPUs", cmd_pause },
 	{ "unpause", "DOMAIN", "let a paused domain run again", cmd_unpause },
 	{ "info", "[--json]", "show information on the host and the hypervisor", cmd_info },
+	{ "rename", "DOMAIN NEWNAME", "give a domain another name", cmd_rename },
+	{ "domid", "NAME", "print the id of the domain of that name", cmd_domid },
+	{ "domname", "ID", "print the name of the domain with that id", cmd_domname },
+	{ "uptime", "[--json] [DOMAIN...]", "how long domains have existed", cmd_uptime },
 	{ "dmesg", "[-c]", "show the hypervisor's log (-c: clear it afterwards)", cmd_dmesg },
 	{ NULL, NULL, NULL, NULL },
 };
+
+const struct command *cli_find_command(const char *name)
+{
+	for (const struct command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
 
 void cli_error(const char *fmt, ...)
 {
@@ -169,9 +181,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	for (const struct command *cmd = cli_commands; cmd->name; cmd++)
-		if (!strcmp(cmd->name, name))
-			return cmd->run(&cli, argc - optind, argv + optind);
+	const struct command *cmd = cli_find_command(name);
+	if (cmd)
+		return cmd->run(&cli, argc - optind, argv + optind);
 	cli_error("unknown command '%s' (see xg help)", name);
 	return EXIT_USAGE;
 }

@@ -85,6 +85,25 @@ XG_EXPORT int xg_domain_destroy(xg_handle *h, uint32_t domid)
 	return domctl_simple(h, XG_DOMCTL_destroydomain, domid, "destroy");
 }
 
+XG_EXPORT int xg_domain_rename(xg_handle *h, uint32_t domid, const char *name)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_setdomainname, .domain = (uint16_t)domid };
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	if (strlen(name) >= sizeof(op.u.setdomainname.name))
+		return xg_error(-EINVAL, "the name '%s' is too long (at most %zu characters)", name,
+				sizeof(op.u.setdomainname.name) - 1);
+	snprintf(op.u.setdomainname.name, sizeof(op.u.setdomainname.name), "%s", name);
+	long rc = xg_do_domctl(h, &op);
+	if (rc == -EEXIST)
+		return xg_error((int)rc, "a domain named '%s' already exists", name);
+	if (rc == -EINVAL)
+		return xg_error((int)rc, "'%s' is not a valid name for domain %u", name, domid);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot rename domain %u: %s", domid, strerror((int)-rc));
+	return 0;
+}
+
 XG_EXPORT int xg_domain_info(xg_handle *h, uint32_t domid, struct xg_domain_info *out)
 {
 	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo, .domain = (uint16_t)domid };

@@ -399,6 +399,27 @@ int domain_destroy(struct domain *d)
 	return 0;
 }
 
+int domain_rename(struct domain *d, const char *name)
+{
+	int rc = 0;
+	pthread_mutex_lock(&table_lock);
+	for (unsigned int i = 0; i < DOMID_LIMIT && !rc; i++)
+		if (table[i] && table[i] != d && !strcmp(table[i]->name, name))
+			rc = -EEXIST;
+	if (!rc) {
+		pthread_mutex_lock(&d->lock);
+		if (d->is_dying) {
+			rc = -EINVAL;
+		} else {
+			printk("d%u: renamed '%s' to '%s'\n", d->id, d->name, name);
+			snprintf(d->name, sizeof(d->name), "%s", name);
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	pthread_mutex_unlock(&table_lock);
+	return rc;
+}
+
 int domain_pause(struct domain *d)
 {
 	pthread_mutex_lock(&d->lock);

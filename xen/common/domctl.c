@@ -55,10 +55,14 @@ static bool valid_name(const char *name, size_t size)
 	size_t len = strnlen(name, size);
 	if (!len || len == size)
 		return false;
-	for (size_t i = 0; i < len; i++)
+	bool all_digits = true;
+	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e)
 			return false;
-	return true;
+		if (name[i] < '0' || name[i] > '9')
+			all_digits = false;
+	}
+	return !all_digits; /* a name of digits would read as a domain id */
 }
 
 static long createdomain(struct xg_domctl *op)
@@ -225,6 +229,11 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XG_DOMCTL_console_read:
 		rc = console_read(ctx, d, &op.u.console_read);
 		copy_back = true;
+		break;
+	case XG_DOMCTL_setdomainname:
+		rc = d->is_privileged || !valid_name(op.u.setdomainname.name, sizeof(op.u.setdomainname.name))
+			     ? -EINVAL
+			     : domain_rename(d, op.u.setdomainname.name);
 		break;
 	case XG_DOMCTL_getmemlist:
 		rc = getmemlist(ctx, d, &op.u.getmemlist);

@@ -129,6 +129,8 @@ struct domain *domain_get_destroyed(uint16_t domid);
 void domain_put(struct domain *d);
 /* Stop every vCPU, release every frame, remove the domain. */
 int domain_destroy(struct domain *d);
+/* Rename a domain; -EEXIST if another live domain has the name. */
+int domain_rename(struct domain *d, const char *name);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
 /* Guest-requested stop; called from any thread. */

@@ -117,6 +117,8 @@ int xg_domain_info(xg_handle *h, uint32_t domid, struct xg_domain_info *out);
 /* A domain by name or by decimal id.  -ENOENT if there is none. */
 int xg_domain_lookup(xg_handle *h, const char *name_or_id, uint32_t *domid);
 
+/* Give a domain another name (unique among live domains, printable). */
+int xg_domain_rename(xg_handle *h, uint32_t domid, const char *name);
 int xg_domain_pause(xg_handle *h, uint32_t domid);
 int xg_domain_unpause(xg_handle *h, uint32_t domid);
 /* Tear the domain down now, whatever it is doing; its memory returns to the host. */

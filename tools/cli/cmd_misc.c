@@ -1,0 +1,165 @@
+/* xg rename, domid, domname, uptime. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Parses a command with exactly `operands` operands; returns their index,
+ * or -1 after printing help (exit 0) / -2 on a usage error. */
+static int operands_of(int argc, char **argv, const char *name, int operands, bool *json)
+{
+	const struct command *self = cli_find_command(name);
+	int first = cli_simple_options(argc, argv, self, json);
+	if (first >= 0 && operands >= 0 && argc - first != operands) {
+		cli_command_usage(self, true);
+		return -2;
+	}
+	return first;
+}
+
+static int status_of(int first)
+{
+	return first == -1 ? EXIT_OK : EXIT_USAGE;
+}
+
+int cmd_rename(struct cli *cli, int argc, char **argv)
+{
+	int first = operands_of(argc, argv, "rename", 2, NULL);
+	if (first < 0)
+		return status_of(first);
+	xg_handle *h = cli_connect(cli, false);
+	if (!h)
+		return EXIT_FAIL;
+	uint32_t domid;
+	int rc = cli_lookup(h, argv[first], &domid);
+	if (!rc && domid == 0) {
+		cli_error("domain 0 is the host itself: it keeps its name");
+		rc = -1;
+	}
+	if (!rc && xg_domain_rename(h, domid, argv[first + 1]) < 0) {
+		cli_error("%s", xg_last_error());
+		rc = -1;
+	}
+	xg_close(h);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
+/* domid NAME and domname ID: one lookup, printing the other half. */
+static int translate(struct cli *cli, int argc, char **argv, const char *name, bool want_id)
+{
+	int first = operands_of(argc, argv, name, 1, NULL);
+	if (first < 0)
+		return status_of(first);
+	xg_handle *h = cli_connect(cli, true);
+	if (!h)
+		return EXIT_FAIL;
+	struct xg_domain_info *list;
+	size_t n;
+	int rc = xg_domain_list(h, &list, &n);
+	xg_close(h);
+	if (rc < 0) {
+		cli_error("%s", xg_last_error());
+		return EXIT_FAIL;
+	}
+	const char *arg = argv[first];
+	char *end;
+	unsigned long id = strtoul(arg, &end, 10);
+	bool numeric = *arg && !*end;
+	int status = EXIT_FAIL;
+	for (size_t i = 0; i < n && status; i++) {
+		if (want_id && !strcmp(list[i].name, arg)) {
+			printf("%u\n", list[i].domid);
+			status = EXIT_OK;
+		} else if (!want_id && numeric && list[i].domid == id) {
+			printf("%s\n", list[i].name);
+			status = EXIT_OK;
+		}
+	}
+	if (status)
+		cli_error(want_id ? "no domain named '%s'" : "no domain with id %s", arg);
+	free(list);
+	return status;
+}
+
+int cmd_domid(struct cli *cli, int argc, char **argv)
+{
+	return translate(cli, argc, argv, "domid", true);
+}
+
+int cmd_domname(struct cli *cli, int argc, char **argv)
+{
+	return translate(cli, argc, argv, "domname", false);
+}
+
+static void format_uptime(uint64_t ns, char *out, size_t size)
+{
+	uint64_t s = ns / 1000000000ull, days = s / 86400;
+	unsigned int h = (unsigned int)(s % 86400 / 3600), m = (unsigned int)(s % 3600 / 60), sec = (unsigned int)(s % 60);
+	if (days)
+		snprintf(out, size, "%llu day%s, %u:%02u:%02u", (unsigned long long)days, days == 1 ? "" : "s", h, m,
+			 sec);
+	else
+		snprintf(out, size, "%u:%02u:%02u", h, m, sec);
+}
+
+int cmd_uptime(struct cli *cli, int argc, char **argv)
+{
+	bool json = false;
+	int first = operands_of(argc, argv, "uptime", -1, &json);
+	if (first < 0)
+		return status_of(first);
+	xg_handle *h = cli_connect(cli, true);
+	if (!h)
+		return EXIT_FAIL;
+	struct xg_physinfo p;
+	struct xg_domain_info *list = NULL;
+	size_t n = 0;
+	if (xg_physinfo(h, &p) < 0 || xg_domain_list(h, &list, &n) < 0) {
+		cli_error("%s", xg_last_error());
+		xg_close(h);
+		return EXIT_FAIL;
+	}
+	xg_close(h);
+	json_object *arr = json ? json_object_new_array() : NULL;
+	if (!json)
+		printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
+	int status = EXIT_OK;
+	for (int a = first; a < argc; a++) {
+		bool found = false;
+		for (size_t i = 0; i < n; i++) {
+			char id[16];
+			snprintf(id, sizeof(id), "%u", list[i].domid);
+			found = found || !strcmp(argv[a], list[i].name) || !strcmp(argv[a], id);
+		}
+		if (!found) {
+			cli_error("no domain named '%s'", argv[a]);
+			status = EXIT_FAIL;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool wanted = first == argc;
+		char id[16];
+		snprintf(id, sizeof(id), "%u", list[i].domid);
+		for (int a = first; a < argc; a++)
+			wanted = wanted || !strcmp(argv[a], list[i].name) || !strcmp(argv[a], id);
+		if (!wanted)
+			continue;
+		uint64_t ns = p.uptime_ns > list[i].created_ns ? p.uptime_ns - list[i].created_ns : 0;
+		if (json) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "domid", json_object_new_int64(list[i].domid));
+			json_object_object_add(o, "name", json_object_new_string(list[i].name));
+			json_object_object_add(o, "uptime_s", json_object_new_double((double)ns / 1e9));
+			json_object_array_add(arr, o);
+		} else {
+			char up[64];
+			format_uptime(ns, up, sizeof(up));
+			printf("%-40s %5u %s\n", list[i].name, list[i].domid, up);
+		}
+	}
+	if (json)
+		cli_print_json(arr);
+	free(list);
+	return status;
+}
