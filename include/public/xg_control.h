@@ -65,6 +65,11 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 #define XG_DOMCTL_console_read 10
 #define XG_DOMCTL_getmemlist 11
 #define XG_DOMCTL_setdomainname 12 /* u.setdomainname: unique, printable */
+/* The toolstack's own record of a domain (its effective configuration),
+ * kept by the hypervisor as opaque bytes for the domain's lifetime. */
+#define XG_DOMCTL_set_toolstack_data 13
+#define XG_DOMCTL_get_toolstack_data 14
+#define XG_TOOLSTACK_DATA_MAX (64u << 10)
 
 /* createdomain flags */
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
@@ -145,6 +150,11 @@ struct xg_domctl {
 		struct xg_domctl_console_read console_read;
 		struct xg_domctl_getmemlist getmemlist;
 		struct { char name[64]; } setdomainname;
+		struct {
+			uint64_t buffer; /* handle */
+			uint32_t size;   /* IN: bytes to set / room to get; OUT (get): bytes held */
+			uint32_t pad;
+		} toolstack_data;
 		uint8_t pad[256];
 	} u;
 };

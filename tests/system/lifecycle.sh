@@ -48,6 +48,15 @@ xg create "$cfg" >/dev/null
 out=$(xg create "$cfg" 2>&1); rc=$?
 check "a second domain with the same name is refused" [ "$rc" != 0 ]
 case "$out" in *"already exists"*) ok "the error says the name exists" ;; *) not_ok "the error says the name exists"; diag "$out" ;; esac
+# xg list -l shows the effective configuration, which xg create takes back.
+xg list -l dup | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]["config"]))' >"$WORK/again.json"
+check "xg list -l gives the configuration with its generated uuid" grep -q '"uuid": "[0-9a-f-]\{36\}"' "$WORK/again.json"
+uuid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uuid"])' "$WORK/again.json")
+xg destroy dup
+wait_gone dup 5
+check "that configuration creates the domain again" xg create "$WORK/again.json"
+check "with the same uuid" [ "$(xg list --json dup | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["uuid"])')" = "$uuid" ]
+
 # Names and ids.
 id=$(xg domid dup)
 check "xg domid prints the id of a name" [ -n "$id" ]

@@ -1,6 +1,7 @@
 /* xg list and xg info. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
@@ -59,14 +60,48 @@ static bool wanted(const struct xg_domain_info *d, char **names, int n)
 	return false;
 }
 
+/* The domain's record with its effective configuration (xl list -l). */
+static json_object *long_json(xg_handle *h, const struct xg_domain_info *d)
+{
+	json_object *o = cli_domain_json(d);
+	struct xg_config cfg;
+	if (d->domid && xg_domain_config(h, d->domid, &cfg) == 0) {
+		char *text = xg_config_to_json(&cfg);
+		json_object *c = text ? json_tokener_parse(text) : NULL;
+		if (c)
+			json_object_object_add(o, "config", c);
+		free(text);
+		xg_config_dispose(&cfg);
+	}
+	return o;
+}
+
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
-	bool json = false;
-	int first = cli_simple_options(argc, argv, cli_find_command("list"), &json);
-	if (first == -1)
-		return EXIT_OK;
-	if (first < 0)
-		return EXIT_USAGE;
+	const struct command *self = cli_find_command("list");
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "long", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, longform = false;
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+lh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+		} else if (c == 'l') {
+			longform = json = true;
+		} else if (c == 'h') {
+			cli_command_usage(self, false);
+			return EXIT_OK;
+		} else {
+			cli_command_usage(self, true);
+			return EXIT_USAGE;
+		}
+	}
+	int first = optind;
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;
@@ -94,7 +129,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
 			if (wanted(&list[i], names, nnames))
-				json_object_array_add(arr, cli_domain_json(&list[i]));
+				json_object_array_add(arr, longform ? long_json(h, &list[i]) : cli_domain_json(&list[i]));
 		cli_print_json(arr);
 	} else if (status == EXIT_OK) {
 		printf("%-40s %5s %5s %5s     %-6s  %8s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");

@@ -14,7 +14,7 @@
 
 const struct command cli_commands[] = {
 	{ "create", "CONFIG [-c] [-p]", "build and start a domain from a JSON configuration", cmd_create },
-	{ "list", "[--json] [DOMAIN...]", "list domains", cmd_list },
+	{ "list", "[-l] [--json] [DOMAIN...]", "list domains (-l: with their configurations, as JSON)", cmd_list },
 	{ "console", "DOMAIN", "show a domain's console and follow it (Ctrl-] detaches)", cmd_console },
 	{ "destroy", "DOMAIN", "stop a domain at once and free its memory", cmd_destroy },
 	{ "pause", "DOMAIN", "stop running a domain's vCPUs", cmd_pause },

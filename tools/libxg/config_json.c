@@ -248,24 +248,18 @@ static char *read_file(const char *path, int *rc, struct xg_config_error *err)
 	return buf;
 }
 
-XG_EXPORT int xg_config_load_json(const char *path, struct xg_config *cfg, struct xg_config_error *err)
+/* Parse configuration text; path names it in errors and anchors relative
+ * kernel paths. */
+static int parse_text(const char *path, const char *text, struct xg_config *cfg, struct xg_config_error *err)
 {
-	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", path);
-	xg_config_init(cfg);
-	int rc = 0;
-	char *text = read_file(path, &rc, err);
-	if (!text)
-		return rc;
 	json_tokener *tok = json_tokener_new();
-	if (!tok) {
-		free(text);
+	if (!tok)
 		return -ENOMEM;
-	}
 	size_t len = strlen(text);
 	json_object *root = json_tokener_parse_ex(tok, text, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t end = json_tokener_get_parse_end(tok);
+	int rc;
 	if (!root || jerr != json_tokener_success) {
 		int line, col;
 		position(text, end, &line, &col);
@@ -288,8 +282,55 @@ XG_EXPORT int xg_config_load_json(const char *path, struct xg_config *cfg, struc
 	}
 	json_object_put(root);
 	json_tokener_free(tok);
-	free(text);
 	if (rc)
 		xg_config_dispose(cfg);
 	return rc;
+}
+
+XG_EXPORT int xg_config_load_json(const char *path, struct xg_config *cfg, struct xg_config_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	xg_config_init(cfg);
+	int rc = 0;
+	char *text = read_file(path, &rc, err);
+	if (!text)
+		return rc;
+	rc = parse_text(path, text, cfg, err);
+	free(text);
+	return rc;
+}
+
+XG_EXPORT int xg_config_parse_json(const char *text, struct xg_config *cfg, struct xg_config_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "(configuration text)");
+	xg_config_init(cfg);
+	return parse_text("./", text, cfg, err);
+}
+
+static const char *action_name(enum xg_action a)
+{
+	return a == XG_ACTION_PRESERVE ? "preserve" : "destroy";
+}
+
+XG_EXPORT char *xg_config_to_json(const struct xg_config *cfg)
+{
+	json_object *o = json_object_new_object();
+	char uuid[37];
+	uuid_unparse_lower(cfg->uuid, uuid);
+	json_object_object_add(o, "name", json_object_new_string(cfg->name));
+	json_object_object_add(o, "uuid", json_object_new_string(uuid));
+	json_object_object_add(o, "type", json_object_new_string("pv"));
+	if (cfg->kernel)
+		json_object_object_add(o, "kernel", json_object_new_string(cfg->kernel));
+	json_object_object_add(o, "memory", json_object_new_int64((int64_t)cfg->memory_mib));
+	json_object_object_add(o, "vcpus", json_object_new_int64(cfg->vcpus));
+	if (cfg->cmdline)
+		json_object_object_add(o, "cmdline", json_object_new_string(cfg->cmdline));
+	json_object_object_add(o, "on_poweroff", json_object_new_string(action_name(cfg->on_poweroff)));
+	json_object_object_add(o, "on_crash", json_object_new_string(action_name(cfg->on_crash)));
+	char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
 }

@@ -262,6 +262,39 @@ static int start_vcpu0(struct build *b)
 	return xg_vcpu_setcontext(b->h, b->domid, 0, &ctxt, sizeof(ctxt));
 }
 
+/* Keep the effective configuration with the domain (xg list -l). */
+static int record_config(struct build *b, const struct xg_config *cfg, const uint8_t uuid[16])
+{
+	struct xg_config eff = *cfg;
+	memcpy(eff.uuid, uuid, 16);
+	char *abs = realpath(cfg->kernel, NULL);
+	if (abs)
+		eff.kernel = abs;
+	char *json = xg_config_to_json(&eff);
+	free(abs);
+	if (!json)
+		return xg_error(-ENOMEM, "out of memory");
+	struct xg_call c = { 0 };
+	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_domctl));
+	uint64_t buf = xg_call_put(&c, json, strlen(json));
+	long rc = -ENOMEM;
+	if (at && buf) {
+		struct xg_domctl *op = xg_call_at(&c, at);
+		op->cmd = XG_DOMCTL_set_toolstack_data;
+		op->interface_version = XG_DOMCTL_INTERFACE_VERSION;
+		op->domain = (uint16_t)b->domid;
+		op->u.toolstack_data.buffer = buf;
+		op->u.toolstack_data.size = (uint32_t)strlen(json);
+		uint64_t args[5] = { at };
+		rc = xg_hypercall(b->h, __HYPERVISOR_domctl, args, &c);
+	}
+	xg_call_free(&c);
+	free(json);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot record the domain's configuration: %s", strerror((int)-rc));
+	return 0;
+}
+
 static int build(struct build *b, const struct xg_config *cfg, unsigned int flags, FILE *log)
 {
 	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo };
@@ -346,7 +379,9 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		goto out;
 	}
 	b.domid = op.domain;
-	rc = build(&b, cfg, flags, log);
+	rc = record_config(&b, cfg, c->uuid);
+	if (!rc)
+		rc = build(&b, cfg, flags, log);
 	if (rc) {
 		/* Keep the build error as the message; the teardown is best effort. */
 		char msg[512];

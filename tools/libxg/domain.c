@@ -104,6 +104,54 @@ XG_EXPORT int xg_domain_rename(xg_handle *h, uint32_t domid, const char *name)
 	return 0;
 }
 
+XG_EXPORT int xg_domain_config(xg_handle *h, uint32_t domid, struct xg_config *cfg)
+{
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	uint32_t room = 4096;
+	for (;;) {
+		struct xg_call c = { 0 };
+		uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_domctl));
+		uint64_t buf = xg_call_put(&c, NULL, room + 1);
+		if (!at || !buf) {
+			xg_call_free(&c);
+			return xg_error(-ENOMEM, "out of memory");
+		}
+		struct xg_domctl *op = xg_call_at(&c, at);
+		op->cmd = XG_DOMCTL_get_toolstack_data;
+		op->interface_version = XG_DOMCTL_INTERFACE_VERSION;
+		op->domain = (uint16_t)domid;
+		op->u.toolstack_data.buffer = buf;
+		op->u.toolstack_data.size = room;
+		uint64_t args[5] = { at };
+		long rc = xg_hypercall(h, __HYPERVISOR_domctl, args, &c);
+		uint32_t size = ((struct xg_domctl *)xg_call_at(&c, at))->u.toolstack_data.size;
+		if (rc == -ENOBUFS && size > room && size <= XG_TOOLSTACK_DATA_MAX) {
+			xg_call_free(&c);
+			room = size;
+			continue;
+		}
+		if (rc < 0) {
+			xg_call_free(&c);
+			return xg_error((int)rc, "cannot read the configuration of domain %u: %s", domid,
+					strerror((int)-rc));
+		}
+		if (!size) {
+			xg_call_free(&c);
+			return xg_error(-ENODATA, "domain %u has no configuration recorded", domid);
+		}
+		char *text = xg_call_at(&c, buf);
+		text[size] = '\0';
+		struct xg_config_error err;
+		rc = xg_config_parse_json(text, cfg, &err);
+		xg_call_free(&c);
+		if (rc < 0)
+			return xg_error((int)rc, "the recorded configuration of domain %u is unreadable: %s", domid,
+					err.reason);
+		return 0;
+	}
+}
+
 XG_EXPORT int xg_domain_info(xg_handle *h, uint32_t domid, struct xg_domain_info *out)
 {
 	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo, .domain = (uint16_t)domid };

@@ -121,6 +121,7 @@ static void domain_free(struct domain *d)
 		free(d->vcpus[i]);
 	text_ring_destroy(&d->console);
 	frame_set_clear(&d->frames);
+	free(d->toolstack_data);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->changed);
 	free(d);

@@ -135,6 +135,38 @@ out:
 	return rc;
 }
 
+static long toolstack_data(struct hcall_ctx *ctx, struct domain *d, struct xg_domctl *op)
+{
+	uint32_t size = op->u.toolstack_data.size;
+	uint64_t buffer = op->u.toolstack_data.buffer;
+	if (op->cmd == XG_DOMCTL_set_toolstack_data) {
+		if (size > XG_TOOLSTACK_DATA_MAX)
+			return -E2BIG;
+		void *copy = size ? malloc(size) : NULL;
+		if (size && !copy)
+			return -ENOMEM;
+		if (copy_from_guest(ctx, copy, buffer, size)) {
+			free(copy);
+			return -EFAULT;
+		}
+		pthread_mutex_lock(&d->lock);
+		free(d->toolstack_data);
+		d->toolstack_data = copy;
+		d->toolstack_size = size;
+		pthread_mutex_unlock(&d->lock);
+		return 0;
+	}
+	long rc = 0;
+	pthread_mutex_lock(&d->lock);
+	if (size < d->toolstack_size)
+		rc = -ENOBUFS;
+	else if (copy_to_guest(ctx, buffer, d->toolstack_data, d->toolstack_size))
+		rc = -EFAULT;
+	op->u.toolstack_data.size = d->toolstack_size;
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 static long vcpucontext(struct hcall_ctx *ctx, struct domain *d, struct xg_domctl *op)
 {
 	struct xg_domctl_vcpucontext *c = &op->u.vcpucontext;
@@ -234,6 +266,11 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 		rc = d->is_privileged || !valid_name(op.u.setdomainname.name, sizeof(op.u.setdomainname.name))
 			     ? -EINVAL
 			     : domain_rename(d, op.u.setdomainname.name);
+		break;
+	case XG_DOMCTL_set_toolstack_data:
+	case XG_DOMCTL_get_toolstack_data:
+		rc = d->is_privileged ? -EINVAL : toolstack_data(ctx, d, &op);
+		copy_back = op.cmd == XG_DOMCTL_get_toolstack_data;
 		break;
 	case XG_DOMCTL_getmemlist:
 		rc = getmemlist(ctx, d, &op.u.getmemlist);

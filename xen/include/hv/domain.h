@@ -91,6 +91,8 @@ struct domain {
 	uint64_t max_pages;
 	uint64_t shared_info_mfn;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled */
+	void *toolstack_data;    /* opaque to the hypervisor (malloc'd) */
+	uint32_t toolstack_size;
 
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];

@@ -161,6 +161,16 @@ int xg_config_load_json(const char *path, struct xg_config *cfg, struct xg_confi
  * reason (after printing what it could). */
 int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *out);
 
+/* The same from text in memory (relative kernel paths stay as given). */
+int xg_config_parse_json(const char *text, struct xg_config *cfg, struct xg_config_error *err);
+/* A configuration as JSON that xg_config_parse_json() reads back to the
+ * same values; malloc'd, free() it.  NULL when out of memory. */
+char *xg_config_to_json(const struct xg_config *cfg);
+
+/* The effective configuration a domain was created with (its UUID filled
+ * in, its kernel path absolute).  -ENODATA for domains libxg did not build. */
+int xg_domain_config(xg_handle *h, uint32_t domid, struct xg_config *cfg);
+
 enum xg_create_flags {
 	XG_CREATE_PAUSED = 1 << 0, /* build it but leave vCPU 0 paused */
 };
