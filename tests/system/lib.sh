@@ -42,7 +42,7 @@ start_hypervisor() {
 		"$@" >"$WORK/hypervisor.log" 2>&1 &
 	HV_PID=$!
 	for _ in $(seq 400); do
-		[ -S "$XG_RUNDIR/hypervisor.sock" ] && { diag "$(grep -m1 backend "$WORK/hypervisor.log" | sed 's/.*backend/backend/')"; return 0; }
+		[ -S "$XG_RUNDIR/hypervisor.sock" ] && { diag "$(grep -m1 'MiB RAM' "$WORK/hypervisor.log" | sed 's/.*backend/backend/')"; return 0; }
 		kill -0 "$HV_PID" 2>/dev/null || break
 		sleep 0.05
 	done
