@@ -24,7 +24,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/xg-test.XXXXXX")
 export XG_RUNDIR="$WORK/run"
 HV_PID=
 
-xg() { "$XG_BIN" "$@"; }
+# Every xg command is bounded: a hang becomes a failing test point, not a
+# stuck test run.
+xg() { timeout "${XG_CMD_TIMEOUT:-60}" "$XG_BIN" "$@"; }
+
+# Deadlines are wall-clock: under a slow emulator one `xg list` can take
+# longer than the pause between polls.
+deadline_in() { echo $((SECONDS + $1)); }
 
 cleanup() {
 	if [ -n "$HV_PID" ] && kill -0 "$HV_PID" 2>/dev/null; then
@@ -77,11 +83,13 @@ run_tap_program() {
 
 # Wait until the free-frame count is back to $1.
 wait_frames() {
-	local i
-	for i in $(seq $(($2 * 10))); do
+	local end
+	end=$(deadline_in "$2")
+	while [ "$SECONDS" -le "$end" ]; do
 		[ "$(free_frames)" = "$1" ] && return 0
 		sleep 0.1
 	done
+	diag "free frames: $(free_frames), expected $1"
 	return 1
 }
 
@@ -96,11 +104,13 @@ JSON
 
 # Wait until `xg list` no longer shows the domain (or the timeout passes).
 wait_gone() { # name seconds
-	local i
-	for i in $(seq $(($2 * 10))); do
+	local end
+	end=$(deadline_in "$2")
+	while [ "$SECONDS" -le "$end" ]; do
 		xg list "$1" >/dev/null 2>&1 || return 0
 		sleep 0.1
 	done
+	diag "$(xg list 2>&1)"
 	return 1
 }
 
@@ -108,11 +118,13 @@ wait_gone() { # name seconds
 state_of() { xg list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
 
 wait_state() { # name letter seconds
-	local i
-	for i in $(seq $(($3 * 10))); do
+	local end
+	end=$(deadline_in "$3")
+	while [ "$SECONDS" -le "$end" ]; do
 		case "$(state_of "$1")" in *"$2"*) return 0 ;; esac
 		sleep 0.1
 	done
+	diag "$1 is not in state $2 after $3 s:" "$(xg list 2>&1)" "hypervisor log:" "$(tail -n 20 "$WORK/hypervisor.log")"
 	return 1
 }
 
