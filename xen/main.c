@@ -14,6 +14,7 @@
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
+#include "hv/m2p.h"
 
 #ifndef XG_VERSION
 #define XG_VERSION "0.0"
@@ -191,6 +192,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xg-hypervisor: cannot allocate the frame table: %s\n", strerror(-rc));
 		return 1;
 	}
+	rc = m2p_init();
+	if (rc) {
+		fprintf(stderr, "xg-hypervisor: cannot allocate the machine-to-physical table: %s\n", strerror(-rc));
+		return 1;
+	}
 	hv->exec_machine = (struct exec_machine){
 		.base = hv->machine.base, .nr_frames = hv->machine.nr_frames, .memfd = hv->machine.memfd,
 	};
@@ -234,6 +240,7 @@ int main(int argc, char **argv)
 	control_stop();
 	unlink(pidfile);
 	domain_subsystem_fini();
+	m2p_fini();
 	printk("stopped; %llu frames still allocated\n", (unsigned long long)heap_used_frames(&hv->heap));
 	heap_destroy(&hv->heap);
 	machine_destroy(&hv->machine);

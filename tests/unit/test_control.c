@@ -11,6 +11,7 @@
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
+#include "hv/m2p.h"
 #include "hv/pv.h"
 #include "public/memory.h"
 #include "public/xen.h"
@@ -232,19 +233,19 @@ static void test_pinning(struct domain *d0, uint64_t free0)
 
 	build_tables(m);
 	frame(m[3])[5] = o[0] << 12 | P;
-	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EPERM, "tables reaching another domain's frame are refused");
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EBUSY, "tables reaching another domain's frame are refused");
 	build_tables(m);
 	frame(m[3])[5] = (hv->machine.nr_frames + 5) << 12 | P;
-	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EPERM, "tables reaching past machine memory are refused");
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "tables reaching past machine memory are refused");
 	build_tables(m);
 	frame(m[2])[1] = m[8] << 12 | P | 0x80;
 	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "a large-page mapping is refused");
 	build_tables(m);
 	frame(m[0])[1] = m[0] << 12 | P;
-	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EBUSY, "a recursive L4 mapping is refused");
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "a recursive L4 mapping is refused");
 	build_tables(m);
 	frame(m[2])[1] = m[1] << 12 | P;
-	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EBUSY, "an L3 used as an L1 is refused");
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "an L3 used as an L1 is refused");
 	build_tables(m);
 	frame(m[0])[260] = m[9] << 12 | P; /* inside the hypervisor's reserved slots */
 	long prc = pin_l4(d0, d->id, m[0]);
@@ -268,6 +269,133 @@ static long unpin(struct domain *caller, uint16_t domid, uint64_t mfn)
 	op.arg1.mfn = mfn;
 	uint64_t h = put(&op, sizeof(op));
 	return call(caller, false, __HYPERVISOR_mmuext_op, h, 1, 0, domid);
+}
+
+/* mmu_update from the toolstack on d's tables: foreigndom names d as the
+ * owner of both the tables and the frames. */
+static long mmu_update(struct domain *d0, struct domain *d, const struct mmu_update *reqs, unsigned int n,
+		       unsigned int *done)
+{
+	data_used = 0;
+	uint64_t h = put(reqs, n * sizeof(*reqs));
+	uint64_t pdone = put(NULL, sizeof(unsigned int));
+	long rc = call(d0, false, __HYPERVISOR_mmu_update, h, n, pdone, ((uint64_t)(d->id + 1) << 16) | d->id);
+	if (done)
+		memcpy(done, at(pdone), sizeof(*done));
+	return rc;
+}
+
+static long mmu_update1(struct domain *d0, struct domain *d, uint64_t ptr, uint64_t val)
+{
+	struct mmu_update r = { .ptr = ptr, .val = val };
+	return mmu_update(d0, d, &r, 1, NULL);
+}
+
+static uint64_t type_count(uint64_t mfn)
+{
+	return atomic_load(&mfn_to_page(&hv->heap, mfn)->type_info) & PGT_COUNT_MASK;
+}
+
+static uint64_t ref_count(uint64_t mfn)
+{
+	return atomic_load(&mfn_to_page(&hv->heap, mfn)->count_info) & PGC_COUNT_MASK;
+}
+
+static void test_mmu_update(struct domain *d0, uint64_t free0)
+{
+	struct domain *d = make_domain(d0, "updates", 64);
+	struct domain *other = make_domain(d0, "neighbour", 8);
+	uint64_t m[16], o[1];
+	if (!d || !other || populate(d0, d->id, 16, 0, 0, m) != 16 || populate(d0, other->id, 1, 0, 0, o) != 1) {
+		tap_skip("cannot set up domains");
+		return;
+	}
+	build_tables(m);
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0, "pin a tree for the updates");
+	uint64_t l1e8 = (m[3] << 12) + 8 * 8, refs9 = ref_count(m[9]);
+	TAP_CHECK(mmu_update1(d0, d, l1e8, m[9] << 12 | P) == 0 && frame(m[3])[8] == (m[9] << 12 | P),
+		  "an L1 entry mapping a data frame writable is written");
+	TAP_CHECK(type_count(m[9]) == 1 && ref_count(m[9]) == refs9 + 1,
+		  "the frame gains a writable type reference and a general one");
+	TAP_CHECK(mmu_update1(d0, d, l1e8 | MMU_PT_UPDATE_PRESERVE_AD, m[9] << 12 | P) == 0 &&
+			  type_count(m[9]) == 1,
+		  "rewriting the same mapping takes no second reference");
+	frame(m[3])[8] |= 0x60; /* as the CPU would set accessed and dirty */
+	TAP_CHECK(mmu_update1(d0, d, l1e8 | MMU_PT_UPDATE_PRESERVE_AD, m[9] << 12 | P) == 0 &&
+			  (frame(m[3])[8] & 0x60) == 0x60,
+		  "MMU_PT_UPDATE_PRESERVE_AD keeps accessed and dirty");
+	TAP_CHECK(mmu_update1(d0, d, l1e8, m[9] << 12 | 0x5) == 0 && type_count(m[9]) == 0 &&
+			  ref_count(m[9]) == refs9 + 1,
+		  "making it read-only drops the writable reference only");
+	TAP_CHECK(mmu_update1(d0, d, l1e8, m[9] << 12 | 0x1) == 0 && frame(m[3])[8] == (m[9] << 12 | 0x5),
+		  "a present entry is made user-accessible, as for a 64-bit PV kernel");
+
+	uint64_t before = frame(m[3])[8];
+	TAP_CHECK(mmu_update1(d0, d, l1e8, m[2] << 12 | P) == -EBUSY && frame(m[3])[8] == before,
+		  "mapping a page table writable is -EBUSY and changes nothing");
+	TAP_CHECK(mmu_update1(d0, d, l1e8, o[0] << 12 | P) == -EBUSY && frame(m[3])[8] == before,
+		  "mapping another domain's frame is -EBUSY");
+	TAP_CHECK(mmu_update1(d0, d, l1e8, (hv->machine.nr_frames + 1) << 12 | P) == -EINVAL,
+		  "mapping a frame past the end of memory is -EINVAL");
+	TAP_CHECK(mmu_update1(d0, d, l1e8, m[9] << 12 | P | 0x10) == -EINVAL && frame(m[3])[8] == before,
+		  "a cache-disable flag is -EINVAL");
+	TAP_CHECK(mmu_update1(d0, d, (m[2] << 12) + 8, m[1] << 12 | P) == -EINVAL,
+		  "an L2 entry pointing at the L3 is -EINVAL");
+	TAP_CHECK(mmu_update1(d0, d, (m[2] << 12) + 8, m[10] << 12 | P | 0x80) == -EINVAL,
+		  "a large-page L2 entry is -EINVAL");
+	TAP_CHECK(mmu_update1(d0, d, (m[0] << 12) + 256 * 8, m[10] << 12 | P) == -EINVAL,
+		  "writing a reserved L4 slot is -EINVAL");
+	TAP_CHECK(mmu_update1(d0, d, (o[0] << 12), 5) == -EINVAL, "updating another domain's frame is -EINVAL");
+	TAP_CHECK(mmu_update1(d0, d, l1e8 | 5, 0) == -ENOSYS, "an unknown command is -ENOSYS");
+
+	/* A new L2 entry validates the L1 it names. */
+	memset(frame(m[11]), 0, 4096);
+	frame(m[11])[0] = m[12] << 12 | P;
+	TAP_CHECK(mmu_update1(d0, d, (m[2] << 12) + 8, m[11] << 12 | P) == 0 &&
+			  (atomic_load(&mfn_to_page(&hv->heap, m[11])->type_info) & PGT_TYPE_MASK) == PGT_l1_page_table &&
+			  type_count(m[12]) == 1,
+		  "a new L2 entry validates its L1, which references its frames");
+	TAP_CHECK(mmu_update1(d0, d, (m[12] << 12), 42) == 0 && frame(m[12])[0] == 42,
+		  "a frame the guest maps writable can be written through mmu_update too");
+	TAP_CHECK(mmu_update1(d0, d, (m[13] << 12) + 16, 0x1234) == 0 && frame(m[13])[2] == 0x1234,
+		  "a frame that is no table in use is written plainly");
+	TAP_CHECK(mmu_update1(d0, d, (m[2] << 12) + 8, 0) == 0 && type_count(m[11]) == 0 && type_count(m[12]) == 0,
+		  "clearing the entry devalidates the L1 and drops its references");
+
+	struct mmu_update batch[3] = {
+		{ (m[3] << 12) + 9 * 8, m[13] << 12 | P },
+		{ (m[3] << 12) + 10 * 8, m[1] << 12 | P },
+		{ (m[3] << 12) + 11 * 8, m[14] << 12 | P },
+	};
+	unsigned int done = 99;
+	TAP_CHECK(mmu_update(d0, d, batch, 3, &done) == -EBUSY && done == 1 && frame(m[3])[9] &&
+			  !frame(m[3])[11],
+		  "a batch stops at its first bad request, reporting how many were done (%u)", done);
+
+	struct mmu_update mp = { (m[5] << 12) | MMU_MACHPHYS_UPDATE, 0x1234 };
+	TAP_CHECK(mmu_update(d0, d, &mp, 1, NULL) == 0 && m2p_get(m[5]) == 0x1234,
+		  "MMU_MACHPHYS_UPDATE sets the M2P entry");
+	mp.ptr = (o[0] << 12) | MMU_MACHPHYS_UPDATE;
+	TAP_CHECK(mmu_update(d0, d, &mp, 1, NULL) == -EINVAL, "but not for another domain's frame");
+	data_used = 0;
+	uint64_t h = put(&mp, sizeof(mp));
+	TAP_CHECK(call(d0, false, __HYPERVISOR_mmu_update, h, 1, 0, ((uint64_t)(d->id + 1) << 16) | other->id) ==
+			  -EPERM,
+		  "tables of one domain pointing at another's frames are -EPERM");
+	TAP_CHECK(call(d, false, __HYPERVISOR_mmu_update, h, 1, 0, other->id) == -EPERM,
+		  "a guest naming another domain is -EPERM");
+
+	TAP_CHECK(unpin(d0, d->id, m[0]) == 0 && type_count(m[9]) == 0 && type_count(m[13]) == 0 &&
+			  type_count(m[3]) == 0,
+		  "unpinning releases every reference the updates took");
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
+	domctl(d0, false, &op);
+	op.domain = other->id;
+	domctl(d0, false, &op);
+	domain_put(d);
+	domain_put(other);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back");
+	TAP_CHECK(m2p_get(m[5]) == M2P_INVALID, "freed frames leave the M2P");
 }
 
 static void test_decrease(struct domain *d0, uint64_t free0)
@@ -305,7 +433,7 @@ static void test_decrease(struct domain *d0, uint64_t free0)
 	frame(m[0])[0] = m[1] << 12 | P;
 	frame(m[1])[0] = m[2] << 12 | P;
 	frame(m[2])[0] = m[3] << 12 | P;
-	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EPERM, "tables using a frame given back are refused");
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "tables using a frame given back are refused");
 
 	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
 	domctl(d0, false, &op);
@@ -320,6 +448,10 @@ int main(void)
 {
 	if (machine_init(&hv->machine, 1ull << 30) || heap_init(&hv->heap, &hv->machine, hv->machine.ram_frames)) {
 		printf("Bail out! no machine memory\n");
+		return 1;
+	}
+	if (m2p_init()) {
+		printf("Bail out! no M2P\n");
 		return 1;
 	}
 	hv->backend = &exec_backend_emu;
@@ -337,9 +469,11 @@ int main(void)
 	test_memory(d0, free0);
 	test_pinning(d0, free0);
 	test_decrease(d0, free0);
+	test_mmu_update(d0, free0);
 	domain_put(d0);
 	domain_subsystem_fini();
 	console_fini();
+	m2p_fini();
 	heap_destroy(&hv->heap);
 	machine_destroy(&hv->machine);
 	return tap_done();

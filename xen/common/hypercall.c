@@ -7,6 +7,10 @@
 typedef long (*hypercall_fn)(struct hcall_ctx *ctx, const uint64_t a[5]);
 
 static const hypercall_fn table[] = {
+	[__HYPERVISOR_mmu_update] = do_mmu_update,
+	[__HYPERVISOR_multicall] = do_multicall,
+	[__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
+	[__HYPERVISOR_update_va_mapping_otherdomain] = do_update_va_mapping_otherdomain,
 	[__HYPERVISOR_mmuext_op] = do_mmuext_op,
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_xen_version] = do_xen_version,

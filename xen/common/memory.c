@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "hv/hypercall.h"
+#include "hv/m2p.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
 #include "public/memory.h"
@@ -51,8 +52,8 @@ static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 		pthread_mutex_unlock(&d->lock);
 		if (over)
 			break;
+		xen_pfn_t gpfn = M2P_INVALID;
 		if (cmd == XENMEM_populate_physmap) {
-			xen_pfn_t gpfn;
 			if (copy_from_guest(ctx, &gpfn, list + i * sizeof(gpfn), sizeof(gpfn))) {
 				rc = i ? 0 : -EFAULT;
 				break;
@@ -65,6 +66,12 @@ static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 			heap_free_range(&hv->heap, mfn, pages);
 			break;
 		}
+		/* As in Xen, a PV guest's populated frames enter the M2P at the
+		 * guest frame numbers it asked for; increase_reservation leaves
+		 * that to the guest (MMU_MACHPHYS_UPDATE). */
+		if (cmd == XENMEM_populate_physmap)
+			for (uint64_t j = 0; j < pages; j++)
+				m2p_set(mfn + j, gpfn == M2P_INVALID ? M2P_INVALID : gpfn + j);
 		/* A PV guest learns the machine frame it was given. */
 		if (list) {
 			xen_pfn_t out = mfn;

@@ -160,6 +160,8 @@ void heap_free_range(struct heap *h, uint64_t mfn, uint64_t count)
 		struct page_info *pg = &h->frames[mfn + i];
 		atomic_store(&pg->owner, OWNER_NONE);
 		atomic_store(&pg->type_info, PGT_none);
+		if (h->m2p)
+			atomic_store(&h->m2p[mfn + i], UINT64_MAX);
 		free_chunk(h, mfn + i, 0);
 	}
 	h->free_frames += count;

@@ -36,6 +36,7 @@ struct walk_result {
 #define PTE_DIRTY (1ull << 6)
 #define PTE_PSE (1ull << 7)
 #define PTE_GLOBAL (1ull << 8)
+#define PTE_GNTTAB (1ull << 62) /* Xen keeps it for grant mappings */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 

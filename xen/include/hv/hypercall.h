@@ -23,6 +23,7 @@ struct hcall_ctx {
 	/* A guest handler that stops part-way sets preempted and the
 	 * arguments to continue with: the guest re-executes the call. */
 	bool preempted;
+	bool in_multicall; /* multicalls do not nest */
 	uint64_t cont_args[5];
 };
 
@@ -47,6 +48,10 @@ long do_console_io(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_sched_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_mmu_update(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_update_va_mapping(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_update_va_mapping_otherdomain(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_multicall(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_vm_assist(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5]);

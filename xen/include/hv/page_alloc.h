@@ -65,6 +65,9 @@ struct heap {
 	uint64_t free_frames;
 	uint64_t quota_frames; /* most frames that may be allocated at once */
 	uint64_t used_frames;
+	/* The machine-to-physical table (hv/m2p.h), or NULL: a freed frame's
+	 * entry becomes invalid, as it is no guest's frame any more. */
+	_Atomic uint64_t *m2p;
 };
 
 int heap_init(struct heap *h, const struct machine *m, uint64_t quota_frames);

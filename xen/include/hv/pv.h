@@ -3,6 +3,7 @@
 #define HV_PV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hv/domain.h"
@@ -48,6 +49,29 @@ bool pv_get_page(struct domain *d, uint64_t mfn);
 void pv_put_page(struct domain *d, uint64_t mfn);
 int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
 void pv_put_page_and_type(struct domain *d, uint64_t mfn);
+
+/*
+ * The level (1-4) of the validated page table at mfn, or 0 when the frame
+ * is not one in use.  Caller holds d->lock.
+ */
+unsigned int pv_table_level(uint64_t mfn);
+
+/*
+ * Write entry i of the level-`level` table at table_mfn as mmu_update and
+ * update_va_mapping do: the new entry is checked and takes its references
+ * before the old one gives its own back; present entries are made
+ * user-accessible.  preserve_ad keeps the accessed/dirty bits already set.
+ * 0, or -EINVAL/-EBUSY with the reason in why.  Caller holds d->lock.
+ */
+int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, unsigned int i, uint64_t e,
+		    bool preserve_ad, char *why, size_t whylen);
+
+/*
+ * Flush v's TLB now, and have each other vCPU of its domain whose bit is
+ * set in `others` flush before it next runs guest code (it is kicked out
+ * of the guest if running).
+ */
+void pv_flush_tlb(struct vcpu *v, uint64_t others);
 
 /* Set a vCPU's state from a vcpu_guest_context held in buf (64-bit layout). */
 int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);

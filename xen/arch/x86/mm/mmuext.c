@@ -80,17 +80,13 @@ static long new_baseptr(struct vcpu *v, uint64_t mfn)
 	return rc;
 }
 
-/* Flush the calling vCPU now and, for the _ALL and _MULTI variants, every
- * other vCPU of the domain before it next runs guest code. */
-static void flush(struct vcpu *v, bool others)
+void pv_flush_tlb(struct vcpu *v, uint64_t others)
 {
 	hv->backend->flush_tlb(v->exec);
-	if (!others)
-		return;
 	struct domain *d = v->domain;
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+	for (unsigned int i = 0; i < d->max_vcpus && i < 64; i++) {
 		struct vcpu *o = d->vcpus[i];
-		if (o && o != v) {
+		if (o && o != v && (others & (1ull << i))) {
 			atomic_store(&o->flush_pending, true);
 			vcpu_kick(o);
 		}
@@ -164,7 +160,7 @@ long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
 				rc = -EINVAL;
 				break;
 			}
-			flush(ctx->vcpu, op.cmd != MMUEXT_TLB_FLUSH_LOCAL && op.cmd != MMUEXT_INVLPG_LOCAL);
+			pv_flush_tlb(ctx->vcpu, op.cmd != MMUEXT_TLB_FLUSH_LOCAL && op.cmd != MMUEXT_INVLPG_LOCAL ? ~0ull : 0);
 			rc = 0;
 			break;
 		default:

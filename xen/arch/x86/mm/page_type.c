@@ -1,6 +1,7 @@
 /* Page types and validation of 64-bit PV page tables. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "hv/guest_walk.h"
 #include "hv/hypervisor.h"
@@ -42,7 +43,7 @@ int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *wh
 {
 	if (!pv_get_page(d, mfn)) {
 		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)mfn);
-		return -EPERM;
+		return -EINVAL;
 	}
 	int rc = pv_get_page_type(d, mfn, type, why, whylen);
 	if (rc)
@@ -64,7 +65,7 @@ int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, s
 	if (count && (t & PGT_TYPE_MASK) != type) {
 		snprintf(why, whylen, "frame %#llx is in use as type %u, wanted as type %u",
 			 (unsigned long long)mfn, type_level(t & PGT_TYPE_MASK), type_level(type));
-		return -EBUSY;
+		return -EINVAL;
 	}
 	if (count == PGT_COUNT_MASK) {
 		snprintf(why, whylen, "type count of frame %#llx would overflow", (unsigned long long)mfn);
@@ -114,9 +115,66 @@ static uint64_t entry_ref_type(uint64_t e, unsigned int level)
 	return (e & PTE_RW) ? PGT_writable_page : PGT_none;
 }
 
-static const uint64_t *table_entries(uint64_t mfn)
+/* Flag bits a 64-bit PV guest may not set (Xen's L<n>_DISALLOW_MASK for a
+ * domain without I/O memory): cache attributes, large pages, global
+ * upper-level entries, and the bit Xen keeps for grant mappings. */
+static uint64_t disallowed_flags(unsigned int level)
+{
+	uint64_t base = PTE_PWT | PTE_PCD | PTE_PSE | PTE_GLOBAL;
+	return level == 1 ? (base & ~PTE_GLOBAL) | PTE_GNTTAB : base;
+}
+
+/* A 64-bit PV kernel runs at CPL 3, so every present entry is made
+ * user-accessible, as Xen's adjust_guest_l<n>e does. */
+static uint64_t adjust_entry(uint64_t e)
+{
+	return (e & PTE_PRESENT) ? e | PTE_USER : e;
+}
+
+static _Atomic uint64_t *table_entries(uint64_t mfn)
 {
 	return machine_frame(&hv->machine, mfn);
+}
+
+/* Take the references a present entry holds: a general reference on the
+ * frame it names, and a type reference (writable, or the next lower
+ * table level, validating it on first use).  As in Xen, an L1 entry that
+ * cannot take its references is -EBUSY; bad flags and higher levels are
+ * -EINVAL. */
+static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, char *why, size_t whylen)
+{
+	uint64_t bad = e & disallowed_flags(level);
+	uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	if (bad) {
+		snprintf(why, whylen, "L%u entry %#llx uses flags %#llx, which a PV guest may not", level,
+			 (unsigned long long)e, (unsigned long long)bad);
+		return -EINVAL;
+	}
+	if (target >= hv->machine.nr_frames) {
+		snprintf(why, whylen, "L%u entry %#llx names frame %#llx, past the end of memory", level,
+			 (unsigned long long)e, (unsigned long long)target);
+		return -EINVAL;
+	}
+	uint64_t type = entry_ref_type(e, level);
+	int rc = 0;
+	if (type != PGT_none) {
+		rc = pv_get_page_and_type(d, target, type, why, whylen);
+	} else if (!pv_get_page(d, target)) {
+		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)target);
+		rc = -EINVAL;
+	}
+	if (rc && level == 1)
+		rc = -EBUSY;
+	return rc;
+}
+
+static void put_entry_refs(struct domain *d, uint64_t e, unsigned int level)
+{
+	uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	if (entry_ref_type(e, level) != PGT_none)
+		pv_put_page_and_type(d, target);
+	else
+		pv_put_page(d, target);
 }
 
 /* As Xen does, whatever the guest put in the reserved slots is replaced by
@@ -127,58 +185,83 @@ static void install_reserved_slots(struct domain *d, uint64_t mfn)
 	uint64_t entries[16] = { 0 };
 	if (hv->backend->reserved_l4_entries)
 		hv->backend->reserved_l4_entries(d->vm, entries);
-	_Atomic uint64_t *t = machine_frame(&hv->machine, mfn);
+	_Atomic uint64_t *t = table_entries(mfn);
 	for (unsigned int i = 0; i < 16; i++)
 		atomic_store(&t[PV64_RESERVED_FIRST_L4 + i], entries[i]);
 }
 
 static void release_entries(struct domain *d, uint64_t mfn, unsigned int level, unsigned int upto)
 {
-	const uint64_t *t = table_entries(mfn);
+	_Atomic uint64_t *t = table_entries(mfn);
 	for (unsigned int i = 0; i < upto; i++) {
-		uint64_t e = t[i];
-		if (!(e & PTE_PRESENT) || slot_reserved(level, i))
-			continue;
-		uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
-		if (entry_ref_type(e, level) != PGT_none)
-			pv_put_page_and_type(d, target);
-		else
-			pv_put_page(d, target);
+		uint64_t e = atomic_load(&t[i]);
+		if ((e & PTE_PRESENT) && !slot_reserved(level, i))
+			put_entry_refs(d, e, level);
 	}
 }
 
 static int validate_table(struct domain *d, uint64_t mfn, unsigned int level, char *why, size_t whylen)
 {
-	const uint64_t *t = table_entries(mfn);
+	_Atomic uint64_t *t = table_entries(mfn);
 	for (unsigned int i = 0; i < 512; i++) {
-		uint64_t e = t[i];
-		if (slot_reserved(level, i))
-			continue; /* overwritten with the hypervisor's entries below */
-		if (!(e & PTE_PRESENT))
-			continue;
-		uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
-		int rc = 0;
-		if (level > 1 && (e & PTE_PSE)) {
-			snprintf(why, whylen, "L%u %#llx entry %u maps a large page", level,
-				 (unsigned long long)mfn, i);
-			rc = -EINVAL;
-		} else {
-			uint64_t type = entry_ref_type(e, level);
-			if (type != PGT_none)
-				rc = pv_get_page_and_type(d, target, type, why, whylen);
-			else if (!pv_get_page(d, target))
-				rc = -EPERM;
-			if (rc == -EPERM)
-				snprintf(why, whylen,
-					 "L%u %#llx entry %u points at frame %#llx, which the domain does not own",
-					 level, (unsigned long long)mfn, i, (unsigned long long)target);
-		}
+		uint64_t e = atomic_load(&t[i]);
+		if (slot_reserved(level, i) || !(e & PTE_PRESENT))
+			continue; /* reserved slots are overwritten below */
+		int rc = get_entry_refs(d, e, level, why, whylen);
 		if (rc) {
+			size_t n = strlen(why);
+			snprintf(why + n, whylen - n, " (L%u %#llx entry %u)", level, (unsigned long long)mfn, i);
 			release_entries(d, mfn, level, i);
 			return rc;
 		}
+		atomic_fetch_or(&t[i], PTE_USER);
 	}
 	if (level == 4)
 		install_reserved_slots(d, mfn);
+	return 0;
+}
+
+unsigned int pv_table_level(uint64_t mfn)
+{
+	uint64_t t = atomic_load(&mfn_to_page(&hv->heap, mfn)->type_info);
+	uint64_t type = t & PGT_TYPE_MASK;
+	if (!(t & PGT_COUNT_MASK) || !(t & PGT_validated) || type < PGT_l1_page_table || type > PGT_l4_page_table)
+		return 0;
+	return type_level(type);
+}
+
+int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, unsigned int i, uint64_t e,
+		    bool preserve_ad, char *why, size_t whylen)
+{
+	if (slot_reserved(level, i)) {
+		snprintf(why, whylen, "L4 slot %u is the hypervisor's", i);
+		return -EINVAL;
+	}
+	_Atomic uint64_t *slot = &table_entries(table_mfn)[i];
+	uint64_t old = atomic_load(slot);
+	e = adjust_entry(e);
+	if (preserve_ad)
+		e |= old & (PTE_ACCESSED | PTE_DIRTY);
+	/* Same frame, same presence and writability: only flags change, no
+	 * reference does (Xen's fast path). */
+	const uint64_t ref_bits = PTE_ADDR_MASK | PTE_PRESENT | PTE_RW;
+	if ((e & PTE_PRESENT) && (old & PTE_PRESENT) && !((e ^ old) & ref_bits)) {
+		uint64_t bad = e & disallowed_flags(level);
+		if (bad) {
+			snprintf(why, whylen, "L%u entry %#llx uses flags %#llx, which a PV guest may not", level,
+				 (unsigned long long)e, (unsigned long long)bad);
+			return -EINVAL;
+		}
+		atomic_store(slot, e);
+		return 0;
+	}
+	if (e & PTE_PRESENT) {
+		int rc = get_entry_refs(d, e, level, why, whylen);
+		if (rc)
+			return rc;
+	}
+	old = atomic_exchange(slot, e);
+	if (old & PTE_PRESENT)
+		put_entry_refs(d, old, level);
 	return 0;
 }

@@ -1,0 +1,19 @@
+#!/bin/bash
+# PV memory management from inside a guest: the mmu test guest changes its
+# own page tables through mmu_update, update_va_mapping and multicall, and
+# tries what Xen refuses.  Afterwards every frame is back.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/lib.sh"
+start_hypervisor
+free0=$(free_frames)
+
+cfg=$(guest_config mmu mmu)
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in
+*"RESULT: PASS mmu"*) ok "page-table updates from inside a guest work as in Xen, and bad ones are refused" ;;
+*) not_ok "page-table updates from inside a guest work as in Xen, and bad ones are refused"; diag "$out" ;;
+esac
+log=$(xg dmesg)
+case "$log" in *"mmu_update of"*"refused"*"update_va_mapping of"*"refused"*) ok "the hypervisor log says why each refused update was refused" ;;
+*) not_ok "the hypervisor log says why each refused update was refused"; diag "$log" ;; esac
+check "the guest is gone and every frame is back, page tables included" wait_frames "$free0" 10
+finish
