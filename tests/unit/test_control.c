@@ -385,6 +385,21 @@ static void test_mmu_update(struct domain *d0, uint64_t free0)
 	TAP_CHECK(call(d, false, __HYPERVISOR_mmu_update, h, 1, 0, other->id) == -EPERM,
 		  "a guest naming another domain is -EPERM");
 
+	/* A frame that was mapped writable becomes a table only after every
+	 * vCPU's TLB has dropped the old mapping. */
+	memset(frame(m[15]), 0, 4096);
+	uint64_t l1e12 = (m[3] << 12) + 12 * 8;
+	TAP_CHECK(mmu_update1(d0, d, l1e12, m[15] << 12 | P) == 0 && mmu_update1(d0, d, l1e12, 0) == 0,
+		  "map a frame writable and unmap it");
+	uint32_t epoch0 = atomic_load(&d->tlb_epoch);
+	TAP_CHECK(mmu_update1(d0, d, (m[2] << 12) + 8, m[15] << 12 | P) == 0 && atomic_load(&d->tlb_epoch) == epoch0 + 1,
+		  "making it an L1 flushes every vCPU's TLB first");
+	TAP_CHECK(mmu_update1(d0, d, (m[2] << 12) + 8, 0) == 0 &&
+			  mmu_update1(d0, d, (m[2] << 12) + 8, m[15] << 12 | P) == 0 &&
+			  atomic_load(&d->tlb_epoch) == epoch0 + 1,
+		  "making it an L1 again, never writable since, needs no flush");
+	TAP_CHECK(mmu_update1(d0, d, (m[2] << 12) + 8, 0) == 0, "and unhook it");
+
 	TAP_CHECK(unpin(d0, d->id, m[0]) == 0 && type_count(m[9]) == 0 && type_count(m[13]) == 0 &&
 			  type_count(m[3]) == 0,
 		  "unpinning releases every reference the updates took");

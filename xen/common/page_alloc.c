@@ -142,6 +142,7 @@ uint64_t heap_alloc(struct heap *h, unsigned int order, unsigned int address_bit
 		atomic_store(&pg->type_info, PGT_none);
 		atomic_store(&pg->owner, owner);
 		atomic_store(&pg->count_info, PGC_ALLOCATED | 1);
+		pg->tlbflush_stamp = 0;
 	}
 	h->free_frames -= 1ull << order;
 	h->used_frames += 1ull << order;

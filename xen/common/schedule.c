@@ -5,6 +5,7 @@
  * its domain is neither paused, shut down, crashed nor dying.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,13 @@ static void *vcpu_main(void *arg)
 		v->running = true;
 		pthread_mutex_unlock(&d->lock);
 
+		atomic_store(&v->in_guest, true);
 		if (atomic_exchange(&v->flush_pending, false))
 			hv->backend->flush_tlb(v->exec);
 		struct exec_exit e;
 		uint64_t start = now_ns();
 		int rc = hv->backend->vcpu_run(v->exec, &e);
+		atomic_store(&v->in_guest, false);
 		uint64_t spent = now_ns() - start;
 		if (rc) {
 			e.reason = EXEC_EXIT_FATAL;
@@ -84,6 +87,24 @@ static void *vcpu_main(void *arg)
 	pthread_cond_broadcast(&d->changed);
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
+}
+
+void domain_flush_tlbs_sync(struct domain *d)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *o = d->vcpus[i];
+		if (!o)
+			continue;
+		atomic_store(&o->flush_pending, true);
+		/* A vCPU in the guest is kicked out and flushes before it goes
+		 * back; one outside flushes before it next enters. */
+		for (unsigned int spins = 0; atomic_load(&o->in_guest) && atomic_load(&o->flush_pending); spins++) {
+			if (spins % 64 == 0)
+				vcpu_kick(o);
+			sched_yield();
+		}
+	}
+	atomic_fetch_add(&d->tlb_epoch, 1);
 }
 
 int domain_start_vcpus(struct domain *d)

@@ -59,6 +59,9 @@ struct vcpu {
 	uint64_t cr3_mfn;  /* kernel top-level table; holds a type reference */
 	bool has_cr3;
 	_Atomic bool flush_pending; /* another vCPU asked for a TLB flush */
+	/* Set before the thread checks flush_pending and enters the guest,
+	 * cleared when it is back: what domain_flush_tlbs_sync() waits on. */
+	_Atomic bool in_guest;
 	uint64_t cpu_time_ns;
 	uint64_t run_started_ns;
 };
@@ -93,6 +96,11 @@ struct domain {
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled */
 	void *toolstack_data;    /* opaque to the hypervisor (malloc'd) */
 	uint32_t toolstack_size;
+
+	/* Completed synchronous flushes of every vCPU's TLB: a frame whose
+	 * last writable mapping went at epoch E may hold stale TLB entries
+	 * until the epoch passes E (page_info.tlbflush_stamp). */
+	_Atomic uint32_t tlb_epoch;
 
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
@@ -158,6 +166,11 @@ void domain_release_frame(struct domain *d, uint64_t mfn);
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 void vcpu_kick(struct vcpu *v);
+
+/* Flush every vCPU's TLB and return only when none can still use a stale
+ * entry (each has left the guest or flushed), then advance d->tlb_epoch.
+ * May be called with d->lock held: vCPU threads leave the guest without it. */
+void domain_flush_tlbs_sync(struct domain *d);
 
 uint64_t now_ns(void);
 

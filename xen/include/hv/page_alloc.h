@@ -53,7 +53,10 @@ struct page_info {
 	_Atomic uint64_t count_info;
 	_Atomic uint64_t type_info;
 	_Atomic uint32_t owner;
-	uint32_t free_order; /* valid on a free chunk's head */
+	union {
+		uint32_t free_order;     /* on a free chunk's head */
+		uint32_t tlbflush_stamp; /* allocated: see domain.tlb_epoch */
+	};
 	uint64_t next, prev; /* free list links, as frame numbers */
 };
 

@@ -71,11 +71,21 @@ int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, s
 		snprintf(why, whylen, "type count of frame %#llx would overflow", (unsigned long long)mfn);
 		return -EINVAL;
 	}
-	if (!count)
-		t = type; /* a frame nobody uses changes type freely; validated clears */
+	bool is_table = type >= PGT_l1_page_table && type <= PGT_l4_page_table;
+	if (!count) {
+		/* A frame nobody uses changes type freely (validated clears),
+		 * but one that was mapped writable may still be writable through
+		 * a stale TLB entry on some vCPU: those go first, as Xen's TLB
+		 * flush clock ensures. */
+		if (is_table && pg->tlbflush_stamp) {
+			if ((int32_t)(atomic_load(&d->tlb_epoch) - pg->tlbflush_stamp) < 0)
+				domain_flush_tlbs_sync(d);
+			pg->tlbflush_stamp = 0;
+		}
+		t = type;
+	}
 	atomic_store(&pg->type_info, t + 1);
 
-	bool is_table = type >= PGT_l1_page_table && type <= PGT_l4_page_table;
 	if (is_table && !(t & PGT_validated)) {
 		int rc = validate_table(d, mfn, type_level(type), why, whylen);
 		if (rc) {
@@ -94,6 +104,8 @@ void pv_put_page_type(struct domain *d, uint64_t mfn)
 	if (!(t & PGT_COUNT_MASK))
 		return;
 	uint64_t type = t & PGT_TYPE_MASK;
+	if ((t & PGT_COUNT_MASK) == 1 && type == PGT_writable_page)
+		pg->tlbflush_stamp = atomic_load(&d->tlb_epoch) + 1;
 	if ((t & PGT_COUNT_MASK) == 1 && type >= PGT_l1_page_table && type <= PGT_l4_page_table &&
 	    (t & PGT_validated)) {
 		release_entries(d, mfn, type_level(type), 512);
