@@ -51,3 +51,39 @@ void hypercall_continue(struct hcall_ctx *ctx, const uint64_t args[5])
 	for (int i = 0; i < 5; i++)
 		ctx->cont_args[i] = args[i];
 }
+
+/* A preempted batch is marked by count's top bit, as in Xen. */
+#define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
+
+int hcall_batch_begin(struct hcall_ctx *ctx, const uint64_t a[5], struct hcall_batch *b)
+{
+	*b = (struct hcall_batch){ .list = a[0], .count = a[1] & ~(uint64_t)MMU_UPDATE_PREEMPTED, .pdone = a[2] };
+	if (a[1] & MMU_UPDATE_PREEMPTED) {
+		unsigned int so_far = 0;
+		if (!ctx->vcpu)
+			return -EINVAL;
+		if (b->pdone && copy_from_guest(ctx, &so_far, b->pdone, sizeof(so_far)))
+			return -EFAULT;
+		b->done_before = so_far;
+	}
+	return b->count > 0x7fffffff ? -EINVAL : 0;
+}
+
+long hcall_batch_preempt(struct hcall_ctx *ctx, const uint64_t a[5], const struct hcall_batch *b, uint64_t i,
+			 size_t item_size)
+{
+	unsigned int so_far = (unsigned int)(b->done_before + i);
+	if (b->pdone && copy_to_guest(ctx, b->pdone, &so_far, sizeof(so_far)))
+		return -EFAULT;
+	uint64_t next[5] = { b->list + i * item_size, (b->count - i) | MMU_UPDATE_PREEMPTED, b->pdone, a[3], a[4] };
+	hypercall_continue(ctx, next);
+	return 0;
+}
+
+long hcall_batch_end(struct hcall_ctx *ctx, const struct hcall_batch *b, uint64_t i, long rc)
+{
+	unsigned int total = (unsigned int)(b->done_before + i);
+	if (b->pdone && copy_to_guest(ctx, b->pdone, &total, sizeof(total)) && !rc)
+		rc = -EFAULT;
+	return rc;
+}

@@ -38,6 +38,23 @@ int copy_to_guest(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t 
 /* The address a guest handle holds, as the caller gave it. */
 #define guest_handle_addr(h) ((uint64_t)(uintptr_t)(h).p)
 
+/*
+ * Xen's protocol for the batched memory calls (mmu_update, mmuext_op):
+ * arguments (list, count, pdone, domid); a continued call has count's top
+ * bit set and its progress so far in *pdone, which always ends up holding
+ * the total done.
+ */
+struct hcall_batch {
+	uint64_t list, count, pdone, done_before;
+};
+/* Read the arguments; 0 or -EINVAL/-EFAULT. */
+int hcall_batch_begin(struct hcall_ctx *ctx, const uint64_t a[5], struct hcall_batch *b);
+/* Stop before item i (of item_size bytes) and have the call continued. */
+long hcall_batch_preempt(struct hcall_ctx *ctx, const uint64_t a[5], const struct hcall_batch *b, uint64_t i,
+			 size_t item_size);
+/* Record that i items are done; returns rc, or -EFAULT if that fails. */
+long hcall_batch_end(struct hcall_ctx *ctx, const struct hcall_batch *b, uint64_t i, long rc);
+
 long hypercall_dispatch(struct hcall_ctx *ctx, unsigned int nr, const uint64_t args[5]);
 
 /* What XENVER_commandline reports (the hypervisor's own command line). */

@@ -12,9 +12,6 @@
 #include "hv/pv.h"
 #include "public/xen.h"
 
-/* Xen marks a preempted call by setting count's top bit. */
-#define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
-
 /* Requests handled per guest call before the guest re-issues it. */
 #define MMU_UPDATE_BATCH 512
 
@@ -88,41 +85,23 @@ static long machphys_update(struct domain *d, uint64_t ptr, uint64_t gpfn)
 
 long do_mmu_update(struct hcall_ctx *ctx, const uint64_t a[5])
 {
-	uint64_t reqs = a[0], pdone = a[2];
-	uint64_t count = a[1] & ~(uint64_t)MMU_UPDATE_PREEMPTED;
-	uint64_t done_before = 0;
-	if (a[1] & MMU_UPDATE_PREEMPTED) {
-		unsigned int so_far = 0;
-		if (!ctx->vcpu)
-			return -EINVAL;
-		if (pdone && copy_from_guest(ctx, &so_far, pdone, sizeof(so_far)))
-			return -EFAULT;
-		done_before = so_far;
-	}
-	if (count > 0x7fffffff)
-		return -EINVAL;
-	int err = 0;
+	struct hcall_batch b;
+	int err = hcall_batch_begin(ctx, a, &b);
+	if (err)
+		return err;
 	struct domain *d = owner_domain(ctx, (uint32_t)a[3], &err);
 	if (!d)
 		return err;
-
 	long rc = 0;
 	uint64_t i;
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < b.count; i++) {
 		if (ctx->vcpu && i == MMU_UPDATE_BATCH) {
-			unsigned int so_far = (unsigned int)(done_before + i);
-			if (pdone && copy_to_guest(ctx, pdone, &so_far, sizeof(so_far))) {
-				rc = -EFAULT;
-				break;
-			}
-			uint64_t next[5] = { reqs + i * sizeof(struct mmu_update), (count - i) | MMU_UPDATE_PREEMPTED,
-					     pdone, a[3], 0 };
-			hypercall_continue(ctx, next);
+			rc = hcall_batch_preempt(ctx, a, &b, i, sizeof(struct mmu_update));
 			domain_put(d);
-			return 0;
+			return rc;
 		}
 		struct mmu_update req;
-		if (copy_from_guest(ctx, &req, reqs + i * sizeof(req), sizeof(req))) {
+		if (copy_from_guest(ctx, &req, b.list + i * sizeof(req), sizeof(req))) {
 			rc = -EFAULT;
 			break;
 		}
@@ -144,11 +123,7 @@ long do_mmu_update(struct hcall_ctx *ctx, const uint64_t a[5])
 		if (rc)
 			break;
 	}
-	if (pdone) {
-		unsigned int total = (unsigned int)(done_before + i);
-		if (copy_to_guest(ctx, pdone, &total, sizeof(total)) && !rc)
-			rc = -EFAULT;
-	}
+	rc = hcall_batch_end(ctx, &b, i, rc);
 	domain_put(d);
 	return rc;
 }

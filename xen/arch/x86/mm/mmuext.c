@@ -6,10 +6,6 @@
 #include "hv/pv.h"
 #include "public/xen.h"
 
-/* Xen marks a preempted call by setting count's top bit; the done count
- * so far travels in *pdone. */
-#define MMU_UPDATE_PREEMPTED (~(~0U >> 1))
-
 /* Operations handled per guest call before the guest re-issues it. */
 #define MMUEXT_BATCH 64
 
@@ -95,43 +91,23 @@ void pv_flush_tlb(struct vcpu *v, uint64_t others)
 
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
 {
-	uint64_t ops = a[0], pdone = a[2];
-	/* Xen carries a preempted call's progress in count's top bit. */
-	uint64_t count = a[1] & ~MMU_UPDATE_PREEMPTED;
-	uint64_t done_before = 0;
-	if (a[1] & MMU_UPDATE_PREEMPTED) {
-		if (!ctx->vcpu)
-			return -EINVAL;
-		unsigned int so_far = 0;
-		if (pdone && copy_from_guest(ctx, &so_far, pdone, sizeof(so_far)))
-			return -EFAULT;
-		done_before = so_far;
-	}
-	if (count > 0x7fffffff)
-		return -EINVAL;
-
-	int err = 0;
+	struct hcall_batch b;
+	int err = hcall_batch_begin(ctx, a, &b);
+	if (err)
+		return err;
 	struct domain *d = hcall_target_domain(ctx, (domid_t)a[3], &err);
 	if (!d)
 		return err;
-
 	long rc = 0;
 	uint64_t i;
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < b.count; i++) {
 		if (ctx->vcpu && i == MMUEXT_BATCH) {
-			unsigned int so_far = (unsigned int)(done_before + i);
-			if (pdone && copy_to_guest(ctx, pdone, &so_far, sizeof(so_far))) {
-				rc = -EFAULT;
-				break;
-			}
-			uint64_t next[5] = { ops + i * sizeof(struct mmuext_op),
-					     (count - i) | MMU_UPDATE_PREEMPTED, pdone, a[3], 0 };
-			hypercall_continue(ctx, next);
+			rc = hcall_batch_preempt(ctx, a, &b, i, sizeof(struct mmuext_op));
 			domain_put(d);
-			return 0;
+			return rc;
 		}
 		struct mmuext_op op;
-		if (copy_from_guest(ctx, &op, ops + i * sizeof(op), sizeof(op))) {
+		if (copy_from_guest(ctx, &op, b.list + i * sizeof(op), sizeof(op))) {
 			rc = -EFAULT;
 			break;
 		}
@@ -170,11 +146,7 @@ long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
 		if (rc)
 			break;
 	}
-	if (pdone) {
-		unsigned int total = (unsigned int)(done_before + i);
-		if (copy_to_guest(ctx, pdone, &total, sizeof(total)) && !rc)
-			rc = -EFAULT;
-	}
+	rc = hcall_batch_end(ctx, &b, i, rc);
 	domain_put(d);
 	return rc;
 }
