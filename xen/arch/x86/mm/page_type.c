@@ -143,6 +143,16 @@ static uint64_t adjust_entry(uint64_t e)
 	return (e & PTE_PRESENT) ? e | PTE_USER : e;
 }
 
+static int check_entry_flags(uint64_t e, unsigned int level, char *why, size_t whylen)
+{
+	uint64_t bad = e & disallowed_flags(level);
+	if (!bad)
+		return 0;
+	snprintf(why, whylen, "L%u entry %#llx uses flags %#llx, which a PV guest may not", level,
+		 (unsigned long long)e, (unsigned long long)bad);
+	return -EINVAL;
+}
+
 static _Atomic uint64_t *table_entries(uint64_t mfn)
 {
 	return machine_frame(&hv->machine, mfn);
@@ -155,20 +165,16 @@ static _Atomic uint64_t *table_entries(uint64_t mfn)
  * -EINVAL. */
 static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, char *why, size_t whylen)
 {
-	uint64_t bad = e & disallowed_flags(level);
 	uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
-	if (bad) {
-		snprintf(why, whylen, "L%u entry %#llx uses flags %#llx, which a PV guest may not", level,
-			 (unsigned long long)e, (unsigned long long)bad);
-		return -EINVAL;
-	}
+	int rc = check_entry_flags(e, level, why, whylen);
+	if (rc)
+		return rc;
 	if (target >= hv->machine.nr_frames) {
 		snprintf(why, whylen, "L%u entry %#llx names frame %#llx, past the end of memory", level,
 			 (unsigned long long)e, (unsigned long long)target);
 		return -EINVAL;
 	}
 	uint64_t type = entry_ref_type(e, level);
-	int rc = 0;
 	if (type != PGT_none) {
 		rc = pv_get_page_and_type(d, target, type, why, whylen);
 	} else if (!pv_get_page(d, target)) {
@@ -258,14 +264,10 @@ int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, un
 	 * reference does (Xen's fast path). */
 	const uint64_t ref_bits = PTE_ADDR_MASK | PTE_PRESENT | PTE_RW;
 	if ((e & PTE_PRESENT) && (old & PTE_PRESENT) && !((e ^ old) & ref_bits)) {
-		uint64_t bad = e & disallowed_flags(level);
-		if (bad) {
-			snprintf(why, whylen, "L%u entry %#llx uses flags %#llx, which a PV guest may not", level,
-				 (unsigned long long)e, (unsigned long long)bad);
-			return -EINVAL;
-		}
-		atomic_store(slot, e);
-		return 0;
+		int rc = check_entry_flags(e, level, why, whylen);
+		if (!rc)
+			atomic_store(slot, e);
+		return rc;
 	}
 	if (e & PTE_PRESENT) {
 		int rc = get_entry_refs(d, e, level, why, whylen);
