@@ -21,8 +21,4 @@ void m2p_fini(void);
 void m2p_set(uint64_t mfn, uint64_t gpfn);
 uint64_t m2p_get(uint64_t mfn);
 
-/* The table's machine frames: [first, first + count). */
-uint64_t m2p_first_mfn(void);
-uint64_t m2p_nr_frames(void);
-
 #endif

@@ -49,13 +49,3 @@ uint64_t m2p_get(uint64_t mfn)
 		return M2P_INVALID;
 	return atomic_load(&hv->heap.m2p[mfn]);
 }
-
-uint64_t m2p_first_mfn(void)
-{
-	return first_mfn;
-}
-
-uint64_t m2p_nr_frames(void)
-{
-	return nr_frames;
-}
