@@ -69,8 +69,9 @@ int hcall_batch_begin(struct hcall_ctx *ctx, const uint64_t a[5], struct hcall_b
 	return b->count > 0x7fffffff ? -EINVAL : 0;
 }
 
-long hcall_batch_preempt(struct hcall_ctx *ctx, const uint64_t a[5], const struct hcall_batch *b, uint64_t i,
-			 size_t item_size)
+/* Stop before item i and have the call continued from there. */
+static long batch_preempt(struct hcall_ctx *ctx, const uint64_t a[5], const struct hcall_batch *b, uint64_t i,
+			  size_t item_size)
 {
 	unsigned int so_far = (unsigned int)(b->done_before + i);
 	if (b->pdone && copy_to_guest(ctx, b->pdone, &so_far, sizeof(so_far)))
@@ -80,10 +81,26 @@ long hcall_batch_preempt(struct hcall_ctx *ctx, const uint64_t a[5], const struc
 	return 0;
 }
 
-long hcall_batch_end(struct hcall_ctx *ctx, const struct hcall_batch *b, uint64_t i, long rc)
+/* Record that i items are done; rc, or -EFAULT if that fails. */
+static long batch_end(struct hcall_ctx *ctx, const struct hcall_batch *b, uint64_t i, long rc)
 {
 	unsigned int total = (unsigned int)(b->done_before + i);
 	if (b->pdone && copy_to_guest(ctx, b->pdone, &total, sizeof(total)) && !rc)
 		rc = -EFAULT;
 	return rc;
+}
+
+long hcall_batch_run(struct hcall_ctx *ctx, const uint64_t a[5], const struct hcall_batch *b, struct domain *d,
+		     size_t item_size, uint64_t per_call, hcall_batch_item_fn fn)
+{
+	long rc = 0;
+	uint64_t i;
+	for (i = 0; i < b->count; i++) {
+		if (ctx->vcpu && i == per_call)
+			return batch_preempt(ctx, a, b, i, item_size);
+		rc = fn(ctx, d, b->list + i * item_size);
+		if (rc)
+			break;
+	}
+	return batch_end(ctx, b, i, rc);
 }

@@ -49,11 +49,13 @@ struct hcall_batch {
 };
 /* Read the arguments; 0 or -EINVAL/-EFAULT. */
 int hcall_batch_begin(struct hcall_ctx *ctx, const uint64_t a[5], struct hcall_batch *b);
-/* Stop before item i (of item_size bytes) and have the call continued. */
-long hcall_batch_preempt(struct hcall_ctx *ctx, const uint64_t a[5], const struct hcall_batch *b, uint64_t i,
-			 size_t item_size);
-/* Record that i items are done; returns rc, or -EFAULT if that fails. */
-long hcall_batch_end(struct hcall_ctx *ctx, const struct hcall_batch *b, uint64_t i, long rc);
+/* One item of a batch, at guest address addr: 0, or an error that stops
+ * the batch there. */
+typedef long (*hcall_batch_item_fn)(struct hcall_ctx *ctx, struct domain *d, uint64_t addr);
+/* Run the items of b for d, item_size bytes each, at most per_call of
+ * them before the call is continued (guests only). */
+long hcall_batch_run(struct hcall_ctx *ctx, const uint64_t a[5], const struct hcall_batch *b, struct domain *d,
+		     size_t item_size, uint64_t per_call, hcall_batch_item_fn fn);
 
 long hypercall_dispatch(struct hcall_ctx *ctx, unsigned int nr, const uint64_t args[5]);
 

@@ -83,6 +83,25 @@ static long machphys_update(struct domain *d, uint64_t ptr, uint64_t gpfn)
 	return 0;
 }
 
+static long mmu_update_one(struct hcall_ctx *ctx, struct domain *d, uint64_t addr)
+{
+	struct mmu_update req;
+	if (copy_from_guest(ctx, &req, addr, sizeof(req)))
+		return -EFAULT;
+	unsigned int cmd = (unsigned int)(req.ptr & (sizeof(uint64_t) - 1));
+	uint64_t ptr = req.ptr - cmd;
+	switch (cmd) {
+	case MMU_NORMAL_PT_UPDATE:
+	case MMU_PT_UPDATE_NO_TRANSLATE:
+	case MMU_PT_UPDATE_PRESERVE_AD:
+		return normal_update(d, ptr, req.val, cmd == MMU_PT_UPDATE_PRESERVE_AD);
+	case MMU_MACHPHYS_UPDATE:
+		return machphys_update(d, ptr, req.val);
+	default:
+		return -ENOSYS;
+	}
+}
+
 long do_mmu_update(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	struct hcall_batch b;
@@ -92,38 +111,7 @@ long do_mmu_update(struct hcall_ctx *ctx, const uint64_t a[5])
 	struct domain *d = owner_domain(ctx, (uint32_t)a[3], &err);
 	if (!d)
 		return err;
-	long rc = 0;
-	uint64_t i;
-	for (i = 0; i < b.count; i++) {
-		if (ctx->vcpu && i == MMU_UPDATE_BATCH) {
-			rc = hcall_batch_preempt(ctx, a, &b, i, sizeof(struct mmu_update));
-			domain_put(d);
-			return rc;
-		}
-		struct mmu_update req;
-		if (copy_from_guest(ctx, &req, b.list + i * sizeof(req), sizeof(req))) {
-			rc = -EFAULT;
-			break;
-		}
-		unsigned int cmd = (unsigned int)(req.ptr & (sizeof(uint64_t) - 1));
-		uint64_t ptr = req.ptr - cmd;
-		switch (cmd) {
-		case MMU_NORMAL_PT_UPDATE:
-		case MMU_PT_UPDATE_NO_TRANSLATE:
-		case MMU_PT_UPDATE_PRESERVE_AD:
-			rc = normal_update(d, ptr, req.val, cmd == MMU_PT_UPDATE_PRESERVE_AD);
-			break;
-		case MMU_MACHPHYS_UPDATE:
-			rc = machphys_update(d, ptr, req.val);
-			break;
-		default:
-			rc = -ENOSYS;
-			break;
-		}
-		if (rc)
-			break;
-	}
-	rc = hcall_batch_end(ctx, &b, i, rc);
+	long rc = hcall_batch_run(ctx, a, &b, d, sizeof(struct mmu_update), MMU_UPDATE_BATCH, mmu_update_one);
 	domain_put(d);
 	return rc;
 }

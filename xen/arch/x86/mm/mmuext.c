@@ -89,6 +89,38 @@ void pv_flush_tlb(struct vcpu *v, uint64_t others)
 	}
 }
 
+static long mmuext_one(struct hcall_ctx *ctx, struct domain *d, uint64_t addr)
+{
+	struct mmuext_op op;
+	if (copy_from_guest(ctx, &op, addr, sizeof(op)))
+		return -EFAULT;
+	switch (op.cmd) {
+	case MMUEXT_PIN_L1_TABLE:
+	case MMUEXT_PIN_L2_TABLE:
+	case MMUEXT_PIN_L3_TABLE:
+	case MMUEXT_PIN_L4_TABLE:
+		return pin(d, op.cmd, op.arg1.mfn);
+	case MMUEXT_UNPIN_TABLE:
+		return unpin(d, op.arg1.mfn);
+	case MMUEXT_NEW_BASEPTR:
+		/* Only a vCPU can change its own page tables. */
+		return ctx->vcpu && d == ctx->caller ? new_baseptr(ctx->vcpu, op.arg1.mfn) : -EINVAL;
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_INVLPG_LOCAL:
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+	case MMUEXT_INVLPG_ALL:
+		/* A whole flush serves every variant; precision can come later. */
+		if (!ctx->vcpu || d != ctx->caller)
+			return -EINVAL;
+		pv_flush_tlb(ctx->vcpu, op.cmd != MMUEXT_TLB_FLUSH_LOCAL && op.cmd != MMUEXT_INVLPG_LOCAL ? ~0ull : 0);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	struct hcall_batch b;
@@ -98,55 +130,7 @@ long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	struct domain *d = hcall_target_domain(ctx, (domid_t)a[3], &err);
 	if (!d)
 		return err;
-	long rc = 0;
-	uint64_t i;
-	for (i = 0; i < b.count; i++) {
-		if (ctx->vcpu && i == MMUEXT_BATCH) {
-			rc = hcall_batch_preempt(ctx, a, &b, i, sizeof(struct mmuext_op));
-			domain_put(d);
-			return rc;
-		}
-		struct mmuext_op op;
-		if (copy_from_guest(ctx, &op, b.list + i * sizeof(op), sizeof(op))) {
-			rc = -EFAULT;
-			break;
-		}
-		switch (op.cmd) {
-		case MMUEXT_PIN_L1_TABLE:
-		case MMUEXT_PIN_L2_TABLE:
-		case MMUEXT_PIN_L3_TABLE:
-		case MMUEXT_PIN_L4_TABLE:
-			rc = pin(d, op.cmd, op.arg1.mfn);
-			break;
-		case MMUEXT_UNPIN_TABLE:
-			rc = unpin(d, op.arg1.mfn);
-			break;
-		case MMUEXT_NEW_BASEPTR:
-			/* Only a vCPU can change its own page tables. */
-			rc = ctx->vcpu && d == ctx->caller ? new_baseptr(ctx->vcpu, op.arg1.mfn) : -EINVAL;
-			break;
-		case MMUEXT_TLB_FLUSH_LOCAL:
-		case MMUEXT_INVLPG_LOCAL:
-		case MMUEXT_TLB_FLUSH_MULTI:
-		case MMUEXT_INVLPG_MULTI:
-		case MMUEXT_TLB_FLUSH_ALL:
-		case MMUEXT_INVLPG_ALL:
-			/* A whole flush serves every variant; precision can come later. */
-			if (!ctx->vcpu || d != ctx->caller) {
-				rc = -EINVAL;
-				break;
-			}
-			pv_flush_tlb(ctx->vcpu, op.cmd != MMUEXT_TLB_FLUSH_LOCAL && op.cmd != MMUEXT_INVLPG_LOCAL ? ~0ull : 0);
-			rc = 0;
-			break;
-		default:
-			rc = -ENOSYS;
-			break;
-		}
-		if (rc)
-			break;
-	}
-	rc = hcall_batch_end(ctx, &b, i, rc);
+	long rc = hcall_batch_run(ctx, a, &b, d, sizeof(struct mmuext_op), MMUEXT_BATCH, mmuext_one);
 	domain_put(d);
 	return rc;
 }
