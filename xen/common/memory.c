@@ -19,15 +19,25 @@ static unsigned int max_order(const struct domain *caller)
 	return caller->is_privileged ? HEAP_MAX_ORDER : 9;
 }
 
+/* The reservation a populate/increase/decrease call names, checked as far
+ * as it does not depend on the call; 0 or -EFAULT/-EPERM/-EINVAL. */
+static long read_reservation(struct hcall_ctx *ctx, uint64_t arg, uint64_t start, struct xen_memory_reservation *r)
+{
+	if (copy_from_guest(ctx, r, arg, sizeof(*r)))
+		return -EFAULT;
+	if (r->extent_order > max_order(ctx->caller))
+		return -EPERM;
+	if (start > r->nr_extents)
+		return -EINVAL;
+	return 0;
+}
+
 static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, uint64_t arg)
 {
 	struct xen_memory_reservation r;
-	if (copy_from_guest(ctx, &r, arg, sizeof(r)))
-		return -EFAULT;
-	if (r.extent_order > max_order(ctx->caller))
-		return -EPERM;
-	if (start > r.nr_extents)
-		return -EINVAL;
+	long rc = read_reservation(ctx, arg, start, &r);
+	if (rc)
+		return rc;
 	unsigned int bits = XENMEMF_get_address_bits(r.mem_flags);
 	if (bits && bits <= PAGE_SHIFT + r.extent_order)
 		return -EINVAL;
@@ -39,7 +49,6 @@ static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 
 	uint64_t list = guest_handle_addr(r.extent_start);
 	uint64_t i;
-	long rc = 0;
 	for (i = start; i < r.nr_extents; i++) {
 		if (ctx->vcpu && i - start == MEMOP_BATCH) {
 			uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
@@ -108,19 +117,15 @@ static bool give_back(struct domain *d, uint64_t mfn)
 static long decrease(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, uint64_t arg)
 {
 	struct xen_memory_reservation r;
-	if (copy_from_guest(ctx, &r, arg, sizeof(r)))
-		return -EFAULT;
-	if (r.extent_order > max_order(ctx->caller))
-		return -EPERM;
-	if (start > r.nr_extents)
-		return -EINVAL;
+	long rc = read_reservation(ctx, arg, start, &r);
+	if (rc)
+		return rc;
 	int err = 0;
 	struct domain *d = hcall_target_domain(ctx, r.domid, &err);
 	if (!d)
 		return err;
 	uint64_t list = guest_handle_addr(r.extent_start);
 	uint64_t i;
-	long rc = 0;
 	for (i = start; i < r.nr_extents; i++) {
 		if (ctx->vcpu && i - start == MEMOP_BATCH) {
 			uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
