@@ -189,6 +189,37 @@ static void test_memory(struct domain *d0, uint64_t free0)
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after destruction");
 }
 
+/* Most tests of the memory calls need a domain with 16 frames (m) and a
+ * bystander domain with one (o). */
+struct pair {
+	struct domain *d, *other;
+	uint64_t m[16], o[1];
+};
+
+static void pair_destroy(struct domain *d0, struct pair *p)
+{
+	struct domain *doms[2] = { p->d, p->other };
+	for (int i = 0; i < 2; i++) {
+		if (!doms[i])
+			continue;
+		struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = doms[i]->id };
+		domctl(d0, false, &op);
+		domain_put(doms[i]);
+	}
+}
+
+static bool pair_setup(struct domain *d0, struct pair *p, const char *name, const char *other_name)
+{
+	p->d = make_domain(d0, name, 64);
+	p->other = make_domain(d0, other_name, 8);
+	if (p->d && p->other && populate(d0, p->d->id, 16, 0, 0, p->m) == 16 &&
+	    populate(d0, p->other->id, 1, 0, 0, p->o) == 1)
+		return true;
+	tap_skip("cannot set up domains");
+	pair_destroy(d0, p);
+	return false;
+}
+
 /* Builds L4 -> L3 -> L2 -> L1 at mfns[0..3], mapping mfns[4..7] at va 0. */
 static void build_tables(const uint64_t *m)
 {
@@ -203,13 +234,11 @@ static void build_tables(const uint64_t *m)
 
 static void test_pinning(struct domain *d0, uint64_t free0)
 {
-	struct domain *d = make_domain(d0, "tables", 64);
-	struct domain *other = make_domain(d0, "other", 8);
-	uint64_t m[16], o[1];
-	if (!d || !other || populate(d0, d->id, 16, 0, 0, m) != 16 || populate(d0, other->id, 1, 0, 0, o) != 1) {
-		tap_skip("cannot set up domains");
+	struct pair p;
+	if (!pair_setup(d0, &p, "tables", "other"))
 		return;
-	}
+	struct domain *d = p.d;
+	const uint64_t *m = p.m, *o = p.o;
 	build_tables(m);
 	frame(m[3])[4] = m[2] << 12 | P; /* the L2 mapped writable */
 	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EBUSY, "tables mapping a page table writable are refused");
@@ -253,12 +282,7 @@ static void test_pinning(struct domain *d0, uint64_t free0)
 		  "the reserved L4 slots are replaced by the hypervisor's own entries");
 	TAP_CHECK(pin_l4(d0, d->id, o[0]) == -EINVAL, "pinning another domain's frame is refused");
 
-	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
-	domctl(d0, false, &op);
-	op.domain = other->id;
-	domctl(d0, false, &op);
-	domain_put(d);
-	domain_put(other);
+	pair_destroy(d0, &p);
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back, pinned tables included");
 }
 
@@ -303,13 +327,11 @@ static uint64_t ref_count(uint64_t mfn)
 
 static void test_mmu_update(struct domain *d0, uint64_t free0)
 {
-	struct domain *d = make_domain(d0, "updates", 64);
-	struct domain *other = make_domain(d0, "neighbour", 8);
-	uint64_t m[16], o[1];
-	if (!d || !other || populate(d0, d->id, 16, 0, 0, m) != 16 || populate(d0, other->id, 1, 0, 0, o) != 1) {
-		tap_skip("cannot set up domains");
+	struct pair p;
+	if (!pair_setup(d0, &p, "updates", "neighbour"))
 		return;
-	}
+	struct domain *d = p.d, *other = p.other;
+	const uint64_t *m = p.m, *o = p.o;
 	build_tables(m);
 	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0, "pin a tree for the updates");
 	uint64_t l1e8 = (m[3] << 12) + 8 * 8, refs9 = ref_count(m[9]);
@@ -403,25 +425,18 @@ static void test_mmu_update(struct domain *d0, uint64_t free0)
 	TAP_CHECK(unpin(d0, d->id, m[0]) == 0 && type_count(m[9]) == 0 && type_count(m[13]) == 0 &&
 			  type_count(m[3]) == 0,
 		  "unpinning releases every reference the updates took");
-	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
-	domctl(d0, false, &op);
-	op.domain = other->id;
-	domctl(d0, false, &op);
-	domain_put(d);
-	domain_put(other);
+	pair_destroy(d0, &p);
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back");
 	TAP_CHECK(m2p_get(m[5]) == M2P_INVALID, "freed frames leave the M2P");
 }
 
 static void test_decrease(struct domain *d0, uint64_t free0)
 {
-	struct domain *d = make_domain(d0, "shrink", 64);
-	struct domain *other = make_domain(d0, "bystander", 8);
-	uint64_t m[16], o[1];
-	if (!d || !other || populate(d0, d->id, 16, 0, 0, m) != 16 || populate(d0, other->id, 1, 0, 0, o) != 1) {
-		tap_skip("cannot set up domains");
+	struct pair p;
+	if (!pair_setup(d0, &p, "shrink", "bystander"))
 		return;
-	}
+	struct domain *d = p.d, *other = p.other;
+	const uint64_t *m = p.m, *o = p.o;
 	uint64_t free1 = heap_free_frames(&hv->heap);
 	TAP_CHECK(decrease(d0, d->id, &m[10], 1) == 1 && heap_free_frames(&hv->heap) == free1 + 1 &&
 			  !domain_owns(d, m[10]) && d->frames.frames == 15,
@@ -450,12 +465,7 @@ static void test_decrease(struct domain *d0, uint64_t free0)
 	frame(m[2])[0] = m[3] << 12 | P;
 	TAP_CHECK(pin_l4(d0, d->id, m[0]) == -EINVAL, "tables using a frame given back are refused");
 
-	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
-	domctl(d0, false, &op);
-	op.domain = other->id;
-	domctl(d0, false, &op);
-	domain_put(d);
-	domain_put(other);
+	pair_destroy(d0, &p);
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back");
 }
 
