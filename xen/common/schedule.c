@@ -89,16 +89,22 @@ static void *vcpu_main(void *arg)
 	return NULL;
 }
 
+void vcpu_request_flush(struct vcpu *v)
+{
+	atomic_store(&v->flush_pending, true);
+	vcpu_kick(v);
+}
+
 void domain_flush_tlbs_sync(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *o = d->vcpus[i];
 		if (!o)
 			continue;
-		atomic_store(&o->flush_pending, true);
+		vcpu_request_flush(o);
 		/* A vCPU in the guest is kicked out and flushes before it goes
 		 * back; one outside flushes before it next enters. */
-		for (unsigned int spins = 0; atomic_load(&o->in_guest) && atomic_load(&o->flush_pending); spins++) {
+		for (unsigned int spins = 1; atomic_load(&o->in_guest) && atomic_load(&o->flush_pending); spins++) {
 			if (spins % 64 == 0)
 				vcpu_kick(o);
 			sched_yield();

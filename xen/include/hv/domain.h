@@ -167,6 +167,10 @@ void domain_release_frame(struct domain *d, uint64_t mfn);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 void vcpu_kick(struct vcpu *v);
 
+/* Have v flush its TLB before it next runs guest code, kicking it out of
+ * the guest if it is there. */
+void vcpu_request_flush(struct vcpu *v);
+
 /* Flush every vCPU's TLB and return only when none can still use a stale
  * entry (each has left the guest or flushed), then advance d->tlb_epoch.
  * May be called with d->lock held: vCPU threads leave the guest without it. */

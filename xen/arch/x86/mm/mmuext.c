@@ -82,10 +82,8 @@ void pv_flush_tlb(struct vcpu *v, uint64_t others)
 	struct domain *d = v->domain;
 	for (unsigned int i = 0; i < d->max_vcpus && i < 64; i++) {
 		struct vcpu *o = d->vcpus[i];
-		if (o && o != v && (others & (1ull << i))) {
-			atomic_store(&o->flush_pending, true);
-			vcpu_kick(o);
-		}
+		if (o && o != v && (others & (1ull << i)))
+			vcpu_request_flush(o);
 	}
 }
 
