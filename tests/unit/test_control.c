@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hv/domain.h"
+#include "hv/guest_walk.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
@@ -469,6 +470,170 @@ static void test_decrease(struct domain *d0, uint64_t free0)
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back");
 }
 
+static uint8_t *any_frame(void *ctx, uint64_t mfn)
+{
+	(void)ctx;
+	return mfn < hv->machine.nr_frames ? (uint8_t *)frame(mfn) : NULL;
+}
+
+static void test_m2p_mapping(struct domain *d0, uint64_t free0)
+{
+	struct pair p;
+	if (!pair_setup(d0, &p, "m2pmap", "m2pother"))
+		return;
+	struct domain *d = p.d;
+	const uint64_t *m = p.m;
+	build_tables(m);
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0 && frame(m[0])[256] == m2p_l4_entry() && m2p_l4_entry(),
+		  "a validated L4 gets the M2P's mapping in slot 256");
+	struct mmu_update mp = { (m[5] << 12) | MMU_MACHPHYS_UPDATE, 4321 };
+	TAP_CHECK(mmu_update(d0, d, &mp, 1, NULL) == 0, "set one M2P entry");
+	struct walk_result r;
+	uint64_t va = MACH2PHYS_VIRT_START + m[5] * 8;
+	int wrc = guest_walk(any_frame, NULL, m[0] << 12, va, WALK_READ | WALK_USER, false, &r);
+	TAP_CHECK(wrc == 0 && *(uint64_t *)(hv->machine.base + r.maddr) == 4321,
+		  "the guest reads the entry at MACH2PHYS_VIRT_START + 8 * mfn");
+	wrc = guest_walk(any_frame, NULL, m[0] << 12, va, WALK_WRITE | WALK_USER, false, &r);
+	TAP_CHECK(wrc == -1 && r.pf_error == (X86_PFEC_PRESENT | X86_PFEC_WRITE | X86_PFEC_USER),
+		  "and cannot write it (#PF, present + write)");
+	uint64_t past = MACH2PHYS_VIRT_START + m2p_table_size();
+	wrc = guest_walk(any_frame, NULL, m[0] << 12, past, WALK_READ | WALK_USER, false, &r);
+	TAP_CHECK(wrc == -1 && !(r.pf_error & X86_PFEC_PRESENT), "nothing is mapped past the table");
+
+	data_used = 0;
+	uint64_t h = put(NULL, sizeof(struct xen_machphys_mapping));
+	struct xen_machphys_mapping *mm = at(h);
+	TAP_CHECK(call(d0, false, __HYPERVISOR_memory_op, XENMEM_machphys_mapping, h, 0, 0) == 0 &&
+			  mm->v_start == MACH2PHYS_VIRT_START && mm->v_end == past &&
+			  mm->max_mfn == hv->machine.nr_frames - 1 && (mm->max_mfn + 1) * 8 <= mm->v_end - mm->v_start,
+		  "machphys_mapping: where the table is and the frames it covers");
+	data_used = 0;
+	uint64_t list = put(NULL, 4 * sizeof(xen_pfn_t));
+	struct xen_machphys_mfn_list ml = { .max_extents = 4 };
+	ml.extent_start.p = (xen_pfn_t *)(uintptr_t)list;
+	h = put(&ml, sizeof(ml));
+	uint64_t expected = (m2p_table_size() / PAGE_SIZE + 511) / 512;
+	const struct xen_machphys_mfn_list *mlo = at(h);
+	TAP_CHECK(call(d0, false, __HYPERVISOR_memory_op, XENMEM_machphys_mfn_list, h, 0, 0) == 0 &&
+			  mlo->nr_extents == (expected < 4 ? expected : 4) &&
+			  ((xen_pfn_t *)at(list))[0] == m2p_table_mfn(0),
+		  "machphys_mfn_list: the frame of each 2 MiB of the table");
+
+	TAP_CHECK(unpin(d0, d->id, m[0]) == 0, "unpin");
+	d->vm_assist |= 1ul << VMASST_TYPE_m2p_strict;
+	build_tables(m);
+	frame(m[0])[256] = 0;
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0 && frame(m[0])[256] == 0,
+		  "with m2p_strict a newly validated L4 has no M2P until it is a kernel base pointer");
+	d->vm_assist = 0;
+
+	struct shared_info *si = (struct shared_info *)frame(d->shared_info_mfn);
+	data_used = 0;
+	domid_t id = d->id;
+	h = put(&id, sizeof(id));
+	si->arch.max_pfn = 16;
+	long g1 = call(d0, false, __HYPERVISOR_memory_op, XENMEM_maximum_gpfn, h, 0, 0);
+	si->arch.max_pfn = 0;
+	long g0 = call(d0, false, __HYPERVISOR_memory_op, XENMEM_maximum_gpfn, h, 0, 0);
+	TAP_CHECK(g1 == 15 && g0 == 0, "maximum_gpfn is the guest's max_pfn - 1 (%ld, %ld)", g1, g0);
+
+	pair_destroy(d0, &p);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back");
+}
+
+static long exchange(struct domain *d0, struct domain *d, const uint64_t *in, uint64_t n_in, unsigned int in_order,
+		     const uint64_t *gpfns, uint64_t n_out, unsigned int out_order, unsigned int bits, uint64_t *out,
+		     uint64_t *nr_exchanged)
+{
+	data_used = 0;
+	uint64_t in_list = put(in, n_in * 8), out_list = put(gpfns, n_out * 8);
+	struct xen_memory_exchange x = {
+		.in = { .nr_extents = n_in, .extent_order = in_order, .domid = d->id },
+		.out = { .nr_extents = n_out, .extent_order = out_order, .mem_flags = XENMEMF_address_bits(bits),
+			 .domid = d->id },
+	};
+	x.in.extent_start.p = (xen_pfn_t *)(uintptr_t)in_list;
+	x.out.extent_start.p = (xen_pfn_t *)(uintptr_t)out_list;
+	uint64_t h = put(&x, sizeof(x));
+	long rc = call(d0, false, __HYPERVISOR_memory_op, XENMEM_exchange, h, 0, 0);
+	memcpy(out, at(out_list), n_out * 8);
+	*nr_exchanged = ((struct xen_memory_exchange *)at(h))->nr_exchanged;
+	return rc;
+}
+
+static long page_op(struct domain *d0, struct domain *d, unsigned int cmd, uint64_t dst, uint64_t src)
+{
+	data_used = 0;
+	struct mmuext_op op = { .cmd = cmd };
+	op.arg1.mfn = dst;
+	op.arg2.src_mfn = src;
+	uint64_t h = put(&op, sizeof(op));
+	return call(d0, false, __HYPERVISOR_mmuext_op, h, 1, 0, d->id);
+}
+
+static void test_exchange_and_page_ops(struct domain *d0, uint64_t free0)
+{
+	struct pair p;
+	if (!pair_setup(d0, &p, "exchange", "exother"))
+		return;
+	struct domain *d = p.d;
+	const uint64_t *m = p.m, *o = p.o;
+	build_tables(m);
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0, "pin a tree");
+	uint64_t before = d->frames.frames, out[2] = { 0, 0 }, done = 9;
+	uint64_t gpfn = 77, low_limit = 1ull << (29 - PAGE_SHIFT);
+	long rc = exchange(d0, d, &m[12], 1, 0, &gpfn, 1, 0, 29, out, &done);
+	TAP_CHECK(rc == 0 && done == 1 && out[0] < low_limit && !domain_owns(d, m[12]) && domain_owns(d, out[0]),
+		  "exchange a frame for one below 512 MiB (rc %ld, new %#llx)", rc, (unsigned long long)out[0]);
+	TAP_CHECK(m2p_get(out[0]) == 77 && m2p_get(m[12]) == M2P_INVALID && d->frames.frames == before,
+		  "the new frame is in the M2P at the pfn asked for; the old one is freed; the size is unchanged");
+	rc = exchange(d0, d, &m[4], 1, 0, &gpfn, 1, 0, 0, out, &done);
+	TAP_CHECK(rc == -EINVAL && done == 0 && domain_owns(d, m[4]), "a frame still mapped cannot be exchanged");
+	rc = exchange(d0, d, &m[2], 1, 0, &gpfn, 1, 0, 0, out, &done);
+	TAP_CHECK(rc == -EINVAL && domain_owns(d, m[2]), "nor a page table");
+	rc = exchange(d0, d, o, 1, 0, &gpfn, 1, 0, 0, out, &done);
+	TAP_CHECK(rc == -EINVAL && domain_owns(p.other, o[0]), "nor another domain's frame");
+	uint64_t twice[2] = { m[13], m[13] }, gp2[2] = { 1, 2 };
+	rc = exchange(d0, d, twice, 2, 0, gp2, 2, 0, 0, out, &done);
+	TAP_CHECK(rc == -EINVAL && done == 1 && !domain_owns(d, m[13]) && domain_owns(d, out[0]) &&
+			  d->frames.frames == before,
+		  "a frame named twice: the first is exchanged, the second refused, nr_exchanged says 1");
+	rc = exchange(d0, d, &m[14], 1, 0, gp2, 2, 0, 0, out, &done);
+	TAP_CHECK(rc == -EINVAL && domain_owns(d, m[14]), "in and out must be the same amount of memory");
+	uint64_t pairin[2] = { m[14], m[15] };
+	rc = exchange(d0, d, pairin, 2, 0, &gpfn, 1, 1, 0, out, &done);
+	TAP_CHECK(rc == 0 && done == 2 && !domain_owns(d, m[14]) && !domain_owns(d, m[15]) && domain_owns(d, out[0]) &&
+			  domain_owns(d, out[0] + 1) && d->frames.frames == before,
+		  "two frames for one contiguous 2-frame extent");
+	uint64_t big_in[2] = { out[0], out[0] };
+	rc = exchange(d0, d, big_in, 1, 1, gp2, 2, 0, 0, out, &done);
+	TAP_CHECK(rc == 0 && done == 1 && !domain_owns(d, big_in[0]) && domain_owns(d, out[0]) &&
+			  domain_owns(d, out[1]) && d->frames.frames == before,
+		  "and back: one 2-frame extent for two frames");
+
+	uint64_t *src = frame(m[10]), *dst = frame(m[11]);
+	for (int i = 0; i < 512; i++)
+		src[i] = 0x1111111111111111ull * (uint64_t)(i & 15);
+	TAP_CHECK(page_op(d0, d, MMUEXT_COPY_PAGE, m[11], m[10]) == 0 && !memcmp(src, dst, 4096),
+		  "COPY_PAGE copies a frame");
+	TAP_CHECK(page_op(d0, d, MMUEXT_CLEAR_PAGE, m[11], 0) == 0 && dst[0] == 0 && dst[511] == 0,
+		  "CLEAR_PAGE zeroes it");
+	uint64_t l2_first = frame(m[2])[0];
+	TAP_CHECK(page_op(d0, d, MMUEXT_COPY_PAGE, m[2], m[10]) == -EINVAL && frame(m[2])[0] == l2_first,
+		  "COPY_PAGE onto a page table in use is refused and changes nothing");
+	TAP_CHECK(page_op(d0, d, MMUEXT_CLEAR_PAGE, m[2], 0) == -EINVAL && frame(m[2])[0] == l2_first,
+		  "CLEAR_PAGE of a page table in use likewise");
+	TAP_CHECK(page_op(d0, d, MMUEXT_COPY_PAGE, m[11], o[0]) == -EINVAL, "copying another domain's frame is refused");
+	TAP_CHECK(page_op(d0, d, MMUEXT_NEW_BASEPTR, m[0], 0) == -EPERM,
+		  "NEW_BASEPTR on another domain is -EPERM (only a vCPU sets its own)");
+	TAP_CHECK(page_op(d0, d, MMUEXT_FLUSH_CACHE, 0, 0) == -EPERM, "a cache flush on another domain is -EPERM");
+	TAP_CHECK(page_op(d0, d0, MMUEXT_FLUSH_CACHE, 0, 0) == -EINVAL, "and needs a vCPU");
+	TAP_CHECK(page_op(d0, d, 19, 0, 0) == -ENOSYS, "MARK_SUPER (removed from Xen) is -ENOSYS");
+
+	pair_destroy(d0, &p);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back, exchanged ones included");
+}
+
 int main(void)
 {
 	if (machine_init(&hv->machine, 1ull << 30) || heap_init(&hv->heap, &hv->machine, hv->machine.ram_frames)) {
@@ -495,6 +660,8 @@ int main(void)
 	test_pinning(d0, free0);
 	test_decrease(d0, free0);
 	test_mmu_update(d0, free0);
+	test_m2p_mapping(d0, free0);
+	test_exchange_and_page_ops(d0, free0);
 	domain_put(d0);
 	domain_subsystem_fini();
 	console_fini();

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "hv/hypervisor.h"
+#include "hv/m2p.h"
 #include "hv/page_alloc.h"
 #include "public/sched.h"
 #include "public/xg_control.h"
@@ -304,6 +305,13 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 	rc = hv->backend->map_frames(d->vm, mfn, 1);
 	if (rc)
 		goto fail;
+	/* Every PV guest reads the M2P through its read-only mapping. */
+	uint64_t m2p_first, m2p_count;
+	if (m2p_frames(&m2p_first, &m2p_count)) {
+		rc = hv->backend->map_frames(d->vm, m2p_first, m2p_count);
+		if (rc)
+			goto fail;
+	}
 	/* Domains start paused, as in Xen: the toolstack unpauses them once built. */
 	d->pause_count = 1;
 	rc = table_insert(d, false);
@@ -512,9 +520,8 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	pthread_mutex_unlock(&d->lock);
 }
 
-int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count)
+int domain_assign_frames_locked(struct domain *d, uint64_t mfn, uint64_t count)
 {
-	pthread_mutex_lock(&d->lock);
 	int rc = d->is_dying ? -EINVAL : frame_set_add(&d->frames, mfn, count);
 	if (!rc) {
 		rc = hv->backend->map_frames(d->vm, mfn, count);
@@ -524,6 +531,13 @@ int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count)
 	if (!rc)
 		for (uint64_t i = 0; i < count; i++)
 			atomic_store(&mfn_to_page(&hv->heap, mfn + i)->owner, d->id);
+	return rc;
+}
+
+int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count)
+{
+	pthread_mutex_lock(&d->lock);
+	int rc = domain_assign_frames_locked(d, mfn, count);
 	pthread_mutex_unlock(&d->lock);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
 #include "public/memory.h"
+#include "public/xen.h"
 
 /* Xen encodes a preempted call's progress in the upper bits of cmd. */
 #define MEMOP_CMD_MASK 63u
@@ -193,6 +194,178 @@ static long machine_memory_map(struct hcall_ctx *ctx, uint64_t arg)
 	return copy_to_guest(ctx, arg, &map, sizeof(map)) ? -EFAULT : 0;
 }
 
+/* Where the M2P is mapped in a 64-bit PV guest and the frames it covers. */
+static long machphys_mapping(struct hcall_ctx *ctx, uint64_t arg)
+{
+	struct xen_machphys_mapping m = {
+		.v_start = MACH2PHYS_VIRT_START,
+		.v_end = MACH2PHYS_VIRT_START + m2p_table_size(),
+		.max_mfn = hv->machine.nr_frames - 1,
+	};
+	return copy_to_guest(ctx, arg, &m, sizeof(m)) ? -EFAULT : 0;
+}
+
+/* The frame starting each 2 MiB of the M2P (the toolstack maps the table
+ * through these).  The table is contiguous, so each is 512 frames on. */
+static long machphys_mfn_list(struct hcall_ctx *ctx, uint64_t arg)
+{
+	struct xen_machphys_mfn_list l;
+	if (copy_from_guest(ctx, &l, arg, sizeof(l)))
+		return -EFAULT;
+	unsigned int i;
+	for (i = 0; i < l.max_extents; i++) {
+		xen_pfn_t mfn = m2p_table_mfn((uint64_t)i * 512);
+		if (mfn == MFN_INVALID)
+			break;
+		if (copy_to_guest(ctx, guest_handle_addr(l.extent_start) + i * sizeof(mfn), &mfn, sizeof(mfn)))
+			return -EFAULT;
+	}
+	l.nr_extents = i;
+	return copy_to_guest(ctx, arg, &l, sizeof(l)) ? -EFAULT : 0;
+}
+
+/* A PV guest states its highest pfn + 1 in shared_info (arch.max_pfn), as
+ * Xen reads it. */
+static long maximum_gpfn(struct hcall_ctx *ctx, uint64_t arg)
+{
+	domid_t domid;
+	if (copy_from_guest(ctx, &domid, arg, sizeof(domid)))
+		return -EFAULT;
+	int err = 0;
+	struct domain *d = hcall_target_domain(ctx, domid, &err);
+	if (!d)
+		return err;
+	const struct shared_info *si = machine_frame(&hv->machine, d->shared_info_mfn);
+	uint64_t max_pfn = __atomic_load_n(&si->arch.max_pfn, __ATOMIC_RELAXED);
+	domain_put(d);
+	return (long)((max_pfn ? max_pfn : 1) - 1);
+}
+
+/* An input frame can be exchanged when the allocation's is the only
+ * reference left and nothing types it (Xen's steal_page). */
+static bool can_steal(struct domain *d, uint64_t mfn)
+{
+	if (mfn >= hv->machine.nr_frames || !frame_set_contains(&d->frames, mfn))
+		return false;
+	const struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	return atomic_load(&pg->count_info) == (PGC_ALLOCATED | 1) && !(atomic_load(&pg->type_info) & PGT_COUNT_MASK);
+}
+
+/*
+ * One chunk of an exchange: in_n input extents of order in.extent_order
+ * for out_n output extents, the same number of frames.  All or nothing:
+ * new frames are allocated first, the inputs are checked and released
+ * under the domain's lock, then the new frames join the domain.
+ */
+static long exchange_chunk(struct hcall_ctx *ctx, struct domain *d, const struct xen_memory_exchange *x,
+			   uint64_t in_first, uint64_t in_n, uint64_t out_first, uint64_t out_n)
+{
+	unsigned int bits = XENMEMF_get_address_bits(x->out.mem_flags);
+	uint64_t in_pages = 1ull << x->in.extent_order, out_pages = 1ull << x->out.extent_order;
+	xen_pfn_t in_mfns[512], out_mfns[512], gpfns[512];
+	uint64_t in_list = guest_handle_addr(x->in.extent_start), out_list = guest_handle_addr(x->out.extent_start);
+	if (copy_from_guest(ctx, in_mfns, in_list + in_first * sizeof(xen_pfn_t), in_n * sizeof(xen_pfn_t)) ||
+	    copy_from_guest(ctx, gpfns, out_list + out_first * sizeof(xen_pfn_t), out_n * sizeof(xen_pfn_t)))
+		return -EFAULT;
+	uint64_t got;
+	for (got = 0; got < out_n; got++) {
+		out_mfns[got] = heap_alloc(&hv->heap, x->out.extent_order, bits, OWNER_NONE);
+		if (out_mfns[got] == MFN_INVALID)
+			break;
+	}
+	long rc = got < out_n ? -ENOMEM : 0;
+
+	pthread_mutex_lock(&d->lock);
+	for (uint64_t i = 0; i < in_n && !rc; i++) {
+		if (in_mfns[i] + in_pages < in_mfns[i])
+			rc = -EINVAL;
+		for (uint64_t j = 0; j < in_pages && !rc; j++)
+			if (d->is_dying || !can_steal(d, in_mfns[i] + j))
+				rc = -EINVAL;
+		/* An input named twice would be released twice. */
+		for (uint64_t k = 0; k < i && !rc; k++)
+			if (in_mfns[k] < in_mfns[i] + in_pages && in_mfns[i] < in_mfns[k] + in_pages)
+				rc = -EINVAL;
+	}
+	if (!rc) {
+		for (uint64_t i = 0; i < in_n; i++) {
+			for (uint64_t j = 0; j < in_pages; j++) {
+				struct page_info *pg = mfn_to_page(&hv->heap, in_mfns[i] + j);
+				atomic_fetch_and(&pg->count_info, ~PGC_ALLOCATED);
+				pv_put_page(d, in_mfns[i] + j);
+			}
+		}
+	}
+	/* The new frames join under the same lock: the domain's size never
+	 * passes its maximum, not even between the two steps. */
+	for (uint64_t i = 0; i < got; i++) {
+		if (!rc && domain_assign_frames_locked(d, out_mfns[i], out_pages))
+			rc = -ENOMEM;
+		if (rc) {
+			heap_free_range(&hv->heap, out_mfns[i], out_pages);
+			continue;
+		}
+		for (uint64_t j = 0; j < out_pages; j++)
+			m2p_set(out_mfns[i] + j, gpfns[i] + j);
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!rc && copy_to_guest(ctx, out_list + out_first * sizeof(xen_pfn_t), out_mfns, out_n * sizeof(xen_pfn_t)))
+		rc = -EFAULT;
+	return rc;
+}
+
+/* XENMEM_exchange: trade frames for others (typically below an address
+ * limit, or contiguous).  nr_exchanged tells how many inputs are done, also
+ * when the call fails part-way or is continued. */
+static long exchange(struct hcall_ctx *ctx, uint64_t arg)
+{
+	struct xen_memory_exchange x;
+	if (copy_from_guest(ctx, &x, arg, sizeof(x)))
+		return -EFAULT;
+	unsigned int in_order = x.in.extent_order, out_order = x.out.extent_order;
+	if (in_order > max_order(ctx->caller) || out_order > max_order(ctx->caller))
+		return -EPERM;
+	if (x.in.nr_extents > (1ull << 40) || x.out.nr_extents > (1ull << 40) ||
+	    (x.in.nr_extents << in_order) != (x.out.nr_extents << out_order) || x.nr_exchanged > x.in.nr_extents ||
+	    x.in.domid != x.out.domid)
+		return -EINVAL;
+	unsigned int bits = XENMEMF_get_address_bits(x.out.mem_flags);
+	if (bits && bits <= PAGE_SHIFT + out_order)
+		return -EINVAL;
+	int err = 0;
+	struct domain *d = hcall_target_domain(ctx, x.in.domid, &err);
+	if (!d)
+		return err;
+	/* A chunk is one extent of the larger order and the matching number of
+	 * the smaller; at most 512 extents either way (order difference <= 9). */
+	unsigned int big = in_order > out_order ? in_order : out_order;
+	uint64_t in_per = 1ull << (big - in_order), out_per = 1ull << (big - out_order);
+	long rc = 0;
+	if (in_per > 512 || out_per > 512)
+		rc = -EINVAL;
+	unsigned int chunks = 0;
+	while (!rc && x.nr_exchanged < x.in.nr_extents) {
+		if (ctx->vcpu && chunks++ == MEMOP_BATCH) {
+			if (copy_to_guest(ctx, arg, &x, sizeof(x))) {
+				rc = -EFAULT;
+				break;
+			}
+			uint64_t next[5] = { XENMEM_exchange, arg, 0, 0, 0 };
+			hypercall_continue(ctx, next);
+			domain_put(d);
+			return 0;
+		}
+		uint64_t chunk = x.nr_exchanged / in_per;
+		rc = exchange_chunk(ctx, d, &x, chunk * in_per, in_per, chunk * out_per, out_per);
+		if (!rc)
+			x.nr_exchanged += in_per;
+	}
+	domain_put(d);
+	if (copy_to_guest(ctx, arg, &x, sizeof(x)))
+		return -EFAULT;
+	return rc;
+}
+
 long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	unsigned int cmd = (unsigned int)a[0] & MEMOP_CMD_MASK;
@@ -212,6 +385,14 @@ long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
 		return reservation_size(ctx, cmd, a[1]);
+	case XENMEM_maximum_gpfn:
+		return maximum_gpfn(ctx, a[1]);
+	case XENMEM_exchange:
+		return exchange(ctx, a[1]);
+	case XENMEM_machphys_mapping:
+		return machphys_mapping(ctx, a[1]);
+	case XENMEM_machphys_mfn_list:
+		return machphys_mfn_list(ctx, a[1]);
 	default:
 		return -ENOSYS;
 	}

@@ -58,6 +58,10 @@ struct vcpu {
 	bool kernel_mode;  /* guest kernel (true) or guest user mode */
 	uint64_t cr3_mfn;  /* kernel top-level table; holds a type reference */
 	bool has_cr3;
+	uint64_t user_cr3_mfn; /* user top-level table (64-bit PV); likewise */
+	bool has_user_cr3;
+	uint64_t ldt_base; /* MMUEXT_SET_LDT: linear address and entries */
+	unsigned int ldt_ents;
 	_Atomic bool flush_pending; /* another vCPU asked for a TLB flush */
 	/* Set before the thread checks flush_pending and enters the guest,
 	 * cleared when it is back: what domain_flush_tlbs_sync() waits on. */
@@ -159,6 +163,7 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info);
 
 /* Assign freshly allocated frames to d (and map them into its VM). */
 int domain_assign_frames(struct domain *d, uint64_t mfn, uint64_t count);
+int domain_assign_frames_locked(struct domain *d, uint64_t mfn, uint64_t count); /* d->lock held */
 bool domain_owns(struct domain *d, uint64_t mfn);
 /* The last reference to a frame of d went: it leaves d's memory and its VM
  * and returns to the heap.  Called with d->lock held. */

@@ -13,6 +13,7 @@
 #define PV64_RESERVED_END 0xffff880000000000ull
 #define PV64_RESERVED_FIRST_L4 256
 #define PV64_RESERVED_LAST_L4 271
+#define PV64_M2P_L4 256 /* MACH2PHYS_VIRT_START: the read-only M2P */
 
 static inline bool pv_va_reserved(const struct domain *d, uint64_t va)
 {
@@ -65,6 +66,13 @@ unsigned int pv_table_level(uint64_t mfn);
  */
 int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, unsigned int i, uint64_t e,
 		    bool preserve_ad, char *why, size_t whylen);
+
+/*
+ * Show or hide the M2P in the validated L4 at l4_mfn (m2p_strict: kernel
+ * base pointers show it, user ones do not).  Caller holds d->lock and
+ * flushes the TLBs that may hold the old entry.
+ */
+void pv_set_m2p_slot(uint64_t l4_mfn, bool present);
 
 /*
  * Flush v's TLB now, and have each other vCPU of its domain whose bit is

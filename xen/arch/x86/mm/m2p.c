@@ -1,28 +1,70 @@
-/* The machine-to-physical table (hv/m2p.h). */
+/* The machine-to-physical table and its read-only mapping (hv/m2p.h). */
 #include <errno.h>
 #include <string.h>
 
+#include "hv/guest_walk.h"
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
+#include "public/xen.h"
 
-static uint64_t first_mfn = MFN_INVALID, nr_frames;
+#define ENTRIES_PER_TABLE 512u
+
+/* One allocation holds the table, then the tables that map it:
+ * [first, first + table_frames) the M2P, then one L3, the L2s, the L1s. */
+static uint64_t first_mfn = MFN_INVALID, table_frames, total_frames, l3_mfn;
+
+static uint64_t div_round_up(uint64_t n, uint64_t d)
+{
+	return (n + d - 1) / d;
+}
+
+/* The mapping is the same in every guest and never written by one: entries
+ * are read-only at every level and pre-set accessed, so no CPU ever writes
+ * to these tables either. */
+static const uint64_t mapping_flags = PTE_PRESENT | PTE_USER | PTE_ACCESSED;
+
+static void build_mapping(uint64_t nr_l2, uint64_t nr_l1)
+{
+	uint64_t l2_first = l3_mfn + 1, l1_first = l2_first + nr_l2;
+	memset(machine_frame(&hv->machine, l3_mfn), 0, (1 + nr_l2 + nr_l1) * PAGE_SIZE);
+	uint64_t *l3 = machine_frame(&hv->machine, l3_mfn);
+	for (uint64_t i = 0; i < nr_l2; i++)
+		l3[i] = ((l2_first + i) << PAGE_SHIFT) | mapping_flags;
+	for (uint64_t i = 0; i < nr_l1; i++) {
+		uint64_t *l2 = machine_frame(&hv->machine, l2_first + i / ENTRIES_PER_TABLE);
+		l2[i % ENTRIES_PER_TABLE] = ((l1_first + i) << PAGE_SHIFT) | mapping_flags;
+	}
+	for (uint64_t i = 0; i < table_frames; i++) {
+		uint64_t *l1 = machine_frame(&hv->machine, l1_first + i / ENTRIES_PER_TABLE);
+		l1[i % ENTRIES_PER_TABLE] = ((first_mfn + i) << PAGE_SHIFT) | mapping_flags | PTE_NX;
+	}
+}
 
 int m2p_init(void)
 {
-	uint64_t pages = (hv->machine.nr_frames * sizeof(uint64_t) + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pages = div_round_up(hv->machine.nr_frames * sizeof(uint64_t), PAGE_SIZE);
+	uint64_t nr_l1 = div_round_up(pages, ENTRIES_PER_TABLE);
+	uint64_t nr_l2 = div_round_up(nr_l1, ENTRIES_PER_TABLE);
+	/* The ABI gives the table one L4 slot's worth of address space. */
+	if (pages * PAGE_SIZE > MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START)
+		return -E2BIG;
+	uint64_t total = pages + 1 + nr_l2 + nr_l1;
 	unsigned int order = 0;
-	while ((1ull << order) < pages)
+	while ((1ull << order) < total)
 		order++;
 	if (order > HEAP_MAX_ORDER)
 		return -E2BIG;
 	uint64_t mfn = heap_alloc(&hv->heap, order, 0, OWNER_HYPERVISOR);
 	if (mfn == MFN_INVALID)
 		return -ENOMEM;
-	/* The buddy chunk's tail beyond the table goes straight back. */
-	heap_free_range(&hv->heap, mfn + pages, (1ull << order) - pages);
+	/* The buddy chunk's tail beyond what is needed goes straight back. */
+	heap_free_range(&hv->heap, mfn + total, (1ull << order) - total);
 	first_mfn = mfn;
-	nr_frames = pages;
+	table_frames = pages;
+	total_frames = total;
+	l3_mfn = mfn + pages;
 	memset(machine_frame(&hv->machine, mfn), 0xff, pages * PAGE_SIZE);
+	build_mapping(nr_l2, nr_l1);
 	hv->heap.m2p = machine_frame(&hv->machine, mfn);
 	return 0;
 }
@@ -32,9 +74,9 @@ void m2p_fini(void)
 	if (first_mfn == MFN_INVALID)
 		return;
 	hv->heap.m2p = NULL;
-	heap_free_range(&hv->heap, first_mfn, nr_frames);
+	heap_free_range(&hv->heap, first_mfn, total_frames);
 	first_mfn = MFN_INVALID;
-	nr_frames = 0;
+	table_frames = total_frames = 0;
 }
 
 void m2p_set(uint64_t mfn, uint64_t gpfn)
@@ -48,4 +90,28 @@ uint64_t m2p_get(uint64_t mfn)
 	if (!hv->heap.m2p || mfn >= hv->machine.nr_frames)
 		return M2P_INVALID;
 	return atomic_load(&hv->heap.m2p[mfn]);
+}
+
+bool m2p_frames(uint64_t *first, uint64_t *count)
+{
+	if (first_mfn == MFN_INVALID)
+		return false;
+	*first = first_mfn;
+	*count = total_frames;
+	return true;
+}
+
+uint64_t m2p_l4_entry(void)
+{
+	return first_mfn == MFN_INVALID ? 0 : (l3_mfn << PAGE_SHIFT) | mapping_flags;
+}
+
+uint64_t m2p_table_mfn(uint64_t i)
+{
+	return first_mfn == MFN_INVALID || i >= table_frames ? MFN_INVALID : first_mfn + i;
+}
+
+uint64_t m2p_table_size(void)
+{
+	return table_frames * PAGE_SIZE;
 }

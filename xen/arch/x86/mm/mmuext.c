@@ -1,6 +1,8 @@
-/* HYPERVISOR_mmuext_op: pinning, base pointers, TLB flushes. */
+/* HYPERVISOR_mmuext_op: pinning, base pointers, LDT, TLB flushes, page clear/copy. */
 #include <errno.h>
+#include <string.h>
 
+#include "hv/guest_walk.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
@@ -54,26 +56,103 @@ static long unpin(struct domain *d, uint64_t mfn)
 	return rc;
 }
 
-/* The calling vCPU's kernel page tables become the L4 at mfn. */
-static long new_baseptr(struct vcpu *v, uint64_t mfn)
+static bool m2p_strict(const struct domain *d)
+{
+	return d->vm_assist & (1ul << VMASST_TYPE_m2p_strict);
+}
+
+/*
+ * The calling vCPU's kernel (user: false) or user (user: true) page tables
+ * become the L4 at mfn; the slot holds a type reference.  mfn 0 clears the
+ * user tables, as in Xen.  With m2p_strict the M2P is shown in kernel
+ * tables and hidden in user ones.
+ */
+static long new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 {
 	struct domain *d = v->domain;
 	char why[200];
+	uint64_t *slot = user ? &v->user_cr3_mfn : &v->cr3_mfn;
+	bool *has = user ? &v->has_user_cr3 : &v->has_cr3;
+	long rc = 0;
 	pthread_mutex_lock(&d->lock);
-	long rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
-	if (rc) {
-		printk("d%u: vCPU %u base pointer %#llx refused: %s\n", d->id, v->id, (unsigned long long)mfn, why);
-	} else {
-		if (v->has_cr3)
-			pv_put_page_and_type(d, v->cr3_mfn);
-		v->cr3_mfn = mfn;
-		v->has_cr3 = true;
-		hv->backend->vcpu_state(v->exec)->sys.cr3 = mfn << PAGE_SHIFT;
+	if (user && mfn == 0) {
+		/* no new reference */
+	} else if ((rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why)))) {
+		printk("d%u: vCPU %u %sbase pointer %#llx refused: %s\n", d->id, v->id, user ? "user " : "",
+		       (unsigned long long)mfn, why);
+		pthread_mutex_unlock(&d->lock);
+		return rc;
+	} else if (m2p_strict(d)) {
+		pv_set_m2p_slot(mfn, !user);
 	}
+	if (*has)
+		pv_put_page_and_type(d, *slot);
+	*slot = mfn;
+	*has = !(user && mfn == 0);
+	if (!user)
+		hv->backend->vcpu_state(v->exec)->sys.cr3 = mfn << PAGE_SHIFT;
 	pthread_mutex_unlock(&d->lock);
-	if (!rc)
-		hv->backend->flush_tlb(v->exec);
+	hv->backend->flush_tlb(v->exec);
+	return 0;
+}
+
+/* A frame of d's that can be written as data (not a table in use):
+ * referenced and typed writable until put_data_frame(). */
+static bool get_data_frame(struct domain *d, uint64_t mfn, bool write)
+{
+	char why[200];
+	if (!write)
+		return pv_get_page(d, mfn);
+	return !pv_get_page_and_type(d, mfn, PGT_writable_page, why, sizeof(why));
+}
+
+static void put_data_frame(struct domain *d, uint64_t mfn, bool write)
+{
+	if (write)
+		pv_put_page_and_type(d, mfn);
+	else
+		pv_put_page(d, mfn);
+}
+
+/* CLEAR_PAGE (src == MFN_INVALID) and COPY_PAGE: both frames must be the
+ * domain's, and the destination one it could map writable. */
+static long clear_or_copy(struct domain *d, uint64_t dst, uint64_t src)
+{
+	long rc = -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	if (d->is_dying || dst >= hv->machine.nr_frames || (src != MFN_INVALID && src >= hv->machine.nr_frames))
+		goto out;
+	if (src != MFN_INVALID && !get_data_frame(d, src, false))
+		goto out;
+	if (get_data_frame(d, dst, true)) {
+		if (src == MFN_INVALID)
+			memset(machine_frame(&hv->machine, dst), 0, PAGE_SIZE);
+		else
+			memmove(machine_frame(&hv->machine, dst), machine_frame(&hv->machine, src), PAGE_SIZE);
+		put_data_frame(d, dst, true);
+		rc = 0;
+	}
+	if (src != MFN_INVALID)
+		put_data_frame(d, src, false);
+out:
+	pthread_mutex_unlock(&d->lock);
 	return rc;
+}
+
+/* The LDT a vCPU's segment selectors with TI set refer to.  Xen's checks:
+ * page aligned, outside the hypervisor's range, at most 8192 entries. */
+static long set_ldt(struct vcpu *v, uint64_t base, unsigned int ents)
+{
+	if (!ents)
+		base = 0;
+	if ((base & (PAGE_SIZE - 1)) || ents > 8192 || !va_is_canonical(base) ||
+	    pv_va_reserved(v->domain, base) || pv_va_reserved(v->domain, base + (uint64_t)ents * 8 - 1))
+		return -EINVAL;
+	pthread_mutex_lock(&v->domain->lock);
+	v->ldt_base = base;
+	v->ldt_ents = ents;
+	pthread_mutex_unlock(&v->domain->lock);
+	return 0;
 }
 
 void pv_flush_tlb(struct vcpu *v, uint64_t others)
@@ -100,9 +179,38 @@ static long mmuext_one(struct hcall_ctx *ctx, struct domain *d, uint64_t addr)
 		return pin(d, op.cmd, op.arg1.mfn);
 	case MMUEXT_UNPIN_TABLE:
 		return unpin(d, op.arg1.mfn);
+	case MMUEXT_CLEAR_PAGE:
+		return clear_or_copy(d, op.arg1.mfn, MFN_INVALID);
+	case MMUEXT_COPY_PAGE:
+		return clear_or_copy(d, op.arg1.mfn, op.arg2.src_mfn);
 	case MMUEXT_NEW_BASEPTR:
-		/* Only a vCPU can change its own page tables. */
-		return ctx->vcpu && d == ctx->caller ? new_baseptr(ctx->vcpu, op.arg1.mfn) : -EINVAL;
+	case MMUEXT_NEW_USER_BASEPTR:
+	case MMUEXT_SET_LDT:
+	case MMUEXT_TLB_FLUSH_LOCAL:
+	case MMUEXT_INVLPG_LOCAL:
+	case MMUEXT_TLB_FLUSH_MULTI:
+	case MMUEXT_INVLPG_MULTI:
+	case MMUEXT_TLB_FLUSH_ALL:
+	case MMUEXT_INVLPG_ALL:
+	case MMUEXT_FLUSH_CACHE:
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		break;
+	default:
+		return -ENOSYS;
+	}
+
+	/* The rest act on the calling vCPU: only on a guest's own domain, as in Xen. */
+	if (d != ctx->caller)
+		return -EPERM;
+	if (!ctx->vcpu)
+		return -EINVAL;
+	switch (op.cmd) {
+	case MMUEXT_NEW_BASEPTR:
+		return new_baseptr(ctx->vcpu, op.arg1.mfn, false);
+	case MMUEXT_NEW_USER_BASEPTR:
+		return new_baseptr(ctx->vcpu, op.arg1.mfn, true);
+	case MMUEXT_SET_LDT:
+		return set_ldt(ctx->vcpu, op.arg1.linear_addr, op.arg2.nr_ents);
 	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_INVLPG_LOCAL:
 	case MMUEXT_TLB_FLUSH_MULTI:
@@ -110,13 +218,14 @@ static long mmuext_one(struct hcall_ctx *ctx, struct domain *d, uint64_t addr)
 	case MMUEXT_TLB_FLUSH_ALL:
 	case MMUEXT_INVLPG_ALL:
 		/* A whole flush serves every variant; precision can come later. */
-		if (!ctx->vcpu || d != ctx->caller)
-			return -EINVAL;
 		pv_flush_tlb(ctx->vcpu, op.cmd != MMUEXT_TLB_FLUSH_LOCAL && op.cmd != MMUEXT_INVLPG_LOCAL ? ~0ull : 0);
 		return 0;
-	default:
-		return -ENOSYS;
+	case MMUEXT_FLUSH_CACHE:
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		/* Only domains with device memory may; XG gives none any. */
+		return -EACCES;
 	}
+	return -ENOSYS;
 }
 
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])

@@ -5,7 +5,9 @@
 
 #include "hv/guest_walk.h"
 #include "hv/hypervisor.h"
+#include "hv/m2p.h"
 #include "hv/pv.h"
+#include "public/xen.h"
 
 static unsigned int type_level(uint64_t type)
 {
@@ -196,13 +198,17 @@ static void put_entry_refs(struct domain *d, uint64_t e, unsigned int level)
 }
 
 /* As Xen does, whatever the guest put in the reserved slots is replaced by
- * the hypervisor's own entries.  This happens only while no vCPU can be
- * using the table (its type count just went from 0 to 1). */
+ * the hypervisor's own entries: the M2P's read-only mapping (left out with
+ * m2p_strict until the table becomes a kernel base pointer) and what the
+ * backend needs.  This happens only while no vCPU can be using the table
+ * (its type count just went from 0 to 1). */
 static void install_reserved_slots(struct domain *d, uint64_t mfn)
 {
 	uint64_t entries[16] = { 0 };
 	if (hv->backend->reserved_l4_entries)
 		hv->backend->reserved_l4_entries(d->vm, entries);
+	if (!(d->vm_assist & (1ul << VMASST_TYPE_m2p_strict)))
+		entries[PV64_M2P_L4 - PV64_RESERVED_FIRST_L4] = m2p_l4_entry();
 	_Atomic uint64_t *t = table_entries(mfn);
 	for (unsigned int i = 0; i < 16; i++)
 		atomic_store(&t[PV64_RESERVED_FIRST_L4 + i], entries[i]);
@@ -278,4 +284,9 @@ int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, un
 	if (old & PTE_PRESENT)
 		put_entry_refs(d, old, level);
 	return 0;
+}
+
+void pv_set_m2p_slot(uint64_t l4_mfn, bool present)
+{
+	atomic_store(&table_entries(l4_mfn)[PV64_M2P_L4], present ? m2p_l4_entry() : 0);
 }

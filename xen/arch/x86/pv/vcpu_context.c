@@ -66,12 +66,18 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	uint64_t mfn = xen_cr3_to_pfn(c->ctrlreg[3]);
 	if (mfn >= hv->machine.nr_frames || !domain_owns(d, mfn))
 		return -EINVAL;
+	/* A 64-bit guest's user page tables (0: none yet). */
+	uint64_t user_mfn = xen_cr3_to_pfn(c->ctrlreg[1]);
+	if (user_mfn && (user_mfn >= hv->machine.nr_frames || !domain_owns(d, user_mfn)))
+		return -EINVAL;
 
 	pthread_mutex_lock(&d->lock);
 	if (d->is_dying) {
 		pthread_mutex_unlock(&d->lock);
 		return -EINVAL;
 	}
+	/* Assists first: they decide how the tables below are validated. */
+	d->vm_assist = c->vm_assist;
 	char why[200];
 	int rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
 	if (rc) {
@@ -79,10 +85,25 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		printk("d%u: vCPU %u context refused: %s\n", d->id, v->id, why);
 		return rc;
 	}
+	if (user_mfn && (rc = pv_get_page_and_type(d, user_mfn, PGT_l4_page_table, why, sizeof(why)))) {
+		pv_put_page_and_type(d, mfn);
+		pthread_mutex_unlock(&d->lock);
+		printk("d%u: vCPU %u context refused: user tables: %s\n", d->id, v->id, why);
+		return rc;
+	}
 	if (v->has_cr3)
 		pv_put_page_and_type(d, v->cr3_mfn);
 	v->cr3_mfn = mfn;
 	v->has_cr3 = true;
+	if (v->has_user_cr3)
+		pv_put_page_and_type(d, v->user_cr3_mfn);
+	v->user_cr3_mfn = user_mfn;
+	v->has_user_cr3 = user_mfn != 0;
+	if (d->vm_assist & (1ul << VMASST_TYPE_m2p_strict)) {
+		pv_set_m2p_slot(mfn, true);
+		if (user_mfn && user_mfn != mfn)
+			pv_set_m2p_slot(user_mfn, false);
+	}
 
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	arch_vcpu_reset(v);
@@ -99,7 +120,6 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	st->sys.kernel_gs_base = c->gs_base_user;
 	v->kernel_mode = true;
 	v->initialised = true;
-	d->vm_assist = c->vm_assist;
 	pthread_mutex_unlock(&d->lock);
 	if (hv->backend->flush_tlb)
 		hv->backend->flush_tlb(v->exec);
@@ -127,6 +147,9 @@ int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)
 	c->ctrlreg[0] = st->sys.cr0;
 	c->ctrlreg[2] = st->sys.cr2;
 	c->ctrlreg[3] = xen_pfn_to_cr3(st->sys.cr3 >> PAGE_SHIFT);
+	c->ctrlreg[1] = v->has_user_cr3 ? xen_pfn_to_cr3(v->user_cr3_mfn) : 0;
+	c->ldt_base = v->ldt_base;
+	c->ldt_ents = v->ldt_ents;
 	c->ctrlreg[4] = st->sys.cr4;
 	c->fs_base = st->sys.fs_base;
 	c->gs_base_kernel = st->sys.gs_base;
