@@ -19,6 +19,14 @@ check "the spinning guest still runs" wait_state spinner r 5
 check "the hypervisor still serves" hypervisor_alive
 
 check "a crashed domain can be destroyed" xg destroy crasher
+
+m2pw=$(guest_config m2pwriter crash '"on_crash": "preserve", "cmdline": "m2p"')
+check "a guest that writes the M2P starts" xg create "$m2pw"
+check "it ends up crashed: the M2P is read-only" wait_state m2pwriter c 60
+log=$(xg dmesg)
+case "$log" in *"#PF (vector 14) error 0x7 cr2 0xffff800000000000"*) ok "the log shows a write fault on a present page at the M2P" ;;
+*) not_ok "the log shows a write fault on a present page at the M2P"; diag "$log" ;; esac
+check "the M2P writer can be destroyed" xg destroy m2pwriter
 check "destroying a spinning guest works" xg destroy spinner
 check "both are gone" wait_gone spinner 5
 check "every frame is back" [ "$(free_frames)" = "$free0" ]

@@ -16,4 +16,12 @@ log=$(xg dmesg)
 case "$log" in *"mmu_update of"*"refused"*"update_va_mapping of"*"refused"*) ok "the hypervisor log says why each refused update was refused" ;;
 *) not_ok "the hypervisor log says why each refused update was refused"; diag "$log" ;; esac
 check "the guest is gone and every frame is back, page tables included" wait_frames "$free0" 10
+
+cfg=$(guest_config memops memops)
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in
+*"RESULT: PASS memops"*) ok "the M2P, exchange, page copy/clear, LDT and user base pointers work from inside a guest" ;;
+*) not_ok "the M2P, exchange, page copy/clear, LDT and user base pointers work from inside a guest"; diag "$out" ;;
+esac
+check "every frame is back, exchanged ones included" wait_frames "$free0" 10
 finish
