@@ -56,8 +56,8 @@ int guest_main(start_info_t *si)
 	guest_check(rc == -EPERM, "reading the hypervisor's command line: %ld", rc);
 
 	/* VM assists: only what XG implements can be enabled. */
-	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0, 0, 0);
-	guest_check(rc == -EINVAL, "enabling writable page tables, not implemented yet: %ld", rc);
+	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0);
+	guest_check(rc == -EINVAL, "enabling the runstate update flag, not implemented yet: %ld", rc);
 	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3, 0, 0, 0);
 	guest_check(rc == 0, "extended CR3 is accepted (no effect for 64-bit guests): %ld", rc);
 	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, 64, 0, 0, 0);

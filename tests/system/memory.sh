@@ -24,4 +24,22 @@ case "$out" in
 *) not_ok "the M2P, exchange, page copy/clear, LDT and user base pointers work from inside a guest"; diag "$out" ;;
 esac
 check "every frame is back, exchanged ones included" wait_frames "$free0" 10
+
+# The writable-pagetables assist: direct writes to an L1, checked.
+cfg=$(guest_config ptwr ptwr)
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in
+*"RESULT: PASS ptwr"*) ok "with writable_pagetables a guest writes its L1 entries directly (mov, xchg, cmpxchg, lock and/or/bts)" ;;
+*) not_ok "with writable_pagetables a guest writes its L1 entries directly (mov, xchg, cmpxchg, lock and/or/bts)"; diag "$out" ;;
+esac
+for mode in refused noassist; do
+	cfg=$(guest_config "ptwr-$mode" ptwr "\"on_crash\": \"preserve\", \"cmdline\": \"$mode\"")
+	check "ptwr guest ($mode) starts" xg create "$cfg"
+	check "a $mode page-table write crashes the writer (state c)" wait_state "ptwr-$mode" c 60
+	check "the $mode writer can be destroyed" xg destroy "ptwr-$mode"
+done
+log=$(xg dmesg)
+case "$log" in *"page-table write at"*"refused"*) ok "the log says why the refused page-table write was refused" ;;
+*) not_ok "the log says why the refused page-table write was refused"; diag "$log" ;; esac
+check "every frame is back after the page-table writers" wait_frames "$free0" 10
 finish

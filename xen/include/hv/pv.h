@@ -81,6 +81,14 @@ void pv_set_m2p_slot(uint64_t l4_mfn, bool present);
  */
 void pv_flush_tlb(struct vcpu *v, uint64_t others);
 
+/*
+ * The writable-pagetables assist (xen/arch/x86/mm/ptwr.c): if exit e is a
+ * write fault of v's kernel on one of its L1 tables, perform the write as
+ * a checked update and advance the vCPU past it.  false: not such a write,
+ * or the update was refused; the fault is the guest's.
+ */
+bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e);
+
 /* Set a vCPU's state from a vcpu_guest_context held in buf (64-bit layout). */
 int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);
 int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);

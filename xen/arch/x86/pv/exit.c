@@ -92,6 +92,8 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 			emulate_cpuid(v, st, sizeof(forced_emulation_cpuid));
 			return;
 		}
+		if (e->vector == X86_EXC_PF && pv_ptwr_fault(v, e))
+			return;
 		crash_on_trap(v, st, e);
 		return;
 	case EXEC_EXIT_SOFTINT:

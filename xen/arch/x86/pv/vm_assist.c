@@ -14,7 +14,8 @@ unsigned long pv_vm_assist_valid(const struct domain *d)
 	if (d->is_privileged)
 		return 0;
 	/* For 64-bit guests extended CR3 is the only format: accepted, no effect. */
-	return 1ul << VMASST_TYPE_pae_extended_cr3 | 1ul << VMASST_TYPE_m2p_strict;
+	return 1ul << VMASST_TYPE_pae_extended_cr3 | 1ul << VMASST_TYPE_m2p_strict |
+	       1ul << VMASST_TYPE_writable_pagetables;
 }
 
 long do_vm_assist(struct hcall_ctx *ctx, const uint64_t a[5])

@@ -1,0 +1,294 @@
+/* Emulating the memory-writing instructions kernels use on page tables (hv/emulate_store.h). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "hv/emulate_store.h"
+
+_Static_assert(offsetof(struct vcpu_regs, r15) == 15 * sizeof(uint64_t), "registers in encoding order");
+
+#define ARITH_FLAGS                                                                                          \
+	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF | X86_RFLAGS_OF)
+
+enum store_kind { MOV, XCHG, CMPXCHG, OR, AND, XOR, BTS, BTR, BTC };
+
+struct decoded {
+	enum store_kind kind;
+	unsigned int size; /* operand bytes */
+	unsigned int reg;  /* ModRM reg (with REX.R) */
+	bool rex, has_imm;
+	uint64_t imm; /* sign-extended to the operand size */
+	uint64_t la;  /* linear address of the memory operand */
+	unsigned int len;
+};
+
+static uint64_t size_mask(unsigned int size)
+{
+	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static uint64_t sign_extend(uint64_t v, unsigned int bytes)
+{
+	unsigned int shift = 64 - bytes * 8;
+	return (uint64_t)((int64_t)(v << shift) >> shift);
+}
+
+static uint64_t get_reg(const uint64_t *g, unsigned int r, unsigned int size, bool rex)
+{
+	if (size == 1 && !rex && r >= 4 && r < 8)
+		return (g[r - 4] >> 8) & 0xff; /* ah, ch, dh, bh */
+	return g[r] & size_mask(size);
+}
+
+static void set_reg(uint64_t *g, unsigned int r, unsigned int size, bool rex, uint64_t v)
+{
+	if (size == 1 && !rex && r >= 4 && r < 8)
+		g[r - 4] = (g[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
+	else if (size == 1 || size == 2)
+		g[r] = (g[r] & ~size_mask(size)) | (v & size_mask(size));
+	else
+		g[r] = v & size_mask(size); /* 32-bit results zero-extend */
+}
+
+static uint64_t result_flags(uint64_t res, unsigned int size)
+{
+	uint64_t f = 0;
+	res &= size_mask(size);
+	if (!res)
+		f |= X86_RFLAGS_ZF;
+	if (res >> (size * 8 - 1))
+		f |= X86_RFLAGS_SF;
+	if (!__builtin_parity((unsigned int)(res & 0xff)))
+		f |= X86_RFLAGS_PF;
+	return f;
+}
+
+/* The flags of cmp a, b (a - b) at the given size. */
+static uint64_t compare_flags(uint64_t a, uint64_t b, unsigned int size)
+{
+	uint64_t m = size_mask(size), res = (a - b) & m;
+	unsigned int top = size * 8 - 1;
+	uint64_t f = result_flags(res, size);
+	if ((a & m) < (b & m))
+		f |= X86_RFLAGS_CF;
+	if ((((a ^ b) & (a ^ res)) >> top) & 1)
+		f |= X86_RFLAGS_OF;
+	if ((a ^ b ^ res) & 0x10)
+		f |= X86_RFLAGS_AF;
+	return f;
+}
+
+/* Fetch helper: false when the instruction runs past the bytes given. */
+static bool next_byte(const uint8_t *insn, unsigned int avail, unsigned int *i, uint8_t *b)
+{
+	if (*i >= avail || *i >= X86_MAX_INSN_LEN)
+		return false;
+	*b = insn[(*i)++];
+	return true;
+}
+
+static bool next_bytes(const uint8_t *insn, unsigned int avail, unsigned int *i, unsigned int n, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned int k = 0; k < n; k++) {
+		uint8_t b;
+		if (!next_byte(insn, avail, i, &b))
+			return false;
+		*v |= (uint64_t)b << (8 * k);
+	}
+	return true;
+}
+
+/* The opcode's kind, operand size class and immediate size; false if not
+ * one this emulator handles.  group is the ModRM reg field for the
+ * opcodes that use it as an extension. */
+static bool classify(unsigned int op, unsigned int group, struct decoded *d, unsigned int vsize, unsigned int *imm)
+{
+	*imm = 0;
+	d->size = vsize;
+	switch (op) {
+	case 0x88: d->size = 1; /* fall through */
+	case 0x89: d->kind = MOV; return true;
+	case 0xc6: d->size = 1; *imm = 1; d->kind = MOV; return group == 0;
+	case 0xc7: *imm = vsize == 2 ? 2 : 4; d->kind = MOV; return group == 0;
+	case 0x86: d->size = 1; /* fall through */
+	case 0x87: d->kind = XCHG; return true;
+	case 0x1b0: d->size = 1; /* fall through */
+	case 0x1b1: d->kind = CMPXCHG; return true;
+	case 0x08: d->size = 1; /* fall through */
+	case 0x09: d->kind = OR; return true;
+	case 0x20: d->size = 1; /* fall through */
+	case 0x21: d->kind = AND; return true;
+	case 0x30: d->size = 1; /* fall through */
+	case 0x31: d->kind = XOR; return true;
+	case 0x80: case 0x81: case 0x83:
+		if (op == 0x80)
+			d->size = 1;
+		*imm = op == 0x81 ? (vsize == 2 ? 2 : 4) : 1;
+		switch (group) {
+		case 1: d->kind = OR; return true;
+		case 4: d->kind = AND; return true;
+		case 6: d->kind = XOR; return true;
+		default: return false;
+		}
+	case 0x1ab: d->kind = BTS; return true;
+	case 0x1b3: d->kind = BTR; return true;
+	case 0x1bb: d->kind = BTC; return true;
+	case 0x1ba:
+		*imm = 1;
+		switch (group) {
+		case 5: d->kind = BTS; return true;
+		case 6: d->kind = BTR; return true;
+		case 7: d->kind = BTC; return true;
+		default: return false;
+		}
+	default:
+		return false;
+	}
+}
+
+static bool decode(const uint64_t *g, uint64_t rip, uint64_t fs_base, uint64_t gs_base, const uint8_t *insn,
+		   unsigned int avail, struct decoded *d)
+{
+	unsigned int i = 0;
+	uint8_t b, rex = 0;
+	bool opsize16 = false;
+	uint64_t seg_base = 0;
+	for (;;) {
+		if (!next_byte(insn, avail, &i, &b))
+			return false;
+		if (b == 0x66)
+			opsize16 = true;
+		else if (b == 0xf0 || b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36)
+			continue; /* lock (the caller makes it atomic); null segments */
+		else if (b == 0x64)
+			seg_base = fs_base;
+		else if (b == 0x65)
+			seg_base = gs_base;
+		else
+			break;
+	}
+	if ((b & 0xf0) == 0x40) {
+		rex = b;
+		if (!next_byte(insn, avail, &i, &b))
+			return false;
+	}
+	unsigned int op = b;
+	if (b == 0x0f) {
+		if (!next_byte(insn, avail, &i, &b))
+			return false;
+		op = 0x100 | b;
+	}
+	uint8_t modrm;
+	if (!next_byte(insn, avail, &i, &modrm))
+		return false;
+	unsigned int mod = modrm >> 6, rm = modrm & 7;
+	d->reg = ((modrm >> 3) & 7) | ((rex & 4u) << 1);
+	d->rex = rex != 0;
+	unsigned int vsize = (rex & 8) ? 8 : opsize16 ? 2 : 4, imm_len;
+	if (mod == 3 || !classify(op, (modrm >> 3) & 7, d, vsize, &imm_len))
+		return false; /* a register operand writes no memory */
+	if ((d->kind >= BTS) && d->size == 1)
+		return false;
+
+	uint64_t ea = 0, disp = 0;
+	bool rip_relative = false;
+	if (rm == 4) {
+		uint8_t sib;
+		if (!next_byte(insn, avail, &i, &sib))
+			return false;
+		unsigned int index = ((sib >> 3) & 7) | ((rex & 2u) << 2), base = (sib & 7) | ((rex & 1u) << 3);
+		if (index != 4)
+			ea += g[index] << (sib >> 6);
+		if ((sib & 7) == 5 && mod == 0) {
+			if (!next_bytes(insn, avail, &i, 4, &disp))
+				return false;
+			ea += sign_extend(disp, 4);
+		} else {
+			ea += g[base];
+		}
+	} else if (rm == 5 && mod == 0) {
+		rip_relative = true;
+		if (!next_bytes(insn, avail, &i, 4, &disp))
+			return false;
+		ea += sign_extend(disp, 4);
+	} else {
+		ea += g[rm | ((rex & 1u) << 3)];
+	}
+	if (mod == 1 || mod == 2) {
+		unsigned int n = mod == 1 ? 1 : 4;
+		if (!next_bytes(insn, avail, &i, n, &disp))
+			return false;
+		ea += sign_extend(disp, n);
+	}
+	d->has_imm = imm_len != 0;
+	if (imm_len) {
+		if (!next_bytes(insn, avail, &i, imm_len, &d->imm))
+			return false;
+		d->imm = sign_extend(d->imm, imm_len) & size_mask(d->size);
+	}
+	d->len = i;
+	if (rip_relative)
+		ea += rip + i;
+	d->la = ea + seg_base;
+	return true;
+}
+
+int emulate_store(struct vcpu_regs *regs, uint64_t fs_base, uint64_t gs_base, const uint8_t *insn,
+		  unsigned int avail, const struct store_ops *ops, void *ctx)
+{
+	uint64_t g[16];
+	memcpy(g, regs, sizeof(g));
+	struct decoded d = { 0 };
+	if (!decode(g, regs->rip, fs_base, gs_base, insn, avail, &d))
+		return 0;
+
+	unsigned int size = d.size, bits = size * 8;
+	uint64_t m = size_mask(size), flags = regs->rflags, src = d.has_imm ? d.imm : get_reg(g, d.reg, size, d.rex);
+	uint64_t old = 0, val;
+	int rc;
+	if (d.kind != MOV && (rc = ops->read(ctx, d.la, size, &old)))
+		return rc;
+	old &= m;
+	switch (d.kind) {
+	case MOV:
+		val = src;
+		break;
+	case XCHG:
+		val = src;
+		set_reg(g, d.reg, size, d.rex, old);
+		break;
+	case CMPXCHG:
+		flags = (flags & ~ARITH_FLAGS) | compare_flags(g[0], old, size);
+		if ((g[0] & m) != old) {
+			set_reg(g, 0, size, false, old);
+			goto done; /* nothing is written */
+		}
+		val = src;
+		break;
+	case OR:
+	case AND:
+	case XOR:
+		val = d.kind == OR ? old | src : d.kind == AND ? old & src : old ^ src;
+		flags = (flags & ~ARITH_FLAGS) | result_flags(val, size);
+		break;
+	default: { /* BTS, BTR, BTC */
+		/* With a register offset the bit may lie outside the operand
+		 * (a bit string); such writes are declined. */
+		uint64_t bit = d.has_imm ? src & (bits - 1) : src;
+		if (bit >= bits)
+			return 0;
+		flags = (flags & ~X86_RFLAGS_CF) | ((old >> bit) & 1 ? X86_RFLAGS_CF : 0);
+		uint64_t mask = 1ull << bit;
+		val = d.kind == BTS ? old | mask : d.kind == BTR ? old & ~mask : old ^ mask;
+		break;
+	}
+	}
+	if ((rc = ops->write(ctx, d.la, size, val & m)))
+		return rc;
+done:
+	memcpy(regs, g, sizeof(g));
+	regs->rflags = flags;
+	regs->rip += d.len;
+	return (int)d.len;
+}

@@ -1,0 +1,106 @@
+/*
+ * The writable-pagetables assist: a 64-bit PV kernel writes an entry of
+ * one of its own L1 tables as if it were writable.  The table is mapped
+ * read-only (it must be), so the write faults; the hypervisor decodes the
+ * instruction and performs the write as an mmu_update would, with the
+ * same checks and references.  A write that is not to an L1 entry, or
+ * whose new entry is refused, is not emulated: the fault goes to the guest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/emulate_store.h"
+#include "hv/guest_walk.h"
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "public/xen.h"
+
+struct ptwr_ctx {
+	struct domain *d;
+	uint64_t table_mfn; /* the L1 written */
+	uint64_t page_la;   /* the faulting page's linear address */
+	char why[200];
+};
+
+static uint8_t *lookup_owned(void *ctx, uint64_t mfn)
+{
+	struct domain *d = ctx;
+	return domain_owns(d, mfn) ? machine_frame(&hv->machine, mfn) : NULL;
+}
+
+/* The entry index an access of size bytes at la touches; -1 unless it
+ * lies in the faulting page and is naturally aligned (so within one entry),
+ * as Xen requires. */
+static int entry_index(const struct ptwr_ctx *c, uint64_t la, unsigned int size)
+{
+	if ((la & ~(uint64_t)(PAGE_SIZE - 1)) != c->page_la || (la & (size - 1)))
+		return -1;
+	return (int)((la & (PAGE_SIZE - 1)) / 8);
+}
+
+static int ptwr_read(void *ctx, uint64_t la, unsigned int size, uint64_t *val)
+{
+	struct ptwr_ctx *c = ctx;
+	int i = entry_index(c, la, size);
+	if (i < 0)
+		return -EFAULT;
+	const _Atomic uint64_t *t = machine_frame(&hv->machine, c->table_mfn);
+	*val = atomic_load(&t[i]) >> ((la & 7) * 8);
+	return 0;
+}
+
+static int ptwr_write(void *ctx, uint64_t la, unsigned int size, uint64_t val)
+{
+	struct ptwr_ctx *c = ctx;
+	int i = entry_index(c, la, size);
+	if (i < 0)
+		return -EFAULT;
+	/* A partial write keeps the rest of the entry. */
+	const _Atomic uint64_t *t = machine_frame(&hv->machine, c->table_mfn);
+	uint64_t e = atomic_load(&t[i]);
+	unsigned int shift = (unsigned int)(la & 7) * 8;
+	uint64_t mask = (size == 8 ? ~0ull : (1ull << (size * 8)) - 1) << shift;
+	e = (e & ~mask) | ((val << shift) & mask);
+	return pv_update_entry(c->d, c->table_mfn, 1, (unsigned int)i, e, false, c->why, sizeof(c->why));
+}
+
+static const struct store_ops ptwr_ops = { ptwr_read, ptwr_write };
+
+bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
+{
+	struct domain *d = v->domain;
+	const uint32_t want = X86_PFEC_PRESENT | X86_PFEC_WRITE;
+	if (!(d->vm_assist & (1ul << VMASST_TYPE_writable_pagetables)) || e->vector != X86_EXC_PF ||
+	    (e->error_code & (want | X86_PFEC_RSVD | X86_PFEC_FETCH)) != want || !v->kernel_mode ||
+	    pv_va_reserved(d, e->cr2))
+		return false;
+
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	struct walk_result r;
+	if (guest_walk(lookup_owned, d, st->sys.cr3, e->cr2, WALK_READ | WALK_USER, false, &r))
+		return false;
+	uint8_t insn[X86_MAX_INSN_LEN];
+	unsigned int avail = 0;
+	struct hcall_ctx hc = { .caller = d, .vcpu = v };
+	/* The instruction may end just before an unmapped page: then take
+	 * what is there. */
+	if (!copy_from_guest(&hc, insn, st->regs.rip, sizeof(insn)))
+		avail = sizeof(insn);
+	while (avail < sizeof(insn) && !copy_from_guest(&hc, &insn[avail], st->regs.rip + avail, 1))
+		avail++;
+	if (!avail)
+		return false;
+
+	struct ptwr_ctx c = { .d = d, .table_mfn = r.maddr >> PAGE_SHIFT, .page_la = e->cr2 & ~(uint64_t)(PAGE_SIZE - 1) };
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	if (!d->is_dying && pv_table_level(c.table_mfn) == 1)
+		rc = emulate_store(&st->regs, st->sys.fs_base, st->sys.gs_base, insn, avail, &ptwr_ops, &c);
+	pthread_mutex_unlock(&d->lock);
+	if (rc <= 0 && c.why[0])
+		printk("d%u: vCPU %u page-table write at %#llx refused: %s\n", d->id, v->id,
+		       (unsigned long long)e->cr2, c.why);
+	return rc > 0;
+}
