@@ -152,13 +152,22 @@ static long decrease(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 	return rc;
 }
 
-static long reservation_size(struct hcall_ctx *ctx, unsigned int cmd, uint64_t arg)
+/* The domain a call's domid_t argument names (referenced), or NULL with
+ * *err set. */
+static struct domain *domid_arg_target(struct hcall_ctx *ctx, uint64_t arg, int *err)
 {
 	domid_t domid;
-	if (copy_from_guest(ctx, &domid, arg, sizeof(domid)))
-		return -EFAULT;
+	if (copy_from_guest(ctx, &domid, arg, sizeof(domid))) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	return hcall_target_domain(ctx, domid, err);
+}
+
+static long reservation_size(struct hcall_ctx *ctx, unsigned int cmd, uint64_t arg)
+{
 	int err = 0;
-	struct domain *d = hcall_target_domain(ctx, domid, &err);
+	struct domain *d = domid_arg_target(ctx, arg, &err);
 	if (!d)
 		return err;
 	pthread_mutex_lock(&d->lock);
@@ -228,11 +237,8 @@ static long machphys_mfn_list(struct hcall_ctx *ctx, uint64_t arg)
  * Xen reads it. */
 static long maximum_gpfn(struct hcall_ctx *ctx, uint64_t arg)
 {
-	domid_t domid;
-	if (copy_from_guest(ctx, &domid, arg, sizeof(domid)))
-		return -EFAULT;
 	int err = 0;
-	struct domain *d = hcall_target_domain(ctx, domid, &err);
+	struct domain *d = domid_arg_target(ctx, arg, &err);
 	if (!d)
 		return err;
 	const struct shared_info *si = machine_frame(&hv->machine, d->shared_info_mfn);

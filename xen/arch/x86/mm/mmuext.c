@@ -166,11 +166,45 @@ void pv_flush_tlb(struct vcpu *v, uint64_t others)
 	}
 }
 
+/* The operations that act on the calling vCPU. */
+#define VCPU_OPS                                                                                             \
+	(1u << MMUEXT_NEW_BASEPTR | 1u << MMUEXT_NEW_USER_BASEPTR | 1u << MMUEXT_SET_LDT |                   \
+	 1u << MMUEXT_TLB_FLUSH_LOCAL | 1u << MMUEXT_INVLPG_LOCAL | 1u << MMUEXT_TLB_FLUSH_MULTI |            \
+	 1u << MMUEXT_INVLPG_MULTI | 1u << MMUEXT_TLB_FLUSH_ALL | 1u << MMUEXT_INVLPG_ALL |                   \
+	 1u << MMUEXT_FLUSH_CACHE | 1u << MMUEXT_FLUSH_CACHE_GLOBAL)
+
+static long vcpu_op(struct vcpu *v, const struct mmuext_op *op)
+{
+	switch (op->cmd) {
+	case MMUEXT_NEW_BASEPTR:
+		return new_baseptr(v, op->arg1.mfn, false);
+	case MMUEXT_NEW_USER_BASEPTR:
+		return new_baseptr(v, op->arg1.mfn, true);
+	case MMUEXT_SET_LDT:
+		return set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
+	case MMUEXT_FLUSH_CACHE:
+	case MMUEXT_FLUSH_CACHE_GLOBAL:
+		/* Only domains with device memory may; XG gives none any. */
+		return -EACCES;
+	default:
+		/* The TLB flush family: a whole flush serves every variant;
+		 * precision can come later. */
+		pv_flush_tlb(v, op->cmd != MMUEXT_TLB_FLUSH_LOCAL && op->cmd != MMUEXT_INVLPG_LOCAL ? ~0ull : 0);
+		return 0;
+	}
+}
+
 static long mmuext_one(struct hcall_ctx *ctx, struct domain *d, uint64_t addr)
 {
 	struct mmuext_op op;
 	if (copy_from_guest(ctx, &op, addr, sizeof(op)))
 		return -EFAULT;
+	if (op.cmd < 32 && (VCPU_OPS >> op.cmd) & 1) {
+		/* Only on a guest's own domain, as in Xen. */
+		if (d != ctx->caller)
+			return -EPERM;
+		return ctx->vcpu ? vcpu_op(ctx->vcpu, &op) : -EINVAL;
+	}
 	switch (op.cmd) {
 	case MMUEXT_PIN_L1_TABLE:
 	case MMUEXT_PIN_L2_TABLE:
@@ -183,49 +217,9 @@ static long mmuext_one(struct hcall_ctx *ctx, struct domain *d, uint64_t addr)
 		return clear_or_copy(d, op.arg1.mfn, MFN_INVALID);
 	case MMUEXT_COPY_PAGE:
 		return clear_or_copy(d, op.arg1.mfn, op.arg2.src_mfn);
-	case MMUEXT_NEW_BASEPTR:
-	case MMUEXT_NEW_USER_BASEPTR:
-	case MMUEXT_SET_LDT:
-	case MMUEXT_TLB_FLUSH_LOCAL:
-	case MMUEXT_INVLPG_LOCAL:
-	case MMUEXT_TLB_FLUSH_MULTI:
-	case MMUEXT_INVLPG_MULTI:
-	case MMUEXT_TLB_FLUSH_ALL:
-	case MMUEXT_INVLPG_ALL:
-	case MMUEXT_FLUSH_CACHE:
-	case MMUEXT_FLUSH_CACHE_GLOBAL:
-		break;
 	default:
 		return -ENOSYS;
 	}
-
-	/* The rest act on the calling vCPU: only on a guest's own domain, as in Xen. */
-	if (d != ctx->caller)
-		return -EPERM;
-	if (!ctx->vcpu)
-		return -EINVAL;
-	switch (op.cmd) {
-	case MMUEXT_NEW_BASEPTR:
-		return new_baseptr(ctx->vcpu, op.arg1.mfn, false);
-	case MMUEXT_NEW_USER_BASEPTR:
-		return new_baseptr(ctx->vcpu, op.arg1.mfn, true);
-	case MMUEXT_SET_LDT:
-		return set_ldt(ctx->vcpu, op.arg1.linear_addr, op.arg2.nr_ents);
-	case MMUEXT_TLB_FLUSH_LOCAL:
-	case MMUEXT_INVLPG_LOCAL:
-	case MMUEXT_TLB_FLUSH_MULTI:
-	case MMUEXT_INVLPG_MULTI:
-	case MMUEXT_TLB_FLUSH_ALL:
-	case MMUEXT_INVLPG_ALL:
-		/* A whole flush serves every variant; precision can come later. */
-		pv_flush_tlb(ctx->vcpu, op.cmd != MMUEXT_TLB_FLUSH_LOCAL && op.cmd != MMUEXT_INVLPG_LOCAL ? ~0ull : 0);
-		return 0;
-	case MMUEXT_FLUSH_CACHE:
-	case MMUEXT_FLUSH_CACHE_GLOBAL:
-		/* Only domains with device memory may; XG gives none any. */
-		return -EACCES;
-	}
-	return -ENOSYS;
 }
 
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
