@@ -36,14 +36,11 @@
 #include "hv/guest_walk.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
-#include "hv/m2p.h"
 #include "hv/pv.h"
 #include "public/memory.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
-
-static struct hypervisor the_hypervisor;
-struct hypervisor *hv = &the_hypervisor;
+#include "tests/lib/inproc_hypervisor.h"
 
 #define PTE_FLAGS_WRITABLE 0x7ull /* present, writable, user */
 #define PTE_FLAGS_READ_ONLY 0x5ull /* present, user */
@@ -387,23 +384,12 @@ int main(int argc, char **argv)
 	if (runs < 1 || runs > 1000)
 		runs = 21;
 	/* Sparse memfd: only the frames written (the tables) cost memory. */
-	if (machine_init(&hv->machine, MACHINE_BYTES) || heap_init(&hv->heap, &hv->machine, hv->machine.ram_frames)) {
-		fprintf(stderr, "mmu: no machine memory\n");
+	const char *why = "";
+	struct domain *d0 = inproc_hypervisor_start(MACHINE_BYTES, &why);
+	if (!d0) {
+		fprintf(stderr, "mmu: %s\n", why);
 		return 1;
 	}
-	if (m2p_init()) {
-		fprintf(stderr, "mmu: no M2P\n");
-		return 1;
-	}
-	hv->backend = &exec_backend_emu;
-	hv->exec_machine = (struct exec_machine){ hv->machine.base, hv->machine.nr_frames, hv->machine.memfd };
-	hv->nr_cpus = 1;
-	console_init(false);
-	if (domain_subsystem_init() || domain_create_control()) {
-		fprintf(stderr, "mmu: no domain subsystem\n");
-		return 1;
-	}
-	struct domain *d0 = domain_get(0);
 	uint64_t free_before = heap_free_frames(&hv->heap);
 
 	uint64_t nr_frames = NR_DOMAIN_EXTENTS * EXTENT_FRAMES;
@@ -451,11 +437,6 @@ int main(int argc, char **argv)
 	}
 	free(frames);
 	free(t);
-	domain_put(d0);
-	domain_subsystem_fini();
-	console_fini();
-	m2p_fini();
-	heap_destroy(&hv->heap);
-	machine_destroy(&hv->machine);
+	inproc_hypervisor_stop(d0);
 	return failed ? 1 : 0;
 }

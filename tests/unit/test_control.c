@@ -18,9 +18,7 @@
 #include "public/xen.h"
 #include "public/xg_control.h"
 #include "tests/tap.h"
-
-static struct hypervisor the_hypervisor;
-struct hypervisor *hv = &the_hypervisor;
+#include "tests/lib/inproc_hypervisor.h"
 
 /* A request's data area, as libxg builds it. */
 static uint8_t data[1 << 16];
@@ -636,23 +634,12 @@ static void test_exchange_and_page_ops(struct domain *d0, uint64_t free0)
 
 int main(void)
 {
-	if (machine_init(&hv->machine, 1ull << 30) || heap_init(&hv->heap, &hv->machine, hv->machine.ram_frames)) {
-		printf("Bail out! no machine memory\n");
+	const char *why = "";
+	struct domain *d0 = inproc_hypervisor_start(1ull << 30, &why);
+	if (!d0) {
+		printf("Bail out! %s\n", why);
 		return 1;
 	}
-	if (m2p_init()) {
-		printf("Bail out! no M2P\n");
-		return 1;
-	}
-	hv->backend = &exec_backend_emu;
-	hv->exec_machine = (struct exec_machine){ hv->machine.base, hv->machine.nr_frames, hv->machine.memfd };
-	hv->nr_cpus = 1;
-	console_init(false);
-	if (domain_subsystem_init() || domain_create_control()) {
-		printf("Bail out! no domain subsystem\n");
-		return 1;
-	}
-	struct domain *d0 = domain_get(0);
 	uint64_t free0 = heap_free_frames(&hv->heap);
 	test_handles(d0);
 	test_machine_map(d0);
@@ -662,11 +649,6 @@ int main(void)
 	test_mmu_update(d0, free0);
 	test_m2p_mapping(d0, free0);
 	test_exchange_and_page_ops(d0, free0);
-	domain_put(d0);
-	domain_subsystem_fini();
-	console_fini();
-	m2p_fini();
-	heap_destroy(&hv->heap);
-	machine_destroy(&hv->machine);
+	inproc_hypervisor_stop(d0);
 	return tap_done();
 }

@@ -26,15 +26,12 @@
 #include "hv/guest_walk.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
-#include "hv/m2p.h"
 #include "hv/pv.h"
 #include "public/memory.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 #include "tests/tap.h"
-
-static struct hypervisor the_hypervisor;
-struct hypervisor *hv = &the_hypervisor;
+#include "tests/lib/inproc_hypervisor.h"
 
 #define NR_THREADS 4
 #ifndef OPS_PER_THREAD /* override with -D for longer runs by hand */
@@ -712,23 +709,12 @@ static void unpin_everything(struct caller *c)
 
 int main(void)
 {
-	if (machine_init(&hv->machine, 1ull << 30) || heap_init(&hv->heap, &hv->machine, hv->machine.ram_frames)) {
-		printf("Bail out! no machine memory\n");
+	const char *why = "";
+	d0 = inproc_hypervisor_start(1ull << 30, &why);
+	if (!d0) {
+		printf("Bail out! %s\n", why);
 		return 1;
 	}
-	if (m2p_init()) {
-		printf("Bail out! no M2P\n");
-		return 1;
-	}
-	hv->backend = &exec_backend_emu;
-	hv->exec_machine = (struct exec_machine){ hv->machine.base, hv->machine.nr_frames, hv->machine.memfd };
-	hv->nr_cpus = 1;
-	console_init(false);
-	if (domain_subsystem_init() || domain_create_control()) {
-		printf("Bail out! no domain subsystem\n");
-		return 1;
-	}
-	d0 = domain_get(0);
 	uint64_t free0 = heap_free_frames(&hv->heap);
 	static struct caller main_caller;
 	if (!setup(&main_caller)) {
@@ -752,11 +738,6 @@ int main(void)
 	domain_put(dom);
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back in the heap");
 
-	domain_put(d0);
-	domain_subsystem_fini();
-	console_fini();
-	m2p_fini();
-	heap_destroy(&hv->heap);
-	machine_destroy(&hv->machine);
+	inproc_hypervisor_stop(d0);
 	return tap_done();
 }
