@@ -8,7 +8,7 @@
 #include "hv/pv.h"
 #include "public/xg_control.h"
 
-static uint8_t *lookup_owned(void *ctx, uint64_t mfn)
+uint8_t *pv_domain_frame(void *ctx, uint64_t mfn)
 {
 	struct domain *d = ctx;
 	if (!domain_owns(d, mfn) && mfn != d->shared_info_mfn)
@@ -28,7 +28,7 @@ static int copy_guest_va(struct vcpu *v, uint64_t va, void *buf, size_t len, boo
 			return -EFAULT;
 		struct walk_result r;
 		unsigned int access = to_guest ? WALK_WRITE : WALK_READ;
-		if (guest_walk(lookup_owned, d, st->sys.cr3, va, access, false, &r))
+		if (guest_walk(pv_domain_frame, d, st->sys.cr3, va, access, false, &r))
 			return -EFAULT;
 		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 		if (chunk > len)

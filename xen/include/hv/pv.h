@@ -89,6 +89,10 @@ void pv_flush_tlb(struct vcpu *v, uint64_t others);
  */
 bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e);
 
+/* A guest_walk() lookup for walks on behalf of domain ctx: its own frames
+ * and its shared_info page, nothing else. */
+uint8_t *pv_domain_frame(void *ctx, uint64_t mfn);
+
 /* Set a vCPU's state from a vcpu_guest_context held in buf (64-bit layout). */
 int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);
 int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);

@@ -24,12 +24,6 @@ struct ptwr_ctx {
 	char why[200];
 };
 
-static uint8_t *lookup_owned(void *ctx, uint64_t mfn)
-{
-	struct domain *d = ctx;
-	return domain_owns(d, mfn) ? machine_frame(&hv->machine, mfn) : NULL;
-}
-
 /* The entry index an access of size bytes at la touches; -1 unless it
  * lies in the faulting page and is naturally aligned (so within one entry),
  * as Xen requires. */
@@ -79,7 +73,7 @@ bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
 
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct walk_result r;
-	if (guest_walk(lookup_owned, d, st->sys.cr3, e->cr2, WALK_READ | WALK_USER, false, &r))
+	if (guest_walk(pv_domain_frame, d, st->sys.cr3, e->cr2, WALK_READ | WALK_USER, false, &r))
 		return false;
 	uint8_t insn[X86_MAX_INSN_LEN];
 	unsigned int avail = 0;
