@@ -33,6 +33,18 @@ static long read_reservation(struct hcall_ctx *ctx, uint64_t arg, uint64_t start
 	return 0;
 }
 
+/* A guest's long populate/decrease is continued every MEMOP_BATCH
+ * extents, its progress (extent i) in cmd's upper bits as Xen does: true
+ * when the call was continued here. */
+static bool continued_at(struct hcall_ctx *ctx, unsigned int cmd, uint64_t arg, uint64_t start, uint64_t i)
+{
+	if (!ctx->vcpu || i - start != MEMOP_BATCH)
+		return false;
+	uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
+	hypercall_continue(ctx, next);
+	return true;
+}
+
 static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, uint64_t arg)
 {
 	struct xen_memory_reservation r;
@@ -51,11 +63,8 @@ static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 	uint64_t list = guest_handle_addr(r.extent_start);
 	uint64_t i;
 	for (i = start; i < r.nr_extents; i++) {
-		if (ctx->vcpu && i - start == MEMOP_BATCH) {
-			uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
-			hypercall_continue(ctx, next);
+		if (continued_at(ctx, cmd, arg, start, i))
 			goto out;
-		}
 		uint64_t pages = 1ull << r.extent_order;
 		pthread_mutex_lock(&d->lock);
 		bool over = d->frames.frames + pages > d->max_pages;
@@ -128,9 +137,7 @@ static long decrease(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 	uint64_t list = guest_handle_addr(r.extent_start);
 	uint64_t i;
 	for (i = start; i < r.nr_extents; i++) {
-		if (ctx->vcpu && i - start == MEMOP_BATCH) {
-			uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
-			hypercall_continue(ctx, next);
+		if (continued_at(ctx, cmd, arg, start, i)) {
 			domain_put(d);
 			return 0;
 		}
