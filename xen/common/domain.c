@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hv/arch.h"
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/page_alloc.h"
@@ -221,6 +222,7 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 	d->on_poweroff = args->on_poweroff;
 	d->on_crash = args->on_crash;
 	d->shared_info_mfn = MFN_INVALID;
+	d->pv32_roots_mfn = MFN_INVALID;
 	d->created_ns = now_ns() - hv->start_ns;
 	return d;
 }
@@ -305,6 +307,9 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 	rc = hv->backend->map_frames(d->vm, mfn, 1);
 	if (rc)
 		goto fail;
+	rc = arch_domain_init(d);
+	if (rc)
+		goto fail;
 	/* Every PV guest reads the M2P through its read-only mapping. */
 	uint64_t m2p_first, m2p_count;
 	if (m2p_frames(&m2p_first, &m2p_count)) {
@@ -332,6 +337,7 @@ fail:
 		hv->backend->vm_destroy(d->vm);
 	if (d->shared_info_mfn != MFN_INVALID)
 		heap_free_range(&hv->heap, d->shared_info_mfn, 1);
+	arch_domain_fini(d);
 	domain_free(d);
 	return rc;
 }
@@ -390,6 +396,7 @@ int domain_destroy(struct domain *d)
 	frame_set_clear(&d->frames);
 	heap_free_range(&hv->heap, d->shared_info_mfn, 1);
 	d->shared_info_mfn = MFN_INVALID;
+	arch_domain_fini(d);
 	pthread_mutex_unlock(&d->lock);
 	text_ring_close(&d->console);
 

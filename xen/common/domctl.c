@@ -6,6 +6,7 @@
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "public/compat/x86_32.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 
@@ -72,12 +73,15 @@ static long createdomain(struct xg_domctl *op)
 		return -EINVAL;
 	if (c->flags & ~XG_DOMCRF_pv32)
 		return -EINVAL;
-	if (c->flags & XG_DOMCRF_pv32)
-		return -EOPNOTSUPP; /* 32-bit PV guests come with the PV memory issue */
+	bool pv32 = c->flags & XG_DOMCRF_pv32;
+	if (pv32 && !hv->backend->runs_compat) {
+		printk("createdomain: the %s backend cannot run 32-bit guests\n", hv->backend->name);
+		return -EOPNOTSUPP;
+	}
 	struct domain_create_args args = {
 		.name = c->name,
 		.uuid = c->uuid,
-		.type = DOMAIN_PV64,
+		.type = pv32 ? DOMAIN_PV32 : DOMAIN_PV64,
 		.max_vcpus = c->max_vcpus,
 		.max_pages = c->max_pages,
 		.on_poweroff = c->on_poweroff,
@@ -173,21 +177,26 @@ static long vcpucontext(struct hcall_ctx *ctx, struct domain *d, struct xg_domct
 	if (c->vcpu >= d->max_vcpus || !d->vcpus[c->vcpu])
 		return -EINVAL;
 	struct vcpu *v = d->vcpus[c->vcpu];
-	struct vcpu_guest_context gc;
+	/* The layout is the guest's width, as in Xen's domctl. */
+	union {
+		struct vcpu_guest_context native;
+		struct compat_vcpu_guest_context compat;
+	} gc;
+	size_t size = pv_vcpu_context_size(d);
 	if (op->cmd == XG_DOMCTL_getvcpucontext) {
 		domain_pause(d);
-		int rc = pv_get_vcpu_context(v, &gc, sizeof(gc));
+		int rc = pv_get_vcpu_context(v, &gc, size);
 		domain_unpause(d);
 		if (rc)
 			return rc;
-		return copy_to_guest(ctx, c->ctxt, &gc, sizeof(gc)) ? -EFAULT : 0;
+		return copy_to_guest(ctx, c->ctxt, &gc, size) ? -EFAULT : 0;
 	}
-	if (copy_from_guest(ctx, &gc, c->ctxt, sizeof(gc)))
+	if (copy_from_guest(ctx, &gc, c->ctxt, size))
 		return -EFAULT;
 	int rc = domain_pause(d);
 	if (rc)
 		return rc;
-	rc = pv_set_vcpu_context(v, &gc, sizeof(gc));
+	rc = pv_set_vcpu_context(v, &gc, size);
 	domain_unpause(d);
 	if (!rc)
 		rc = domain_start_vcpus(d);

@@ -163,6 +163,8 @@ void heap_free_range(struct heap *h, uint64_t mfn, uint64_t count)
 		atomic_store(&pg->type_info, PGT_none);
 		if (h->m2p)
 			atomic_store(&h->m2p[mfn + i], UINT64_MAX);
+		if (mfn + i < h->compat_m2p_entries)
+			atomic_store(&h->compat_m2p[mfn + i], UINT32_MAX);
 		free_chunk(h, mfn + i, 0);
 	}
 	h->free_frames += count;

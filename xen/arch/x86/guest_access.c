@@ -11,7 +11,7 @@
 uint8_t *pv_domain_frame(void *ctx, uint64_t mfn)
 {
 	struct domain *d = ctx;
-	if (!domain_owns(d, mfn) && mfn != d->shared_info_mfn)
+	if (!domain_owns(d, mfn) && mfn != d->shared_info_mfn && !pv_root_frame(d, mfn))
 		return NULL;
 	return machine_frame(&hv->machine, mfn);
 }

@@ -9,6 +9,11 @@
  * thread without the domain lock. */
 void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e);
 
+/* What a new domain needs beyond the common parts (32-bit PV: its vCPUs'
+ * root tables), and giving it back; fini is safe after a failed init. */
+int arch_domain_init(struct domain *d);
+void arch_domain_fini(struct domain *d);
+
 /* The initial register state of a vCPU before the toolstack gives it a context. */
 void arch_vcpu_reset(struct vcpu *v);
 

@@ -97,6 +97,10 @@ struct domain {
 	struct frame_set frames;
 	uint64_t max_pages;
 	uint64_t shared_info_mfn;
+	/* 32-bit PV: the L4 each vCPU runs on, one frame per vCPU from this
+	 * one (hypervisor-owned; see xen/arch/x86/pv/pv32_root.c), else
+	 * MFN_INVALID. */
+	uint64_t pv32_roots_mfn;
 	unsigned long vm_assist; /* VMASST_TYPE_* bits enabled */
 	void *toolstack_data;    /* opaque to the hypervisor (malloc'd) */
 	uint32_t toolstack_size;

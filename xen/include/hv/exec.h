@@ -89,6 +89,8 @@ struct exec_machine {
 
 struct exec_backend {
 	const char *name;
+	/* Runs compatibility-mode code (32-bit PV guests, CPL 1 and 3). */
+	bool runs_compat;
 	/* 0 if this backend can run on this host, else -errno (and a reason). */
 	int (*probe)(char *why, size_t whylen);
 	int (*vm_create)(const struct exec_machine *m, struct exec_vm **out);

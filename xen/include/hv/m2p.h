@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/pv_layout.h"
+
 #define M2P_INVALID UINT64_MAX
 
 /* Allocate the table (before any domain exists) / give it back. */
@@ -34,5 +36,16 @@ uint64_t m2p_l4_entry(void);
  * bytes (whole pages; entries past the last machine frame are invalid). */
 uint64_t m2p_table_mfn(uint64_t i);
 uint64_t m2p_table_size(void);
+
+/*
+ * The compat M2P: 32-bit entries for 32-bit PV guests, read-only at
+ * PV32_M2P_START (0xF5800000) through the L2 slots of the hypervisor's part
+ * of each guest's slot-3 L2 (hv/pv.h).  Entry i of those slots from the
+ * first, 0 past the table; kept by m2p_set() and every free.
+ */
+uint64_t m2p_compat_l2_entry(unsigned int i);
+/* Machine frames the compat table covers: a 32-bit guest's frames must lie
+ * below this, or it could not look them up. */
+uint64_t m2p_compat_limit(void);
 
 #endif

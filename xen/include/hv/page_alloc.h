@@ -42,6 +42,9 @@
 #define PGT_writable_page (6ull << PGT_TYPE_SHIFT)
 #define PGT_pinned (1ull << 59)
 #define PGT_validated (1ull << 58)
+/* With PGT_l2_page_table: a 32-bit PAE guest's L2 in its L3's slot 3, which
+ * also holds the hypervisor's mappings (part of the type, as in Xen). */
+#define PGT_pae_xen_l2 (1ull << 57)
 #define PGT_COUNT_MASK ((1ull << 32) - 1)
 
 /* Owner of frames that belong to no domain. */
@@ -71,6 +74,10 @@ struct heap {
 	/* The machine-to-physical table (hv/m2p.h), or NULL: a freed frame's
 	 * entry becomes invalid, as it is no guest's frame any more. */
 	_Atomic uint64_t *m2p;
+	/* Its 32-bit copy for 32-bit PV guests: the first compat_m2p_entries
+	 * machine frames. */
+	_Atomic uint32_t *compat_m2p;
+	uint64_t compat_m2p_entries;
 };
 
 int heap_init(struct heap *h, const struct machine *m, uint64_t quota_frames);

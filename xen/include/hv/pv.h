@@ -7,17 +7,14 @@
 #include <stdint.h>
 
 #include "hv/domain.h"
+#include "hv/pv_layout.h"
 
-/* 64-bit PV: the range Xen reserves for itself in every address space. */
-#define PV64_RESERVED_START 0xffff800000000000ull
-#define PV64_RESERVED_END 0xffff880000000000ull
-#define PV64_RESERVED_FIRST_L4 256
-#define PV64_RESERVED_LAST_L4 271
-#define PV64_M2P_L4 256 /* MACH2PHYS_VIRT_START: the read-only M2P */
-
+/* An address the guest cannot use for its own mappings or buffers: the
+ * hypervisor's range, and for a 32-bit guest anything it cannot address. */
 static inline bool pv_va_reserved(const struct domain *d, uint64_t va)
 {
-	(void)d;
+	if (d->type == DOMAIN_PV32)
+		return va >= PV32_HV_START;
 	return va >= PV64_RESERVED_START && va < PV64_RESERVED_END;
 }
 
@@ -89,11 +86,25 @@ void pv_flush_tlb(struct vcpu *v, uint64_t others);
  */
 bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e);
 
-/* A guest_walk() lookup for walks on behalf of domain ctx: its own frames
- * and its shared_info page, nothing else. */
+/* A guest_walk() lookup for walks on behalf of domain ctx: its own frames,
+ * its shared_info page and (32-bit) its vCPUs' root L4s, nothing else. */
 uint8_t *pv_domain_frame(void *ctx, uint64_t mfn);
 
-/* Set a vCPU's state from a vcpu_guest_context held in buf (64-bit layout). */
+/*
+ * 32-bit PV guests' per-vCPU L4s (pv32_root.c), allocated and freed by
+ * arch_domain_init/fini (hv/arch.h).  pv_vcpu_load_root
+ * makes the kernel table at mfn (an L4, or a 32-bit guest's L3) the one v
+ * runs on, with d->lock held; pv_root_frame tells whether mfn is one of
+ * d's L4s (the walker may start there).
+ */
+void pv_vcpu_load_root(struct vcpu *v, uint64_t mfn);
+/* The page type of d's top-level tables: L4, or L3 for a 32-bit guest. */
+uint64_t pv_root_type(const struct domain *d);
+bool pv_root_frame(const struct domain *d, uint64_t mfn);
+
+/* Set or read a vCPU's state as a vcpu_guest_context in buf, in the
+ * layout of the domain's guest width, pv_vcpu_context_size() bytes. */
+size_t pv_vcpu_context_size(const struct domain *d);
 int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);
 int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);
 

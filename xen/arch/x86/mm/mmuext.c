@@ -63,7 +63,7 @@ static bool m2p_strict(const struct domain *d)
 
 /*
  * The calling vCPU's kernel (user: false) or user (user: true) page tables
- * become the L4 at mfn; the slot holds a type reference.  mfn 0 clears the
+ * become the L4 (32-bit: L3) at mfn; the slot holds a type reference.  mfn 0 clears the
  * user tables, as in Xen.  With m2p_strict the M2P is shown in kernel
  * tables and hidden in user ones.
  */
@@ -74,10 +74,13 @@ static long new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 	uint64_t *slot = user ? &v->user_cr3_mfn : &v->cr3_mfn;
 	bool *has = user ? &v->has_user_cr3 : &v->has_cr3;
 	long rc = 0;
+	/* A 32-bit guest has one set of tables for kernel and user. */
+	if (user && d->type == DOMAIN_PV32)
+		return -EINVAL;
 	pthread_mutex_lock(&d->lock);
 	if (user && mfn == 0) {
 		/* no new reference */
-	} else if ((rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why)))) {
+	} else if ((rc = pv_get_page_and_type(d, mfn, pv_root_type(d), why, sizeof(why)))) {
 		printk("d%u: vCPU %u %sbase pointer %#llx refused: %s\n", d->id, v->id, user ? "user " : "",
 		       (unsigned long long)mfn, why);
 		pthread_mutex_unlock(&d->lock);
@@ -90,7 +93,7 @@ static long new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 	*slot = mfn;
 	*has = !(user && mfn == 0);
 	if (!user)
-		hv->backend->vcpu_state(v->exec)->sys.cr3 = mfn << PAGE_SHIFT;
+		pv_vcpu_load_root(v, mfn);
 	pthread_mutex_unlock(&d->lock);
 	hv->backend->flush_tlb(v->exec);
 	return 0;

@@ -1,4 +1,4 @@
-/* Page types and validation of 64-bit PV page tables. */
+/* Page types and validation of 64-bit and 32-bit PAE PV page tables. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,8 +14,8 @@ static unsigned int type_level(uint64_t type)
 	return (unsigned int)(type >> PGT_TYPE_SHIFT);
 }
 
-static int validate_table(struct domain *d, uint64_t mfn, unsigned int level, char *why, size_t whylen);
-static void release_entries(struct domain *d, uint64_t mfn, unsigned int level, unsigned int upto);
+static int validate_table(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
+static void release_entries(struct domain *d, uint64_t mfn, uint64_t type, unsigned int upto);
 
 bool pv_get_page(struct domain *d, uint64_t mfn)
 {
@@ -59,21 +59,36 @@ void pv_put_page_and_type(struct domain *d, uint64_t mfn)
 	pv_put_page(d, mfn);
 }
 
+/* The part of type_info two users of a frame must agree on. */
+#define PGT_KIND_MASK (PGT_TYPE_MASK | PGT_pae_xen_l2)
+
+static bool is_table_type(uint64_t type)
+{
+	type &= PGT_TYPE_MASK;
+	return type >= PGT_l1_page_table && type <= PGT_l4_page_table;
+}
+
 int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
 {
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	uint64_t t = atomic_load(&pg->type_info);
 	uint64_t count = t & PGT_COUNT_MASK;
-	if (count && (t & PGT_TYPE_MASK) != type) {
-		snprintf(why, whylen, "frame %#llx is in use as type %u, wanted as type %u",
-			 (unsigned long long)mfn, type_level(t & PGT_TYPE_MASK), type_level(type));
+	if (d->type == DOMAIN_PV32 && (type & PGT_TYPE_MASK) == PGT_l4_page_table) {
+		snprintf(why, whylen, "a 32-bit guest has no L4 tables");
+		return -EINVAL;
+	}
+	if (count && (t & PGT_KIND_MASK) != type) {
+		snprintf(why, whylen, "frame %#llx is in use as type %u%s, wanted as type %u%s",
+			 (unsigned long long)mfn, type_level(t & PGT_TYPE_MASK),
+			 (t & PGT_pae_xen_l2) ? " (slot-3 L2)" : "", type_level(type),
+			 (type & PGT_pae_xen_l2) ? " (slot-3 L2)" : "");
 		return -EINVAL;
 	}
 	if (count == PGT_COUNT_MASK) {
 		snprintf(why, whylen, "type count of frame %#llx would overflow", (unsigned long long)mfn);
 		return -EINVAL;
 	}
-	bool is_table = type >= PGT_l1_page_table && type <= PGT_l4_page_table;
+	bool is_table = is_table_type(type);
 	if (!count) {
 		/* A frame nobody uses changes type freely (validated clears),
 		 * but one that was mapped writable may still be writable through
@@ -89,7 +104,7 @@ int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, s
 	atomic_store(&pg->type_info, t + 1);
 
 	if (is_table && !(t & PGT_validated)) {
-		int rc = validate_table(d, mfn, type_level(type), why, whylen);
+		int rc = validate_table(d, mfn, type, why, whylen);
 		if (rc) {
 			atomic_store(&pg->type_info, t);
 			return rc;
@@ -105,20 +120,36 @@ void pv_put_page_type(struct domain *d, uint64_t mfn)
 	uint64_t t = atomic_load(&pg->type_info);
 	if (!(t & PGT_COUNT_MASK))
 		return;
-	uint64_t type = t & PGT_TYPE_MASK;
+	uint64_t type = t & PGT_KIND_MASK;
 	if ((t & PGT_COUNT_MASK) == 1 && type == PGT_writable_page)
 		pg->tlbflush_stamp = atomic_load(&d->tlb_epoch) + 1;
-	if ((t & PGT_COUNT_MASK) == 1 && type >= PGT_l1_page_table && type <= PGT_l4_page_table &&
-	    (t & PGT_validated)) {
-		release_entries(d, mfn, type_level(type), 512);
+	if ((t & PGT_COUNT_MASK) == 1 && is_table_type(type) && (t & PGT_validated)) {
+		release_entries(d, mfn, type, 512);
 		t &= ~PGT_validated;
 	}
 	atomic_store(&pg->type_info, t - 1);
 }
 
-static bool slot_reserved(unsigned int level, unsigned int i)
+static bool is_pv32(const struct domain *d)
 {
-	return level == 4 && i >= PV64_RESERVED_FIRST_L4 && i <= PV64_RESERVED_LAST_L4;
+	return d->type == DOMAIN_PV32;
+}
+
+/* Whether slot i of a table of this type holds the guest's entry; the
+ * others are the hypervisor's (64-bit L4 slots 256-271, the top of a
+ * 32-bit guest's slot-3 L2) or, past a 32-bit L3's four, unused. */
+static bool guest_slot(const struct domain *d, uint64_t type, unsigned int i)
+{
+	switch (type & PGT_TYPE_MASK) {
+	case PGT_l4_page_table:
+		return i < PV64_RESERVED_FIRST_L4 || i > PV64_RESERVED_LAST_L4;
+	case PGT_l3_page_table:
+		return !is_pv32(d) || i < PV32_L3_ENTRIES;
+	case PGT_l2_page_table:
+		return !(type & PGT_pae_xen_l2) || i < PV32_FIRST_XEN_L2;
+	default:
+		return true;
+	}
 }
 
 /* What reference entry e of a level-`level` table holds, if any. */
@@ -129,25 +160,37 @@ static uint64_t entry_ref_type(uint64_t e, unsigned int level)
 	return (e & PTE_RW) ? PGT_writable_page : PGT_none;
 }
 
-/* Flag bits a 64-bit PV guest may not set (Xen's L<n>_DISALLOW_MASK for a
- * domain without I/O memory): cache attributes, large pages, global
- * upper-level entries, and the bit Xen keeps for grant mappings. */
-static uint64_t disallowed_flags(unsigned int level)
+/* Flag bits a PV guest may not set (Xen's L<n>_DISALLOW_MASK for a domain
+ * without I/O memory): cache attributes, large pages, global upper-level
+ * entries, and the bit Xen keeps for grant mappings.  A 32-bit guest's L3
+ * entries are PAE PDPTEs: none of the high flag bits either. */
+static uint64_t disallowed_flags(const struct domain *d, unsigned int level)
 {
 	uint64_t base = PTE_PWT | PTE_PCD | PTE_PSE | PTE_GLOBAL;
+	if (level == 3 && is_pv32(d))
+		return base | 0xfff0000000000000ull;
 	return level == 1 ? (base & ~PTE_GLOBAL) | PTE_GNTTAB : base;
 }
 
-/* A 64-bit PV kernel runs at CPL 3, so every present entry is made
- * user-accessible, as Xen's adjust_guest_l<n>e does. */
-static uint64_t adjust_entry(uint64_t e)
+/* Bits the hypervisor adds to a present entry, as Xen's adjust_guest_l<n>e:
+ * a 64-bit PV kernel runs at CPL 3, so every level is user-accessible; a
+ * 32-bit one runs at CPL 1 and keeps its own user bits below the L3, whose
+ * PDPTE-style entries become ordinary long-mode L3 entries. */
+static uint64_t adjust_bits(const struct domain *d, unsigned int level)
 {
-	return (e & PTE_PRESENT) ? e | PTE_USER : e;
+	if (!is_pv32(d))
+		return PTE_USER;
+	return level == 3 ? PTE_USER | PTE_RW : 0;
 }
 
-static int check_entry_flags(uint64_t e, unsigned int level, char *why, size_t whylen)
+static uint64_t adjust_entry(const struct domain *d, unsigned int level, uint64_t e)
 {
-	uint64_t bad = e & disallowed_flags(level);
+	return (e & PTE_PRESENT) ? e | adjust_bits(d, level) : e;
+}
+
+static int check_entry_flags(const struct domain *d, uint64_t e, unsigned int level, char *why, size_t whylen)
+{
+	uint64_t bad = e & disallowed_flags(d, level);
 	if (!bad)
 		return 0;
 	snprintf(why, whylen, "L%u entry %#llx uses flags %#llx, which a PV guest may not", level,
@@ -162,13 +205,14 @@ static _Atomic uint64_t *table_entries(uint64_t mfn)
 
 /* Take the references a present entry holds: a general reference on the
  * frame it names, and a type reference (writable, or the next lower
- * table level, validating it on first use).  As in Xen, an L1 entry that
- * cannot take its references is -EBUSY; bad flags and higher levels are
- * -EINVAL. */
-static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, char *why, size_t whylen)
+ * table level, validating it on first use; ref_type overrides that).  As
+ * in Xen, an L1 entry that cannot take its references is -EBUSY; bad flags
+ * and higher levels are -EINVAL. */
+static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, uint64_t ref_type, char *why,
+			  size_t whylen)
 {
 	uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
-	int rc = check_entry_flags(e, level, why, whylen);
+	int rc = check_entry_flags(d, e, level, why, whylen);
 	if (rc)
 		return rc;
 	if (target >= hv->machine.nr_frames) {
@@ -176,9 +220,8 @@ static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, char
 			 (unsigned long long)e, (unsigned long long)target);
 		return -EINVAL;
 	}
-	uint64_t type = entry_ref_type(e, level);
-	if (type != PGT_none) {
-		rc = pv_get_page_and_type(d, target, type, why, whylen);
+	if (ref_type != PGT_none) {
+		rc = pv_get_page_and_type(d, target, ref_type, why, whylen);
 	} else if (!pv_get_page(d, target)) {
 		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)target);
 		rc = -EINVAL;
@@ -214,69 +257,140 @@ static void install_reserved_slots(struct domain *d, uint64_t mfn)
 		atomic_store(&t[PV64_RESERVED_FIRST_L4 + i], entries[i]);
 }
 
-static void release_entries(struct domain *d, uint64_t mfn, unsigned int level, unsigned int upto)
+/* The hypervisor's part of a 32-bit guest's slot-3 L2: the compat M2P. */
+static void install_pae_xen_slots(uint64_t mfn)
 {
 	_Atomic uint64_t *t = table_entries(mfn);
+	for (unsigned int i = 0; i < PV32_XEN_L2_SLOTS; i++)
+		atomic_store(&t[PV32_FIRST_XEN_L2 + i], m2p_compat_l2_entry(i));
+}
+
+static void release_entries(struct domain *d, uint64_t mfn, uint64_t type, unsigned int upto)
+{
+	_Atomic uint64_t *t = table_entries(mfn);
+	unsigned int level = type_level(type);
 	for (unsigned int i = 0; i < upto; i++) {
 		uint64_t e = atomic_load(&t[i]);
-		if ((e & PTE_PRESENT) && !slot_reserved(level, i))
+		if ((e & PTE_PRESENT) && guest_slot(d, type, i))
 			put_entry_refs(d, e, level);
 	}
 }
 
-static int validate_table(struct domain *d, uint64_t mfn, unsigned int level, char *why, size_t whylen)
+static int refuse_entry(int rc, char *why, size_t whylen, unsigned int level, uint64_t mfn, unsigned int i)
 {
+	size_t n = strlen(why);
+	snprintf(why + n, whylen - n, " (L%u %#llx entry %u)", level, (unsigned long long)mfn, i);
+	return rc;
+}
+
+/*
+ * The rules only a 32-bit guest's L3 has, checked before its entries: Xen
+ * refuses one at or above 4 GiB unless the guest understands the extended
+ * CR3 format, sparing the toolstack before vCPU 0 runs; and only four
+ * entries exist, so the rest of the page is cleared as Xen does.
+ */
+static int prepare_pv32_l3(struct domain *d, uint64_t mfn, char *why, size_t whylen)
+{
+	if (mfn >= (1ull << (32 - PAGE_SHIFT)) && !(d->vm_assist & (1ul << VMASST_TYPE_pae_extended_cr3)) &&
+	    d->vcpus[0] && d->vcpus[0]->initialised) {
+		snprintf(why, whylen, "L3 %#llx is at or above 4 GiB and the guest has not enabled pae_extended_cr3",
+			 (unsigned long long)mfn);
+		return -ERANGE;
+	}
+	_Atomic uint64_t *t = table_entries(mfn);
+	for (unsigned int i = PV32_L3_ENTRIES; i < 512; i++)
+		atomic_store(&t[i], 0);
+	return 0;
+}
+
+/* Slot 3 of a 32-bit L3: a present L2 of the slot-3 kind that no other L3
+ * uses (it holds the hypervisor's mappings, so it is never shared). */
+static int get_pv32_l3_slot3(struct domain *d, uint64_t e, char *why, size_t whylen)
+{
+	if (!(e & PTE_PRESENT)) {
+		snprintf(why, whylen, "L3 slot 3 (3-4 GiB, the hypervisor's part) is not present");
+		return -EINVAL;
+	}
+	int rc = get_entry_refs(d, e, 3, PGT_l2_page_table | PGT_pae_xen_l2, why, whylen);
+	if (rc)
+		return rc;
+	uint64_t l2 = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	if ((atomic_load(&mfn_to_page(&hv->heap, l2)->type_info) & PGT_COUNT_MASK) != 1) {
+		put_entry_refs(d, e, 3);
+		snprintf(why, whylen, "the slot-3 L2 %#llx is already used by another L3", (unsigned long long)l2);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int validate_table(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+{
+	unsigned int level = type_level(type);
+	bool pv32_l3 = level == 3 && is_pv32(d);
+	if (pv32_l3) {
+		int rc = prepare_pv32_l3(d, mfn, why, whylen);
+		if (rc)
+			return rc;
+	}
 	_Atomic uint64_t *t = table_entries(mfn);
 	for (unsigned int i = 0; i < 512; i++) {
-		uint64_t e = atomic_load(&t[i]);
-		if (slot_reserved(level, i) || !(e & PTE_PRESENT))
+		if (!guest_slot(d, type, i))
 			continue; /* reserved slots are overwritten below */
-		int rc = get_entry_refs(d, e, level, why, whylen);
+		uint64_t e = atomic_load(&t[i]);
+		int rc = 0;
+		if (pv32_l3 && i == PV32_L3_XEN_SLOT)
+			rc = get_pv32_l3_slot3(d, e, why, whylen);
+		else if (e & PTE_PRESENT)
+			rc = get_entry_refs(d, e, level, entry_ref_type(e, level), why, whylen);
+		else
+			continue;
 		if (rc) {
-			size_t n = strlen(why);
-			snprintf(why + n, whylen - n, " (L%u %#llx entry %u)", level, (unsigned long long)mfn, i);
-			release_entries(d, mfn, level, i);
-			return rc;
+			release_entries(d, mfn, type, i);
+			return refuse_entry(rc, why, whylen, level, mfn, i);
 		}
-		atomic_fetch_or(&t[i], PTE_USER);
+		atomic_fetch_or(&t[i], adjust_bits(d, level));
 	}
 	if (level == 4)
 		install_reserved_slots(d, mfn);
+	if (type & PGT_pae_xen_l2)
+		install_pae_xen_slots(mfn);
 	return 0;
 }
 
 unsigned int pv_table_level(uint64_t mfn)
 {
 	uint64_t t = atomic_load(&mfn_to_page(&hv->heap, mfn)->type_info);
-	uint64_t type = t & PGT_TYPE_MASK;
-	if (!(t & PGT_COUNT_MASK) || !(t & PGT_validated) || type < PGT_l1_page_table || type > PGT_l4_page_table)
+	if (!(t & PGT_COUNT_MASK) || !(t & PGT_validated) || !is_table_type(t))
 		return 0;
-	return type_level(type);
+	return type_level(t & PGT_TYPE_MASK);
 }
 
 int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, unsigned int i, uint64_t e,
 		    bool preserve_ad, char *why, size_t whylen)
 {
-	if (slot_reserved(level, i)) {
-		snprintf(why, whylen, "L4 slot %u is the hypervisor's", i);
+	uint64_t type = atomic_load(&mfn_to_page(&hv->heap, table_mfn)->type_info) & PGT_KIND_MASK;
+	/* A 32-bit L3's slot 3 holds the hypervisor's L2: Xen refuses to
+	 * change it in a table in use, as keeping it valid meanwhile is hard. */
+	if (!guest_slot(d, type, i) || (level == 3 && is_pv32(d) && i >= PV32_L3_XEN_SLOT)) {
+		snprintf(why, whylen, "L%u slot %u is the hypervisor's", level, i);
 		return -EINVAL;
 	}
 	_Atomic uint64_t *slot = &table_entries(table_mfn)[i];
 	uint64_t old = atomic_load(slot);
-	e = adjust_entry(e);
+	e = adjust_entry(d, level, e);
 	if (preserve_ad)
 		e |= old & (PTE_ACCESSED | PTE_DIRTY);
 	/* Same frame, same presence and writability: only flags change, no
 	 * reference does (Xen's fast path). */
 	const uint64_t ref_bits = PTE_ADDR_MASK | PTE_PRESENT | PTE_RW;
 	if ((e & PTE_PRESENT) && (old & PTE_PRESENT) && !((e ^ old) & ref_bits)) {
-		int rc = check_entry_flags(e, level, why, whylen);
+		int rc = check_entry_flags(d, e, level, why, whylen);
 		if (!rc)
 			atomic_store(slot, e);
 		return rc;
 	}
 	if (e & PTE_PRESENT) {
-		int rc = get_entry_refs(d, e, level, why, whylen);
+		int rc = get_entry_refs(d, e, level, entry_ref_type(e, level), why, whylen);
 		if (rc)
 			return rc;
 	}

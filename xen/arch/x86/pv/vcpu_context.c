@@ -1,4 +1,5 @@
-/* Setting and reading a 64-bit PV vCPU's context (struct vcpu_guest_context). */
+/* Setting and reading a PV vCPU's context: struct vcpu_guest_context, or
+ * struct compat_vcpu_guest_context for a 32-bit guest. */
 #include <errno.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "hv/guest_walk.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "public/compat/x86_32.h"
 #include "public/xen.h"
 
 /* Flags a PV guest may set; IF is always on and IOPL always 0 in hardware
@@ -32,43 +34,91 @@ void arch_vcpu_reset(struct vcpu *v)
 	st->sys.efer = 0xd01; /* SCE, LME, LMA, NXE */
 }
 
-static bool trap_table_empty(const struct vcpu_guest_context *c)
+/* What a vCPU context sets, read from either guest width's layout. */
+struct context_values {
+	struct vcpu_regs regs;
+	uint64_t flags, vm_assist;
+	uint64_t cr3_mfn, user_cr3_mfn; /* user: 0 for none */
+	uint64_t fs_base, gs_base_kernel, gs_base_user;
+	/* Something the skeleton does not support yet (descriptor tables,
+	 * traps, callbacks): refused, not ignored. */
+	bool unsupported;
+};
+
+static void read_native(const struct vcpu_guest_context *c, struct context_values *cv)
 {
+	const struct cpu_user_regs *r = &c->user_regs;
+	cv->regs = (struct vcpu_regs){
+		.rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .rbx = r->rbx,
+		.rsp = r->rsp, .rbp = r->rbp, .rsi = r->rsi, .rdi = r->rdi,
+		.r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
+		.r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
+		.rip = r->rip, .rflags = r->rflags,
+	};
+	cv->flags = c->flags;
+	cv->vm_assist = c->vm_assist;
+	cv->cr3_mfn = xen_cr3_to_pfn(c->ctrlreg[3]);
+	cv->user_cr3_mfn = xen_cr3_to_pfn(c->ctrlreg[1]);
+	cv->fs_base = c->fs_base;
+	cv->gs_base_kernel = c->gs_base_kernel;
+	cv->gs_base_user = c->gs_base_user;
+	bool traps = false;
 	for (unsigned int i = 0; i < sizeof(c->trap_ctxt) / sizeof(c->trap_ctxt[0]); i++)
-		if (c->trap_ctxt[i].address)
-			return false;
-	return true;
+		traps |= c->trap_ctxt[i].address != 0;
+	cv->unsupported = traps || c->gdt_ents || c->ldt_ents || c->event_callback_eip ||
+			  c->failsafe_callback_eip || c->syscall_callback_eip;
+}
+
+static void read_compat(const struct compat_vcpu_guest_context *c, struct context_values *cv)
+{
+	const struct compat_cpu_user_regs *r = &c->user_regs;
+	cv->regs = (struct vcpu_regs){
+		.rax = r->eax, .rcx = r->ecx, .rdx = r->edx, .rbx = r->ebx,
+		.rsp = r->esp, .rbp = r->ebp, .rsi = r->esi, .rdi = r->edi,
+		.rip = r->eip, .rflags = r->eflags,
+	};
+	cv->flags = c->flags;
+	cv->vm_assist = c->vm_assist;
+	cv->cr3_mfn = compat_xen_cr3_to_pfn(c->ctrlreg[3]);
+	bool traps = false;
+	for (unsigned int i = 0; i < sizeof(c->trap_ctxt) / sizeof(c->trap_ctxt[0]); i++)
+		traps |= c->trap_ctxt[i].address != 0;
+	cv->unsupported = traps || c->gdt_ents || c->ldt_ents || c->event_callback_eip ||
+			  c->failsafe_callback_eip;
+}
+
+size_t pv_vcpu_context_size(const struct domain *d)
+{
+	return d->type == DOMAIN_PV32 ? sizeof(struct compat_vcpu_guest_context)
+				      : sizeof(struct vcpu_guest_context);
+}
+
+static bool own_frame(struct domain *d, uint64_t mfn)
+{
+	return mfn < hv->machine.nr_frames && domain_owns(d, mfn);
 }
 
 int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 {
-	const struct vcpu_guest_context *c = buf;
 	struct domain *d = v->domain;
-	if (len < sizeof(*c))
+	struct context_values cv = { 0 };
+	if (len < pv_vcpu_context_size(d))
 		return -EINVAL;
-	const struct cpu_user_regs *r = &c->user_regs;
+	if (d->type == DOMAIN_PV32)
+		read_compat(buf, &cv);
+	else
+		read_native(buf, &cv);
 
-	/* What the skeleton does not support yet is refused, not ignored. */
-	if (c->gdt_ents || c->ldt_ents || !trap_table_empty(c) || c->event_callback_eip ||
-	    c->failsafe_callback_eip || c->syscall_callback_eip)
+	if (cv.unsupported || !(cv.flags & VGCF_in_kernel))
 		return -EOPNOTSUPP;
-	if (!(c->flags & VGCF_in_kernel))
-		return -EOPNOTSUPP;
-	if (!va_is_canonical(r->rip) || !va_is_canonical(r->rsp) || !va_is_canonical(c->fs_base) ||
-	    !va_is_canonical(c->gs_base_kernel) || !va_is_canonical(c->gs_base_user))
+	if (!va_is_canonical(cv.regs.rip) || !va_is_canonical(cv.regs.rsp) || !va_is_canonical(cv.fs_base) ||
+	    !va_is_canonical(cv.gs_base_kernel) || !va_is_canonical(cv.gs_base_user))
 		return -EINVAL;
-
 	/* The toolstack sets the VM assists a kernel needs this way, before
 	 * the first vCPU runs. */
-	if (c->vm_assist & ~pv_vm_assist_valid(d))
+	if (cv.vm_assist & ~pv_vm_assist_valid(d))
 		return -EINVAL;
-
-	uint64_t mfn = xen_cr3_to_pfn(c->ctrlreg[3]);
-	if (mfn >= hv->machine.nr_frames || !domain_owns(d, mfn))
-		return -EINVAL;
-	/* A 64-bit guest's user page tables (0: none yet). */
-	uint64_t user_mfn = xen_cr3_to_pfn(c->ctrlreg[1]);
-	if (user_mfn && (user_mfn >= hv->machine.nr_frames || !domain_owns(d, user_mfn)))
+	if (!own_frame(d, cv.cr3_mfn) || (cv.user_cr3_mfn && !own_frame(d, cv.user_cr3_mfn)))
 		return -EINVAL;
 
 	pthread_mutex_lock(&d->lock);
@@ -77,47 +127,42 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		return -EINVAL;
 	}
 	/* Assists first: they decide how the tables below are validated. */
-	d->vm_assist = c->vm_assist;
+	d->vm_assist = cv.vm_assist;
 	char why[200];
-	int rc = pv_get_page_and_type(d, mfn, PGT_l4_page_table, why, sizeof(why));
+	int rc = pv_get_page_and_type(d, cv.cr3_mfn, pv_root_type(d), why, sizeof(why));
 	if (rc) {
 		pthread_mutex_unlock(&d->lock);
 		printk("d%u: vCPU %u context refused: %s\n", d->id, v->id, why);
 		return rc;
 	}
-	if (user_mfn && (rc = pv_get_page_and_type(d, user_mfn, PGT_l4_page_table, why, sizeof(why)))) {
-		pv_put_page_and_type(d, mfn);
+	if (cv.user_cr3_mfn && (rc = pv_get_page_and_type(d, cv.user_cr3_mfn, PGT_l4_page_table, why, sizeof(why)))) {
+		pv_put_page_and_type(d, cv.cr3_mfn);
 		pthread_mutex_unlock(&d->lock);
 		printk("d%u: vCPU %u context refused: user tables: %s\n", d->id, v->id, why);
 		return rc;
 	}
 	if (v->has_cr3)
 		pv_put_page_and_type(d, v->cr3_mfn);
-	v->cr3_mfn = mfn;
+	v->cr3_mfn = cv.cr3_mfn;
 	v->has_cr3 = true;
 	if (v->has_user_cr3)
 		pv_put_page_and_type(d, v->user_cr3_mfn);
-	v->user_cr3_mfn = user_mfn;
-	v->has_user_cr3 = user_mfn != 0;
+	v->user_cr3_mfn = cv.user_cr3_mfn;
+	v->has_user_cr3 = cv.user_cr3_mfn != 0;
 	if (d->vm_assist & (1ul << VMASST_TYPE_m2p_strict)) {
-		pv_set_m2p_slot(mfn, true);
-		if (user_mfn && user_mfn != mfn)
-			pv_set_m2p_slot(user_mfn, false);
+		pv_set_m2p_slot(cv.cr3_mfn, true);
+		if (cv.user_cr3_mfn && cv.user_cr3_mfn != cv.cr3_mfn)
+			pv_set_m2p_slot(cv.user_cr3_mfn, false);
 	}
 
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	arch_vcpu_reset(v);
-	st->regs = (struct vcpu_regs){
-		.rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .rbx = r->rbx,
-		.rsp = r->rsp, .rbp = r->rbp, .rsi = r->rsi, .rdi = r->rdi,
-		.r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
-		.r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
-		.rip = r->rip, .rflags = pv_sanitize_rflags(r->rflags),
-	};
-	st->sys.cr3 = mfn << PAGE_SHIFT;
-	st->sys.fs_base = c->fs_base;
-	st->sys.gs_base = c->gs_base_kernel;
-	st->sys.kernel_gs_base = c->gs_base_user;
+	st->regs = cv.regs;
+	st->regs.rflags = pv_sanitize_rflags(cv.regs.rflags);
+	pv_vcpu_load_root(v, cv.cr3_mfn);
+	st->sys.fs_base = cv.fs_base;
+	st->sys.gs_base = cv.gs_base_kernel;
+	st->sys.kernel_gs_base = cv.gs_base_user;
 	v->kernel_mode = true;
 	v->initialised = true;
 	pthread_mutex_unlock(&d->lock);
@@ -126,13 +171,31 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	return 0;
 }
 
-int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)
+static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct compat_vcpu_guest_context *c)
 {
-	struct vcpu_guest_context *c = buf;
-	if (len < sizeof(*c))
-		return -EINVAL;
 	memset(c, 0, sizeof(*c));
-	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	struct compat_cpu_user_regs *r = &c->user_regs;
+	r->eax = (uint32_t)st->regs.rax; r->ecx = (uint32_t)st->regs.rcx;
+	r->edx = (uint32_t)st->regs.rdx; r->ebx = (uint32_t)st->regs.rbx;
+	r->esp = (uint32_t)st->regs.rsp; r->ebp = (uint32_t)st->regs.rbp;
+	r->esi = (uint32_t)st->regs.rsi; r->edi = (uint32_t)st->regs.rdi;
+	r->eip = (uint32_t)st->regs.rip;
+	r->eflags = (uint32_t)st->regs.rflags;
+	r->cs = v->kernel_mode ? COMPAT_FLAT_KERNEL_CS : COMPAT_FLAT_USER_CS;
+	r->ss = v->kernel_mode ? COMPAT_FLAT_KERNEL_SS : COMPAT_FLAT_USER_SS;
+	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised ? VGCF_online : 0);
+	c->vm_assist = (compat_ulong_t)v->domain->vm_assist;
+	c->ctrlreg[0] = (compat_ulong_t)st->sys.cr0;
+	c->ctrlreg[2] = (compat_ulong_t)st->sys.cr2;
+	c->ctrlreg[3] = v->has_cr3 ? compat_xen_pfn_to_cr3(v->cr3_mfn) : 0;
+	c->ctrlreg[4] = (compat_ulong_t)st->sys.cr4;
+	c->ldt_base = (compat_ulong_t)v->ldt_base;
+	c->ldt_ents = v->ldt_ents;
+}
+
+static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcpu_guest_context *c)
+{
+	memset(c, 0, sizeof(*c));
 	struct cpu_user_regs *r = &c->user_regs;
 	r->rax = st->regs.rax; r->rcx = st->regs.rcx; r->rdx = st->regs.rdx; r->rbx = st->regs.rbx;
 	r->rsp = st->regs.rsp; r->rbp = st->regs.rbp; r->rsi = st->regs.rsi; r->rdi = st->regs.rdi;
@@ -146,7 +209,7 @@ int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)
 	c->vm_assist = v->domain->vm_assist;
 	c->ctrlreg[0] = st->sys.cr0;
 	c->ctrlreg[2] = st->sys.cr2;
-	c->ctrlreg[3] = xen_pfn_to_cr3(st->sys.cr3 >> PAGE_SHIFT);
+	c->ctrlreg[3] = v->has_cr3 ? xen_pfn_to_cr3(v->cr3_mfn) : 0;
 	c->ctrlreg[1] = v->has_user_cr3 ? xen_pfn_to_cr3(v->user_cr3_mfn) : 0;
 	c->ldt_base = v->ldt_base;
 	c->ldt_ents = v->ldt_ents;
@@ -154,5 +217,16 @@ int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)
 	c->fs_base = st->sys.fs_base;
 	c->gs_base_kernel = st->sys.gs_base;
 	c->gs_base_user = st->sys.kernel_gs_base;
+}
+
+int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)
+{
+	if (len < pv_vcpu_context_size(v->domain))
+		return -EINVAL;
+	const struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	if (v->domain->type == DOMAIN_PV32)
+		write_compat(v, st, buf);
+	else
+		write_native(v, st, buf);
 	return 0;
 }

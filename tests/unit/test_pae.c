@@ -1,0 +1,315 @@
+/*
+ * 32-bit PAE PV page tables without running guest code: the L3's four
+ * entries and the hypervisor's slot-3 L2, flags, the L3-below-4-GiB rule
+ * with its toolstack exception and the extended-CR3 assist, the compat
+ * M2P mapped into every slot-3 L2, and a vCPU context in the 32-bit layout
+ * running on the per-vCPU L4 the hypervisor keeps.  The machine has 8 GiB,
+ * so frames exist on both sides of 4 GiB.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "hv/domain.h"
+#include "hv/guest_walk.h"
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/m2p.h"
+#include "hv/pv.h"
+#include "public/compat/x86_32.h"
+#include "public/memory.h"
+#include "public/xen.h"
+#include "public/xg_control.h"
+#include "tests/lib/inproc_hypervisor.h"
+#include "tests/tap.h"
+
+#define P 0x1ull    /* present: all a PDPTE may say */
+#define PW 0x3ull   /* present, writable: a kernel mapping at CPL 1 */
+#define PWU 0x7ull  /* and user */
+#define FOUR_GIB_FRAMES (1ull << 20)
+
+static struct inproc_req req;
+
+static uint64_t *frame(uint64_t mfn)
+{
+	return machine_frame(&hv->machine, mfn);
+}
+
+static uint64_t type_info(uint64_t mfn)
+{
+	return atomic_load(&mfn_to_page(&hv->heap, mfn)->type_info);
+}
+
+static uint64_t type_count(uint64_t mfn)
+{
+	return type_info(mfn) & PGT_COUNT_MASK;
+}
+
+static struct domain *make_domain(const char *name, uint32_t flags)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_createdomain };
+	snprintf(op.u.createdomain.name, sizeof(op.u.createdomain.name), "%s", name);
+	op.u.createdomain.max_vcpus = 2;
+	op.u.createdomain.max_pages = 128;
+	op.u.createdomain.flags = flags;
+	long rc = inproc_domctl(&req, &op);
+	return rc ? NULL : domain_get(op.domain);
+}
+
+static void destroy(struct domain *d)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
+	inproc_domctl(&req, &op);
+	domain_put(d);
+}
+
+/* The frames of one guest: low ones (below 4 GiB) and high ones. */
+struct guest {
+	struct domain *d;
+	uint64_t lo[16], hi[32];
+};
+
+static bool guest_setup(struct guest *g, const char *name)
+{
+	memset(g, 0, sizeof(*g));
+	g->d = make_domain(name, XG_DOMCRF_pv32);
+	if (g->d && inproc_populate(&req, g->d->id, 16, 0, XENMEMF_address_bits(32), g->lo) == 16 &&
+	    inproc_populate(&req, g->d->id, 32, 0, 0, g->hi) == 32)
+		return true;
+	tap_skip("cannot set up a 32-bit domain");
+	if (g->d)
+		destroy(g->d);
+	return false;
+}
+
+/*
+ * L3 lo[0]: slot 0 -> L2 lo[1] -> L1 lo[2] mapping hi[4..7] at 0 (the
+ * first without user), slot 3 -> L2 lo[3] (the hypervisor's part).
+ * Junk past the four entries and in the hypervisor's L2 slots.
+ */
+static void build_pae(const struct guest *g, uint64_t l3)
+{
+	for (int i = 0; i < 4; i++)
+		memset(frame(g->lo[i]), 0, 4096);
+	memset(frame(l3), 0, 4096);
+	frame(l3)[0] = g->lo[1] << 12 | P;
+	frame(l3)[3] = g->lo[3] << 12 | P;
+	frame(l3)[7] = g->hi[9] << 12 | P;
+	frame(g->lo[1])[0] = g->lo[2] << 12 | PWU;
+	frame(g->lo[2])[0] = g->hi[4] << 12 | PW;
+	for (int i = 1; i < 4; i++)
+		frame(g->lo[2])[i] = g->hi[4 + i] << 12 | PWU;
+	frame(g->lo[3])[500] = g->hi[10] << 12 | PWU;
+}
+
+static void test_type_rules(void)
+{
+	struct guest g;
+	if (!guest_setup(&g, "pae-types"))
+		return;
+	struct domain *d = g.d;
+	TAP_CHECK(d->type == DOMAIN_PV32, "createdomain with XG_DOMCRF_pv32 makes a 32-bit PV domain");
+	bool low = true, high = true;
+	for (int i = 0; i < 16; i++)
+		low &= g.lo[i] < FOUR_GIB_FRAMES;
+	for (int i = 0; i < 32; i++)
+		high &= g.hi[i] >= FOUR_GIB_FRAMES;
+	TAP_CHECK(low && high, "address-limited frames lie below 4 GiB, the others above");
+
+	build_pae(&g, g.lo[0]);
+	frame(g.lo[0])[3] = 0;
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.lo[0]) == -EINVAL,
+		  "an L3 without its slot-3 L2 is refused");
+	frame(g.lo[0])[3] = g.lo[3] << 12 | P | 0x10;
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.lo[0]) == -EINVAL,
+		  "an L3 entry with a cache-attribute flag is refused");
+	frame(g.lo[0])[3] = g.lo[3] << 12 | P | 1ull << 63;
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.lo[0]) == -EINVAL,
+		  "an L3 entry with NX (a high PDPTE flag) is refused");
+	frame(g.lo[0])[3] = g.lo[3] << 12 | P;
+	TAP_CHECK(type_count(g.lo[1]) == 0 && type_count(g.lo[3]) == 0 && type_count(g.lo[2]) == 0,
+		  "the refusals left no type behind");
+
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.lo[0]) == 0, "pin a well-formed 32-bit L3");
+	TAP_CHECK(frame(g.lo[0])[7] == 0, "entries past the L3's four are cleared, as Xen does");
+	TAP_CHECK((frame(g.lo[0])[0] & PWU) == PWU && (frame(g.lo[0])[3] & PWU) == PWU,
+		  "L3 entries become user and writable long-mode entries");
+	TAP_CHECK(frame(g.lo[2])[0] == (g.hi[4] << 12 | PW), "an L1 entry keeps its kernel-only mapping (no user bit forced)");
+	uint64_t t3 = type_info(g.lo[3]);
+	TAP_CHECK((t3 & PGT_TYPE_MASK) == PGT_l2_page_table && (t3 & PGT_pae_xen_l2) && (t3 & PGT_validated),
+		  "the slot-3 L2 is typed as the hypervisor's L2");
+	TAP_CHECK(frame(g.lo[3])[500] == m2p_compat_l2_entry(500 - PV32_FIRST_XEN_L2) &&
+			  frame(g.lo[3])[PV32_FIRST_XEN_L2] == m2p_compat_l2_entry(0) && m2p_compat_l2_entry(0),
+		  "its slots from %u on hold the compat M2P's entries, the guest's replaced", PV32_FIRST_XEN_L2);
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L2_TABLE, g.lo[3]) == -EINVAL,
+		  "the slot-3 L2 cannot also be used as an ordinary L2");
+
+	/* A second L3 sharing the slot-3 L2, or using it in another slot. */
+	memset(frame(g.lo[4]), 0, 4096);
+	frame(g.lo[4])[3] = g.lo[3] << 12 | P;
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.lo[4]) == -EINVAL,
+		  "a slot-3 L2 shared by two L3s is refused");
+	frame(g.lo[4])[0] = g.lo[3] << 12 | P;
+	frame(g.lo[4])[3] = 0;
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.lo[4]) == -EINVAL,
+		  "the slot-3 L2 in another slot is refused");
+	TAP_CHECK(type_count(g.lo[3]) == 1, "and its type count is still one");
+
+	/* Updates through mmu_update. */
+	TAP_CHECK(inproc_mmu_update1(&req, d->id, g.lo[0], 3, g.lo[5] << 12 | P) == -EINVAL &&
+			  (frame(g.lo[0])[3] & ~0xfffull) == g.lo[3] << 12,
+		  "L3 slot 3 cannot be changed in a table in use");
+	TAP_CHECK(inproc_mmu_update1(&req, d->id, g.lo[0], 4, g.lo[5] << 12 | P) == -EINVAL,
+		  "nor can the slots past the L3's four");
+	memset(frame(g.lo[5]), 0, 4096);
+	TAP_CHECK(inproc_mmu_update1(&req, d->id, g.lo[0], 1, g.lo[5] << 12 | P) == 0 &&
+			  (frame(g.lo[0])[1] & PWU) == PWU &&
+			  (type_info(g.lo[5]) & PGT_TYPE_MASK) == PGT_l2_page_table,
+		  "a new L2 in slot 1 is validated and made user+writable");
+	TAP_CHECK(inproc_mmu_update1(&req, d->id, g.lo[3], PV32_FIRST_XEN_L2, g.hi[11] << 12 | PWU) == -EINVAL,
+		  "the hypervisor's slots of the slot-3 L2 cannot be written");
+	memset(frame(g.lo[6]), 0, 4096);
+	TAP_CHECK(inproc_mmu_update1(&req, d->id, g.lo[3], 10, g.lo[6] << 12 | PWU) == 0 &&
+			  (type_info(g.lo[6]) & PGT_TYPE_MASK) == PGT_l1_page_table,
+		  "the guest's own slots of the slot-3 L2 take ordinary L1s");
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L4_TABLE, g.hi[12]) == -EINVAL,
+		  "a 32-bit guest cannot pin an L4");
+
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_UNPIN_TABLE, g.lo[0]) == 0 && type_count(g.lo[3]) == 0 &&
+			  type_count(g.lo[1]) == 0 && type_count(g.lo[5]) == 0 && type_count(g.lo[6]) == 0,
+		  "unpinning releases the whole tree");
+	uint64_t free_before = heap_free_frames(&hv->heap);
+	destroy(d);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free_before + 48 + 2 + 1,
+		  "destruction returns the domain's frames, shared_info and both vCPUs' root L4s");
+}
+
+static long set_context(struct domain *d, unsigned int vcpu, uint64_t l3, uint32_t vm_assist)
+{
+	struct compat_vcpu_guest_context c;
+	memset(&c, 0, sizeof(c));
+	c.flags = VGCF_in_kernel | VGCF_online;
+	c.user_regs.eip = 0x1000;
+	c.user_regs.esp = 0x2000;
+	c.user_regs.cs = COMPAT_FLAT_KERNEL_CS;
+	c.user_regs.eflags = 1u << 9;
+	c.ctrlreg[3] = compat_xen_pfn_to_cr3((uint32_t)l3);
+	c.vm_assist = vm_assist;
+	struct xg_domctl op = { .cmd = XG_DOMCTL_setvcpucontext, .domain = d->id };
+	req.used = 0;
+	op.interface_version = XG_DOMCTL_INTERFACE_VERSION;
+	op.u.vcpucontext.vcpu = vcpu;
+	uint64_t h = inproc_put(&req, &op, sizeof(op));
+	struct xg_domctl *opp = inproc_at(&req, h);
+	opp->u.vcpucontext.ctxt = inproc_put(&req, &c, sizeof(c));
+	return inproc_call(&req, __HYPERVISOR_domctl, h, 0, 0, 0);
+}
+
+static long vm_assist(struct domain *d, unsigned int cmd, unsigned int type)
+{
+	struct inproc_req as_guest = { .caller = d };
+	return inproc_call(&as_guest, __HYPERVISOR_vm_assist, cmd, type, 0, 0);
+}
+
+static void test_l3_placement_and_context(void)
+{
+	struct guest g;
+	if (!guest_setup(&g, "pae-l3"))
+		return;
+	struct domain *d = g.d;
+
+	/* Before vCPU 0 runs, the toolstack may use an L3 anywhere. */
+	build_pae(&g, g.hi[0]);
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.hi[0]) == 0,
+		  "the toolstack may pin an L3 above 4 GiB before vCPU 0 is initialised");
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_UNPIN_TABLE, g.hi[0]) == 0, "and unpin it");
+
+	build_pae(&g, g.lo[0]);
+	TAP_CHECK(set_context(d, 0, g.lo[0], 0) == 0, "vCPU 0 gets a 32-bit context with an L3 below 4 GiB");
+	struct vcpu *v = d->vcpus[0];
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	uint64_t root = st->sys.cr3 >> 12;
+	TAP_CHECK(st->sys.compat && pv_root_frame(d, root) && frame(root)[0] == (g.lo[0] << 12 | PWU | PTE_ACCESSED),
+		  "it runs in compat mode on the hypervisor's L4 whose slot 0 is the guest's L3");
+	TAP_CHECK((type_info(g.lo[0]) & PGT_TYPE_MASK) == PGT_l3_page_table && type_count(g.lo[0]) == 1,
+		  "the L3 holds one type reference for the vCPU");
+
+	struct walk_result r;
+	TAP_CHECK(guest_walk(pv_domain_frame, d, st->sys.cr3, 0x1234, WALK_READ, false, &r) == 0 &&
+			  r.maddr == (g.hi[5] << 12 | 0x234),
+		  "a kernel address translates through the guest's L3, L2 and L1");
+	TAP_CHECK(guest_walk(pv_domain_frame, d, st->sys.cr3, 0x0, WALK_READ | WALK_USER, false, &r) != 0 &&
+			  (r.pf_error & X86_PFEC_USER),
+		  "user mode cannot read a kernel-only page");
+	uint64_t m2p_va = PV32_M2P_START + 4 * g.hi[4];
+	TAP_CHECK(guest_walk(pv_domain_frame, d, st->sys.cr3, m2p_va, WALK_READ, false, &r) == -1 && r.frame_missing,
+		  "hypercall buffers never reach the compat M2P's tables");
+
+	struct compat_vcpu_guest_context back;
+	struct xg_domctl op = { .cmd = XG_DOMCTL_getvcpucontext, .domain = d->id };
+	req.used = 0;
+	op.interface_version = XG_DOMCTL_INTERFACE_VERSION;
+	uint64_t h = inproc_put(&req, &op, sizeof(op));
+	uint64_t out = inproc_put(&req, NULL, sizeof(back));
+	((struct xg_domctl *)inproc_at(&req, h))->u.vcpucontext.ctxt = out;
+	long rc = inproc_call(&req, __HYPERVISOR_domctl, h, 0, 0, 0);
+	memcpy(&back, inproc_at(&req, out), sizeof(back));
+	TAP_CHECK(rc == 0 && back.user_regs.eip == 0x1000 && back.user_regs.esp == 0x2000 &&
+			  back.ctrlreg[3] == compat_xen_pfn_to_cr3((uint32_t)g.lo[0]) &&
+			  back.user_regs.cs == COMPAT_FLAT_KERNEL_CS,
+		  "getvcpucontext returns the 32-bit layout with the guest's L3 as CR3");
+
+	/* Now vCPU 0 is initialised: the rule applies. */
+	build_pae(&g, g.hi[1]);
+	frame(g.hi[1])[3] = g.lo[8] << 12 | P;
+	memset(frame(g.lo[8]), 0, 4096);
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.hi[1]) == -ERANGE &&
+			  type_count(g.hi[1]) == 0 && type_count(g.lo[8]) == 0,
+		  "an L3 above 4 GiB is -ERANGE once vCPU 0 is initialised, and nothing changed");
+	TAP_CHECK(vm_assist(d, VMASST_CMD_enable, VMASST_TYPE_m2p_strict) == -EINVAL,
+		  "m2p_strict is not an assist a 32-bit guest has");
+	TAP_CHECK(vm_assist(d, VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3) == 0,
+		  "the guest enables pae_extended_cr3");
+	TAP_CHECK(inproc_mmuext1(&req, d->id, MMUEXT_PIN_L3_TABLE, g.hi[1]) == 0,
+		  "with extended CR3 the same L3 above 4 GiB is accepted");
+	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << VMASST_TYPE_pae_extended_cr3) == 0 &&
+			  d->vcpus[1]->cr3_mfn == g.hi[1],
+		  "a context can name it in the extended-CR3 encoding (frame %#llx)", (unsigned long long)g.hi[1]);
+	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << VMASST_TYPE_writable_pagetables) == -EINVAL,
+		  "a 32-bit context asking for an assist XG lacks for it is refused");
+	destroy(d);
+}
+
+static void test_compat_m2p(void)
+{
+	struct guest g;
+	if (!guest_setup(&g, "pae-m2p"))
+		return;
+	const _Atomic uint32_t *compat = hv->heap.compat_m2p;
+	bool same = true;
+	for (int i = 0; i < 32; i++)
+		same &= compat[g.hi[i]] == (uint32_t)m2p_get(g.hi[i]);
+	TAP_CHECK(same, "the compat M2P has the same entries as the M2P for a guest's frames");
+	uint64_t mfn = g.hi[3];
+	destroy(g.d);
+	TAP_CHECK(compat[mfn] == UINT32_MAX && m2p_get(mfn) == M2P_INVALID,
+		  "a freed frame's entries become invalid in both");
+	TAP_CHECK(m2p_compat_limit() == hv->machine.nr_frames, "an 8 GiB machine is covered by the compat M2P entirely");
+}
+
+int main(void)
+{
+	const char *why = "";
+	struct domain *d0 = inproc_hypervisor_start(8ull << 30, &why);
+	if (!d0) {
+		printf("Bail out! %s\n", why);
+		return 1;
+	}
+	req.caller = d0;
+	uint64_t free0 = heap_free_frames(&hv->heap);
+	test_type_rules();
+	test_l3_placement_and_context();
+	test_compat_m2p();
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back at the end");
+	inproc_hypervisor_stop(d0);
+	return tap_done();
+}
