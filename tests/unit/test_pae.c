@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hv/arch.h"
 #include "hv/domain.h"
 #include "hv/guest_walk.h"
 #include "hv/hypercall.h"
@@ -17,6 +18,7 @@
 #include "hv/pv.h"
 #include "public/compat/x86_32.h"
 #include "public/memory.h"
+#include "public/version.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 #include "tests/lib/inproc_hypervisor.h"
@@ -296,6 +298,107 @@ static void test_compat_m2p(void)
 	TAP_CHECK(m2p_compat_limit() == hv->machine.nr_frames, "an 8 GiB machine is covered by the compat M2P entirely");
 }
 
+/* A guest call from vCPU 0 of d in the 32-bit layouts. */
+static long guest_call(struct domain *d, unsigned int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		       uint64_t a4)
+{
+	struct hcall_ctx ctx = { .caller = d, .vcpu = d->vcpus[0], .compat = true };
+	uint64_t args[5] = { a0, a1, a2, a3, a4 };
+	return hypercall_dispatch(&ctx, nr, args);
+}
+
+/* The guest's view of its page at va 0x1000 + off (frame hi[5]). */
+static uint8_t *guest_bytes(const struct guest *g, unsigned int off)
+{
+	return (uint8_t *)frame(g->hi[5]) + off;
+}
+
+static void test_compat_hypercalls(void)
+{
+	struct guest g;
+	if (!guest_setup(&g, "pae-calls"))
+		return;
+	struct domain *d = g.d;
+	build_pae(&g, g.lo[0]);
+	if (set_context(d, 0, g.lo[0], 0)) {
+		tap_skip("no 32-bit context");
+		destroy(d);
+		return;
+	}
+	memset(frame(g.hi[5]), 0xaa, 4096);
+	uint32_t w[4];
+
+	TAP_CHECK(guest_call(d, __HYPERVISOR_xen_version, XENVER_platform_parameters, 0x1000, 0, 0, 0) == 0 &&
+			  memcpy(w, guest_bytes(&g, 0), 8) && w[0] == PV32_HV_START && w[1] == 0xaaaaaaaau,
+		  "platform_parameters: a 4-byte virt_start of %#x", PV32_HV_START);
+	TAP_CHECK(guest_call(d, __HYPERVISOR_memory_op, XENMEM_machphys_mapping, 0x1000, 0, 0, 0) == 0 &&
+			  memcpy(w, guest_bytes(&g, 0), 16) && w[0] == PV32_M2P_START && w[1] == PV32_M2P_END &&
+			  w[2] == m2p_compat_limit() - 1 && w[3] == 0xaaaaaaaau,
+		  "machphys_mapping: the compat M2P's place in the 32-bit layout");
+
+	struct compat_xen_memory_reservation res = { .nr_extents = 2, .domid = DOMID_SELF };
+	res.extent_start.c = 0x1200;
+	memcpy(guest_bytes(&g, 0x100), &res, sizeof(res));
+	uint32_t gpfns[2] = { 100, 101 };
+	memcpy(guest_bytes(&g, 0x200), gpfns, sizeof(gpfns));
+	long rc = guest_call(d, __HYPERVISOR_memory_op, XENMEM_populate_physmap, 0x1100, 0, 0, 0);
+	uint32_t got[3];
+	memcpy(got, guest_bytes(&g, 0x200), sizeof(got));
+	TAP_CHECK(rc == 2 && domain_owns(d, got[0]) && domain_owns(d, got[1]) && got[2] == 0xaaaaaaaau,
+		  "populate_physmap reads and writes 32-bit frame lists (%ld)", rc);
+	TAP_CHECK(hv->heap.compat_m2p[got[0]] == 100 && hv->heap.compat_m2p[got[1]] == 101,
+		  "and the compat M2P has the frames at the pfns asked for");
+
+	memset(frame(g.lo[9]), 0, 4096);
+	struct compat_mmuext_op op = { .cmd = MMUEXT_PIN_L1_TABLE };
+	op.arg1.mfn = (uint32_t)g.lo[9];
+	memcpy(guest_bytes(&g, 0x300), &op, sizeof(op));
+	op.cmd = MMUEXT_UNPIN_TABLE;
+	memcpy(guest_bytes(&g, 0x300 + sizeof(op)), &op, sizeof(op));
+	uint32_t done = 0;
+	memcpy(guest_bytes(&g, 0x400), &done, 4);
+	TAP_CHECK(guest_call(d, __HYPERVISOR_mmuext_op, 0x1300, 1, 0x1400, DOMID_SELF, 0) == 0 &&
+			  (type_info(g.lo[9]) & PGT_pinned) && type_count(g.lo[9]) == 1,
+		  "mmuext_op reads 12-byte compat operations: pin");
+	TAP_CHECK(guest_call(d, __HYPERVISOR_mmuext_op, 0x1300 + sizeof(op), 1, 0, DOMID_SELF, 0) == 0 &&
+			  type_count(g.lo[9]) == 0,
+		  "and unpin the next one");
+
+	uint64_t val = g.hi[12] << 12 | PWU;
+	TAP_CHECK(g.hi[12] >> 20 && guest_call(d, __HYPERVISOR_update_va_mapping, 0x3000, (uint32_t)val, val >> 32,
+					      UVMF_INVLPG | UVMF_LOCAL, 0) == 0 &&
+			  frame(g.lo[2])[3] == (val | PTE_ACCESSED | PTE_DIRTY) - (PTE_ACCESSED | PTE_DIRTY),
+		  "update_va_mapping takes the entry as low and high halves (frame above 4 GiB)");
+
+	struct compat_multicall_entry mc[2] = {
+		{ .op = __HYPERVISOR_update_va_mapping, .result = 0xdead,
+		  .args = { 0x2000, (uint32_t)(g.hi[13] << 12 | PWU), (uint32_t)(g.hi[13] >> 20), 0 } },
+		{ .op = 999, .result = 0xdead },
+	};
+	memcpy(guest_bytes(&g, 0x500), mc, sizeof(mc));
+	rc = guest_call(d, __HYPERVISOR_multicall, 0x1500, 2, 0, 0, 0);
+	memcpy(mc, guest_bytes(&g, 0x500), sizeof(mc));
+	TAP_CHECK(rc == 0 && mc[0].result == 0 && frame(g.lo[2])[2] == (g.hi[13] << 12 | PWU) &&
+			  mc[1].result == (uint32_t)-ENOSYS,
+		  "multicall runs 32-byte compat entries and writes 32-bit results");
+
+	/* The way in: int $0x82 from the kernel. */
+	struct vcpu *v = d->vcpus[0];
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	st->regs.rax = __HYPERVISOR_xen_version;
+	st->regs.rbx = XENVER_version;
+	st->regs.rip = 0x1002;
+	struct exec_exit e = { .reason = EXEC_EXIT_SOFTINT, .vector = 0x82 };
+	arch_vcpu_handle_exit(v, &e);
+	TAP_CHECK(st->regs.rax == (uint32_t)hypercall_dispatch(&(struct hcall_ctx){ .caller = d }, __HYPERVISOR_xen_version, (uint64_t[5]){ 0 }) && st->regs.rip == 0x1002 &&
+			  !d->is_crashed,
+		  "int $0x82 is a hypercall: eax in, result in eax (%#llx)", (unsigned long long)st->regs.rax);
+	e.vector = 0x80;
+	arch_vcpu_handle_exit(v, &e);
+	TAP_CHECK(d->is_crashed, "int $0x80 without a trap table crashes the guest");
+	destroy(d);
+}
+
 int main(void)
 {
 	const char *why = "";
@@ -309,6 +412,7 @@ int main(void)
 	test_type_rules();
 	test_l3_placement_and_context();
 	test_compat_m2p();
+	test_compat_hypercalls();
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back at the end");
 	inproc_hypervisor_stop(d0);
 	return tap_done();

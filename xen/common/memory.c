@@ -1,10 +1,12 @@
 /* HYPERVISOR_memory_op: growing a domain's memory and reading its size. */
 #include <errno.h>
+#include <stddef.h>
 
 #include "hv/hypercall.h"
 #include "hv/m2p.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "public/compat/x86_32.h"
 #include "public/memory.h"
 #include "public/xen.h"
 
@@ -24,8 +26,16 @@ static unsigned int max_order(const struct domain *caller)
  * as it does not depend on the call; 0 or -EFAULT/-EPERM/-EINVAL. */
 static long read_reservation(struct hcall_ctx *ctx, uint64_t arg, uint64_t start, struct xen_memory_reservation *r)
 {
-	if (copy_from_guest(ctx, r, arg, sizeof(*r)))
+	if (ctx->compat) {
+		struct compat_xen_memory_reservation c;
+		if (copy_from_guest(ctx, &c, arg, sizeof(c)))
+			return -EFAULT;
+		*r = (struct xen_memory_reservation){ .nr_extents = c.nr_extents, .extent_order = c.extent_order,
+						      .mem_flags = c.mem_flags, .domid = c.domid };
+		r->extent_start.p = (xen_pfn_t *)(uintptr_t)c.extent_start.c;
+	} else if (copy_from_guest(ctx, r, arg, sizeof(*r))) {
 		return -EFAULT;
+	}
 	if (r->extent_order > max_order(ctx->caller))
 		return -EPERM;
 	if (start > r->nr_extents)
@@ -43,6 +53,18 @@ static bool continued_at(struct hcall_ctx *ctx, unsigned int cmd, uint64_t arg, 
 	uint64_t next[5] = { cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0 };
 	hypercall_continue(ctx, next);
 	return true;
+}
+
+/* The address width d's frames must keep to: a 32-bit guest's must be
+ * in the compat M2P (and so, on big machines, below some limit). */
+static unsigned int frame_limit_bits(const struct domain *d, unsigned int bits)
+{
+	if (d->type != DOMAIN_PV32 || m2p_compat_limit() >= hv->machine.nr_frames)
+		return bits;
+	unsigned int limit = PAGE_SHIFT;
+	while ((1ull << (limit + 1 - PAGE_SHIFT)) <= m2p_compat_limit())
+		limit++;
+	return bits && bits < limit ? bits : limit;
 }
 
 static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, uint64_t arg)
@@ -71,14 +93,14 @@ static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 		pthread_mutex_unlock(&d->lock);
 		if (over)
 			break;
-		xen_pfn_t gpfn = M2P_INVALID;
+		uint64_t gpfn = M2P_INVALID;
 		if (cmd == XENMEM_populate_physmap) {
-			if (copy_from_guest(ctx, &gpfn, list + i * sizeof(gpfn), sizeof(gpfn))) {
+			if (copy_long_from_guest(ctx, list, i, &gpfn)) {
 				rc = i ? 0 : -EFAULT;
 				break;
 			}
 		}
-		uint64_t mfn = heap_alloc(&hv->heap, r.extent_order, bits, OWNER_NONE);
+		uint64_t mfn = heap_alloc(&hv->heap, r.extent_order, frame_limit_bits(d, bits), OWNER_NONE);
 		if (mfn == MFN_INVALID)
 			break;
 		if (domain_assign_frames(d, mfn, pages)) {
@@ -93,8 +115,7 @@ static long populate(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 				m2p_set(mfn + j, gpfn == M2P_INVALID ? M2P_INVALID : gpfn + j);
 		/* A PV guest learns the machine frame it was given. */
 		if (list) {
-			xen_pfn_t out = mfn;
-			if (copy_to_guest(ctx, list + i * sizeof(out), &out, sizeof(out))) {
+			if (copy_long_to_guest(ctx, list, i, mfn)) {
 				rc = i ? 0 : -EFAULT;
 				i++;
 				break;
@@ -141,8 +162,8 @@ static long decrease(struct hcall_ctx *ctx, unsigned int cmd, uint64_t start, ui
 			domain_put(d);
 			return 0;
 		}
-		xen_pfn_t gmfn;
-		if (copy_from_guest(ctx, &gmfn, list + i * sizeof(gmfn), sizeof(gmfn))) {
+		uint64_t gmfn;
+		if (copy_long_from_guest(ctx, list, i, &gmfn)) {
 			rc = i ? 0 : -EFAULT;
 			break;
 		}
@@ -184,6 +205,18 @@ static long reservation_size(struct hcall_ctx *ctx, unsigned int cmd, uint64_t a
 	return n;
 }
 
+static int read_memory_map(struct hcall_ctx *ctx, uint64_t arg, struct xen_memory_map *map)
+{
+	if (!ctx->compat)
+		return copy_from_guest(ctx, map, arg, sizeof(*map));
+	struct compat_xen_memory_map c;
+	if (copy_from_guest(ctx, &c, arg, sizeof(c)))
+		return -EFAULT;
+	map->nr_entries = c.nr_entries;
+	map->buffer.p = (void *)(uintptr_t)c.buffer.c;
+	return 0;
+}
+
 /* The machine's map as a BIOS would report it: the RAM regions, and the
  * legacy VGA/BIOS area as reserved. */
 static long machine_memory_map(struct hcall_ctx *ctx, uint64_t arg)
@@ -191,7 +224,7 @@ static long machine_memory_map(struct hcall_ctx *ctx, uint64_t arg)
 	if (!ctx->caller->is_privileged)
 		return -EPERM;
 	struct xen_memory_map map;
-	if (copy_from_guest(ctx, &map, arg, sizeof(map)))
+	if (read_memory_map(ctx, arg, &map))
 		return -EFAULT;
 	struct e820entry e[MACHINE_MAX_REGIONS + 1];
 	unsigned int n = 0;
@@ -206,13 +239,21 @@ static long machine_memory_map(struct hcall_ctx *ctx, uint64_t arg)
 		return -EINVAL; /* the caller's buffer is too small */
 	if (copy_to_guest(ctx, guest_handle_addr(map.buffer), e, n * sizeof(e[0])))
 		return -EFAULT;
-	map.nr_entries = n;
-	return copy_to_guest(ctx, arg, &map, sizeof(map)) ? -EFAULT : 0;
+	/* nr_entries comes first in both layouts. */
+	return copy_to_guest(ctx, arg, &n, sizeof(n)) ? -EFAULT : 0;
 }
 
-/* Where the M2P is mapped in a 64-bit PV guest and the frames it covers. */
+/* Where the M2P is mapped in a PV guest and the frames it covers. */
 static long machphys_mapping(struct hcall_ctx *ctx, uint64_t arg)
 {
+	if (ctx->compat) {
+		struct compat_xen_machphys_mapping c = {
+			.v_start = PV32_M2P_START,
+			.v_end = PV32_M2P_END,
+			.max_mfn = (compat_ulong_t)(m2p_compat_limit() - 1),
+		};
+		return copy_to_guest(ctx, arg, &c, sizeof(c)) ? -EFAULT : 0;
+	}
 	struct xen_machphys_mapping m = {
 		.v_start = MACH2PHYS_VIRT_START,
 		.v_end = MACH2PHYS_VIRT_START + m2p_table_size(),
@@ -225,19 +266,34 @@ static long machphys_mapping(struct hcall_ctx *ctx, uint64_t arg)
  * through these).  The table is contiguous, so each is 512 frames on. */
 static long machphys_mfn_list(struct hcall_ctx *ctx, uint64_t arg)
 {
-	struct xen_machphys_mfn_list l;
-	if (copy_from_guest(ctx, &l, arg, sizeof(l)))
-		return -EFAULT;
+	/* A 32-bit caller asks about its own (compat) table. */
+	unsigned int max;
+	uint64_t list;
+	if (ctx->compat) {
+		struct compat_xen_machphys_mfn_list c;
+		if (copy_from_guest(ctx, &c, arg, sizeof(c)))
+			return -EFAULT;
+		max = c.max_extents;
+		list = c.extent_start.c;
+	} else {
+		struct xen_machphys_mfn_list l;
+		if (copy_from_guest(ctx, &l, arg, sizeof(l)))
+			return -EFAULT;
+		max = l.max_extents;
+		list = guest_handle_addr(l.extent_start);
+	}
 	unsigned int i;
-	for (i = 0; i < l.max_extents; i++) {
-		xen_pfn_t mfn = m2p_table_mfn((uint64_t)i * 512);
+	for (i = 0; i < max; i++) {
+		uint64_t mfn = ctx->compat ? m2p_compat_table_mfn((uint64_t)i * 512) : m2p_table_mfn((uint64_t)i * 512);
 		if (mfn == MFN_INVALID)
 			break;
-		if (copy_to_guest(ctx, guest_handle_addr(l.extent_start) + i * sizeof(mfn), &mfn, sizeof(mfn)))
+		if (copy_long_to_guest(ctx, list, i, mfn))
 			return -EFAULT;
 	}
-	l.nr_extents = i;
-	return copy_to_guest(ctx, arg, &l, sizeof(l)) ? -EFAULT : 0;
+	/* nr_extents follows max_extents and the handle in both layouts. */
+	size_t at = ctx->compat ? offsetof(struct compat_xen_machphys_mfn_list, nr_extents)
+				: offsetof(struct xen_machphys_mfn_list, nr_extents);
+	return copy_to_guest(ctx, arg + at, &i, sizeof(i)) ? -EFAULT : 0;
 }
 
 /* A PV guest states its highest pfn + 1 in shared_info (arch.max_pfn), as
@@ -248,8 +304,10 @@ static long maximum_gpfn(struct hcall_ctx *ctx, uint64_t arg)
 	struct domain *d = domid_arg_target(ctx, arg, &err);
 	if (!d)
 		return err;
-	const struct shared_info *si = machine_frame(&hv->machine, d->shared_info_mfn);
-	uint64_t max_pfn = __atomic_load_n(&si->arch.max_pfn, __ATOMIC_RELAXED);
+	const void *si = machine_frame(&hv->machine, d->shared_info_mfn);
+	uint64_t max_pfn = d->type == DOMAIN_PV32
+				   ? __atomic_load_n(&((const struct compat_shared_info *)si)->arch.max_pfn, __ATOMIC_RELAXED)
+				   : __atomic_load_n(&((const struct shared_info *)si)->arch.max_pfn, __ATOMIC_RELAXED);
 	domain_put(d);
 	return (long)((max_pfn ? max_pfn : 1) - 1);
 }
@@ -401,7 +459,8 @@ long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XENMEM_maximum_gpfn:
 		return maximum_gpfn(ctx, a[1]);
 	case XENMEM_exchange:
-		return exchange(ctx, a[1]);
+		/* Not yet in the 32-bit layout (docs/hypercalls.md). */
+		return ctx->compat ? -ENOSYS : exchange(ctx, a[1]);
 	case XENMEM_machphys_mapping:
 		return machphys_mapping(ctx, a[1]);
 	case XENMEM_machphys_mfn_list:

@@ -56,10 +56,11 @@ long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5])
 		return copy_string(ctx, arg, sizeof(xen_capabilities_info_t), XG_CAPABILITIES);
 	case XENVER_changeset:
 		return copy_string(ctx, arg, sizeof(xen_changeset_info_t), "xg " XG_VERSION);
-	case XENVER_platform_parameters: {
-		struct xen_platform_parameters p = { .virt_start = PV64_RESERVED_START };
-		return copy_to_guest(ctx, arg, &p, sizeof(p)) ? -EFAULT : 0;
-	}
+	case XENVER_platform_parameters:
+		/* Where the hypervisor's part of the caller's address space starts. */
+		if (ctx->compat)
+			return copy_long_to_guest(ctx, arg, 0, PV32_HV_START) ? -EFAULT : 0;
+		return copy_long_to_guest(ctx, arg, 0, PV64_RESERVED_START) ? -EFAULT : 0;
 	case XENVER_get_features: {
 		struct xen_feature_info fi;
 		if (copy_from_guest(ctx, &fi, arg, sizeof(fi)))

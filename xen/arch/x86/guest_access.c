@@ -80,3 +80,24 @@ int copy_to_guest(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t 
 	memcpy(dst, src, len);
 	return 0;
 }
+
+int copy_long_from_guest(struct hcall_ctx *ctx, uint64_t array, uint64_t i, uint64_t *val)
+{
+	if (ctx->compat) {
+		uint32_t v32;
+		if (copy_from_guest(ctx, &v32, array + i * sizeof(v32), sizeof(v32)))
+			return -EFAULT;
+		*val = v32;
+		return 0;
+	}
+	return copy_from_guest(ctx, val, array + i * sizeof(*val), sizeof(*val));
+}
+
+int copy_long_to_guest(struct hcall_ctx *ctx, uint64_t array, uint64_t i, uint64_t val)
+{
+	if (ctx->compat) {
+		uint32_t v32 = (uint32_t)val;
+		return copy_to_guest(ctx, array + i * sizeof(v32), &v32, sizeof(v32));
+	}
+	return copy_to_guest(ctx, array + i * sizeof(val), &val, sizeof(val));
+}

@@ -24,6 +24,9 @@ struct hcall_ctx {
 	 * arguments to continue with: the guest re-executes the call. */
 	bool preempted;
 	bool in_multicall; /* multicalls do not nest */
+	/* A 32-bit PV guest's call: its structures have the compat layouts
+	 * (include/public/compat/x86_32.h) and its longs are 4 bytes. */
+	bool compat;
 	uint64_t cont_args[5];
 };
 
@@ -34,6 +37,11 @@ void hypercall_continue(struct hcall_ctx *ctx, const uint64_t args[5]);
  * failed copy may have copied part of the bytes. */
 int copy_from_guest(struct hcall_ctx *ctx, void *dst, uint64_t addr, size_t len);
 int copy_to_guest(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t len);
+
+/* Element i of an array of the caller's unsigned longs (xen_pfn_t,
+ * xen_ulong_t): 4 bytes each for a 32-bit guest, else 8.  0 or -EFAULT. */
+int copy_long_from_guest(struct hcall_ctx *ctx, uint64_t array, uint64_t i, uint64_t *val);
+int copy_long_to_guest(struct hcall_ctx *ctx, uint64_t array, uint64_t i, uint64_t val);
 
 /* The address a guest handle holds, as the caller gave it. */
 #define guest_handle_addr(h) ((uint64_t)(uintptr_t)(h).p)

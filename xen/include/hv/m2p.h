@@ -47,5 +47,7 @@ uint64_t m2p_compat_l2_entry(unsigned int i);
 /* Machine frames the compat table covers: a 32-bit guest's frames must lie
  * below this, or it could not look them up. */
 uint64_t m2p_compat_limit(void);
+/* Frame i of the compat table itself (MFN_INVALID past its end). */
+uint64_t m2p_compat_table_mfn(uint64_t i);
 
 #endif

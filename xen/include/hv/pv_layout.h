@@ -28,5 +28,7 @@
  * the hypervisor's L2. */
 #define PV32_L3_ENTRIES 4u
 #define PV32_L3_XEN_SLOT 3u
+/* 32-bit guests make hypercalls with int $0x82. */
+#define PV32_HYPERCALL_VECTOR 0x82
 
 #endif

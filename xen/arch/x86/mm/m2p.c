@@ -163,3 +163,8 @@ uint64_t m2p_compat_limit(void)
 {
 	return hv->heap.compat_m2p_entries;
 }
+
+uint64_t m2p_compat_table_mfn(uint64_t i)
+{
+	return first_mfn == MFN_INVALID || i >= compat_frames ? MFN_INVALID : compat_mfn + i;
+}

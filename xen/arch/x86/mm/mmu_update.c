@@ -123,7 +123,9 @@ static uint64_t l1_table_of(struct vcpu *v, uint64_t va)
 	if (!v->has_cr3)
 		return MFN_INVALID;
 	uint64_t mfn = v->cr3_mfn;
-	for (unsigned int level = 4; level > 1; level--) {
+	/* A 32-bit guest's top level is its L3 (va is below 4 GiB). */
+	unsigned int top = v->domain->type == DOMAIN_PV32 ? 3 : 4;
+	for (unsigned int level = top; level > 1; level--) {
 		const _Atomic uint64_t *t = machine_frame(&hv->machine, mfn);
 		uint64_t e = atomic_load(&t[(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511]);
 		if (!(e & PTE_PRESENT) || (e & PTE_PSE))
@@ -146,7 +148,7 @@ static long flush_as_asked(struct hcall_ctx *ctx, uint64_t flags)
 	} else {
 		/* UVMF_MULTI: the rest of flags points at a vCPU bitmap. */
 		uint64_t mask;
-		if (copy_from_guest(ctx, &mask, target, sizeof(mask)))
+		if (copy_long_from_guest(ctx, target, 0, &mask))
 			return -EFAULT;
 		pv_flush_tlb(ctx->vcpu, mask);
 	}
@@ -183,12 +185,18 @@ static long update_va_mapping(struct hcall_ctx *ctx, uint64_t va, uint64_t val, 
 	return flush_as_asked(ctx, flags);
 }
 
+/* A 32-bit guest passes the 64-bit entry in two registers, low half
+ * first: (va, lo, hi, flags[, domid]). */
 long do_update_va_mapping(struct hcall_ctx *ctx, const uint64_t a[5])
 {
+	if (ctx->compat)
+		return update_va_mapping(ctx, a[0], (uint32_t)a[1] | a[2] << 32, a[3], DOMID_SELF);
 	return update_va_mapping(ctx, a[0], a[1], a[2], DOMID_SELF);
 }
 
 long do_update_va_mapping_otherdomain(struct hcall_ctx *ctx, const uint64_t a[5])
 {
+	if (ctx->compat)
+		return update_va_mapping(ctx, a[0], (uint32_t)a[1] | a[2] << 32, a[3], (uint16_t)a[4]);
 	return update_va_mapping(ctx, a[0], a[1], a[2], (uint16_t)a[3]);
 }

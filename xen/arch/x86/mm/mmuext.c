@@ -6,6 +6,7 @@
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "public/compat/x86_32.h"
 #include "public/xen.h"
 
 /* Operations handled per guest call before the guest re-issues it. */
@@ -197,10 +198,26 @@ static long vcpu_op(struct vcpu *v, const struct mmuext_op *op)
 	}
 }
 
+static int read_op(struct hcall_ctx *ctx, uint64_t addr, struct mmuext_op *op)
+{
+	if (!ctx->compat)
+		return copy_from_guest(ctx, op, addr, sizeof(*op));
+	struct compat_mmuext_op c;
+	if (copy_from_guest(ctx, &c, addr, sizeof(c)))
+		return -EFAULT;
+	/* Every arg1/arg2 member is a 32-bit value in the compat layout. */
+	*op = (struct mmuext_op){ .cmd = c.cmd };
+	op->arg1.mfn = c.arg1.mfn;
+	op->arg2.src_mfn = c.arg2.src_mfn;
+	if (op->cmd == MMUEXT_SET_LDT)
+		op->arg2.nr_ents = c.arg2.nr_ents;
+	return 0;
+}
+
 static long mmuext_one(struct hcall_ctx *ctx, struct domain *d, uint64_t addr)
 {
 	struct mmuext_op op;
-	if (copy_from_guest(ctx, &op, addr, sizeof(op)))
+	if (read_op(ctx, addr, &op))
 		return -EFAULT;
 	if (op.cmd < 32 && (VCPU_OPS >> op.cmd) & 1) {
 		/* Only on a guest's own domain, as in Xen. */
@@ -234,7 +251,8 @@ long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	struct domain *d = hcall_target_domain(ctx, (domid_t)a[3], &err);
 	if (!d)
 		return err;
-	long rc = hcall_batch_run(ctx, a, &b, d, sizeof(struct mmuext_op), MMUEXT_BATCH, mmuext_one);
+	size_t op_size = ctx->compat ? sizeof(struct compat_mmuext_op) : sizeof(struct mmuext_op);
+	long rc = hcall_batch_run(ctx, a, &b, d, op_size, MMUEXT_BATCH, mmuext_one);
 	domain_put(d);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * What happens when a 64-bit PV vCPU leaves guest code: hypercalls,
+ * What happens when a PV vCPU leaves guest code: hypercalls,
  * emulated instructions, and faults the guest cannot handle.
  */
 #include <stdio.h>
@@ -52,6 +52,30 @@ static void hypercall(struct vcpu *v, struct vcpu_state *st)
 	r->rax = (uint64_t)ret;
 }
 
+/* 32-bit PV ABI: int $0x82 with the number in eax and arguments in ebx,
+ * ecx, edx, esi, edi; the result in eax, nothing else clobbered. */
+static void compat_hypercall(struct vcpu *v, struct vcpu_state *st)
+{
+	struct vcpu_regs *r = &st->regs;
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = true };
+	uint64_t args[5] = { (uint32_t)r->rbx, (uint32_t)r->rcx, (uint32_t)r->rdx, (uint32_t)r->rsi,
+			     (uint32_t)r->rdi };
+	unsigned int nr = (uint32_t)r->rax;
+	long ret = hypercall_dispatch(&ctx, nr, args);
+	if (ctx.preempted) {
+		/* Re-issue the call: back over the 2-byte int $0x82. */
+		r->rax = nr;
+		r->rbx = (uint32_t)ctx.cont_args[0];
+		r->rcx = (uint32_t)ctx.cont_args[1];
+		r->rdx = (uint32_t)ctx.cont_args[2];
+		r->rsi = (uint32_t)ctx.cont_args[3];
+		r->rdi = (uint32_t)ctx.cont_args[4];
+		r->rip = (uint32_t)(r->rip - 2);
+		return;
+	}
+	r->rax = (uint32_t)ret;
+}
+
 static void crash_on_trap(struct vcpu *v, const struct vcpu_state *st, const struct exec_exit *e)
 {
 	const char *name = e->vector < 32 && exception_names[e->vector] ? exception_names[e->vector] : "?";
@@ -77,6 +101,11 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	switch (e->reason) {
 	case EXEC_EXIT_SYSCALL:
+		if (v->domain->type == DOMAIN_PV32) {
+			domain_crash(v->domain, "vCPU %u: syscall from a 32-bit guest without a syscall callback",
+				     v->id);
+			return;
+		}
 		if (!v->kernel_mode) {
 			domain_crash(v->domain, "vCPU %u: syscall from user mode without a syscall callback",
 				     v->id);
@@ -97,6 +126,10 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 		crash_on_trap(v, st, e);
 		return;
 	case EXEC_EXIT_SOFTINT:
+		if (e->vector == PV32_HYPERCALL_VECTOR && v->domain->type == DOMAIN_PV32 && v->kernel_mode) {
+			compat_hypercall(v, st);
+			return;
+		}
 		domain_crash(v->domain, "vCPU %u: int $%#x at rip %#llx (no trap table)", v->id, e->vector,
 			     (unsigned long long)st->regs.rip);
 		return;

@@ -24,12 +24,30 @@ static void put_u32(uint8_t **p, uint32_t v)
 	*p += 4;
 }
 
+/* 32-bit guests: int $0x82, which clobbers nothing. */
+static void write_ring1_stubs(uint8_t *page)
+{
+	for (unsigned int nr = 0; nr < PAGE_SIZE / STUB_SIZE; nr++) {
+		uint8_t *p = page + nr * STUB_SIZE;
+		if (nr == __HYPERVISOR_iret)
+			put_bytes(&p, (const uint8_t[]){ 0x50 }, 1); /* push %eax */
+		put_bytes(&p, (const uint8_t[]){ 0xb8 }, 1);         /* mov $nr, %eax */
+		put_u32(&p, nr);
+		put_bytes(&p, (const uint8_t[]){ 0xcd, PV32_HYPERCALL_VECTOR }, 2); /* int $0x82 */
+		if (nr != __HYPERVISOR_iret)
+			put_bytes(&p, (const uint8_t[]){ 0xc3 }, 1); /* ret */
+	}
+}
+
 void pv_write_hypercall_page(struct domain *d, uint64_t mfn)
 {
 	uint8_t *page = machine_frame(&hv->machine, mfn);
 	/* Unused bytes trap if executed. */
 	memset(page, 0xcc, PAGE_SIZE);
-	(void)d;
+	if (d->type == DOMAIN_PV32) {
+		write_ring1_stubs(page);
+		return;
+	}
 	for (unsigned int nr = 0; nr < PAGE_SIZE / STUB_SIZE; nr++) {
 		uint8_t *p = page + nr * STUB_SIZE;
 		/* 64-bit: syscall clobbers rcx and r11, so the stub saves them. */

@@ -26,8 +26,9 @@ void arch_vcpu_reset(struct vcpu *v)
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	memset(st, 0, sizeof(*st));
 	st->regs.rflags = X86_RFLAGS_IF | X86_RFLAGS_FIXED;
-	st->sys.cpl = 3;
+	/* 64-bit PV kernels run at CPL 3; 32-bit ones in ring 1, as in Xen. */
 	st->sys.compat = v->domain->type == DOMAIN_PV32;
+	st->sys.cpl = st->sys.compat ? 1 : 3;
 	/* PE, MP, ET, NE, WP, PG: what a PV guest's CR0 reads as. */
 	st->sys.cr0 = 0x80050033;
 	st->sys.cr4 = 0x6a0; /* PAE, PGE, OSFXSR, OSXMMEXCPT */
