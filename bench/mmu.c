@@ -57,37 +57,29 @@
 #define UPDATE_BATCHES_PER_RUN 500
 _Static_assert(UPDATE_BATCHES_PER_RUN % 2 == 0, "each run must leave the entries where it found them");
 
-/* A request's data area, as libxg builds it; the toolstack's handles are
- * XG_CTL_DATA_BASE + offset into it. */
-static uint8_t request_data[1 << 20];
-static size_t request_used;
+/* A request's data area, as libxg builds it. */
+static struct inproc_req request;
 
 static uint64_t request_put(const void *src, size_t len)
 {
-	size_t off = (request_used + 7) & ~(size_t)7;
-	if (off + len > sizeof(request_data)) {
+	uint64_t h = inproc_put(&request, src, len);
+	if (!h) {
 		fprintf(stderr, "mmu: request data area too small\n");
 		exit(1);
 	}
-	if (src)
-		memcpy(request_data + off, src, len);
-	else
-		memset(request_data + off, 0, len);
-	request_used = off + len;
-	return XG_CTL_DATA_BASE + off;
+	return h;
 }
 
 static void *request_at(uint64_t handle)
 {
-	return request_data + (handle - XG_CTL_DATA_BASE);
+	return inproc_at(&request, handle);
 }
 
 static long hypercall_as_control(struct domain *d0, unsigned int nr, uint64_t a0, uint64_t a1, uint64_t a2,
 				 uint64_t a3)
 {
-	struct hcall_ctx ctx = { .caller = d0, .data = request_data, .data_len = request_used };
-	uint64_t args[5] = { a0, a1, a2, a3, 0 };
-	return hypercall_dispatch(&ctx, nr, args);
+	request.caller = d0;
+	return inproc_call(&request, nr, a0, a1, a2, a3);
 }
 
 static double now(void)
@@ -116,7 +108,7 @@ static uint64_t *frame_entries(uint64_t mfn)
 
 static struct domain *create_domain(struct domain *d0, const char *name, uint64_t max_pages)
 {
-	request_used = 0;
+	request.used = 0;
 	struct xg_domctl op = { .cmd = XG_DOMCTL_createdomain, .interface_version = XG_DOMCTL_INTERFACE_VERSION };
 	snprintf(op.u.createdomain.name, sizeof(op.u.createdomain.name), "%s", name);
 	op.u.createdomain.max_vcpus = 1;
@@ -129,7 +121,7 @@ static struct domain *create_domain(struct domain *d0, const char *name, uint64_
 
 static long destroy_domain(struct domain *d0, struct domain *d)
 {
-	request_used = 0;
+	request.used = 0;
 	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .interface_version = XG_DOMCTL_INTERFACE_VERSION,
 				.domain = d->id };
 	uint64_t h = request_put(&op, sizeof(op));
@@ -139,7 +131,7 @@ static long destroy_domain(struct domain *d0, struct domain *d)
 /* Every frame of the domain, in the order the heap handed them out. */
 static long populate(struct domain *d0, struct domain *d, uint64_t *frames)
 {
-	request_used = 0;
+	request.used = 0;
 	uint64_t list = request_put(NULL, NR_DOMAIN_EXTENTS * sizeof(xen_pfn_t));
 	xen_pfn_t *gpfns = request_at(list);
 	for (uint64_t i = 0; i < NR_DOMAIN_EXTENTS; i++)
@@ -157,7 +149,7 @@ static long populate(struct domain *d0, struct domain *d, uint64_t *frames)
 
 static long mmuext(struct domain *d0, struct domain *d, unsigned int cmd, uint64_t mfn)
 {
-	request_used = 0;
+	request.used = 0;
 	struct mmuext_op op = { .cmd = cmd };
 	op.arg1.mfn = mfn;
 	uint64_t h = request_put(&op, sizeof(op));
@@ -328,7 +320,7 @@ static int bench_mmu_update(struct domain *d0, struct domain *d, uint64_t l1, co
 	}
 	/* Both lists stay in the data area: what is timed is the hypercall,
 	 * not the toolstack building requests. */
-	request_used = 0;
+	request.used = 0;
 	uint64_t to_b = put_update_batch(l1, frames_b), to_a = put_update_batch(l1, frames_a);
 	uint64_t done_handle = request_put(NULL, sizeof(unsigned int));
 	const uint64_t foreigndom = ((uint64_t)(d->id + 1) << 16) | d->id;

@@ -24,7 +24,7 @@ void inproc_hypervisor_stop(struct domain *d0);
  * writes, so concurrent callers each need their own) and the calls
  * libxg makes through one.  Handles are addresses inside the area.
  */
-#define INPROC_REQ_DATA (1u << 16)
+#define INPROC_REQ_DATA (1u << 20)
 struct inproc_req {
 	struct domain *caller; /* domain 0, or a guest to test what it may not do */
 	bool readonly;         /* as from the monitoring socket */

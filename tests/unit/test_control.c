@@ -21,60 +21,44 @@
 #include "tests/lib/inproc_hypervisor.h"
 
 /* A request's data area, as libxg builds it. */
-static uint8_t data[1 << 16];
-static size_t data_used;
+static struct inproc_req req;
 
 static uint64_t put(const void *src, size_t len)
 {
-	size_t off = (data_used + 7) & ~(size_t)7;
-	if (src)
-		memcpy(data + off, src, len);
-	else
-		memset(data + off, 0, len);
-	data_used = off + len;
-	return XG_CTL_DATA_BASE + off;
+	return inproc_put(&req, src, len);
 }
 
 static void *at(uint64_t handle)
 {
-	return data + (handle - XG_CTL_DATA_BASE);
+	return inproc_at(&req, handle);
 }
 
 static long call(struct domain *caller, bool readonly, unsigned int nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		 uint64_t a3)
 {
-	struct hcall_ctx ctx = { .caller = caller, .data = data, .data_len = data_used, .readonly = readonly };
-	uint64_t args[5] = { a0, a1, a2, a3, 0 };
-	return hypercall_dispatch(&ctx, nr, args);
+	req.caller = caller;
+	req.readonly = readonly;
+	return inproc_call(&req, nr, a0, a1, a2, a3);
 }
 
 static long domctl(struct domain *caller, bool readonly, struct xg_domctl *op)
 {
-	data_used = 0;
-	op->interface_version = XG_DOMCTL_INTERFACE_VERSION;
-	uint64_t h = put(op, sizeof(*op));
-	long rc = call(caller, readonly, __HYPERVISOR_domctl, h, 0, 0, 0);
-	memcpy(op, at(h), sizeof(*op));
-	return rc;
+	req.caller = caller;
+	req.readonly = readonly;
+	return inproc_domctl(&req, op);
 }
 
 static long populate(struct domain *caller, uint16_t domid, uint64_t n, unsigned int order, unsigned int flags,
 		     uint64_t *mfns)
 {
-	data_used = 0;
-	uint64_t list = put(NULL, n * 8);
-	struct xen_memory_reservation r = { .nr_extents = n, .extent_order = order, .mem_flags = flags, .domid = domid };
-	r.extent_start.p = (xen_pfn_t *)(uintptr_t)list;
-	uint64_t h = put(&r, sizeof(r));
-	long rc = call(caller, false, __HYPERVISOR_memory_op, XENMEM_populate_physmap, h, 0, 0);
-	if (rc > 0 && mfns)
-		memcpy(mfns, at(list), (size_t)rc * 8);
-	return rc;
+	req.caller = caller;
+	req.readonly = false;
+	return inproc_populate(&req, domid, n, order, flags, mfns);
 }
 
 static long decrease(struct domain *caller, uint16_t domid, const uint64_t *mfns, uint64_t n)
 {
-	data_used = 0;
+	req.used = 0;
 	uint64_t list = put(mfns, n * 8);
 	struct xen_memory_reservation r = { .nr_extents = n, .domid = domid };
 	r.extent_start.p = (xen_pfn_t *)(uintptr_t)list;
@@ -84,11 +68,9 @@ static long decrease(struct domain *caller, uint16_t domid, const uint64_t *mfns
 
 static long pin_l4(struct domain *caller, uint16_t domid, uint64_t mfn)
 {
-	data_used = 0;
-	struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE };
-	op.arg1.mfn = mfn;
-	uint64_t h = put(&op, sizeof(op));
-	return call(caller, false, __HYPERVISOR_mmuext_op, h, 1, 0, domid);
+	req.caller = caller;
+	req.readonly = false;
+	return inproc_mmuext1(&req, domid, MMUEXT_PIN_L4_TABLE, mfn);
 }
 
 static uint64_t *frame(uint64_t mfn)
@@ -102,7 +84,7 @@ static void test_handles(struct domain *d0)
 {
 	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo, .domain = 0 };
 	TAP_CHECK(domctl(d0, false, &op) == 0 && op.u.getdomaininfo.domid == 0, "getdomaininfo of domain 0");
-	data_used = 64;
+	req.used = 64;
 	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, XG_CTL_DATA_BASE + 60, 0, 0, 0) == -EFAULT,
 		  "a structure running past the data area is refused (-EFAULT)");
 	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, 0x1000, 0, 0, 0) == -EFAULT,
@@ -111,7 +93,7 @@ static void test_handles(struct domain *d0)
 	TAP_CHECK(call(d0, false, 9999, 0, 0, 0, 0) == -ENOSYS, "an unknown hypercall is -ENOSYS");
 	op = (struct xg_domctl){ .cmd = 77 };
 	TAP_CHECK(domctl(d0, false, &op) == -ENOSYS, "an unknown domctl is -ENOSYS");
-	data_used = 0;
+	req.used = 0;
 	struct xg_domctl old = { .cmd = XG_DOMCTL_getdomaininfo, .interface_version = 99 };
 	uint64_t h = put(&old, sizeof(old));
 	TAP_CHECK(call(d0, false, __HYPERVISOR_domctl, h, 0, 0, 0) == -EACCES, "a wrong interface version is refused");
@@ -119,7 +101,7 @@ static void test_handles(struct domain *d0)
 
 static void test_machine_map(struct domain *d0)
 {
-	data_used = 0;
+	req.used = 0;
 	uint64_t buf = put(NULL, 8 * sizeof(struct e820entry));
 	struct xen_memory_map map = { .nr_entries = 8 };
 	map.buffer.p = (void *)(uintptr_t)buf;
@@ -250,7 +232,7 @@ static void test_pinning(struct domain *d0, uint64_t free0)
 	t = atomic_load(&mfn_to_page(&hv->heap, m[2])->type_info);
 	TAP_CHECK((t & PGT_TYPE_MASK) == PGT_l2_page_table && (t & PGT_validated), "the L2 is typed and validated");
 
-	data_used = 0;
+	req.used = 0;
 	struct mmuext_op un = { .cmd = MMUEXT_UNPIN_TABLE };
 	un.arg1.mfn = m[0];
 	uint64_t h = put(&un, sizeof(un));
@@ -287,7 +269,7 @@ static void test_pinning(struct domain *d0, uint64_t free0)
 
 static long unpin(struct domain *caller, uint16_t domid, uint64_t mfn)
 {
-	data_used = 0;
+	req.used = 0;
 	struct mmuext_op op = { .cmd = MMUEXT_UNPIN_TABLE };
 	op.arg1.mfn = mfn;
 	uint64_t h = put(&op, sizeof(op));
@@ -299,7 +281,7 @@ static long unpin(struct domain *caller, uint16_t domid, uint64_t mfn)
 static long mmu_update(struct domain *d0, struct domain *d, const struct mmu_update *reqs, unsigned int n,
 		       unsigned int *done)
 {
-	data_used = 0;
+	req.used = 0;
 	uint64_t h = put(reqs, n * sizeof(*reqs));
 	uint64_t pdone = put(NULL, sizeof(unsigned int));
 	long rc = call(d0, false, __HYPERVISOR_mmu_update, h, n, pdone, ((uint64_t)(d->id + 1) << 16) | d->id);
@@ -398,7 +380,7 @@ static void test_mmu_update(struct domain *d0, uint64_t free0)
 		  "MMU_MACHPHYS_UPDATE sets the M2P entry");
 	mp.ptr = (o[0] << 12) | MMU_MACHPHYS_UPDATE;
 	TAP_CHECK(mmu_update(d0, d, &mp, 1, NULL) == -EINVAL, "but not for another domain's frame");
-	data_used = 0;
+	req.used = 0;
 	uint64_t h = put(&mp, sizeof(mp));
 	TAP_CHECK(call(d0, false, __HYPERVISOR_mmu_update, h, 1, 0, ((uint64_t)(d->id + 1) << 16) | other->id) ==
 			  -EPERM,
@@ -498,14 +480,14 @@ static void test_m2p_mapping(struct domain *d0, uint64_t free0)
 	wrc = guest_walk(any_frame, NULL, m[0] << 12, past, WALK_READ | WALK_USER, false, &r);
 	TAP_CHECK(wrc == -1 && !(r.pf_error & X86_PFEC_PRESENT), "nothing is mapped past the table");
 
-	data_used = 0;
+	req.used = 0;
 	uint64_t h = put(NULL, sizeof(struct xen_machphys_mapping));
 	struct xen_machphys_mapping *mm = at(h);
 	TAP_CHECK(call(d0, false, __HYPERVISOR_memory_op, XENMEM_machphys_mapping, h, 0, 0) == 0 &&
 			  mm->v_start == MACH2PHYS_VIRT_START && mm->v_end == past &&
 			  mm->max_mfn == hv->machine.nr_frames - 1 && (mm->max_mfn + 1) * 8 <= mm->v_end - mm->v_start,
 		  "machphys_mapping: where the table is and the frames it covers");
-	data_used = 0;
+	req.used = 0;
 	uint64_t list = put(NULL, 4 * sizeof(xen_pfn_t));
 	struct xen_machphys_mfn_list ml = { .max_extents = 4 };
 	ml.extent_start.p = (xen_pfn_t *)(uintptr_t)list;
@@ -526,7 +508,7 @@ static void test_m2p_mapping(struct domain *d0, uint64_t free0)
 	d->vm_assist = 0;
 
 	struct shared_info *si = (struct shared_info *)frame(d->shared_info_mfn);
-	data_used = 0;
+	req.used = 0;
 	domid_t id = d->id;
 	h = put(&id, sizeof(id));
 	si->arch.max_pfn = 16;
@@ -543,7 +525,7 @@ static long exchange(struct domain *d0, struct domain *d, const uint64_t *in, ui
 		     const uint64_t *gpfns, uint64_t n_out, unsigned int out_order, unsigned int bits, uint64_t *out,
 		     uint64_t *nr_exchanged)
 {
-	data_used = 0;
+	req.used = 0;
 	uint64_t in_list = put(in, n_in * 8), out_list = put(gpfns, n_out * 8);
 	struct xen_memory_exchange x = {
 		.in = { .nr_extents = n_in, .extent_order = in_order, .domid = d->id },
@@ -561,7 +543,7 @@ static long exchange(struct domain *d0, struct domain *d, const uint64_t *in, ui
 
 static long page_op(struct domain *d0, struct domain *d, unsigned int cmd, uint64_t dst, uint64_t src)
 {
-	data_used = 0;
+	req.used = 0;
 	struct mmuext_op op = { .cmd = cmd };
 	op.arg1.mfn = dst;
 	op.arg2.src_mfn = src;

@@ -101,8 +101,7 @@ enum role { ROLE_PINNER, ROLE_HOOKER, ROLE_MAPPER, ROLE_MIXED };
 /* One caller: its own request data area (the hypercall reads and writes
  * it, so callers must not share one) and its own tally. */
 struct caller {
-	uint8_t data[4096];
-	size_t used;
+	struct inproc_req req;
 	enum role role;
 	uint64_t rng;
 	unsigned int results[NR_OP_KINDS][NR_RESULTS];
@@ -122,71 +121,30 @@ static pthread_barrier_t start_line;
 static _Atomic unsigned int threads_under_way;
 static _Atomic uint64_t ops_completed; /* by all threads: shows interleaving */
 
-static uint64_t put(struct caller *c, const void *src, size_t len)
-{
-	size_t off = (c->used + 7) & ~(size_t)7;
-	if (src)
-		memcpy(c->data + off, src, len);
-	else
-		memset(c->data + off, 0, len);
-	c->used = off + len;
-	return XG_CTL_DATA_BASE + off;
-}
-
-static void *at(struct caller *c, uint64_t handle)
-{
-	return c->data + (handle - XG_CTL_DATA_BASE);
-}
-
-static long call(struct caller *c, unsigned int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	/* A context per call on the caller's own stack, as each control
-	 * request gets its own. */
-	struct hcall_ctx ctx = { .caller = d0, .data = c->data, .data_len = c->used };
-	uint64_t args[5] = { a0, a1, a2, a3, 0 };
-	return hypercall_dispatch(&ctx, nr, args);
-}
-
 static long domctl(struct caller *c, struct xg_domctl *op)
 {
-	c->used = 0;
-	op->interface_version = XG_DOMCTL_INTERFACE_VERSION;
-	uint64_t h = put(c, op, sizeof(*op));
-	long rc = call(c, __HYPERVISOR_domctl, h, 0, 0, 0);
-	memcpy(op, at(c, h), sizeof(*op));
-	return rc;
+	c->req.caller = d0;
+	return inproc_domctl(&c->req, op);
 }
 
 static long populate(struct caller *c, uint16_t domid, uint64_t n, uint64_t *mfns)
 {
-	c->used = 0;
-	uint64_t list = put(c, NULL, n * 8);
-	struct xen_memory_reservation r = { .nr_extents = n, .domid = domid };
-	r.extent_start.p = (xen_pfn_t *)(uintptr_t)list;
-	uint64_t h = put(c, &r, sizeof(r));
-	long rc = call(c, __HYPERVISOR_memory_op, XENMEM_populate_physmap, h, 0, 0);
-	if (rc > 0)
-		memcpy(mfns, at(c, list), (size_t)rc * 8);
-	return rc;
+	c->req.caller = d0;
+	return inproc_populate(&c->req, domid, n, 0, 0, mfns);
 }
 
 static long mmuext1(struct caller *c, unsigned int cmd, uint64_t mfn)
 {
-	c->used = 0;
-	struct mmuext_op op = { .cmd = cmd };
-	op.arg1.mfn = mfn;
-	uint64_t h = put(c, &op, sizeof(op));
-	return call(c, __HYPERVISOR_mmuext_op, h, 1, 0, dom->id);
+	c->req.caller = d0;
+	return inproc_mmuext1(&c->req, dom->id, cmd, mfn);
 }
 
 /* Entry `slot` of the table at frame `table`: foreigndom names the domain
  * as the owner of both the tables and the frames they map. */
 static long mmu_update1(struct caller *c, uint64_t table, unsigned int slot, uint64_t val)
 {
-	c->used = 0;
-	struct mmu_update u = { .ptr = (table << PAGE_SHIFT) + slot * 8 + MMU_NORMAL_PT_UPDATE, .val = val };
-	uint64_t h = put(c, &u, sizeof(u));
-	return call(c, __HYPERVISOR_mmu_update, h, 1, 0, ((uint64_t)(dom->id + 1) << 16) | dom->id);
+	c->req.caller = d0;
+	return inproc_mmu_update1(&c->req, dom->id, table, slot, val);
 }
 
 /* splitmix64: each thread's sequence depends on its seed alone. */
