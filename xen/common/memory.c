@@ -333,14 +333,17 @@ static long exchange_chunk(struct hcall_ctx *ctx, struct domain *d, const struct
 {
 	unsigned int bits = XENMEMF_get_address_bits(x->out.mem_flags);
 	uint64_t in_pages = 1ull << x->in.extent_order, out_pages = 1ull << x->out.extent_order;
-	xen_pfn_t in_mfns[512], out_mfns[512], gpfns[512];
+	uint64_t in_mfns[512], out_mfns[512], gpfns[512];
 	uint64_t in_list = guest_handle_addr(x->in.extent_start), out_list = guest_handle_addr(x->out.extent_start);
-	if (copy_from_guest(ctx, in_mfns, in_list + in_first * sizeof(xen_pfn_t), in_n * sizeof(xen_pfn_t)) ||
-	    copy_from_guest(ctx, gpfns, out_list + out_first * sizeof(xen_pfn_t), out_n * sizeof(xen_pfn_t)))
-		return -EFAULT;
+	for (uint64_t i = 0; i < in_n; i++)
+		if (copy_long_from_guest(ctx, in_list, in_first + i, &in_mfns[i]))
+			return -EFAULT;
+	for (uint64_t i = 0; i < out_n; i++)
+		if (copy_long_from_guest(ctx, out_list, out_first + i, &gpfns[i]))
+			return -EFAULT;
 	uint64_t got;
 	for (got = 0; got < out_n; got++) {
-		out_mfns[got] = heap_alloc(&hv->heap, x->out.extent_order, bits, OWNER_NONE);
+		out_mfns[got] = heap_alloc(&hv->heap, x->out.extent_order, frame_limit_bits(d, bits), OWNER_NONE);
 		if (out_mfns[got] == MFN_INVALID)
 			break;
 	}
@@ -380,9 +383,38 @@ static long exchange_chunk(struct hcall_ctx *ctx, struct domain *d, const struct
 			m2p_set(out_mfns[i] + j, gpfns[i] + j);
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (!rc && copy_to_guest(ctx, out_list + out_first * sizeof(xen_pfn_t), out_mfns, out_n * sizeof(xen_pfn_t)))
-		rc = -EFAULT;
+	for (uint64_t i = 0; i < out_n && !rc; i++)
+		if (copy_long_to_guest(ctx, out_list, out_first + i, out_mfns[i]))
+			rc = -EFAULT;
 	return rc;
+}
+
+static int read_exchange(struct hcall_ctx *ctx, uint64_t arg, struct xen_memory_exchange *x)
+{
+	if (!ctx->compat)
+		return copy_from_guest(ctx, x, arg, sizeof(*x));
+	struct compat_xen_memory_exchange c;
+	if (copy_from_guest(ctx, &c, arg, sizeof(c)))
+		return -EFAULT;
+	const struct compat_xen_memory_reservation *cr[2] = { &c.in, &c.out };
+	struct xen_memory_reservation *r[2] = { &x->in, &x->out };
+	for (int i = 0; i < 2; i++) {
+		*r[i] = (struct xen_memory_reservation){ .nr_extents = cr[i]->nr_extents,
+							 .extent_order = cr[i]->extent_order,
+							 .mem_flags = cr[i]->mem_flags,
+							 .domid = cr[i]->domid };
+		r[i]->extent_start.p = (xen_pfn_t *)(uintptr_t)cr[i]->extent_start.c;
+	}
+	x->nr_exchanged = c.nr_exchanged;
+	return 0;
+}
+
+/* Only nr_exchanged is written back, as in Xen. */
+static int write_exchanged(struct hcall_ctx *ctx, uint64_t arg, const struct xen_memory_exchange *x)
+{
+	size_t at = ctx->compat ? offsetof(struct compat_xen_memory_exchange, nr_exchanged)
+				: offsetof(struct xen_memory_exchange, nr_exchanged);
+	return copy_long_to_guest(ctx, arg + at, 0, x->nr_exchanged);
 }
 
 /* XENMEM_exchange: trade frames for others (typically below an address
@@ -391,7 +423,7 @@ static long exchange_chunk(struct hcall_ctx *ctx, struct domain *d, const struct
 static long exchange(struct hcall_ctx *ctx, uint64_t arg)
 {
 	struct xen_memory_exchange x;
-	if (copy_from_guest(ctx, &x, arg, sizeof(x)))
+	if (read_exchange(ctx, arg, &x))
 		return -EFAULT;
 	unsigned int in_order = x.in.extent_order, out_order = x.out.extent_order;
 	if (in_order > max_order(ctx->caller) || out_order > max_order(ctx->caller))
@@ -417,7 +449,7 @@ static long exchange(struct hcall_ctx *ctx, uint64_t arg)
 	unsigned int chunks = 0;
 	while (!rc && x.nr_exchanged < x.in.nr_extents) {
 		if (ctx->vcpu && chunks++ == MEMOP_BATCH) {
-			if (copy_to_guest(ctx, arg, &x, sizeof(x))) {
+			if (write_exchanged(ctx, arg, &x)) {
 				rc = -EFAULT;
 				break;
 			}
@@ -432,7 +464,7 @@ static long exchange(struct hcall_ctx *ctx, uint64_t arg)
 			x.nr_exchanged += in_per;
 	}
 	domain_put(d);
-	if (copy_to_guest(ctx, arg, &x, sizeof(x)))
+	if (write_exchanged(ctx, arg, &x))
 		return -EFAULT;
 	return rc;
 }
@@ -459,8 +491,7 @@ long do_memory_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XENMEM_maximum_gpfn:
 		return maximum_gpfn(ctx, a[1]);
 	case XENMEM_exchange:
-		/* Not yet in the 32-bit layout (docs/hypercalls.md). */
-		return ctx->compat ? -ENOSYS : exchange(ctx, a[1]);
+		return exchange(ctx, a[1]);
 	case XENMEM_machphys_mapping:
 		return machphys_mapping(ctx, a[1]);
 	case XENMEM_machphys_mfn_list:
