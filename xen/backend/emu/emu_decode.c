@@ -1,6 +1,8 @@
 /*
  * Instruction decoding for the emu backend: prefixes, opcode, ModRM/SIB,
- * displacement and immediates of one 64-bit mode instruction.
+ * displacement and immediates of one instruction, in 64-bit mode or (with
+ * v->compat) in compatibility mode: no REX (40-4f are inc/dec), 32-bit
+ * default address size (16-bit with 67), no rip-relative addressing.
  *
  * Every byte is fetched through fetch8()/fetch_n(), which never read more
  * than 15 bytes (longer instructions take #GP(0), as on hardware) and only
@@ -95,6 +97,10 @@ static void __attribute__((noinline)) fetch_more(struct exec_vcpu *v, struct ins
 	if (d->len >= 15)
 		emu_raise_err(v, X86_EXC_GP, 0);
 	uint64_t next_page = (d->start | 0xfff) + 1;
+	/* Compat mode: an instruction running past 0xffffffff exceeds the
+	 * flat code segment's limit. */
+	if (v->compat && next_page > 0xffffffffull)
+		emu_raise_err(v, X86_EXC_GP, 0);
 	uint8_t *p = emu_xlate(v, EMU_ACC_FETCH, next_page, X86_EXC_GP);
 	memcpy(d->buf + d->avail, p, 15 - d->avail);
 	d->avail = 15;
@@ -120,6 +126,29 @@ static inline uint64_t fetch_n(struct exec_vcpu *v, struct insn *d, unsigned int
 	return x;
 }
 
+/* 16-bit addressing (compat mode with 67): bx/bp + si/di + disp. */
+static void decode_modrm16(struct exec_vcpu *v, struct insn *d, unsigned int rmlow)
+{
+	static const uint8_t base[8] = { R_BX, R_BX, R_BP, R_BP, R_SI, R_DI, R_BP, R_BX };
+	static const uint8_t index[8] = { R_SI, R_DI, R_SI, R_DI, 0xff, 0xff, 0xff, 0xff };
+	uint64_t ea = 0;
+
+	if (d->mod == 0 && rmlow == 6) {
+		ea = fetch_n(v, d, 2);
+	} else {
+		d->base = base[rmlow];
+		ea = v->gpr[d->base];
+		if (index[rmlow] != 0xff)
+			ea += v->gpr[index[rmlow]];
+		if (d->mod == 1)
+			ea += emu_sext(fetch8(v, d), 1);
+		else if (d->mod == 2)
+			ea += fetch_n(v, d, 2);
+	}
+	d->ea = ea & 0xffff;
+	d->fv = d->base == R_BP && d->seg == SEG_NONE ? X86_EXC_SS : X86_EXC_GP;
+}
+
 static void decode_modrm(struct exec_vcpu *v, struct insn *d)
 {
 	uint8_t m = fetch8(v, d);
@@ -134,6 +163,10 @@ static void decode_modrm(struct exec_vcpu *v, struct insn *d)
 	}
 	d->mem = true;
 	d->rm = rmlow;
+	if (__builtin_expect(d->adsize == 2, 0)) {
+		decode_modrm16(v, d, rmlow);
+		return;
+	}
 
 	uint64_t ea = 0;
 	bool disp32 = d->mod == 2;
@@ -150,7 +183,8 @@ static void decode_modrm(struct exec_vcpu *v, struct insn *d)
 			ea += v->gpr[d->base];
 		}
 	} else if (rmlow == 5 && d->mod == 0) {
-		d->riprel = true;
+		/* rip-relative in 64-bit mode, an absolute disp32 in compat. */
+		d->riprel = !v->compat;
 		disp32 = true;
 	} else {
 		d->base = rmlow | ((d->rex & 1) << 3);
@@ -187,7 +221,7 @@ void emu_decode(struct exec_vcpu *v, struct insn *d)
 	d->rep = 0;
 	d->lock = false;
 	d->opsz16 = false;
-	d->adsize = 8;
+	d->adsize = v->compat ? 4 : 8;
 	d->seg = SEG_NONE;
 	d->mem = false;
 	d->riprel = false;
@@ -197,7 +231,7 @@ void emu_decode(struct exec_vcpu *v, struct insn *d)
 	uint8_t c;
 	for (;;) {
 		c = fetch8(v, d);
-		if ((c & 0xf0) == 0x40) {
+		if ((c & 0xf0) == 0x40 && !v->compat) {
 			d->rex = c;
 			continue;
 		}
@@ -206,7 +240,7 @@ void emu_decode(struct exec_vcpu *v, struct insn *d)
 			d->opsz16 = true;
 			break;
 		case 0x67:
-			d->adsize = 4;
+			d->adsize = v->compat ? 2 : 4;
 			break;
 		case 0xf0:
 			d->lock = true;
@@ -240,13 +274,15 @@ opcode:
 	if (c != 0x0f) {
 		d->op = c;
 		flags = onebyte[c];
+		if (__builtin_expect(v->compat, 0) && c == 0x82)
+			flags = D_M | I_B; /* an alias of 80 outside 64-bit mode */
 	} else {
 		c = fetch8(v, d);
 		if (c == 0x38 || c == 0x3a) {
 			/* Three-byte maps: nothing here the backend runs. */
 			d->op = (c == 0x38 ? 0x200 : 0x300) | fetch8(v, d);
 			d->oplen = d->len;
-			d->next = rip + d->len;
+			d->next = (rip + d->len) & (v->compat ? 0xffffffffull : ~0ull);
 			return;
 		}
 		d->op = 0x100 | c;
@@ -273,7 +309,11 @@ opcode:
 		d->imm = fetch_n(v, d, d->opsize);
 		break;
 	case I_D:
-		d->imm = fetch_n(v, d, 4);
+		/* rel16 with 66 in compat mode; 64-bit mode ignores 66 here. */
+		if (__builtin_expect(v->compat && d->opsz16, 0))
+			d->imm = emu_sext(fetch_n(v, d, 2), 2) & 0xffffffffull;
+		else
+			d->imm = fetch_n(v, d, 4);
 		break;
 	case I_WB:
 		d->imm = fetch_n(v, d, 2);
@@ -296,4 +336,6 @@ opcode:
 		d->ea += d->next;
 	if (d->adsize == 4)
 		d->ea &= 0xffffffffull;
+	if (__builtin_expect(v->compat, 0))
+		d->next &= 0xffffffffull; /* eip wraps at 4 GiB */
 }

@@ -79,16 +79,64 @@ void emu_rm_write(struct exec_vcpu *v, const struct insn *d, unsigned int size, 
 void emu_push(struct exec_vcpu *v, unsigned int size, uint64_t val)
 {
 	uint64_t rsp = v->gpr[R_SP] - size;
+	if (__builtin_expect(v->compat, 0))
+		rsp &= 0xffffffffull;
 	emu_write(v, rsp, size, val, X86_EXC_SS);
 	v->gpr[R_SP] = rsp;
 }
 
-/* Near branches to a non-canonical address fault on the branch itself. */
-static inline uint64_t branch_target(struct exec_vcpu *v, uint64_t target)
+uint64_t emu_pop(struct exec_vcpu *v, unsigned int size)
 {
-	if (!va_is_canonical(target))
-		emu_raise_err(v, X86_EXC_GP, 0);
-	return target;
+	uint64_t sp = emu_sp(v);
+	uint64_t val = emu_read(v, sp, size, X86_EXC_SS);
+	emu_set_sp(v, sp + size);
+	return val;
+}
+
+#define branch_target(v, target) emu_branch_target((v), d, (target))
+
+/* Instructions of compat mode this backend does not run (yet): the run
+ * ends with a detail naming the instruction. */
+_Noreturn static void compat_unsupported(struct exec_vcpu *v, const struct insn *d,
+					 const char *what)
+{
+	emu_fatal(v, "emu: %s not supported in compat mode (rip 0x%llx)", what,
+		  (unsigned long long)d->start);
+}
+
+/* pusha/popa (compat mode only). */
+static void exec_pusha(struct exec_vcpu *v, const struct insn *d)
+{
+	unsigned int s = d->opsz16 ? 2 : 4;
+	uint64_t sp = emu_sp(v);
+	/* eax, ecx, edx, ebx, the original esp, ebp, esi, edi */
+	for (unsigned int r = 0; r < 8; r++)
+		emu_write(v, (sp - (r + 1) * s) & 0xffffffffull, s, v->gpr[r], X86_EXC_SS);
+	emu_set_sp(v, sp - 8 * s);
+}
+
+static void exec_popa(struct exec_vcpu *v, const struct insn *d)
+{
+	unsigned int s = d->opsz16 ? 2 : 4;
+	uint64_t sp = emu_sp(v), val[8];
+	for (unsigned int r = 0; r < 8; r++)
+		val[r] = emu_read(v, (sp + (7 - r) * s) & 0xffffffffull, s, X86_EXC_SS);
+	for (unsigned int r = 0; r < 8; r++)
+		if (r != R_SP) /* the saved esp is skipped */
+			emu_set_reg(v, r, s, 0, val[r]);
+	emu_set_sp(v, sp + 8 * s);
+}
+
+static uint64_t rmw_arpl(uint64_t old, uint64_t src, unsigned int size, uint64_t *fl,
+			 unsigned int kind)
+{
+	(void)size, (void)kind;
+	if ((old & 3) < (src & 3)) {
+		*fl |= X86_RFLAGS_ZF;
+		return (old & ~3ull) | (src & 3);
+	}
+	*fl &= ~X86_RFLAGS_ZF;
+	return old;
 }
 
 /* Generic read-modify-write of the ModRM operand; fn computes the new
@@ -187,6 +235,7 @@ static bool lockable(const struct insn *d)
 	switch (op) {
 	case 0x80:
 	case 0x81:
+	case 0x82:
 	case 0x83:
 		return r != ALU_CMP;
 	case 0x86:
@@ -216,16 +265,16 @@ static bool lockable(const struct insn *d)
 
 static void exec_popf(struct exec_vcpu *v, unsigned int size)
 {
-	uint64_t val = emu_read(v, v->gpr[R_SP], size, X86_EXC_SS);
+	uint64_t val = emu_read(v, emu_sp(v), size, X86_EXC_SS);
 	uint64_t mask = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF |
 			X86_RFLAGS_SF | X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | EMU_FL_NT |
 			X86_RFLAGS_AC | X86_RFLAGS_ID;
-	/* At CPL 3, IF changes only with IOPL 3 and IOPL never changes. */
-	if ((v->rflags & X86_RFLAGS_IOPL) == X86_RFLAGS_IOPL)
+	/* IF changes only with CPL <= IOPL; IOPL only at CPL 0 (never here). */
+	if (v->st.sys.cpl <= ((v->rflags & X86_RFLAGS_IOPL) >> 12))
 		mask |= X86_RFLAGS_IF;
 	if (size == 2)
 		mask &= 0xffff;
-	v->gpr[R_SP] += size;
+	emu_set_sp(v, emu_sp(v) + size);
 	v->rflags = ((v->rflags & ~mask) | (val & mask) | X86_RFLAGS_FIXED) & ~EMU_FL_RF;
 }
 
@@ -238,21 +287,24 @@ static void exec_group5(struct exec_vcpu *v, struct insn *d)
 		emu_rmw(v, d, size, rmw_incdec, 0, d->reg & 1);
 		return;
 	case 2: { /* near calls and jumps are 64-bit whatever the prefixes */
-		uint64_t target = branch_target(v, emu_rm_read(v, d, 8));
-		emu_push(v, 8, d->next);
+		unsigned int s = emu_near_size(v, d);
+		uint64_t target = branch_target(v, emu_rm_read(v, d, s));
+		emu_push(v, s, d->next);
 		d->next = target;
 		return;
 	}
 	case 4:
-		d->next = branch_target(v, emu_rm_read(v, d, 8));
+		d->next = branch_target(v, emu_rm_read(v, d, emu_near_size(v, d)));
 		return;
 	case 6: {
-		unsigned int s = d->opsz16 ? 2 : 8;
+		unsigned int s = emu_stack_size(v, d);
 		emu_push(v, s, emu_rm_read(v, d, s));
 		return;
 	}
 	case 3:
 	case 5:
+		if (v->compat)
+			compat_unsupported(v, d, "far call/jmp (ff /3, /5)");
 		emu_unimplemented(v, d);
 	default:
 		emu_raise(v, X86_EXC_UD);
@@ -261,17 +313,18 @@ static void exec_group5(struct exec_vcpu *v, struct insn *d)
 
 static void exec_enter(struct exec_vcpu *v, struct insn *d)
 {
-	unsigned int size = d->opsz16 ? 2 : 8;
+	unsigned int size = emu_stack_size(v, d);
 	if (d->imm2 & 31)
 		emu_unimplemented(v, d); /* nesting levels: no compiler emits them */
-	uint64_t frame = v->gpr[R_SP] - size;
-	uint64_t rsp = frame - d->imm;
+	uint64_t am = v->compat ? 0xffffffffull : ~0ull;
+	uint64_t frame = (emu_sp(v) - size) & am;
+	uint64_t rsp = (frame - d->imm) & am;
 	/* The new stack bottom must be reachable before anything changes. */
 	emu_write(v, frame, size, v->gpr[R_BP], X86_EXC_SS);
 	if (size == 8)
 		v->gpr[R_BP] = frame;
 	else
-		emu_set_reg(v, R_BP, 2, 0, frame);
+		emu_set_reg(v, R_BP, v->compat ? 4 : 2, 0, frame);
 	v->gpr[R_SP] = rsp;
 }
 
@@ -306,30 +359,65 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 			v->rflags = fl;
 			return;
 		default:
+			/* push/pop es/cs/ss/ds, daa/das/aaa/aas: invalid in 64-bit
+			 * mode. */
+			if (v->compat) {
+				static const char *const what[8] = {
+					"push es", "pop es", "push cs", "(0f)", "push ss", "pop ss",
+					"push ds", "pop ds"
+				};
+				static const char *const bcd[4] = { "daa", "das", "aaa", "aas" };
+				compat_unsupported(v, d, op < 0x20 ? what[((op >> 3) << 1) | (op & 1)]
+						   : (op & 7) == 7 ? bcd[(op - 0x27) >> 3]
+								   : "?");
+			}
 			emu_raise(v, X86_EXC_UD);
 		}
 	}
 
 	switch (op) {
+	case 0x40 ... 0x4f: /* compat mode only (REX prefixes in 64-bit mode) */
+		fl = v->rflags;
+		val = emu_incdec(op >= 0x48, size, v->gpr[op & 7], &fl);
+		emu_set_reg(v, op & 7, size, 0, val);
+		v->rflags = fl;
+		return;
 	case 0x50 ... 0x57:
-		emu_push(v, d->opsz16 ? 2 : 8, v->gpr[(op & 7) | ((d->rex & 1) << 3)]);
+		emu_push(v, emu_stack_size(v, d), v->gpr[(op & 7) | ((d->rex & 1) << 3)]);
 		return;
 	case 0x58 ... 0x5f: {
-		unsigned int s = d->opsz16 ? 2 : 8;
-		val = emu_read(v, v->gpr[R_SP], s, X86_EXC_SS);
-		v->gpr[R_SP] += s;
+		unsigned int s = emu_stack_size(v, d);
+		val = emu_pop(v, s);
 		emu_set_reg(v, (op & 7) | ((d->rex & 1) << 3), s, d->rex, val);
 		return;
 	}
-	case 0x63: /* movsxd; without REX.W an ordinary mov */
+	case 0x60:
+	case 0x61:
+		if (!v->compat)
+			emu_raise(v, X86_EXC_UD);
+		if (op == 0x60)
+			exec_pusha(v, d);
+		else
+			exec_popa(v, d);
+		return;
+	case 0x62:
+		if (!v->compat)
+			emu_raise(v, X86_EXC_UD);
+		compat_unsupported(v, d, "bound");
+	case 0x63:
+		if (v->compat) { /* arpl */
+			emu_rmw(v, d, 2, rmw_arpl, emu_reg(v, d->reg, 2, 0), 0);
+			return;
+		}
+		/* movsxd; without REX.W an ordinary mov */
 		val = emu_rm_read(v, d, 4);
 		emu_set_reg(v, d->reg, size, d->rex, size == 8 ? emu_sext(val, 4) : val);
 		return;
 	case 0x68:
-		emu_push(v, d->opsz16 ? 2 : 8, d->opsz16 ? d->imm : emu_sext(d->imm, 4));
+		emu_push(v, emu_stack_size(v, d), d->opsz16 ? d->imm : emu_sext(d->imm, 4));
 		return;
 	case 0x6a:
-		emu_push(v, d->opsz16 ? 2 : 8, emu_sext(d->imm, 1));
+		emu_push(v, emu_stack_size(v, d), emu_sext(d->imm, 1));
 		return;
 	case 0x69:
 	case 0x6b:
@@ -349,10 +437,14 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		if (emu_cond(op & 15, v->rflags))
 			d->next = branch_target(v, d->next + emu_sext(d->imm, 1));
 		return;
+	case 0x82: /* an alias of 80 in compat mode, invalid in 64-bit mode */
+		if (!v->compat)
+			emu_raise(v, X86_EXC_UD);
+		__attribute__((fallthrough));
 	case 0x80:
 	case 0x81:
 	case 0x83: {
-		unsigned int s = op == 0x80 ? 1 : size;
+		unsigned int s = op == 0x80 || op == 0x82 ? 1 : size;
 		val = op == 0x81 ? (size == 8 ? emu_sext(d->imm, 4) : d->imm)
 				 : emu_sext(d->imm, 1) & emu_size_mask[s];
 		alu_rm(v, d, d->reg & 7, s, val);
@@ -401,19 +493,17 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 	case 0x8f: {
 		if (d->reg & 7)
 			emu_unimplemented(v, d); /* XOP */
-		unsigned int s = d->opsz16 ? 2 : 8;
-		val = emu_read(v, v->gpr[R_SP], s, X86_EXC_SS);
+		unsigned int s = emu_stack_size(v, d);
+		val = emu_read(v, emu_sp(v), s, X86_EXC_SS);
 		if (d->mem) {
 			/* An rsp-based destination is addressed after the pop. */
 			struct insn after = *d;
 			if (d->base == R_SP)
-				after.ea += s;
-			if (d->adsize == 4)
-				after.ea &= 0xffffffffull;
+				after.ea = (after.ea + s) & emu_admask(d);
 			emu_rm_write(v, &after, s, val);
-			v->gpr[R_SP] += s;
+			emu_set_sp(v, emu_sp(v) + s);
 		} else {
-			v->gpr[R_SP] += s;
+			emu_set_sp(v, emu_sp(v) + s);
 			emu_set_reg(v, d->rm, s, d->rex, val);
 		}
 		return;
@@ -439,10 +529,10 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 	case 0x9b: /* fwait: no x87 state to wait for */
 		return;
 	case 0x9c:
-		emu_push(v, d->opsz16 ? 2 : 8, v->rflags & ~(EMU_FL_RF | (1ull << 17)));
+		emu_push(v, emu_stack_size(v, d), v->rflags & ~(EMU_FL_RF | (1ull << 17)));
 		return;
 	case 0x9d:
-		exec_popf(v, d->opsz16 ? 2 : 8);
+		exec_popf(v, emu_stack_size(v, d));
 		return;
 	case 0x9e: {
 		const uint64_t m = X86_RFLAGS_SF | X86_RFLAGS_ZF | X86_RFLAGS_AF | X86_RFLAGS_PF |
@@ -493,8 +583,9 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		return;
 	case 0xc2:
 	case 0xc3: {
-		uint64_t target = branch_target(v, emu_read(v, v->gpr[R_SP], 8, X86_EXC_SS));
-		v->gpr[R_SP] += 8 + (op == 0xc2 ? d->imm : 0);
+		unsigned int s = emu_near_size(v, d);
+		uint64_t target = branch_target(v, emu_read(v, emu_sp(v), s, X86_EXC_SS));
+		emu_set_sp(v, emu_sp(v) + s + (op == 0xc2 ? d->imm : 0));
 		d->next = target;
 		return;
 	}
@@ -512,9 +603,10 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		exec_enter(v, d);
 		return;
 	case 0xc9: {
-		unsigned int s = d->opsz16 ? 2 : 8;
-		val = emu_read(v, v->gpr[R_BP], s, X86_EXC_SS);
-		v->gpr[R_SP] = v->gpr[R_BP] + s;
+		unsigned int s = emu_stack_size(v, d);
+		uint64_t bp = v->compat ? v->gpr[R_BP] & 0xffffffffull : v->gpr[R_BP];
+		val = emu_read(v, bp, s, X86_EXC_SS);
+		emu_set_sp(v, bp + s);
 		emu_set_reg(v, R_BP, s, 0, val);
 		return;
 	}
@@ -527,17 +619,26 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 			emu_raise(v, X86_EXC_BP);
 		v->exit->vector = (uint8_t)d->imm;
 		emu_exit(v, EXEC_EXIT_SOFTINT);
+	case 0xce:
+		if (!v->compat)
+			emu_raise(v, X86_EXC_UD);
+		if (v->rflags & X86_RFLAGS_OF) { /* into: a trap, like int3 */
+			v->rip = d->next;
+			emu_raise(v, X86_EXC_OF);
+		}
+		return;
 	case 0xcf:
+		if (v->compat)
+			compat_unsupported(v, d, "iret");
 		emu_fatal(v, "emu: iretq at CPL 3 not supported (rip 0x%llx): use the iret hypercall",
 			  (unsigned long long)d->start);
 	case 0xd7:
-		val = emu_read(v, emu_la(v, d, (v->gpr[R_BX] + (v->gpr[R_AX] & 0xff)) &
-						       (d->adsize == 4 ? 0xffffffffull : ~0ull)),
+		val = emu_read(v, emu_la(v, d, (v->gpr[R_BX] + (v->gpr[R_AX] & 0xff)) & emu_admask(d)),
 			       1, X86_EXC_GP);
 		emu_set_reg(v, R_AX, 1, 0, val);
 		return;
 	case 0xe0 ... 0xe2: {
-		uint64_t am = d->adsize == 4 ? 0xffffffffull : ~0ull;
+		uint64_t am = emu_admask(d);
 		uint64_t cx = (v->gpr[R_CX] - 1) & am;
 		bool take = cx != 0;
 		if (op == 0xe0)
@@ -550,12 +651,12 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		return;
 	}
 	case 0xe3:
-		if (!(v->gpr[R_CX] & (d->adsize == 4 ? 0xffffffffull : ~0ull)))
+		if (!(v->gpr[R_CX] & emu_admask(d)))
 			d->next = branch_target(v, d->next + emu_sext(d->imm, 1));
 		return;
 	case 0xe8: {
 		uint64_t target = branch_target(v, d->next + emu_sext(d->imm, 4));
-		emu_push(v, 8, d->next);
+		emu_push(v, emu_near_size(v, d), d->next);
 		d->next = target;
 		return;
 	}
@@ -585,7 +686,7 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		return;
 	case 0xfa:
 	case 0xfb:
-		if ((v->rflags & X86_RFLAGS_IOPL) != X86_RFLAGS_IOPL)
+		if (v->st.sys.cpl > ((v->rflags & X86_RFLAGS_IOPL) >> 12))
 			emu_raise_err(v, X86_EXC_GP, 0);
 		if (op == 0xfa)
 			v->rflags &= ~X86_RFLAGS_IF;
@@ -606,17 +707,33 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 	case 0xff:
 		exec_group5(v, d);
 		return;
-	case 0x8c:
-	case 0x8e: /* segment registers: not modelled */
 	case 0x9a:
+	case 0xea:
+		if (v->compat)
+			compat_unsupported(v, d, "far call/jmp (9a/ea)");
+		emu_raise(v, X86_EXC_UD);
 	case 0xc4:
-	case 0xc5: /* VEX */
+	case 0xc5: /* VEX; les/lds with a memory operand in compat mode */
+		if (v->compat)
+			compat_unsupported(v, d, "les/lds/VEX (c4/c5)");
+		emu_unimplemented(v, d);
 	case 0xca:
 	case 0xcb: /* far return */
+		if (v->compat)
+			compat_unsupported(v, d, "lret");
+		emu_unimplemented(v, d);
+	case 0xd4:
+	case 0xd5:
+		if (v->compat)
+			compat_unsupported(v, d, op == 0xd4 ? "aam" : "aad");
+		emu_raise(v, X86_EXC_UD);
+	case 0x8c:
+	case 0x8e: /* segment registers: not modelled */
 	case 0xd8 ... 0xdf: /* x87 */
 		emu_unimplemented(v, d);
 	default:
-		/* 60-62, 82, 9a, ce, d4-d6, ea: invalid in 64-bit mode. */
+		/* 60-62, 82, 9a, ce, d4-d6, ea: invalid in 64-bit mode; d6
+		 * (salc) is #UD in compat mode here too. */
 		emu_raise(v, X86_EXC_UD);
 	}
 }
@@ -644,7 +761,7 @@ static void load_state(struct exec_vcpu *v)
 				    &r->r12, &r->r13, &r->r14, &r->r15 };
 	for (unsigned int i = 0; i < 16; i++)
 		v->gpr[i] = *src[i];
-	v->rip = r->rip;
+	v->rip = v->compat ? r->rip & 0xffffffffull : r->rip;
 	v->rflags = (r->rflags | X86_RFLAGS_FIXED) & ~(EMU_FL_RF | (1ull << 3) | (1ull << 5) |
 						       (1ull << 15));
 }
@@ -665,22 +782,22 @@ int emu_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit)
 {
 	memset(exit, 0, sizeof(*exit));
 	v->exit = exit;
-	if (v->st.sys.compat) {
+	/* 64-bit code at CPL 3 (64-bit PV), compat code at CPL 1 or 3
+	 * (32-bit PV kernel and user). */
+	if (v->st.sys.cpl != 3 && !(v->st.sys.compat && v->st.sys.cpl == 1)) {
 		exit->reason = EXEC_EXIT_FATAL;
 		snprintf(exit->detail, sizeof(exit->detail),
-			 "emu: 32-bit guest code not supported yet");
+			 "emu: cpl %u is not supported in %s mode (CPL 3, or CPL 1 in compat mode)",
+			 v->st.sys.cpl, v->st.sys.compat ? "compat" : "64-bit");
 		return 0;
 	}
-	if (v->st.sys.cpl != 3) {
-		exit->reason = EXEC_EXIT_FATAL;
-		snprintf(exit->detail, sizeof(exit->detail),
-			 "emu: only CPL 3 guest code is supported (cpl %u)", v->st.sys.cpl);
-		return 0;
-	}
+	v->compat = v->st.sys.compat;
+	v->user = v->st.sys.cpl == 3;
 	load_state(v);
-	/* The core may have changed cr3 or taken frames away since the
-	 * last run. */
-	if (v->st.sys.cr3 != v->tlb_cr3 ||
+	/* The core may have changed cr3 or the privilege, or taken frames
+	 * away since the last run: supervisor translations must not serve
+	 * user accesses. */
+	if (v->st.sys.cr3 != v->tlb_cr3 || v->user != v->tlb_user ||
 	    atomic_load_explicit(&v->vm->gen, memory_order_acquire) != v->tlb_gen)
 		emu_tlb_flush(v);
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "hv/exec.h"
+#include "hv/guest_walk.h"
 
 #define EMU_PAGE_SIZE 4096u
 #define EMU_TLB_SIZE 256u /* entries per access kind, direct mapped */
@@ -63,6 +64,11 @@ struct exec_vcpu {
 	uint64_t tlb_cr3, tlb_gen;
 	struct emu_tlb_entry tlb[EMU_ACC_KINDS][EMU_TLB_SIZE];
 
+	/* Mode of the current run (from st.sys at its start). */
+	bool compat; /* 32-bit code segment: 32-bit eip, esp and addresses */
+	bool user;   /* CPL 3: paging checks the user bit (else supervisor) */
+	bool tlb_user; /* the privilege the translation cache was built for */
+
 	struct exec_exit *exit;
 	jmp_buf jb;
 	uint64_t insns; /* instructions retired, for benchmarks */
@@ -97,7 +103,7 @@ struct insn {
 
 	unsigned int op; /* 0x000-0x0ff one byte, 0x100-0x1ff 0f xx */
 	uint8_t opsize;  /* 2, 4 or 8 for "v" operands */
-	uint8_t adsize;  /* 4 or 8 */
+	uint8_t adsize;  /* 2 (compat with 67), 4 or 8 */
 	uint8_t rex;     /* 0 or 0x40-0x4f */
 	uint8_t rep;     /* 0, 0xf2 or 0xf3 (the last one seen) */
 	bool lock, opsz16;
@@ -246,19 +252,74 @@ void emu_exec_0f(struct exec_vcpu *v, struct insn *d);
 void emu_exec_string(struct exec_vcpu *v, struct insn *d);
 void emu_exec_group3(struct exec_vcpu *v, struct insn *d, unsigned int size);
 
-/* Linear address of a decoded memory operand (segment base added). */
+/* Linear address of a decoded memory operand (segment base added).  In
+ * compat mode linear addresses are 32 bits (the effective address already
+ * is; only a base can carry it beyond). */
 static inline uint64_t emu_la(const struct exec_vcpu *v, const struct insn *d, uint64_t ea)
 {
 	if (d->seg == SEG_FS)
-		return ea + v->st.sys.fs_base;
+		return (ea + v->st.sys.fs_base) & (v->compat ? 0xffffffffull : ~0ull);
 	if (d->seg == SEG_GS)
-		return ea + v->st.sys.gs_base;
+		return (ea + v->st.sys.gs_base) & (v->compat ? 0xffffffffull : ~0ull);
 	return ea;
+}
+
+/* Mask of the address size (rsi/rdi/rcx of string and loop instructions,
+ * effective addresses). */
+static inline uint64_t emu_admask(const struct insn *d)
+{
+	return d->adsize == 8 ? ~0ull : d->adsize == 4 ? 0xffffffffull : 0xffffull;
+}
+
+/* The stack pointer as an address: esp in compat mode (a 32-bit stack
+ * segment), rsp otherwise. */
+static inline uint64_t emu_sp(const struct exec_vcpu *v)
+{
+	return __builtin_expect(v->compat, 0) ? v->gpr[R_SP] & 0xffffffffull : v->gpr[R_SP];
+}
+
+/* Set the stack pointer; in compat mode esp, written as a 32-bit
+ * register (the upper half becomes zero, as hardware shows it). */
+static inline void emu_set_sp(struct exec_vcpu *v, uint64_t sp)
+{
+	v->gpr[R_SP] = __builtin_expect(v->compat, 0) ? sp & 0xffffffffull : sp;
+}
+
+/* A near branch target: 64-bit mode faults on the branch itself for a
+ * non-canonical target; compat mode truncates it to eip (ip with 66). */
+static inline uint64_t emu_branch_target(struct exec_vcpu *v, const struct insn *d,
+					 uint64_t target)
+{
+	if (__builtin_expect(v->compat, 0))
+		return target & (d->opsz16 ? 0xffffull : 0xffffffffull);
+	if (!va_is_canonical(target))
+		emu_raise_err(v, X86_EXC_GP, 0);
+	return target;
+}
+
+/* Size of a near call/ret's return address: 8 in 64-bit mode (66 is
+ * ignored there), 4 (2 with 66) in compat mode. */
+static inline unsigned int emu_near_size(const struct exec_vcpu *v, const struct insn *d)
+{
+	return v->compat ? (d->opsz16 ? 2 : 4) : 8;
+}
+
+/* Size of a push/pop/call/ret stack slot: 8 (or 2 with 66) in 64-bit
+ * mode, 4 (or 2) in compat mode. */
+static inline unsigned int emu_stack_size(const struct exec_vcpu *v, const struct insn *d)
+{
+	return d->opsz16 ? 2 : v->compat ? 4 : 8;
 }
 
 uint64_t emu_rm_read(struct exec_vcpu *v, const struct insn *d, unsigned int size);
 void emu_rm_write(struct exec_vcpu *v, const struct insn *d, unsigned int size, uint64_t val);
 void emu_push(struct exec_vcpu *v, unsigned int size, uint64_t val);
+/* Read the stack slot at the stack pointer and pop it. */
+uint64_t emu_pop(struct exec_vcpu *v, unsigned int size);
+/* An access of size bytes at la that crosses a page: the whole access
+ * must be canonical (64-bit mode) or below 4 GiB (compat mode: the limit
+ * of a flat segment), else fault fv. */
+void emu_check_span(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned int fv);
 typedef uint64_t (*emu_rmw_fn)(uint64_t old, uint64_t arg, unsigned int size, uint64_t *fl,
 			       unsigned int kind);
 /* Read-modify-write the ModRM operand (atomically with a lock prefix);

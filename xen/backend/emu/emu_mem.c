@@ -20,15 +20,20 @@ static uint8_t *lookup_frame(void *ctx, uint64_t mfn)
 uint8_t *emu_tlb_fill(struct exec_vcpu *v, enum emu_acc kind, uint64_t la, unsigned int fv)
 {
 	static const unsigned int walk_access[EMU_ACC_KINDS] = {
-		[EMU_ACC_READ] = WALK_USER,
-		[EMU_ACC_WRITE] = WALK_USER | WALK_WRITE,
-		[EMU_ACC_FETCH] = WALK_USER | WALK_FETCH,
+		[EMU_ACC_READ] = WALK_READ,
+		[EMU_ACC_WRITE] = WALK_WRITE,
+		[EMU_ACC_FETCH] = WALK_FETCH,
 	};
 	struct walk_result r;
 
+	/* Compat-mode addresses are below 4 GiB, always canonical. */
 	if (!va_is_canonical(la))
 		emu_raise_err(v, fv, 0);
-	if (guest_walk(lookup_frame, v->vm, v->st.sys.cr3, la, walk_access[kind], true, &r)) {
+	/* CPL 0-2 (a 32-bit PV kernel at CPL 1) is a supervisor access: no
+	 * user bit needed, read-only pages still fault on writes (CR0.WP),
+	 * and the #PF error code has U clear.  No SMEP/SMAP. */
+	unsigned int access = walk_access[kind] | (v->user ? WALK_USER : 0);
+	if (guest_walk(lookup_frame, v->vm, v->st.sys.cr3, la, access, true, &r)) {
 		if (r.frame_missing)
 			emu_fatal(v,
 				  "emu: guest access to machine frame 0x%llx not assigned to this VM at va 0x%llx",
@@ -47,6 +52,20 @@ uint8_t *emu_tlb_fill(struct exec_vcpu *v, enum emu_acc kind, uint64_t la, unsig
 	return page + (la & 0xfff);
 }
 
+void emu_check_span(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned int fv)
+{
+	if (v->compat) {
+		/* A flat 4 GiB segment's limit check: an access reaching past
+		 * 0xffffffff faults (#GP(0), #SS(0) for the stack) rather than
+		 * wrapping to 0. */
+		if (la + size - 1 > 0xffffffffull)
+			emu_raise_err(v, fv, 0);
+		return;
+	}
+	if (!va_is_canonical(la + size - 1))
+		emu_raise_err(v, fv, 0);
+}
+
 uint64_t emu_read(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned int fv)
 {
 	uint64_t val = 0;
@@ -59,9 +78,9 @@ uint64_t emu_read(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned 
 	/* Both pages are checked before anything is used; a fault on the
 	 * second reports the page boundary, the first byte that faults. */
 	unsigned int n0 = EMU_PAGE_SIZE - off;
-	/* The whole access must be canonical before paging is consulted. */
-	if (!va_is_canonical(la + size - 1))
-		emu_raise_err(v, fv, 0);
+	/* The whole access must be canonical (or within the 4 GiB limit)
+	 * before paging is consulted. */
+	emu_check_span(v, la, size, fv);
 	uint8_t *p0 = emu_xlate(v, EMU_ACC_READ, la, fv);
 	uint8_t *p1 = emu_xlate(v, EMU_ACC_READ, la + n0, fv);
 	uint8_t tmp[8];
@@ -81,8 +100,7 @@ void emu_write(struct exec_vcpu *v, uint64_t la, unsigned int size, uint64_t val
 		return;
 	}
 	unsigned int n0 = EMU_PAGE_SIZE - off;
-	if (!va_is_canonical(la + size - 1))
-		emu_raise_err(v, fv, 0);
+	emu_check_span(v, la, size, fv);
 	uint8_t *p0 = emu_xlate(v, EMU_ACC_WRITE, la, fv);
 	uint8_t *p1 = emu_xlate(v, EMU_ACC_WRITE, la + n0, fv);
 	uint8_t tmp[8];
@@ -98,8 +116,8 @@ void emu_ref_get(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned i
 	unsigned int off = la & 0xfff;
 
 	r->size = size;
-	if (off + size > EMU_PAGE_SIZE && !va_is_canonical(la + size - 1))
-		emu_raise_err(v, fv, 0);
+	if (off + size > EMU_PAGE_SIZE)
+		emu_check_span(v, la, size, fv);
 	r->p0 = emu_xlate(v, kind, la, fv);
 	if (off + size <= EMU_PAGE_SIZE) {
 		r->p1 = NULL;

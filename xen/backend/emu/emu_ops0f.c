@@ -52,8 +52,7 @@ static void exec_bt(struct exec_vcpu *v, struct insn *d, unsigned int kind, uint
 	struct insn at = *d;
 	unsigned int shift = size == 2 ? 4 : size == 4 ? 5 : 6;
 	at.ea += (uint64_t)((int64_t)emu_sext(off, size) >> shift) * size;
-	if (d->adsize == 4)
-		at.ea &= 0xffffffffull;
+	at.ea &= emu_admask(d);
 	if (!kind) {
 		uint64_t val = emu_rm_read(v, &at, size);
 		v->rflags = (val >> bit) & 1 ? v->rflags | CF : v->rflags & ~CF;
@@ -158,7 +157,7 @@ static void exec_group15(struct exec_vcpu *v, struct insn *d)
 	unsigned int r = d->reg & 7;
 	if (d->mod == 3) {
 		if (d->rep == 0xf3 && r < 4) { /* rd/wr fs/gs base */
-			if (!(v->st.sys.cr4 & EMU_CR4_FSGSBASE))
+			if (!(v->st.sys.cr4 & EMU_CR4_FSGSBASE) || v->compat)
 				emu_raise(v, X86_EXC_UD);
 			uint64_t *base = (r & 1) ? &v->st.sys.gs_base : &v->st.sys.fs_base;
 			unsigned int size = (d->rex & 8) ? 8 : 4;
@@ -265,10 +264,16 @@ void emu_exec_0f(struct exec_vcpu *v, struct insn *d)
 	case 0x33: /* rdpmc (CR4.PCE is never offered) */
 	case 0x35: /* sysexit */
 		emu_raise_err(v, X86_EXC_GP, 0);
+	case 0x34:
+		/* sysenter: #UD in 64-bit mode at CPL 3 (as measured); in
+		 * compat mode #GP(0), the hardware's answer with SYSENTER_CS
+		 * 0 (the core decodes it). */
+		if (v->compat)
+			emu_raise_err(v, X86_EXC_GP, 0);
+		emu_raise(v, X86_EXC_UD);
 	case 0x0b: /* ud2, ud1, ud0 */
 	case 0xb9:
 	case 0xff:
-	case 0x34: /* sysenter in 64-bit mode at CPL 3 */
 		emu_raise(v, X86_EXC_UD);
 	case 0x0d: /* prefetch hints and reserved nops */
 	case 0x18 ... 0x1f:
@@ -290,12 +295,8 @@ void emu_exec_0f(struct exec_vcpu *v, struct insn *d)
 			emu_set_reg(v, d->reg, 4, d->rex, v->gpr[d->reg]);
 		return;
 	case 0x80 ... 0x8f:
-		if (emu_cond(op & 15, v->rflags)) {
-			uint64_t target = d->next + emu_sext(d->imm, 4);
-			if (!va_is_canonical(target))
-				emu_raise_err(v, X86_EXC_GP, 0);
-			d->next = target;
-		}
+		if (emu_cond(op & 15, v->rflags))
+			d->next = emu_branch_target(v, d, d->next + emu_sext(d->imm, 4));
 		return;
 	case 0x90 ... 0x9f:
 		emu_rm_write(v, d, 1, emu_cond(op & 15, v->rflags));

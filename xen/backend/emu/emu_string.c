@@ -78,7 +78,7 @@ void emu_exec_string(struct exec_vcpu *v, struct insn *d)
 	unsigned int op = d->op;
 	struct str_ctx c;
 	c.size = (op & 1) ? d->opsize : 1;
-	c.am = d->adsize == 4 ? 0xffffffffull : ~0ull;
+	c.am = emu_admask(d);
 	c.delta = (v->rflags & X86_RFLAGS_DF) ? 0 - (uint64_t)c.size : c.size;
 
 	bool rep = d->rep != 0;

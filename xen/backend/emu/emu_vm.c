@@ -88,6 +88,7 @@ void emu_tlb_flush(struct exec_vcpu *v)
 		for (unsigned int i = 0; i < EMU_TLB_SIZE; i++)
 			v->tlb[k][i].vpn = EMU_TLB_INVALID;
 	v->tlb_cr3 = v->st.sys.cr3;
+	v->tlb_user = v->user;
 	v->tlb_gen = atomic_load_explicit(&v->vm->gen, memory_order_acquire);
 }
 
