@@ -72,5 +72,6 @@ void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void test_diff(void);
 void test_guest_c(void);
+void test_compat(void);
 
 #endif

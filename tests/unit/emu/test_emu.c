@@ -381,14 +381,6 @@ static void test_exits(void)
 	TAP_CHECK(ex.reason == EXEC_EXIT_FATAL && strstr(ex.detail, "not supported"),
 		  "iretq is FATAL: %s", ex.detail);
 
-	rip = T_LOAD(g_ud2, 0);
-	t_setup_call(st, rip);
-	st->sys.compat = true;
-	t_run(&ex);
-	TAP_CHECK(ex.reason == EXEC_EXIT_FATAL &&
-			  !strcmp(ex.detail, "emu: 32-bit guest code not supported yet"),
-		  "compat mode is FATAL");
-
 	/* Single-step: a trap after the first instruction run with TF. */
 	rip = T_LOAD(g_tf, 0);
 	t_setup_call(st, rip);
@@ -980,6 +972,7 @@ int main(int argc, char **argv)
 	test_threads();
 	test_diff();
 	test_guest_c();
+	test_compat();
 	test_fuzz(); /* last: random code may scribble on guest memory */
 	BE.vcpu_destroy(t_vcpu);
 	BE.vm_destroy(t_vm);
