@@ -45,10 +45,20 @@ struct xg_elf_segment {
 
 #define XG_ELF_MAX_SEGMENTS 16
 
+/* What a 32-bit kernel's PAE_MODE note declares (Xen's XEN_PAE_*). */
+enum xg_pae_mode {
+	XG_PAE_NO,      /* no note, "no", or a value we do not know: refused */
+	XG_PAE_YES,     /* "yes": PAE, but its L3 must lie below 4 GiB */
+	XG_PAE_EXTCR3,  /* "yes[extended-cr3]" or "extended-cr3" */
+	XG_PAE_BIMODAL, /* "bimodal" (implies extended CR3) */
+};
+
 struct xg_kernel {
 	const uint8_t *image; /* the ELF file */
 	size_t size;
-	bool is_64bit;
+	bool is_64bit;     /* ELFCLASS64/EM_X86_64 (pv64), else ELFCLASS32/EM_386 (pv32pae) */
+	enum xg_pae_mode pae; /* 32-bit kernels only */
+	bool extended_cr3; /* 32-bit: its L3 may lie anywhere (VMASST_TYPE_pae_extended_cr3) */
 	uint64_t elf_entry;
 	unsigned int nr_segments;
 	struct xg_elf_segment segments[XG_ELF_MAX_SEGMENTS];
@@ -79,9 +89,13 @@ void xg_kernel_load(const struct xg_kernel *k, uint8_t *dst);
  * its FEATURES note).  0, or -EOPNOTSUPP/-EINVAL with the reason. */
 int xg_kernel_check_features(const struct xg_kernel *k, char *err, size_t errlen);
 
-/* The 64-bit PV layout, in guest pseudo-physical frames (pfn) and virtual
- * addresses, as Xen's builder lays it out. */
+/* The x86 PV layout (64-bit, or 32-bit PAE), in guest pseudo-physical
+ * frames (pfn) and virtual addresses, as Xen's builder lays it out. */
 struct xg_pv_layout {
+	bool pv32;             /* 32-bit PAE: 3 levels, 4-byte P2M entries */
+	unsigned int levels;   /* 4 (L4 on top) or 3 (L3 on top) */
+	uint64_t pfn_size;     /* bytes per P2M entry: 8 or 4 */
+	uint64_t hv_start;     /* pv32: where the hypervisor's range starts */
 	uint64_t nr_pages;
 	uint64_t virt_base;
 	uint64_t kernel_pfn, kernel_pages;
@@ -89,12 +103,19 @@ struct xg_pv_layout {
 	uint64_t start_info_pfn;
 	uint64_t xenstore_pfn;
 	uint64_t console_pfn;
-	uint64_t pgtables_pfn, pgtables_pages;
-	uint64_t nr_l4, nr_l3, nr_l2, nr_l1;
+	uint64_t pgtables_pfn, pgtables_pages; /* the top-level table first */
+	uint64_t nr_l4, nr_l3, nr_l2, nr_l1;   /* nr_l4 is 0 for pv32 */
 	uint64_t bootstack_pfn;
 	uint64_t virt_end;     /* end of the initial mapping */
 	uint64_t alloc_end_pfn; /* first pfn after everything allocated */
 };
+
+/* Xen's guest type: "xen-3.0-x86_64" or "xen-3.0-x86_32p" (start_info magic). */
+const char *xg_pv_guest_type(const struct xg_pv_layout *l);
+
+/* Whether the domain's top-level page table must be allocated below 4 GiB:
+ * a 32-bit PAE kernel that did not declare extended-CR3 support. */
+bool xg_pv_l3_below_4g(const struct xg_kernel *k);
 
 /* Lay out a kernel in nr_pages of memory.  -ENOMEM (with err) if it does
  * not fit. */

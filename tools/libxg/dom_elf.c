@@ -145,6 +145,166 @@ static int check_features(const char *features, char *err, size_t errlen)
 	return 0;
 }
 
+/* The ELF header and program-header fields the loader uses, read from
+ * either class. */
+struct elf_header {
+	bool is_64bit;
+	uint64_t entry, phoff;
+	unsigned int machine, type, phentsize, phnum;
+};
+
+struct elf_phdr {
+	uint32_t type;
+	uint64_t offset, filesz, memsz, paddr;
+};
+
+static int read_header(const uint8_t *image, size_t size, struct elf_header *h, char *err, size_t errlen)
+{
+	if (size < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG))
+		return fail(err, errlen, -ENOEXEC, "%s", "not an ELF file (bad magic)");
+	if ((image[EI_CLASS] != ELFCLASS64 && image[EI_CLASS] != ELFCLASS32) || image[EI_DATA] != ELFDATA2LSB)
+		return fail(err, errlen, -ENOEXEC, "%s", "not a little-endian ELF32 or ELF64 file");
+	h->is_64bit = image[EI_CLASS] == ELFCLASS64;
+	if (h->is_64bit) {
+		Elf64_Ehdr eh;
+		if (size < sizeof(eh))
+			return fail(err, errlen, -ENOEXEC, "%s", "truncated ELF64 header");
+		memcpy(&eh, image, sizeof(eh));
+		*h = (struct elf_header){ true, eh.e_entry, eh.e_phoff, eh.e_machine, eh.e_type, eh.e_phentsize,
+					  eh.e_phnum };
+		if (h->machine != EM_X86_64)
+			return fail(err, errlen, -ENOEXEC, "%s", "an ELF64 file that is not for x86-64");
+	} else {
+		Elf32_Ehdr eh;
+		if (size < sizeof(eh))
+			return fail(err, errlen, -ENOEXEC, "%s", "truncated ELF32 header");
+		memcpy(&eh, image, sizeof(eh));
+		*h = (struct elf_header){ false, eh.e_entry, eh.e_phoff, eh.e_machine, eh.e_type, eh.e_phentsize,
+					  eh.e_phnum };
+		if (h->machine != EM_386)
+			return fail(err, errlen, -ENOEXEC, "%s",
+				    "an ELF32 file that is not for i386 (32-bit PV kernels are EM_386)");
+	}
+	if (h->type != ET_EXEC)
+		return fail(err, errlen, -ENOEXEC, "%s", "not an executable ELF file");
+	size_t phsize = h->is_64bit ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	if (h->phentsize != phsize || h->phnum == 0 || h->phoff > size ||
+	    (uint64_t)h->phnum * phsize > size - h->phoff)
+		return fail(err, errlen, -ENOEXEC, "%s", "truncated or malformed program headers");
+	return 0;
+}
+
+static struct elf_phdr read_phdr(const uint8_t *image, const struct elf_header *h, unsigned int i)
+{
+	if (h->is_64bit) {
+		Elf64_Phdr ph;
+		memcpy(&ph, image + h->phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		return (struct elf_phdr){ ph.p_type, ph.p_offset, ph.p_filesz, ph.p_memsz, ph.p_paddr };
+	}
+	Elf32_Phdr ph;
+	memcpy(&ph, image + h->phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+	return (struct elf_phdr){ ph.p_type, ph.p_offset, ph.p_filesz, ph.p_memsz, ph.p_paddr };
+}
+
+/* The loadable segments and the Xen notes; pstart/pend span the segments'
+ * physical addresses. */
+static int read_segments(struct xg_kernel *k, const struct elf_header *h, uint64_t *pstart, uint64_t *pend,
+			 char *err, size_t errlen)
+{
+	*pstart = UINT64_MAX;
+	*pend = 0;
+	for (unsigned int i = 0; i < h->phnum; i++) {
+		struct elf_phdr ph = read_phdr(k->image, h, i);
+		if (ph.type != PT_LOAD && ph.type != PT_NOTE)
+			continue;
+		if (ph.offset > k->size || ph.filesz > k->size - ph.offset)
+			return fail(err, errlen, -ENOEXEC, "%s", "a segment lies outside the file (truncated image?)");
+		if (ph.type == PT_NOTE) {
+			int rc = parse_notes(k->image + ph.offset, ph.filesz, &k->notes, err, errlen);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (ph.filesz > ph.memsz || ph.memsz > (1ull << 40) || ph.paddr + ph.memsz < ph.paddr)
+			return fail(err, errlen, -ENOEXEC, "%s", "a loadable segment has impossible sizes");
+		if (!ph.memsz)
+			continue;
+		if (k->nr_segments == XG_ELF_MAX_SEGMENTS)
+			return fail(err, errlen, -ENOEXEC, "%s", "too many loadable segments");
+		k->segments[k->nr_segments++] = (struct xg_elf_segment){
+			.offset = ph.offset, .filesz = ph.filesz, .memsz = ph.memsz, .paddr = ph.paddr,
+		};
+		if (ph.paddr < *pstart)
+			*pstart = ph.paddr;
+		if (ph.paddr + ph.memsz > *pend)
+			*pend = ph.paddr + ph.memsz;
+	}
+	if (!k->nr_segments)
+		return fail(err, errlen, -ENOEXEC, "%s", "no loadable segments");
+	return 0;
+}
+
+/* A 32-bit kernel must run with PAE paging: Xen on a 64-bit hypervisor
+ * refuses non-PAE 32-bit guests.  Which PAE_MODE values mean what: */
+static int check_pae(struct xg_kernel *k, char *err, size_t errlen)
+{
+	const char *mode = k->notes.pae_mode;
+	if (!strcmp(mode, "yes"))
+		k->pae = XG_PAE_YES;
+	else if (!strcmp(mode, "yes[extended-cr3]") || !strcmp(mode, "extended-cr3"))
+		k->pae = XG_PAE_EXTCR3;
+	else if (strstr(mode, "bimodal"))
+		k->pae = XG_PAE_BIMODAL;
+	else
+		k->pae = XG_PAE_NO;
+	k->extended_cr3 = k->pae == XG_PAE_EXTCR3 || k->pae == XG_PAE_BIMODAL;
+	if (k->pae != XG_PAE_NO)
+		return 0;
+	if (!mode[0])
+		return fail(err, errlen, -ENOEXEC, "%s",
+			    "the 32-bit kernel has no PAE_MODE note: only PAE 32-bit kernels (pv32pae) can run "
+			    "on a 64-bit hypervisor");
+	return fail(err, errlen, -ENOEXEC,
+		    "the 32-bit kernel's PAE_MODE is '%s': only PAE 32-bit kernels (pv32pae: \"yes\", "
+		    "\"yes[extended-cr3]\", \"extended-cr3\" or \"bimodal\") can run on a 64-bit hypervisor",
+		    mode);
+}
+
+/* The notes every PV kernel needs, and the addresses derived from them
+ * the way Xen's loader derives them. */
+static int derive_addresses(struct xg_kernel *k, uint64_t pstart, uint64_t pend, char *err, size_t errlen)
+{
+	const struct xg_elf_notes *n = &k->notes;
+	if (!n->present)
+		return fail(err, errlen, -ENOEXEC, "%s", "not a Xen PV kernel: it has no Xen ELF notes");
+	if (n->xen_version[0] && strcmp(n->xen_version, "xen-3.0"))
+		return fail(err, errlen, -ENOEXEC, "the kernel is built for '%s'; only xen-3.0 guests exist",
+			    n->xen_version);
+	if (strcmp(n->loader, "generic") && strcmp(n->guest_os, "linux"))
+		return fail(err, errlen, -ENOEXEC, "%s",
+			    "the kernel names neither the 'generic' loader nor GUEST_OS 'linux'");
+	if (n->paddr_offset != XG_UNSET_ADDR && n->virt_base == XG_UNSET_ADDR)
+		return fail(err, errlen, -EINVAL, "%s", "PADDR_OFFSET is given but VIRT_BASE is not");
+	k->virt_base = n->virt_base == XG_UNSET_ADDR ? 0 : n->virt_base;
+	uint64_t paddr_offset = n->paddr_offset == XG_UNSET_ADDR ? 0 : n->paddr_offset;
+	k->virt_offset = k->virt_base - paddr_offset;
+	k->virt_kstart = pstart + k->virt_offset;
+	k->virt_kend = pend + k->virt_offset;
+	k->virt_entry = n->entry == XG_UNSET_ADDR ? k->elf_entry : n->entry;
+	if (k->virt_kstart > k->virt_kend || k->virt_kstart < k->virt_base)
+		return fail(err, errlen, -EINVAL, "%s", "the kernel's addresses lie below VIRT_BASE");
+	if (!k->is_64bit && k->virt_kend > (1ull << 32))
+		return fail(err, errlen, -EINVAL, "%s", "the 32-bit kernel's addresses do not fit below 4 GiB");
+	if (k->virt_entry < k->virt_kstart || k->virt_entry >= k->virt_kend)
+		return fail(err, errlen, -EINVAL, "%s", "the entry point lies outside the kernel image");
+	if (n->hypercall_page != XG_UNSET_ADDR &&
+	    (n->hypercall_page < k->virt_kstart || n->hypercall_page >= k->virt_kend ||
+	     (n->hypercall_page & (XG_PAGE_SIZE - 1))))
+		return fail(err, errlen, -EINVAL, "%s",
+			    "the hypercall page is not a page-aligned address inside the kernel image");
+	return 0;
+}
+
 int xg_kernel_parse(const uint8_t *image, size_t size, struct xg_kernel *k, char *err, size_t errlen)
 {
 	memset(k, 0, sizeof(*k));
@@ -154,84 +314,17 @@ int xg_kernel_parse(const uint8_t *image, size_t size, struct xg_kernel *k, char
 	n->entry = n->hypercall_page = n->virt_base = n->paddr_offset = XG_UNSET_ADDR;
 	n->hv_start_low = n->init_p2m = n->phys32_entry = XG_UNSET_ADDR;
 
-	if (size < EI_NIDENT || memcmp(image, ELFMAG, SELFMAG))
-		return fail(err, errlen, -ENOEXEC, "%s", "not an ELF file (bad magic)");
-	if (image[EI_CLASS] == ELFCLASS32)
-		return fail(err, errlen, -EOPNOTSUPP, "%s", "32-bit ELF kernels (pv32pae) are not supported yet");
-	if (image[EI_CLASS] != ELFCLASS64 || image[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, -ENOEXEC, "%s", "not a little-endian ELF64 file");
-	if (size < sizeof(Elf64_Ehdr))
-		return fail(err, errlen, -ENOEXEC, "%s", "truncated ELF header");
-	Elf64_Ehdr eh;
-	memcpy(&eh, image, sizeof(eh));
-	if (eh.e_machine != EM_X86_64)
-		return fail(err, errlen, -ENOEXEC, "%s", "not an x86-64 ELF file");
-	if (eh.e_type != ET_EXEC)
-		return fail(err, errlen, -ENOEXEC, "%s", "not an executable ELF file");
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phoff > size ||
-	    (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff)
-		return fail(err, errlen, -ENOEXEC, "%s", "truncated or malformed program headers");
-	k->is_64bit = true;
-	k->elf_entry = eh.e_entry;
-
-	uint64_t pstart = UINT64_MAX, pend = 0;
-	for (unsigned int i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		memcpy(&ph, image + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
-			continue;
-		if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
-			return fail(err, errlen, -ENOEXEC, "%s", "a segment lies outside the file (truncated image?)");
-		if (ph.p_type == PT_NOTE) {
-			int rc = parse_notes(image + ph.p_offset, ph.p_filesz, n, err, errlen);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (ph.p_filesz > ph.p_memsz || ph.p_memsz > (1ull << 40) ||
-		    ph.p_paddr + ph.p_memsz < ph.p_paddr)
-			return fail(err, errlen, -ENOEXEC, "%s", "a loadable segment has impossible sizes");
-		if (!ph.p_memsz)
-			continue;
-		if (k->nr_segments == XG_ELF_MAX_SEGMENTS)
-			return fail(err, errlen, -ENOEXEC, "%s", "too many loadable segments");
-		k->segments[k->nr_segments++] = (struct xg_elf_segment){
-			.offset = ph.p_offset, .filesz = ph.p_filesz, .memsz = ph.p_memsz, .paddr = ph.p_paddr,
-		};
-		if (ph.p_paddr < pstart)
-			pstart = ph.p_paddr;
-		if (ph.p_paddr + ph.p_memsz > pend)
-			pend = ph.p_paddr + ph.p_memsz;
-	}
-	if (!k->nr_segments)
-		return fail(err, errlen, -ENOEXEC, "%s", "no loadable segments");
-	if (!n->present)
-		return fail(err, errlen, -ENOEXEC, "%s", "not a Xen PV kernel: it has no Xen ELF notes");
-	if (n->xen_version[0] && strcmp(n->xen_version, "xen-3.0"))
-		return fail(err, errlen, -ENOEXEC, "the kernel is built for '%s'; only xen-3.0 guests exist",
-			    n->xen_version);
-	if (strcmp(n->loader, "generic") && strcmp(n->guest_os, "linux"))
-		return fail(err, errlen, -ENOEXEC, "%s",
-			    "the kernel names neither the 'generic' loader nor GUEST_OS 'linux'");
-	/* Addresses, derived the way Xen's loader derives them. */
-	if (n->paddr_offset != XG_UNSET_ADDR && n->virt_base == XG_UNSET_ADDR)
-		return fail(err, errlen, -EINVAL, "%s", "PADDR_OFFSET is given but VIRT_BASE is not");
-	k->virt_base = n->virt_base == XG_UNSET_ADDR ? 0 : n->virt_base;
-	uint64_t paddr_offset = n->paddr_offset == XG_UNSET_ADDR ? 0 : n->paddr_offset;
-	k->virt_offset = k->virt_base - paddr_offset;
-	k->virt_kstart = pstart + k->virt_offset;
-	k->virt_kend = pend + k->virt_offset;
-	k->virt_entry = n->entry == XG_UNSET_ADDR ? eh.e_entry : n->entry;
-	if (k->virt_kstart > k->virt_kend || k->virt_kstart < k->virt_base)
-		return fail(err, errlen, -EINVAL, "%s", "the kernel's addresses lie below VIRT_BASE");
-	if (k->virt_entry < k->virt_kstart || k->virt_entry >= k->virt_kend)
-		return fail(err, errlen, -EINVAL, "%s", "the entry point lies outside the kernel image");
-	if (n->hypercall_page != XG_UNSET_ADDR &&
-	    (n->hypercall_page < k->virt_kstart || n->hypercall_page >= k->virt_kend ||
-	     (n->hypercall_page & (XG_PAGE_SIZE - 1))))
-		return fail(err, errlen, -EINVAL, "%s",
-			    "the hypercall page is not a page-aligned address inside the kernel image");
-	return 0;
+	struct elf_header h;
+	int rc = read_header(image, size, &h, err, errlen);
+	if (rc)
+		return rc;
+	k->is_64bit = h.is_64bit;
+	k->elf_entry = h.entry;
+	uint64_t pstart, pend;
+	if ((rc = read_segments(k, &h, &pstart, &pend, err, errlen)) ||
+	    (rc = derive_addresses(k, pstart, pend, err, errlen)))
+		return rc;
+	return k->is_64bit ? 0 : check_pae(k, err, errlen);
 }
 
 int xg_kernel_check_features(const struct xg_kernel *k, char *err, size_t errlen)
