@@ -1,6 +1,6 @@
 /*
- * Building and starting a 64-bit PV domain, in the order Xen's toolstack
- * does it: create the domain (paused), populate its memory, load the kernel,
+ * Building and starting a PV domain (64-bit, or 32-bit PAE), in the order
+ * Xen's toolstack does it: create the domain (paused), populate its memory, load the kernel,
  * write start_info, the P2M list and the initial page tables, write the
  * hypercall page, pin the page tables, set vCPU 0's context, unpause.
  * Any failure destroys the domain again.
@@ -14,6 +14,7 @@
 #include <uuid/uuid.h>
 
 #include "dom.h"
+#include "public/compat/x86_32.h"
 #include "public/memory.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
@@ -116,7 +117,8 @@ XG_EXPORT int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *ou
 	char err[256];
 	int rc = open_kernel(path, &img, &k);
 	if (!rc) {
-		fprintf(out, "xg builder: %s: %s kernel, %zu bytes of ELF\n", path, img.format, img.elf_size);
+		fprintf(out, "xg builder: %s: %s kernel, %zu bytes of ELF%s\n", path, img.format, img.elf_size,
+			k.is_64bit ? "64" : "32");
 		rc = xg_pv_layout(&k, memory_mib * 256, &l, err, sizeof(err));
 		if (rc)
 			rc = xg_error(rc, "kernel %s: %s", path, err);
@@ -131,13 +133,15 @@ XG_EXPORT int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *ou
 	return rc;
 }
 
-/* Populate nr_extents extents of 2^order frames for pfns from first_pfn on. */
-static long populate(struct build *b, uint64_t first_pfn, uint64_t nr_extents, unsigned int order)
+/* Populate nr_extents extents of 2^order frames for pfns from first_pfn on,
+ * below 2^address_bits bytes if address_bits is not 0. */
+static long populate(struct build *b, uint64_t first_pfn, uint64_t nr_extents, unsigned int order,
+		     unsigned int address_bits)
 {
-	uint64_t *mfns = malloc(nr_extents * sizeof(uint64_t));
+	uint64_t *mfns = malloc((nr_extents ? nr_extents : 1) * sizeof(uint64_t));
 	if (!mfns)
 		return xg_error(-ENOMEM, "out of memory");
-	long rc = xg_domain_populate(b->h, b->domid, nr_extents, order, 0, mfns);
+	long rc = xg_domain_populate(b->h, b->domid, nr_extents, order, address_bits, mfns);
 	for (long i = 0; i < rc; i++)
 		for (uint64_t j = 0; j < (1ull << order); j++)
 			b->p2m[first_pfn + ((uint64_t)i << order) + j] = mfns[i] + j;
@@ -145,21 +149,53 @@ static long populate(struct build *b, uint64_t first_pfn, uint64_t nr_extents, u
 	return rc;
 }
 
-/* Give the domain its memory: 2 MiB extents where the heap has them, single
- * frames for the rest. */
-static int populate_all(struct build *b)
+/* Give pfns [first, end) their memory: 2 MiB extents where the heap has
+ * them, single frames for the rest. */
+static int populate_range(struct build *b, uint64_t first, uint64_t end)
 {
-	uint64_t nr = b->layout.nr_pages, super = 1ull << SUPERPAGE_ORDER;
-	long got = populate(b, 0, nr / super, SUPERPAGE_ORDER);
-	uint64_t pfn = got > 0 ? (uint64_t)got * super : 0;
-	got = pfn < nr ? populate(b, pfn, nr - pfn, 0) : 0;
+	uint64_t super = 1ull << SUPERPAGE_ORDER;
+	long got = end - first >= super ? populate(b, first, (end - first) / super, SUPERPAGE_ORDER, 0) : 0;
+	uint64_t pfn = first + (got > 0 ? (uint64_t)got * super : 0);
+	got = pfn < end ? populate(b, pfn, end - pfn, 0, 0) : 0;
 	if (got < 0)
 		return (int)got;
 	pfn += (uint64_t)got;
-	if (pfn < nr)
+	if (pfn < end)
 		return xg_error(-ENOMEM, "out of memory: the hypervisor could give only %llu of %llu pages",
-				(unsigned long long)pfn, (unsigned long long)nr);
+				(unsigned long long)(pfn - first), (unsigned long long)(end - first));
 	return 0;
+}
+
+/* A 32-bit PAE guest without extended-CR3 support needs its L3 below
+ * 4 GiB: ask for that frame with an address limit before anything else. */
+static int populate_low_l3(struct build *b, uint64_t pfn)
+{
+	long got = populate(b, pfn, 1, 0, 32);
+	if (got != 1) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", got < 0 ? xg_last_error() : "no frame below 4 GiB is free");
+		return xg_error(got < 0 ? (int)got : -ENOMEM,
+				"cannot place the 32-bit guest's L3 page table below 4 GiB: %s", why);
+	}
+	if (b->p2m[pfn] >= (1ull << 20))
+		return xg_error(-EPROTO, "the hypervisor placed the 32-bit guest's L3 at mfn %#llx, above 4 GiB",
+				(unsigned long long)b->p2m[pfn]);
+	return 0;
+}
+
+/* Give the domain its memory. */
+static int populate_all(struct build *b)
+{
+	uint64_t nr = b->layout.nr_pages;
+	if (!xg_pv_l3_below_4g(&b->kernel))
+		return populate_range(b, 0, nr);
+	uint64_t l3 = b->layout.pgtables_pfn;
+	int rc = populate_low_l3(b, l3);
+	if (!rc)
+		rc = populate_range(b, 0, l3);
+	if (!rc)
+		rc = populate_range(b, l3 + 1, nr);
+	return rc;
 }
 
 static void *pfn_frame(void *ctx, uint64_t pfn)
@@ -176,7 +212,7 @@ static void copy_to_pfns(struct build *b, uint64_t pfn, const uint8_t *src, size
 	}
 }
 
-static int load_image(struct build *b, const struct xg_config *cfg)
+static int load_kernel(struct build *b)
 {
 	const struct xg_pv_layout *l = &b->layout;
 	size_t size = l->kernel_pages * XG_PAGE_SIZE;
@@ -186,12 +222,38 @@ static int load_image(struct build *b, const struct xg_config *cfg)
 	xg_kernel_load(&b->kernel, buf);
 	copy_to_pfns(b, l->kernel_pfn, buf, size);
 	free(buf);
+	return 0;
+}
 
-	copy_to_pfns(b, l->p2m_pfn, (const uint8_t *)b->p2m, l->nr_pages * sizeof(uint64_t));
+/* The guest's P2M list: 8-byte entries, or 4-byte ones for pv32. */
+static int write_p2m(struct build *b)
+{
+	const struct xg_pv_layout *l = &b->layout;
+	if (!l->pv32) {
+		copy_to_pfns(b, l->p2m_pfn, (const uint8_t *)b->p2m, l->nr_pages * sizeof(uint64_t));
+		return 0;
+	}
+	uint32_t *p2m32 = malloc(l->nr_pages * sizeof(uint32_t));
+	if (!p2m32)
+		return xg_error(-ENOMEM, "out of memory for the P2M list");
+	for (uint64_t pfn = 0; pfn < l->nr_pages; pfn++)
+		p2m32[pfn] = (uint32_t)b->p2m[pfn]; /* frames are below 2^32 (checked in build) */
+	copy_to_pfns(b, l->p2m_pfn, (const uint8_t *)p2m32, l->nr_pages * sizeof(uint32_t));
+	free(p2m32);
+	return 0;
+}
 
+static uint64_t pfn_va(const struct xg_pv_layout *l, uint64_t pfn)
+{
+	return l->virt_base + pfn * XG_PAGE_SIZE;
+}
+
+static void write_start_info64(struct build *b, const struct xg_config *cfg)
+{
+	const struct xg_pv_layout *l = &b->layout;
 	start_info_t *si = pfn_frame(b, l->start_info_pfn);
 	memset(si, 0, XG_PAGE_SIZE);
-	snprintf(si->magic, sizeof(si->magic), "xen-3.0-x86_64");
+	snprintf(si->magic, sizeof(si->magic), "%s", xg_pv_guest_type(l));
 	si->nr_pages = l->nr_pages;
 	si->shared_info = b->shared_info_mfn << 12;
 	si->flags = 0;
@@ -199,20 +261,64 @@ static int load_image(struct build *b, const struct xg_config *cfg)
 	si->store_evtchn = 0;
 	si->console.domU.mfn = b->p2m[l->console_pfn];
 	si->console.domU.evtchn = 0;
-	si->pt_base = l->virt_base + l->pgtables_pfn * XG_PAGE_SIZE;
+	si->pt_base = pfn_va(l, l->pgtables_pfn);
 	si->nr_pt_frames = l->pgtables_pages;
-	si->mfn_list = l->virt_base + l->p2m_pfn * XG_PAGE_SIZE;
+	si->mfn_list = pfn_va(l, l->p2m_pfn);
 	si->first_p2m_pfn = l->p2m_pfn;
 	si->nr_p2m_frames = l->p2m_pages;
 	if (cfg->cmdline)
 		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cfg->cmdline);
+}
 
-	xg_pv_write_pagetables(l, b->p2m, pfn_frame, b);
+/* struct compat_start_info, for a 32-bit PAE guest: the same fields in
+ * 32-bit words, pt_base the virtual address of the L3. */
+static void write_start_info32(struct build *b, const struct xg_config *cfg)
+{
+	const struct xg_pv_layout *l = &b->layout;
+	compat_start_info_t *si = pfn_frame(b, l->start_info_pfn);
+	memset(si, 0, XG_PAGE_SIZE);
+	snprintf(si->magic, sizeof(si->magic), "%s", xg_pv_guest_type(l));
+	si->nr_pages = (uint32_t)l->nr_pages;
+	si->shared_info = (uint32_t)(b->shared_info_mfn << 12);
+	si->flags = 0;
+	si->store_mfn = (uint32_t)b->p2m[l->xenstore_pfn];
+	si->store_evtchn = 0;
+	si->console.domU.mfn = (uint32_t)b->p2m[l->console_pfn];
+	si->console.domU.evtchn = 0;
+	si->pt_base = (uint32_t)pfn_va(l, l->pgtables_pfn);
+	si->nr_pt_frames = (uint32_t)l->pgtables_pages;
+	si->mfn_list = (uint32_t)pfn_va(l, l->p2m_pfn);
+	si->first_p2m_pfn = (uint32_t)l->p2m_pfn;
+	si->nr_p2m_frames = (uint32_t)l->p2m_pages;
+	if (cfg->cmdline)
+		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cfg->cmdline);
+}
 
-	/* Events stay masked on every vCPU until the guest enables them. */
-	struct shared_info *shared = xg_frame(b->h, b->shared_info_mfn);
-	for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
-		shared->vcpu_info[i].evtchn_upcall_mask = 1;
+/* Events stay masked on every vCPU until the guest enables them. */
+static void mask_events(struct build *b)
+{
+	void *page = xg_frame(b->h, b->shared_info_mfn);
+	for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++) {
+		if (b->layout.pv32)
+			((struct compat_shared_info *)page)->vcpu_info[i].evtchn_upcall_mask = 1;
+		else
+			((struct shared_info *)page)->vcpu_info[i].evtchn_upcall_mask = 1;
+	}
+}
+
+static int load_image(struct build *b, const struct xg_config *cfg)
+{
+	int rc = load_kernel(b);
+	if (!rc)
+		rc = write_p2m(b);
+	if (rc)
+		return rc;
+	if (b->layout.pv32)
+		write_start_info32(b, cfg);
+	else
+		write_start_info64(b, cfg);
+	xg_pv_write_pagetables(&b->layout, b->p2m, pfn_frame, b);
+	mask_events(b);
 	return 0;
 }
 
@@ -228,7 +334,8 @@ static int domctl(struct build *b, struct xg_domctl *op, const char *what)
 static int pin_tables(struct build *b)
 {
 	struct xg_call c = { 0 };
-	struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE };
+	/* The hypervisor validates the whole tree down from the top level. */
+	struct mmuext_op op = { .cmd = b->layout.pv32 ? MMUEXT_PIN_L3_TABLE : MMUEXT_PIN_L4_TABLE };
 	op.arg1.mfn = b->p2m[b->layout.pgtables_pfn];
 	uint64_t at = xg_call_put(&c, &op, sizeof(op));
 	if (!at)
@@ -242,15 +349,15 @@ static int pin_tables(struct build *b)
 	return 0;
 }
 
-static int start_vcpu0(struct build *b)
+static int start_vcpu0_64(struct build *b)
 {
 	const struct xg_pv_layout *l = &b->layout;
 	struct vcpu_guest_context ctxt;
 	memset(&ctxt, 0, sizeof(ctxt));
 	ctxt.flags = VGCF_in_kernel | VGCF_online;
 	ctxt.user_regs.rip = b->kernel.virt_entry;
-	ctxt.user_regs.rsp = l->virt_base + (l->bootstack_pfn + 1) * XG_PAGE_SIZE;
-	ctxt.user_regs.rsi = l->virt_base + l->start_info_pfn * XG_PAGE_SIZE;
+	ctxt.user_regs.rsp = pfn_va(l, l->bootstack_pfn + 1);
+	ctxt.user_regs.rsi = pfn_va(l, l->start_info_pfn);
 	ctxt.user_regs.rflags = 1u << 9;
 	ctxt.user_regs.cs = FLAT_KERNEL_CS;
 	ctxt.user_regs.ss = FLAT_KERNEL_SS;
@@ -260,6 +367,36 @@ static int start_vcpu0(struct build *b)
 	ctxt.ctrlreg[3] = xen_pfn_to_cr3(b->p2m[l->pgtables_pfn]);
 
 	return xg_vcpu_setcontext(b->h, b->domid, 0, &ctxt, sizeof(ctxt));
+}
+
+/* vCPU 0 of a 32-bit PAE guest, as Xen's builder starts it: ring-1 flat
+ * segments, CR3 naming the L3, and the extended-CR3 assist for kernels
+ * that declared support for it. */
+static int start_vcpu0_32(struct build *b)
+{
+	const struct xg_pv_layout *l = &b->layout;
+	struct compat_vcpu_guest_context ctxt;
+	memset(&ctxt, 0, sizeof(ctxt));
+	ctxt.flags = VGCF_in_kernel | VGCF_online;
+	ctxt.user_regs.eip = (uint32_t)b->kernel.virt_entry;
+	ctxt.user_regs.esp = (uint32_t)pfn_va(l, l->bootstack_pfn + 1);
+	ctxt.user_regs.esi = (uint32_t)pfn_va(l, l->start_info_pfn);
+	ctxt.user_regs.eflags = 1u << 9;
+	ctxt.user_regs.cs = COMPAT_FLAT_KERNEL_CS;
+	ctxt.user_regs.ss = COMPAT_FLAT_KERNEL_SS;
+	ctxt.user_regs.ds = ctxt.user_regs.es = ctxt.user_regs.fs = ctxt.user_regs.gs = COMPAT_FLAT_KERNEL_DS;
+	ctxt.kernel_ss = COMPAT_FLAT_KERNEL_SS;
+	ctxt.kernel_sp = ctxt.user_regs.esp;
+	ctxt.ctrlreg[3] = compat_xen_pfn_to_cr3(b->p2m[l->pgtables_pfn]);
+	if (b->kernel.extended_cr3)
+		ctxt.vm_assist |= 1u << VMASST_TYPE_pae_extended_cr3;
+
+	return xg_vcpu_setcontext(b->h, b->domid, 0, &ctxt, sizeof(ctxt));
+}
+
+static int start_vcpu0(struct build *b)
+{
+	return b->layout.pv32 ? start_vcpu0_32(b) : start_vcpu0_64(b);
 }
 
 /* Keep the effective configuration with the domain (xg list -l). */
@@ -308,7 +445,8 @@ static int build(struct build *b, const struct xg_config *cfg, unsigned int flag
 	if ((rc = populate_all(b)) || (rc = xg_machine_map(b->h)))
 		return rc;
 	for (uint64_t pfn = 0; pfn < b->layout.nr_pages; pfn++)
-		if ((b->p2m[pfn] + 1) * XG_PAGE_SIZE > b->h->machine_size)
+		if ((b->p2m[pfn] + 1) * XG_PAGE_SIZE > b->h->machine_size ||
+		    (b->layout.pv32 && b->p2m[pfn] > UINT32_MAX))
 			return xg_error(-EPROTO, "the hypervisor returned an impossible frame %#llx",
 					(unsigned long long)b->p2m[pfn]);
 	if (log)
@@ -365,6 +503,7 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		memcpy(c->uuid, cfg->uuid, 16);
 	else
 		uuid_generate(c->uuid);
+	c->flags = b.layout.pv32 ? XG_DOMCRF_pv32 : 0;
 	c->max_vcpus = cfg->vcpus;
 	c->max_pages = b.layout.nr_pages;
 	c->on_poweroff = cfg->on_poweroff == XG_ACTION_PRESERVE ? XG_DOMACT_PRESERVE : XG_DOMACT_DESTROY;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "public/compat/x86_32.h"
 #include "public/memory.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
@@ -142,9 +143,12 @@ static int vcpu_context(xg_handle *h, uint32_t cmd, uint32_t domid, uint32_t vcp
 {
 	if (domid > 0xffff)
 		return xg_error(-EINVAL, "invalid domain id %u", domid);
-	if (size != sizeof(struct vcpu_guest_context))
-		return xg_error(-EINVAL, "a vCPU context is %zu bytes, not %zu", sizeof(struct vcpu_guest_context),
-				size);
+	/* The layout follows the domain's guest width: struct
+	 * vcpu_guest_context for 64-bit PV, struct compat_vcpu_guest_context
+	 * for 32-bit PAE; the hypervisor checks that it matches the domain. */
+	if (size != sizeof(struct vcpu_guest_context) && size != sizeof(struct compat_vcpu_guest_context))
+		return xg_error(-EINVAL, "a vCPU context is %zu (64-bit) or %zu (32-bit) bytes, not %zu",
+				sizeof(struct vcpu_guest_context), sizeof(struct compat_vcpu_guest_context), size);
 	struct xg_call c = { 0 };
 	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_domctl));
 	uint64_t buf = xg_call_put(&c, ctxt, size);
