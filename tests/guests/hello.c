@@ -16,36 +16,6 @@ __asm__(XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, ".quad hypercall_page"));
 
 static xen_pfn_t sorted[MAX_CHECKED_PFNS];
 
-/* Heap sort, so checking that P2M entries are distinct stays cheap. */
-static void sift(xen_pfn_t *a, size_t n, size_t i)
-{
-	for (;;) {
-		size_t big = i, l = 2 * i + 1, r = l + 1;
-		if (l < n && a[l] > a[big])
-			big = l;
-		if (r < n && a[r] > a[big])
-			big = r;
-		if (big == i)
-			return;
-		xen_pfn_t t = a[i];
-		a[i] = a[big];
-		a[big] = t;
-		i = big;
-	}
-}
-
-static void heap_sort(xen_pfn_t *a, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift(a, n, i);
-	for (size_t end = n; end-- > 1;) {
-		xen_pfn_t t = a[0];
-		a[0] = a[end];
-		a[end] = t;
-		sift(a, end, 0);
-	}
-}
-
 static void check_start_info(start_info_t *si)
 {
 	guest_check(!guest_strncmp(si->magic, "xen-3.0-x86_64", 14), "start_info magic is '%s'", si->magic);
@@ -73,7 +43,7 @@ static void check_p2m(start_info_t *si)
 	size_t n = si->nr_pages < MAX_CHECKED_PFNS ? si->nr_pages : MAX_CHECKED_PFNS;
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = p2m[i];
-	heap_sort(sorted, n);
+	guest_sort_pfns(sorted, n);
 	size_t dups = 0;
 	for (size_t i = 1; i < n; i++)
 		if (sorted[i] == sorted[i - 1])

@@ -1,7 +1,9 @@
 /*
- * Guest entry: the builder starts vCPU 0 here in 64-bit mode at CPL 3 with
- * rsi = &start_info and rsp at the top of the boot stack.  The framework
- * clears .bss, runs guest_main(), prints its RESULT line and powers off.
+ * Guest entry: the builder starts vCPU 0 here with &start_info in rsi/esi
+ * and the stack pointer at the top of the boot stack: in 64-bit mode at
+ * CPL 3 (pv64), or in 32-bit protected mode at CPL 1 (pv32pae, built with
+ * -m32).  The framework clears .bss, runs guest_main(), prints its RESULT
+ * line and powers off.
  */
 #include "guest.h"
 
@@ -10,10 +12,42 @@ __asm__(XEN_NOTE(XEN_ELFNOTE_GUEST_OS, ".asciz \"XG-test\"")
 	XEN_NOTE(XEN_ELFNOTE_GUEST_VERSION, ".asciz \"1\"")
 	XEN_NOTE(XEN_ELFNOTE_XEN_VERSION, ".asciz \"xen-3.0\"")
 	XEN_NOTE(XEN_ELFNOTE_LOADER, ".asciz \"generic\"")
-	XEN_NOTE(XEN_ELFNOTE_VIRT_BASE, ".quad 0xffffffff80000000")
-	XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET, ".quad 0")
-	XEN_NOTE(XEN_ELFNOTE_ENTRY, ".quad _start")
 	XEN_NOTE(XEN_ELFNOTE_FEATURES, ".asciz \"\""));
+
+#ifdef __i386__
+/* A 32-bit PV kernel must use PAE paging.  "yes": its L3 must lie below
+ * 4 GiB; the extended-CR3 variant (GUEST_PAE_EXTENDED_CR3) accepts an L3
+ * anywhere. */
+#ifdef GUEST_PAE_EXTENDED_CR3
+#define GUEST_PAE_MODE ".asciz \"yes[extended-cr3]\""
+#else
+#define GUEST_PAE_MODE ".asciz \"yes\""
+#endif
+__asm__(XEN_NOTE(XEN_ELFNOTE_VIRT_BASE, ".long " GUEST_XSTR(GUEST_VIRT_BASE))
+	XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET, ".long 0")
+	XEN_NOTE(XEN_ELFNOTE_ENTRY, ".long _start")
+	XEN_NOTE(XEN_ELFNOTE_PAE_MODE, GUEST_PAE_MODE));
+
+__asm__(".pushsection .text.entry, \"ax\"\n"
+	".globl _start\n"
+	"_start:\n"
+	"	mov %esi, %ebx\n"
+	"	mov $__bss_start, %edi\n"
+	"	mov $__bss_end, %ecx\n"
+	"	sub %edi, %ecx\n"
+	"	xor %eax, %eax\n"
+	"	cld\n"
+	"	rep stosb\n"
+	"	and $-16, %esp\n"
+	"	sub $12, %esp\n"
+	"	push %ebx\n"
+	"	call guest_start\n"
+	"	ud2\n"
+	".popsection\n");
+#else
+__asm__(XEN_NOTE(XEN_ELFNOTE_VIRT_BASE, ".quad " GUEST_XSTR(GUEST_VIRT_BASE))
+	XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET, ".quad 0")
+	XEN_NOTE(XEN_ELFNOTE_ENTRY, ".quad _start"));
 
 __asm__(".pushsection .text.entry, \"ax\"\n"
 	".globl _start\n"
@@ -30,6 +64,7 @@ __asm__(".pushsection .text.entry, \"ax\"\n"
 	"	call guest_start\n"
 	"	ud2\n"
 	".popsection\n");
+#endif
 
 void guest_start(start_info_t *si);
 void guest_start(start_info_t *si)

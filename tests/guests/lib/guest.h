@@ -17,6 +17,14 @@
 #include "public/version.h"
 #include "public/xen.h"
 
+/* Where the guest's mapping starts (its VIRT_BASE note, and the linker
+ * script's VIRT_BASE): Linux's addresses for each width. */
+#ifdef __i386__
+#define GUEST_VIRT_BASE 0xc0000000
+#else
+#define GUEST_VIRT_BASE 0xffffffff80000000
+#endif
+
 enum guest_result { GUEST_PASS, GUEST_FAIL, GUEST_SKIP };
 
 /* The guest's name for its RESULT line; each guest defines it. */
@@ -25,7 +33,8 @@ int guest_main(start_info_t *si);
 
 extern start_info_t *guest_start_info;
 
-/* Route hypercalls through the hypercall page instead of `syscall`. */
+/* Route hypercalls through the hypercall page instead of `syscall` (or
+ * `int $0x82` in a 32-bit guest). */
 void guest_use_hypercall_page(void);
 long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
 	       unsigned long a5);
@@ -55,6 +64,9 @@ bool guest_failed(void);
 
 void guest_finish(int result) __attribute__((noreturn));
 void guest_shutdown(unsigned int reason) __attribute__((noreturn));
+
+/* Sort frame numbers in place (heap sort). */
+void guest_sort_pfns(xen_pfn_t *a, size_t n);
 
 size_t guest_strlen(const char *s);
 int guest_strncmp(const char *a, const char *b, size_t n);

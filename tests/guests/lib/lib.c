@@ -14,6 +14,29 @@ void guest_use_hypercall_page(void)
 	use_page = true;
 }
 
+#ifdef __i386__
+/* 32-bit PV ABI: `int $0x82`, number in eax, arguments in ebx, ecx, edx,
+ * esi, edi; the result in eax.  The argument registers may be rewritten
+ * (a preempted call is continued with updated arguments). */
+long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+	       unsigned long a5)
+{
+	long ret = nr;
+	if (use_page) {
+		void *stub = hypercall_page + nr * 32;
+		__asm__ volatile("call *%[stub]"
+				 : "+a"(ret), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4), "+D"(a5)
+				 : [stub] "m"(stub)
+				 : "memory");
+	} else {
+		__asm__ volatile("int $0x82"
+				 : "+a"(ret), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4), "+D"(a5)
+				 :
+				 : "memory");
+	}
+	return ret;
+}
+#else
 /* 64-bit PV ABI: number in rax, arguments in rdi, rsi, rdx, r10, r8;
  * rcx and r11 are clobbered, and so may be the argument registers (the
  * hypervisor rewrites them when it continues a preempted call). */
@@ -36,6 +59,38 @@ long hypercall(unsigned int nr, unsigned long a1, unsigned long a2, unsigned lon
 				 : "rcx", "r11", "memory");
 	}
 	return ret;
+}
+#endif
+
+/* Heap sort, so checking that P2M entries are distinct stays cheap (a
+ * 32-bit guest's every instruction is emulated on some hosts). */
+static void sift(xen_pfn_t *a, size_t n, size_t i)
+{
+	for (;;) {
+		size_t big = i, l = 2 * i + 1, r = l + 1;
+		if (l < n && a[l] > a[big])
+			big = l;
+		if (r < n && a[r] > a[big])
+			big = r;
+		if (big == i)
+			return;
+		xen_pfn_t t = a[i];
+		a[i] = a[big];
+		a[big] = t;
+		i = big;
+	}
+}
+
+void guest_sort_pfns(xen_pfn_t *a, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift(a, n, i);
+	for (size_t end = n; end-- > 1;) {
+		xen_pfn_t t = a[0];
+		a[0] = a[end];
+		a[end] = t;
+		sift(a, end, 0);
+	}
 }
 
 size_t guest_strlen(const char *s)
@@ -84,15 +139,30 @@ static void emit(struct out *o, char c)
 	o->len++;
 }
 
+/* v /= base, returning the remainder, with 32-bit arithmetic only: a
+ * 32-bit guest has no libgcc for 64-bit division.  Long division in 16-bit
+ * steps: each partial dividend stays below base << 16. */
+static unsigned int divide(unsigned long long *v, unsigned int base)
+{
+	unsigned long long q = 0;
+	uint32_t r = 0;
+	for (int shift = 48; shift >= 0; shift -= 16) {
+		uint32_t part = (r << 16) | (uint32_t)((*v >> shift) & 0xffff);
+		q |= (unsigned long long)(part / base) << shift;
+		r = part % base;
+	}
+	*v = q;
+	return r;
+}
+
 static void emit_number(struct out *o, unsigned long long v, unsigned int base, bool negative, int width,
 			char pad)
 {
 	char digits[24];
 	int n = 0;
 	do {
-		unsigned int d = (unsigned int)(v % base);
+		unsigned int d = divide(&v, base);
 		digits[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-		v /= base;
 	} while (v);
 	int total = n + (negative ? 1 : 0);
 	if (negative && pad == '0')
@@ -115,7 +185,7 @@ int guest_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		fmt++;
 		char pad = ' ';
-		int width = 0, longs = 0;
+		int width = 0, longs = 0; /* 1: long or size_t, 2: long long */
 		if (*fmt == '0') {
 			pad = '0';
 			fmt++;
@@ -123,20 +193,22 @@ int guest_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
 		while (*fmt == 'l' || *fmt == 'z') {
-			longs++;
+			longs++; /* size_t is unsigned long on both widths */
 			fmt++;
 		}
 		switch (*fmt) {
 		case 'd':
 		case 'i': {
-			long long v = longs ? va_arg(ap, long long) : va_arg(ap, int);
+			long long v = longs > 1 ? va_arg(ap, long long) : longs ? va_arg(ap, long) : va_arg(ap, int);
 			unsigned long long mag = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
 			emit_number(&o, mag, 10, v < 0, width, pad);
 			break;
 		}
 		case 'u':
 		case 'x': {
-			unsigned long long v = longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
+			unsigned long long v = longs > 1 ? va_arg(ap, unsigned long long)
+					       : longs  ? va_arg(ap, unsigned long)
+							: va_arg(ap, unsigned int);
 			emit_number(&o, v, *fmt == 'x' ? 16 : 10, false, width, pad);
 			break;
 		}
