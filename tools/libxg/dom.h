@@ -128,6 +128,12 @@ typedef void *(*xg_pfn_map_fn)(void *ctx, uint64_t pfn);
 void xg_pv_write_pagetables(const struct xg_pv_layout *l, const uint64_t *p2m, xg_pfn_map_fn frame,
 			    void *ctx);
 
+/* Fill the start_info page: struct start_info, or struct compat_start_info
+ * for pv32 (magic, nr_pages, shared_info, xenstore and console frames,
+ * pt_base, mfn_list, the P2M's frames, cmd_line). */
+void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m, uint64_t shared_info_mfn,
+			    const char *cmdline, void *page);
+
 void xg_pv_print_layout(FILE *log, const struct xg_kernel *k, const struct xg_pv_layout *l,
 			const uint64_t *p2m);
 

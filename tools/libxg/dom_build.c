@@ -248,52 +248,6 @@ static uint64_t pfn_va(const struct xg_pv_layout *l, uint64_t pfn)
 	return l->virt_base + pfn * XG_PAGE_SIZE;
 }
 
-static void write_start_info64(struct build *b, const struct xg_config *cfg)
-{
-	const struct xg_pv_layout *l = &b->layout;
-	start_info_t *si = pfn_frame(b, l->start_info_pfn);
-	memset(si, 0, XG_PAGE_SIZE);
-	snprintf(si->magic, sizeof(si->magic), "%s", xg_pv_guest_type(l));
-	si->nr_pages = l->nr_pages;
-	si->shared_info = b->shared_info_mfn << 12;
-	si->flags = 0;
-	si->store_mfn = b->p2m[l->xenstore_pfn];
-	si->store_evtchn = 0;
-	si->console.domU.mfn = b->p2m[l->console_pfn];
-	si->console.domU.evtchn = 0;
-	si->pt_base = pfn_va(l, l->pgtables_pfn);
-	si->nr_pt_frames = l->pgtables_pages;
-	si->mfn_list = pfn_va(l, l->p2m_pfn);
-	si->first_p2m_pfn = l->p2m_pfn;
-	si->nr_p2m_frames = l->p2m_pages;
-	if (cfg->cmdline)
-		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cfg->cmdline);
-}
-
-/* struct compat_start_info, for a 32-bit PAE guest: the same fields in
- * 32-bit words, pt_base the virtual address of the L3. */
-static void write_start_info32(struct build *b, const struct xg_config *cfg)
-{
-	const struct xg_pv_layout *l = &b->layout;
-	compat_start_info_t *si = pfn_frame(b, l->start_info_pfn);
-	memset(si, 0, XG_PAGE_SIZE);
-	snprintf(si->magic, sizeof(si->magic), "%s", xg_pv_guest_type(l));
-	si->nr_pages = (uint32_t)l->nr_pages;
-	si->shared_info = (uint32_t)(b->shared_info_mfn << 12);
-	si->flags = 0;
-	si->store_mfn = (uint32_t)b->p2m[l->xenstore_pfn];
-	si->store_evtchn = 0;
-	si->console.domU.mfn = (uint32_t)b->p2m[l->console_pfn];
-	si->console.domU.evtchn = 0;
-	si->pt_base = (uint32_t)pfn_va(l, l->pgtables_pfn);
-	si->nr_pt_frames = (uint32_t)l->pgtables_pages;
-	si->mfn_list = (uint32_t)pfn_va(l, l->p2m_pfn);
-	si->first_p2m_pfn = (uint32_t)l->p2m_pfn;
-	si->nr_p2m_frames = (uint32_t)l->p2m_pages;
-	if (cfg->cmdline)
-		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cfg->cmdline);
-}
-
 /* Events stay masked on every vCPU until the guest enables them. */
 static void mask_events(struct build *b)
 {
@@ -313,10 +267,8 @@ static int load_image(struct build *b, const struct xg_config *cfg)
 		rc = write_p2m(b);
 	if (rc)
 		return rc;
-	if (b->layout.pv32)
-		write_start_info32(b, cfg);
-	else
-		write_start_info64(b, cfg);
+	xg_pv_write_start_info(&b->layout, b->p2m, b->shared_info_mfn, cfg->cmdline,
+			       pfn_frame(b, b->layout.start_info_pfn));
 	xg_pv_write_pagetables(&b->layout, b->p2m, pfn_frame, b);
 	mask_events(b);
 	return 0;
