@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "tests/tap.h"
+#include "public/compat/x86_32.h"
 #include "tools/libxg/dom.h"
 
 static uint8_t *load(const char *path, size_t *size)
@@ -155,11 +156,11 @@ static void test_damaged(const uint8_t *good, size_t size)
 
 	memcpy(img, good, size);
 	img[EI_CLASS] = ELFCLASS32;
-	expect_error("a 32-bit kernel", img, size, "32-bit");
+	expect_error("an ELF32 header on an x86-64 file", img, size, "not for i386");
 
 	memcpy(img, good, size);
 	((Elf64_Ehdr *)img)->e_machine = EM_AARCH64;
-	expect_error("another machine", img, size, "x86-64");
+	expect_error("another machine", img, size, "not for x86-64");
 
 	memcpy(img, good, size);
 	((Elf64_Ehdr *)img)->e_phoff = size - 8;
@@ -368,6 +369,330 @@ static void test_bzimage(const uint8_t *elf, size_t elf_size)
 	free(packed);
 }
 
+
+/* ---- 32-bit PAE kernels (pv32pae) ------------------------------------------ */
+
+#define PT_P 0x1ull
+#define PT_RW 0x2ull
+#define PT_U 0x4ull
+#define PT_A 0x20ull
+#define PT_D 0x40ull
+
+/* One Xen note: namesz, descsz, type, "Xen\0", the descriptor, padded. */
+static size_t put_note(uint8_t *p, uint32_t type, const void *desc, uint32_t len)
+{
+	uint32_t hdr[3] = { 4, len, type };
+	memcpy(p, hdr, 12);
+	memcpy(p + 12, "Xen", 4);
+	memcpy(p + 16, desc, len);
+	return 16 + ((len + 3) & ~3u);
+}
+
+/* A synthetic 32-bit PV kernel: ELF header, a PT_LOAD of image_size bytes
+ * (memsz twice that) at physical 0, a PT_NOTE; the PAE_MODE note is left
+ * out when pae is NULL. */
+#define ELF32_BODY 0x1000
+static uint8_t *make_elf32(uint32_t virt_base, const char *pae, size_t image_size, size_t *size)
+{
+	*size = ELF32_BODY + image_size;
+	uint8_t *img = calloc(1, *size);
+	Elf32_Ehdr *eh = (Elf32_Ehdr *)img;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS32;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_386;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = virt_base + 0x40;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(Elf32_Phdr);
+	eh->e_phnum = 2;
+	Elf32_Phdr *ph = (Elf32_Phdr *)(img + eh->e_phoff);
+	ph[0] = (Elf32_Phdr){ .p_type = PT_LOAD, .p_offset = ELF32_BODY, .p_vaddr = virt_base, .p_paddr = 0,
+			      .p_filesz = (uint32_t)image_size, .p_memsz = (uint32_t)image_size * 2, .p_flags = 7,
+			      .p_align = 4096 };
+	uint8_t *n = img + 0x200, *start = n;
+	n += put_note(n, 6 /* GUEST_OS */, "synthetic", 10);
+	n += put_note(n, 5 /* XEN_VERSION */, "xen-3.0", 8);
+	n += put_note(n, 8 /* LOADER */, "generic", 8);
+	n += put_note(n, 3 /* VIRT_BASE */, &virt_base, 4);
+	uint32_t zero = 0;
+	n += put_note(n, 4 /* PADDR_OFFSET */, &zero, 4);
+	if (pae)
+		n += put_note(n, 9 /* PAE_MODE */, pae, (uint32_t)strlen(pae) + 1);
+	ph[1] = (Elf32_Phdr){ .p_type = PT_NOTE, .p_offset = 0x200, .p_filesz = (uint32_t)(n - start), .p_align = 4 };
+	memset(img + ELF32_BODY, 0x90, image_size);
+	return img;
+}
+
+static void test_elf32_parse(void)
+{
+	size_t size;
+	uint8_t *img = make_elf32(0xc0000000u, "yes", 0x3000, &size);
+	struct xg_kernel k;
+	char err[256] = "";
+	int rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == 0, "a synthetic ELF32 kernel parses (%s)", err);
+	TAP_CHECK(!k.is_64bit && k.pae == XG_PAE_YES && !k.extended_cr3, "it is 32-bit PAE without extended CR3");
+	TAP_CHECK(k.virt_base == 0xc0000000u && k.virt_kstart == 0xc0000000u && k.virt_kend == 0xc0006000u &&
+			  k.virt_entry == 0xc0000040u,
+		  "VIRT_BASE, the image (memsz) and the ELF entry are read");
+	TAP_CHECK(k.nr_segments == 1 && k.segments[0].filesz == 0x3000 && k.segments[0].offset == ELF32_BODY,
+		  "its program header is read");
+	TAP_CHECK(xg_pv_l3_below_4g(&k), "its L3 must lie below 4 GiB");
+	free(img);
+
+	static const struct {
+		const char *mode;
+		enum xg_pae_mode pae;
+		bool ext;
+	} modes[] = {
+		{ "yes", XG_PAE_YES, false },
+		{ "yes[extended-cr3]", XG_PAE_EXTCR3, true },
+		{ "extended-cr3", XG_PAE_EXTCR3, true },
+		{ "bimodal", XG_PAE_BIMODAL, true },
+	};
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		img = make_elf32(0xc0000000u, modes[i].mode, 0x1000, &size);
+		rc = parse(img, size, &k, err);
+		TAP_CHECK(rc == 0 && k.pae == modes[i].pae && k.extended_cr3 == modes[i].ext &&
+				  xg_pv_l3_below_4g(&k) == !modes[i].ext,
+			  "PAE_MODE \"%s\" is accepted, extended CR3 %s (%s)", modes[i].mode, modes[i].ext ? "yes" : "no",
+			  rc ? err : "ok");
+		free(img);
+	}
+	static const char *const refused[] = { "no", "maybe" };
+	for (size_t i = 0; i < 2; i++) {
+		img = make_elf32(0xc0000000u, refused[i], 0x1000, &size);
+		rc = parse(img, size, &k, err);
+		TAP_CHECK(rc == -ENOEXEC && strstr(err, "only PAE 32-bit kernels") && strstr(err, refused[i]),
+			  "PAE_MODE \"%s\" is refused: %s", refused[i], err);
+		free(img);
+	}
+	img = make_elf32(0xc0000000u, NULL, 0x1000, &size);
+	rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == -ENOEXEC && strstr(err, "no PAE_MODE note"), "a 32-bit kernel without PAE_MODE is refused: %s",
+		  err);
+	free(img);
+}
+
+static void test_elf32_damaged(void)
+{
+	size_t size;
+	uint8_t *good = make_elf32(0xc0000000u, "yes", 0x3000, &size);
+	uint8_t *img = malloc(size);
+	expect_error("a truncated ELF32 header", good, 40, "truncated ELF32 header");
+	expect_error("an ELF32 file cut inside its program headers", good, sizeof(Elf32_Ehdr) + 40,
+		     "truncated or malformed program headers");
+	expect_error("an ELF32 file cut before its segment ends", good, size - 1, "outside the file");
+
+	memcpy(img, good, size);
+	((Elf32_Ehdr *)img)->e_machine = EM_ARM;
+	expect_error("an ELF32 file for another machine", img, size, "not for i386");
+	memcpy(img, good, size);
+	((Elf32_Ehdr *)img)->e_phentsize = sizeof(Elf64_Phdr);
+	expect_error("ELF64-sized program headers in an ELF32 file", img, size, "program headers");
+	memcpy(img, good, size);
+	Elf32_Phdr *ph = (Elf32_Phdr *)(img + sizeof(Elf32_Ehdr));
+	ph[0].p_memsz = ph[0].p_filesz - 1;
+	expect_error("a segment larger in the file than in memory", img, size, "impossible sizes");
+	memcpy(img, good, size);
+	ph[1].p_filesz = 0x100000;
+	expect_error("a note segment past the end", img, size, "outside the file");
+	free(img);
+	free(good);
+
+	/* A kernel whose addresses do not fit in 32 bits. */
+	good = make_elf32(0xfffff000u, "yes", 0x3000, &size);
+	expect_error("a 32-bit kernel running past 4 GiB", good, size, "do not fit below 4 GiB");
+	free(good);
+
+	good = make_elf32(0xc0000000u, "yes", 0x3000, &size);
+	int accepted = 0;
+	for (size_t cut = 0; cut < size; cut += 61) {
+		struct xg_kernel k;
+		char err[256];
+		accepted += parse(good, cut, &k, err) == 0;
+	}
+	TAP_CHECK(accepted == 0, "every truncated copy of the ELF32 kernel is refused");
+	free(good);
+}
+
+/* Walk the written PAE tables of a layout: entries and their flags. */
+static void check_pae_tables(const char *what, const struct xg_pv_layout *l, uint8_t (*mem)[4096],
+			     const uint64_t *p2m)
+{
+	const uint64_t *l3 = (const uint64_t *)mem[l->pgtables_pfn];
+	uint64_t l2_first = l->pgtables_pfn + 1, l1_first = l2_first + l->nr_l2;
+	unsigned int slot0 = (unsigned int)(l->virt_base >> 30);
+	bool l3_ok = true;
+	for (unsigned int slot = 0; slot < 512; slot++) {
+		bool want = slot >= slot0 && slot <= 3;
+		uint64_t e = l3[slot];
+		if (want ? e != ((p2m[l2_first + slot - slot0] << 12) | PT_P | PT_RW | PT_A | PT_D | PT_U) : e != 0)
+			l3_ok = false;
+	}
+	TAP_CHECK(l3_ok, "%s: L3 slots %u..3 point at the L2s in order (P|RW|A|D|U), nothing else", what, slot0);
+	const uint64_t *l2 = (const uint64_t *)mem[l2_first];
+	unsigned int i2 = (unsigned int)((l->virt_base >> 21) & 511);
+	bool l2_ok = true;
+	for (uint64_t j = 0; j < l->nr_l1; j++)
+		if (l2[i2 + j] != ((p2m[l1_first + j] << 12) | PT_P | PT_RW | PT_A | PT_D | PT_U))
+			l2_ok = false;
+	TAP_CHECK(l2_ok && l2[i2 + l->nr_l1] == 0, "%s: the L2 points at the %llu L1s (P|RW|A|D|U), then nothing",
+		  what, (unsigned long long)l->nr_l1);
+	if (l->virt_base < 0xc0000000u) {
+		const uint8_t *slot3 = mem[l2_first + l->nr_l2 - 1];
+		bool empty = true;
+		for (int b = 0; b < 4096; b++)
+			empty &= slot3[b] == 0;
+		TAP_CHECK(empty, "%s: the L2 for slot 3 exists and is empty (the hypervisor fills it)", what);
+	}
+	const uint64_t *l1 = (const uint64_t *)mem[l1_first];
+	TAP_CHECK(l1[0] == ((p2m[0] << 12) | PT_P | PT_RW | PT_A), "%s: pfn 0 is mapped P|RW|A (ring 1: no USER)",
+		  what);
+	TAP_CHECK(l1[l->pgtables_pfn] == ((p2m[l->pgtables_pfn] << 12) | PT_P | PT_A) &&
+			  l1[l->pgtables_pfn + l->pgtables_pages - 1] ==
+				  ((p2m[l->pgtables_pfn + l->pgtables_pages - 1] << 12) | PT_P | PT_A) &&
+			  (l1[l->pgtables_pfn + l->pgtables_pages] & PT_RW),
+		  "%s: exactly the page-table frames are mapped read-only", what);
+	uint64_t mapped = (l->virt_end - l->virt_base) / 4096;
+	const uint64_t *last_l1 = (const uint64_t *)mem[l1_first + l->nr_l1 - 1];
+	TAP_CHECK((last_l1[511] >> 12) == p2m[mapped - 1], "%s: the last mapped page is pfn %#llx", what,
+		  (unsigned long long)(mapped - 1));
+}
+
+static void test_pae_layout_of(const char *what, const uint8_t *img, size_t size, uint64_t nr_pages,
+			       uint64_t want_l2)
+{
+	struct xg_kernel k;
+	struct xg_pv_layout l;
+	char err[256] = "";
+	int rc = parse(img, size, &k, err);
+	if (!rc)
+		rc = xg_pv_layout(&k, nr_pages, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0, "%s: laid out in %llu pages (%s)", what, (unsigned long long)nr_pages, err);
+	if (rc)
+		return;
+	TAP_CHECK(l.pv32 && l.levels == 3 && l.pfn_size == 4 && !strcmp(xg_pv_guest_type(&l), "xen-3.0-x86_32p"),
+		  "%s: a 3-level xen-3.0-x86_32p layout", what);
+	TAP_CHECK(l.p2m_pfn == l.kernel_pfn + l.kernel_pages && l.p2m_pages == (nr_pages * 4 + 4095) / 4096,
+		  "%s: the P2M follows the kernel, 4 bytes per pfn (%llu pages)", what,
+		  (unsigned long long)l.p2m_pages);
+	TAP_CHECK(l.start_info_pfn == l.p2m_pfn + l.p2m_pages && l.xenstore_pfn == l.start_info_pfn + 1 &&
+			  l.console_pfn == l.xenstore_pfn + 1 && l.pgtables_pfn == l.console_pfn + 1 &&
+			  l.bootstack_pfn == l.pgtables_pfn + l.pgtables_pages,
+		  "%s: start_info, xenstore, console, page tables, boot stack in Xen's order", what);
+	TAP_CHECK(l.nr_l4 == 0 && l.nr_l3 == 1 && l.nr_l2 == want_l2 &&
+			  l.pgtables_pages == 1 + l.nr_l2 + l.nr_l1,
+		  "%s: one L3, %llu L2 (through slot 3), %llu L1", what, (unsigned long long)l.nr_l2,
+		  (unsigned long long)l.nr_l1);
+	TAP_CHECK((l.virt_end & 0x3fffff) == 0 && l.virt_end >= l.virt_base + (l.alloc_end_pfn + 128) * 4096 &&
+			  l.nr_l1 == (l.virt_end - l.virt_base) >> 21,
+		  "%s: the mapping reaches 512 KiB past the boot stack and ends on 4 MiB (0x%llx)", what,
+		  (unsigned long long)l.virt_end);
+
+	uint64_t mapped = (l.virt_end - l.virt_base) / 4096;
+	uint8_t(*mem)[4096] = calloc(mapped + 1, 4096);
+	uint64_t *p2m = calloc(nr_pages, sizeof(uint64_t));
+	for (uint64_t i = 0; i < nr_pages; i++)
+		p2m[i] = 0x123400 + i * 7; /* above 4 GiB, scattered */
+	/* The tables live at their pfns in mem (frame() maps pfn i to mem[i]). */
+	xg_pv_write_pagetables(&l, p2m, frame, mem);
+	check_pae_tables(what, &l, mem, p2m);
+
+	xg_pv_write_start_info(&l, p2m, 0xabcde, "console=hvc0", mem[l.start_info_pfn]);
+	const struct compat_start_info *si = (const void *)mem[l.start_info_pfn];
+	TAP_CHECK(!strcmp(si->magic, "xen-3.0-x86_32p") && si->nr_pages == nr_pages &&
+			  si->shared_info == 0xabcde000u && si->flags == 0,
+		  "%s: compat start_info: magic, nr_pages, shared_info", what);
+	TAP_CHECK(si->pt_base == l.virt_base + l.pgtables_pfn * 4096 && si->nr_pt_frames == l.pgtables_pages &&
+			  si->mfn_list == l.virt_base + l.p2m_pfn * 4096 && si->first_p2m_pfn == l.p2m_pfn &&
+			  si->nr_p2m_frames == l.p2m_pages,
+		  "%s: pt_base is the L3's address; mfn_list and the P2M frames", what);
+	TAP_CHECK(si->store_mfn == p2m[l.xenstore_pfn] && si->console.domU.mfn == p2m[l.console_pfn] &&
+			  si->store_evtchn == 0 && si->mod_start == 0 && !strcmp((const char *)si->cmd_line, "console=hvc0"),
+		  "%s: xenstore and console frames, no module, the command line", what);
+	free(mem);
+	free(p2m);
+}
+
+static void test_pae_layout(const char *dir)
+{
+	size_t size;
+	uint8_t *img = make_elf32(0xc0000000u, "yes", 0x3000, &size);
+	test_pae_layout_of("synthetic at 0xc0000000", img, size, 4096, 1);
+	free(img);
+	/* Below slot 3: Xen's builder adds the L2s up to slot 3's. */
+	img = make_elf32(0x00400000u, "yes", 0x3000, &size);
+	test_pae_layout_of("synthetic at 0x00400000", img, size, 16384, 4);
+	free(img);
+	img = make_elf32(0x80000000u, "extended-cr3", 0x3000, &size);
+	test_pae_layout_of("synthetic at 0x80000000", img, size, 65536, 2);
+
+	/* The mapping must end below the hypervisor's range. */
+	struct xg_kernel k;
+	struct xg_pv_layout l;
+	char err[256] = "";
+	free(img);
+	img = make_elf32(0xf5400000u, "yes", 0x200000, &size); /* 4 MiB in memory */
+	int rc = parse(img, size, &k, err);
+	if (!rc)
+		rc = xg_pv_layout(&k, 4096, &l, err, sizeof(err));
+	TAP_CHECK(rc == -EINVAL && strstr(err, "below the hypervisor's range at 0xf5800000"),
+		  "a mapping reaching 0xF5800000 is refused: %s", err);
+	free(img);
+
+	/* The real 32-bit test guests. */
+	char path[512];
+	snprintf(path, sizeof(path), "%s/hello32.elf", dir);
+	img = load(path, &size);
+	if (!img) {
+		tap_skip("cannot read the 32-bit test guest");
+		return;
+	}
+	rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == 0 && !k.is_64bit && k.pae == XG_PAE_YES && k.virt_base == 0xc0000000u &&
+			  k.notes.hypercall_page == 0xc0002000u && !strcmp(k.notes.guest_os, "XG-test"),
+		  "hello32.elf parses: 32-bit, PAE \"yes\", VIRT_BASE, HYPERCALL_PAGE (%s)", err);
+	test_pae_layout_of("hello32.elf", img, size, 4096, 1);
+	free(img);
+	snprintf(path, sizeof(path), "%s/hello32-extcr3.elf", dir);
+	img = load(path, &size);
+	rc = img ? parse(img, size, &k, err) : -1;
+	TAP_CHECK(rc == 0 && k.extended_cr3 && !xg_pv_l3_below_4g(&k), "hello32-extcr3.elf declares extended CR3");
+	free(img);
+}
+
+static void test_bzimage32(const char *dir)
+{
+	char path[512];
+	size_t elf_size;
+	snprintf(path, sizeof(path), "%s/hello32.elf", dir);
+	uint8_t *elf = load(path, &elf_size);
+	if (!elf) {
+		tap_skip("cannot read the 32-bit test guest");
+		return;
+	}
+	uint8_t *packed = malloc(elf_size * 2 + 4096);
+	size_t n = compress_with("gzip", elf, elf_size, packed, elf_size * 2 + 4096), size;
+	uint8_t *bz = make_bzimage(packed, n, &size), *out = NULL;
+	size_t out_size = 0;
+	char fmt[16] = "", err[256] = "";
+	struct xg_kernel k;
+	int rc = xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
+	if (!rc)
+		rc = parse(out, out_size, &k, err);
+	TAP_CHECK(rc == 0 && !k.is_64bit && k.pae == XG_PAE_YES, "a 32-bit payload in a bzImage parses as pv32pae (%s)",
+		  err);
+	free(out);
+	free(bz);
+	free(packed);
+	free(elf);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : getenv("GUESTS");
@@ -385,5 +710,10 @@ int main(int argc, char **argv)
 	test_required_feature(img, size);
 	test_bzimage(img, size);
 	free(img);
+	const char *guests = dir ? dir : "tests/guests";
+	test_elf32_parse();
+	test_elf32_damaged();
+	test_pae_layout(guests);
+	test_bzimage32(guests);
 	return tap_done();
 }
