@@ -141,7 +141,7 @@ static long populate(struct build *b, uint64_t first_pfn, uint64_t nr_extents, u
 	uint64_t *mfns = malloc((nr_extents ? nr_extents : 1) * sizeof(uint64_t));
 	if (!mfns)
 		return xg_error(-ENOMEM, "out of memory");
-	long rc = xg_domain_populate(b->h, b->domid, nr_extents, order, address_bits, mfns);
+	long rc = xg_domain_populate_at(b->h, b->domid, first_pfn, nr_extents, order, address_bits, mfns);
 	for (long i = 0; i < rc; i++)
 		for (uint64_t j = 0; j < (1ull << order); j++)
 			b->p2m[first_pfn + ((uint64_t)i << order) + j] = mfns[i] + j;

@@ -15,6 +15,12 @@
 XG_EXPORT long xg_domain_populate(xg_handle *h, uint32_t domid, uint64_t nr, unsigned int order,
 				  unsigned int address_bits, uint64_t *mfns)
 {
+	return xg_domain_populate_at(h, domid, 0, nr, order, address_bits, mfns);
+}
+
+XG_EXPORT long xg_domain_populate_at(xg_handle *h, uint32_t domid, uint64_t first_pfn, uint64_t nr,
+				     unsigned int order, unsigned int address_bits, uint64_t *mfns)
+{
 	if (domid > 0xffff || address_bits > 0xff)
 		return xg_error(-EINVAL, "invalid domain id or address width");
 	uint64_t done = 0;
@@ -27,11 +33,11 @@ XG_EXPORT long xg_domain_populate(xg_handle *h, uint32_t domid, uint64_t nr, uns
 			xg_call_free(&c);
 			return xg_error(-ENOMEM, "out of memory");
 		}
-		/* PV domains have no pseudo-physical map to fill: the input
-		 * frame numbers are only the extents' order in the request. */
+		/* For a PV domain the hypervisor enters each frame in the M2P
+		 * at the guest frame number given here, as Xen does. */
 		xen_pfn_t *in = xg_call_at(&c, list);
 		for (uint64_t i = 0; i < want; i++)
-			in[i] = (done + i) << order;
+			in[i] = first_pfn + ((done + i) << order);
 		struct xen_memory_reservation *r = xg_call_at(&c, at);
 		r->extent_start.p = (xen_pfn_t *)(uintptr_t)list;
 		r->nr_extents = want;

@@ -186,11 +186,15 @@ int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsigned int fla
 /*
  * Give a domain nr extents of 2^order machine frames each, below
  * 2^address_bits bytes when address_bits is not 0 (Xen's populate_physmap
- * for a PV domain).  The first frame of each extent given is written to
- * mfns (which must hold nr entries).  Returns the number of extents given,
- * which is less than nr when the domain's limit or the host's memory runs
- * out, or a negative errno.
+ * for a PV domain), for the guest frames from first_pfn on: the hypervisor
+ * records each frame in the M2P at its guest frame number.  The first
+ * frame of each extent given is written to mfns (which must hold nr
+ * entries).  Returns the number of extents given, which is less than nr
+ * when the domain's limit or the host's memory runs out, or a negative
+ * errno.  xg_domain_populate() is the same with first_pfn 0.
  */
+long xg_domain_populate_at(xg_handle *h, uint32_t domid, uint64_t first_pfn, uint64_t nr, unsigned int order,
+			   unsigned int address_bits, uint64_t *mfns);
 long xg_domain_populate(xg_handle *h, uint32_t domid, uint64_t nr, unsigned int order,
 			unsigned int address_bits, uint64_t *mfns);
 
