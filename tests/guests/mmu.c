@@ -162,6 +162,40 @@ static void test_refused(start_info_t *si)
 	guest_check(rc == -EINVAL, "MMU_MACHPHYS_UPDATE on a frame it does not own: %ld", rc);
 }
 
+/*
+ * An L2 of 16 full L1s (8192 entries): more than the hypervisor validates
+ * in one step, so the pin is continued part-way through, invisibly.
+ */
+#define BIG_L1S 16
+static struct mmu_update fill[BIG_L1S * 512 + BIG_L1S];
+
+static void test_big_pin(void)
+{
+	unsigned long l2 = p2m[nr_pages - 4], data = p2m[nr_pages - 2];
+	unsigned int n = 0;
+	for (unsigned int l = 0; l < BIG_L1S; l++) {
+		unsigned long l1 = p2m[nr_pages - 5 - l];
+		for (unsigned int i = 0; i < 512; i++)
+			fill[n++] = (struct mmu_update){ .ptr = (l1 << 12) + i * 8, .val = data << 12 | PTE_P };
+		fill[n++] = (struct mmu_update){ .ptr = (l2 << 12) + l * 8, .val = l1 << 12 | PTE_P | PTE_RW };
+	}
+	unsigned int done = 0;
+	long rc = mmu_update(fill, n, &done);
+	guest_check(rc == 0 && done == n, "writing 16 L1s and their L2 as plain frames (%ld, %u)", rc, done);
+	struct mmuext_op op = { .cmd = MMUEXT_PIN_L2_TABLE };
+	op.arg1.mfn = l2;
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc == 0, "pinning an L2 of 8192 entries (validated in continued steps): %ld", rc);
+	unsigned long last_l1 = p2m[nr_pages - 5 - (BIG_L1S - 1)];
+	rc = mmu_update1((last_l1 << 12) + 8, l2 << 12 | PTE_P | PTE_RW);
+	guest_check(rc == -EBUSY, "its last L1 is a validated table: mapping the L2 writable in it is -EBUSY (%ld)", rc);
+	op.cmd = MMUEXT_UNPIN_TABLE;
+	rc = hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+	guest_check(rc == 0, "unpinning it: %ld", rc);
+	rc = mmu_update1((last_l1 << 12) + 8, 0);
+	guest_check(rc == 0, "afterwards the L1 is a plain frame again: %ld", rc);
+}
+
 static void test_multicall(void)
 {
 	static struct multicall_entry calls[4];
@@ -198,6 +232,7 @@ int guest_main(start_info_t *si)
 	nr_pages = si->nr_pages;
 	test_refused(si);
 	test_new_table(si);
+	test_big_pin();
 	test_multicall();
 	return GUEST_PASS;
 }

@@ -1,6 +1,7 @@
 /* The hypervisor core inside a test or benchmark process (inproc_hypervisor.h). */
 #include "tests/lib/inproc_hypervisor.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "hv/hypercall.h"
@@ -25,7 +26,7 @@ struct domain *inproc_hypervisor_start(uint64_t machine_bytes, const char **why)
 	hv->backend = &exec_backend_emu;
 	hv->exec_machine = (struct exec_machine){ hv->machine.base, hv->machine.nr_frames, hv->machine.memfd };
 	hv->nr_cpus = 1;
-	console_init(false);
+	console_init(getenv("XG_TEST_LOG") != NULL);
 	if (domain_subsystem_init() || domain_create_control()) {
 		*why = "no domain subsystem";
 		return NULL;

@@ -674,6 +674,9 @@ int main(void)
 		return 1;
 	}
 	uint64_t free0 = heap_free_frames(&hv->heap);
+	/* Tiny validation steps: trees are left part-way validated between
+	 * steps (the lock let go), for the other threads to run into. */
+	pv_validation_budget = 3;
 	static struct caller main_caller;
 	if (!setup(&main_caller)) {
 		printf("Bail out! cannot set up the domain and its tables\n");

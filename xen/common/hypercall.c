@@ -99,6 +99,13 @@ long hcall_batch_run(struct hcall_ctx *ctx, const uint64_t a[5], const struct hc
 		if (ctx->vcpu && i == per_call)
 			return batch_preempt(ctx, a, b, i, item_size);
 		rc = fn(ctx, d, b->list + i * item_size);
+		/* An item that stopped part-way (a big table left partially
+		 * validated) is asked again: by the guest's continued call, or
+		 * here for the toolstack, each step with the locks let go. */
+		while (rc == -ERESTART && !ctx->vcpu)
+			rc = fn(ctx, d, b->list + i * item_size);
+		if (rc == -ERESTART)
+			return batch_preempt(ctx, a, b, i, item_size);
 		if (rc)
 			break;
 	}

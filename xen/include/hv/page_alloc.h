@@ -45,6 +45,10 @@
 /* With PGT_l2_page_table: a 32-bit PAE guest's L2 in its L3's slot 3, which
  * also holds the hypervisor's mappings (part of the type, as in Xen). */
 #define PGT_pae_xen_l2 (1ull << 57)
+/* A table whose validation stopped part-way (see page_info.nr_validated):
+ * its one type reference is left for whoever gets the type next, who
+ * carries on from there (Xen's PGT_partial). */
+#define PGT_partial (1ull << 56)
 #define PGT_COUNT_MASK ((1ull << 32) - 1)
 
 /* Owner of frames that belong to no domain. */
@@ -60,8 +64,20 @@ struct page_info {
 		uint32_t free_order;     /* on a free chunk's head */
 		uint32_t tlbflush_stamp; /* allocated: see domain.tlb_epoch */
 	};
-	uint64_t next, prev; /* free list links, as frame numbers */
+	union {
+		struct {
+			uint64_t next, prev; /* free list links, as frame numbers */
+		};
+		/* Allocated, PGT_partial: entries [0, nr_validated) hold their
+		 * references; PAGE_PARTIAL_CHILD: entry nr_validated holds a
+		 * general reference on a table that is itself partial. */
+		struct {
+			uint32_t nr_validated;
+			uint32_t partial_flags;
+		};
+	};
 };
+#define PAGE_PARTIAL_CHILD 1u
 
 struct heap {
 	pthread_mutex_t lock;

@@ -47,6 +47,16 @@ bool pv_get_page(struct domain *d, uint64_t mfn);
 void pv_put_page(struct domain *d, uint64_t mfn);
 int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
 void pv_put_page_and_type(struct domain *d, uint64_t mfn);
+/*
+ * The same, but validating a big tree is done in bounded steps: when a
+ * step's budget is spent it returns -ERESTART holding no reference, and
+ * the tables below are left part-way validated (PGT_partial) for the
+ * caller to continue by asking again (a guest's call is continued, the
+ * toolstack's repeated).  Xen's preemptible get_page_type.
+ */
+int pv_get_page_and_type_preemptible(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
+/* Entries one such step validates (tests lower it to make steps small). */
+extern unsigned int pv_validation_budget;
 
 /*
  * The level (1-4) of the validated page table at mfn, or 0 when the frame
@@ -59,10 +69,12 @@ unsigned int pv_table_level(uint64_t mfn);
  * update_va_mapping do: the new entry is checked and takes its references
  * before the old one gives its own back; present entries are made
  * user-accessible.  preserve_ad keeps the accessed/dirty bits already set.
- * 0, or -EINVAL/-EBUSY with the reason in why.  Caller holds d->lock.
+ * 0, or -EINVAL/-EBUSY with the reason in why, or with preemptible
+ * -ERESTART when the table the entry names is big and left part-way
+ * validated (nothing written: ask again).  Caller holds d->lock.
  */
 int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, unsigned int i, uint64_t e,
-		    bool preserve_ad, char *why, size_t whylen);
+		    bool preserve_ad, bool preemptible, char *why, size_t whylen);
 
 /*
  * Show or hide the M2P in the validated L4 at l4_mfn (m2p_strict: kernel

@@ -56,7 +56,7 @@ static long normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool pre
 	if (d->is_dying) {
 		rc = -EINVAL;
 	} else if (level) {
-		rc = pv_update_entry(d, mfn, level, index, val, preserve_ad, why, sizeof(why));
+		rc = pv_update_entry(d, mfn, level, index, val, preserve_ad, true, why, sizeof(why));
 	} else {
 		/* Not a table in use: a plain write, allowed only where the
 		 * guest could map the frame writable. */
@@ -68,7 +68,7 @@ static long normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool pre
 		}
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (rc)
+	if (rc && rc != -ERESTART)
 		printk("d%u: mmu_update of %#llx to %#llx refused: %s\n", d->id, (unsigned long long)ptr,
 		       (unsigned long long)val, why);
 	return rc;
@@ -174,7 +174,8 @@ static long update_va_mapping(struct hcall_ctx *ctx, uint64_t va, uint64_t val, 
 		snprintf(why, sizeof(why), "no L1 table maps %#llx", (unsigned long long)va);
 		rc = -EINVAL;
 	} else {
-		rc = pv_update_entry(d, l1, 1, (unsigned int)((va >> PAGE_SHIFT) & 511), val, false, why, sizeof(why));
+		rc = pv_update_entry(d, l1, 1, (unsigned int)((va >> PAGE_SHIFT) & 511), val, false, false, why,
+				     sizeof(why));
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (rc) {

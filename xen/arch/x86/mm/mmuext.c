@@ -31,11 +31,11 @@ static long pin(struct domain *d, unsigned int cmd, uint64_t mfn)
 	} else if (atomic_load(&pg->type_info) & PGT_pinned) {
 		rc = -EINVAL;
 	} else {
-		rc = pv_get_page_and_type(d, mfn, types[cmd], why, sizeof(why));
-		if (rc)
-			printk("d%u: pin of L%u %#llx refused: %s\n", d->id, cmd + 1, (unsigned long long)mfn, why);
-		else
+		rc = pv_get_page_and_type_preemptible(d, mfn, types[cmd], why, sizeof(why));
+		if (!rc)
 			atomic_fetch_or(&pg->type_info, PGT_pinned);
+		else if (rc != -ERESTART)
+			printk("d%u: pin of L%u %#llx refused: %s\n", d->id, cmd + 1, (unsigned long long)mfn, why);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return rc;
@@ -81,9 +81,10 @@ static long new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 	pthread_mutex_lock(&d->lock);
 	if (user && mfn == 0) {
 		/* no new reference */
-	} else if ((rc = pv_get_page_and_type(d, mfn, pv_root_type(d), why, sizeof(why)))) {
-		printk("d%u: vCPU %u %sbase pointer %#llx refused: %s\n", d->id, v->id, user ? "user " : "",
-		       (unsigned long long)mfn, why);
+	} else if ((rc = pv_get_page_and_type_preemptible(d, mfn, pv_root_type(d), why, sizeof(why)))) {
+		if (rc != -ERESTART)
+			printk("d%u: vCPU %u %sbase pointer %#llx refused: %s\n", d->id, v->id,
+			       user ? "user " : "", (unsigned long long)mfn, why);
 		pthread_mutex_unlock(&d->lock);
 		return rc;
 	} else if (m2p_strict(d)) {

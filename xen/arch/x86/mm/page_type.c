@@ -14,8 +14,21 @@ static unsigned int type_level(uint64_t type)
 	return (unsigned int)(type >> PGT_TYPE_SHIFT);
 }
 
-static int validate_table(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
+/*
+ * How much validation one call may do before it stops part-way (a NULL
+ * budget: no limit, for updates that cannot be continued, such as an
+ * emulated store).  4096 entries make a step of about 0.1 ms.
+ */
+unsigned int pv_validation_budget = 4096;
+struct budget {
+	unsigned int left; /* entries this call may still validate */
+};
+
+static int get_type(struct domain *d, uint64_t mfn, uint64_t type, struct budget *b, char *why, size_t whylen);
+static int validate_table(struct domain *d, uint64_t mfn, uint64_t type, struct budget *b, char *why,
+			  size_t whylen);
 static void release_entries(struct domain *d, uint64_t mfn, uint64_t type, unsigned int upto);
+static void release_partial(struct domain *d, uint64_t mfn, uint64_t type);
 
 bool pv_get_page(struct domain *d, uint64_t mfn)
 {
@@ -37,20 +50,37 @@ void pv_put_page(struct domain *d, uint64_t mfn)
 {
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	uint64_t c = atomic_fetch_sub(&pg->count_info, 1);
-	if ((c & PGC_COUNT_MASK) == 1)
-		domain_release_frame(d, mfn);
+	if ((c & PGC_COUNT_MASK) != 1)
+		return;
+	/* A table left part-way validated holds a type reference without a
+	 * general one; it goes with the frame, and so do its entries'. */
+	if (atomic_load(&pg->type_info) & PGT_partial)
+		pv_put_page_type(d, mfn);
+	domain_release_frame(d, mfn);
 }
 
-int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+static int get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, struct budget *b, char *why,
+			     size_t whylen)
 {
 	if (!pv_get_page(d, mfn)) {
 		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)mfn);
 		return -EINVAL;
 	}
-	int rc = pv_get_page_type(d, mfn, type, why, whylen);
+	int rc = get_type(d, mfn, type, b, why, whylen);
 	if (rc)
 		pv_put_page(d, mfn);
 	return rc;
+}
+
+int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+{
+	return get_page_and_type(d, mfn, type, NULL, why, whylen);
+}
+
+int pv_get_page_and_type_preemptible(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+{
+	struct budget b = { pv_validation_budget };
+	return get_page_and_type(d, mfn, type, &b, why, whylen);
 }
 
 void pv_put_page_and_type(struct domain *d, uint64_t mfn)
@@ -70,6 +100,18 @@ static bool is_table_type(uint64_t type)
 
 int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
 {
+	return get_type(d, mfn, type, NULL, why, whylen);
+}
+
+/*
+ * As in Xen, a validation that runs out of budget leaves the table
+ * PGT_partial with exactly one type reference and returns -ERESTART: the
+ * next caller to get that type (the continued hypercall, or anyone else)
+ * adopts the reference instead of taking a new one and carries on from
+ * nr_validated.  A failure drops the reference and every entry's.
+ */
+static int get_type(struct domain *d, uint64_t mfn, uint64_t type, struct budget *b, char *why, size_t whylen)
+{
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	uint64_t t = atomic_load(&pg->type_info);
 	uint64_t count = t & PGT_COUNT_MASK;
@@ -84,7 +126,8 @@ int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, s
 			 (type & PGT_pae_xen_l2) ? " (slot-3 L2)" : "");
 		return -EINVAL;
 	}
-	if (count == PGT_COUNT_MASK) {
+	bool adopt = t & PGT_partial;
+	if (!adopt && count == PGT_COUNT_MASK) {
 		snprintf(why, whylen, "type count of frame %#llx would overflow", (unsigned long long)mfn);
 		return -EINVAL;
 	}
@@ -100,13 +143,20 @@ int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, s
 			pg->tlbflush_stamp = 0;
 		}
 		t = type;
+		pg->nr_validated = 0;
+		pg->partial_flags = 0;
 	}
-	atomic_store(&pg->type_info, t + 1);
+	t = adopt ? t & ~PGT_partial : t + 1;
+	atomic_store(&pg->type_info, t);
 
 	if (is_table && !(t & PGT_validated)) {
-		int rc = validate_table(d, mfn, type, why, whylen);
+		int rc = validate_table(d, mfn, type, b, why, whylen);
+		if (rc == -ERESTART) {
+			atomic_store(&pg->type_info, t | PGT_partial);
+			return rc;
+		}
 		if (rc) {
-			atomic_store(&pg->type_info, t);
+			atomic_store(&pg->type_info, t - 1);
 			return rc;
 		}
 		atomic_fetch_or(&pg->type_info, PGT_validated);
@@ -126,6 +176,9 @@ void pv_put_page_type(struct domain *d, uint64_t mfn)
 	if ((t & PGT_COUNT_MASK) == 1 && is_table_type(type) && (t & PGT_validated)) {
 		release_entries(d, mfn, type, 512);
 		t &= ~PGT_validated;
+	} else if ((t & PGT_COUNT_MASK) == 1 && (t & PGT_partial)) {
+		release_partial(d, mfn, type);
+		t &= ~PGT_partial;
 	}
 	atomic_store(&pg->type_info, t - 1);
 }
@@ -208,8 +261,8 @@ static _Atomic uint64_t *table_entries(uint64_t mfn)
  * table level, validating it on first use; ref_type overrides that).  As
  * in Xen, an L1 entry that cannot take its references is -EBUSY; bad flags
  * and higher levels are -EINVAL. */
-static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, uint64_t ref_type, char *why,
-			  size_t whylen)
+static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, uint64_t ref_type, struct budget *b,
+			  char *why, size_t whylen)
 {
 	uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
 	int rc = check_entry_flags(d, e, level, why, whylen);
@@ -221,7 +274,16 @@ static int get_entry_refs(struct domain *d, uint64_t e, unsigned int level, uint
 		return -EINVAL;
 	}
 	if (ref_type != PGT_none) {
-		rc = pv_get_page_and_type(d, target, ref_type, why, whylen);
+		if (!pv_get_page(d, target)) {
+			snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)target);
+			rc = -EINVAL;
+		} else {
+			rc = get_type(d, target, ref_type, b, why, whylen);
+			/* Stopped part-way: the entry keeps its general reference
+			 * while the table below is partial. */
+			if (rc && rc != -ERESTART)
+				pv_put_page(d, target);
+		}
 	} else if (!pv_get_page(d, target)) {
 		snprintf(why, whylen, "frame %#llx does not belong to the domain", (unsigned long long)target);
 		rc = -EINVAL;
@@ -303,15 +365,29 @@ static int prepare_pv32_l3(struct domain *d, uint64_t mfn, char *why, size_t why
 	return 0;
 }
 
+/* Carry on with an entry whose table below stopped part-way: the entry
+ * holds a general reference already, and adopts the partial type one. */
+static int resume_entry_refs(struct domain *d, uint64_t e, uint64_t ref_type, struct budget *b, char *why,
+			     size_t whylen)
+{
+	uint64_t target = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	int rc = get_type(d, target, ref_type, b, why, whylen);
+	if (rc && rc != -ERESTART)
+		pv_put_page(d, target);
+	return rc;
+}
+
 /* Slot 3 of a 32-bit L3: a present L2 of the slot-3 kind that no other L3
  * uses (it holds the hypervisor's mappings, so it is never shared). */
-static int get_pv32_l3_slot3(struct domain *d, uint64_t e, char *why, size_t whylen)
+static int get_pv32_l3_slot3(struct domain *d, uint64_t e, bool resume, struct budget *b, char *why,
+			     size_t whylen)
 {
+	const uint64_t type = PGT_l2_page_table | PGT_pae_xen_l2;
 	if (!(e & PTE_PRESENT)) {
 		snprintf(why, whylen, "L3 slot 3 (3-4 GiB, the hypervisor's part) is not present");
 		return -EINVAL;
 	}
-	int rc = get_entry_refs(d, e, 3, PGT_l2_page_table | PGT_pae_xen_l2, why, whylen);
+	int rc = resume ? resume_entry_refs(d, e, type, b, why, whylen) : get_entry_refs(d, e, 3, type, b, why, whylen);
 	if (rc)
 		return rc;
 	uint64_t l2 = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
@@ -323,38 +399,82 @@ static int get_pv32_l3_slot3(struct domain *d, uint64_t e, char *why, size_t why
 	return 0;
 }
 
-static int validate_table(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+/* Stop before entry i; child: entry i's table is itself partial. */
+static int stop_part_way(struct page_info *pg, unsigned int i, bool child)
 {
-	unsigned int level = type_level(type);
+	pg->nr_validated = i;
+	pg->partial_flags = child ? PAGE_PARTIAL_CHILD : 0;
+	return -ERESTART;
+}
+
+/*
+ * Take the references of the table's entries from where an earlier call
+ * stopped (page_info.nr_validated).  With a budget, stop with -ERESTART
+ * once it is spent, but only after this call has done at least one entry
+ * of this table, so every call makes progress.
+ */
+static int validate_table(struct domain *d, uint64_t mfn, uint64_t type, struct budget *b, char *why,
+			  size_t whylen)
+{
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	unsigned int level = type_level(type), start = pg->nr_validated;
+	bool resume_child = pg->partial_flags & PAGE_PARTIAL_CHILD;
 	bool pv32_l3 = level == 3 && is_pv32(d);
-	if (pv32_l3) {
+	if (pv32_l3 && !start && !resume_child) {
 		int rc = prepare_pv32_l3(d, mfn, why, whylen);
 		if (rc)
 			return rc;
 	}
 	_Atomic uint64_t *t = table_entries(mfn);
-	for (unsigned int i = 0; i < 512; i++) {
+	for (unsigned int i = start; i < 512; i++) {
 		if (!guest_slot(d, type, i))
 			continue; /* reserved slots are overwritten below */
+		bool resume = resume_child && i == start;
 		uint64_t e = atomic_load(&t[i]);
-		int rc = 0;
-		if (pv32_l3 && i == PV32_L3_XEN_SLOT)
-			rc = get_pv32_l3_slot3(d, e, why, whylen);
-		else if (e & PTE_PRESENT)
-			rc = get_entry_refs(d, e, level, entry_ref_type(e, level), why, whylen);
-		else
+		if (!resume && !(e & PTE_PRESENT) && !(pv32_l3 && i == PV32_L3_XEN_SLOT))
 			continue;
+		if (b && !b->left && i > start)
+			return stop_part_way(pg, i, false);
+		int rc;
+		if (pv32_l3 && i == PV32_L3_XEN_SLOT)
+			rc = get_pv32_l3_slot3(d, e, resume, b, why, whylen);
+		else if (resume)
+			rc = resume_entry_refs(d, e, entry_ref_type(e, level), b, why, whylen);
+		else
+			rc = get_entry_refs(d, e, level, entry_ref_type(e, level), b, why, whylen);
+		if (rc == -ERESTART)
+			return stop_part_way(pg, i, true);
 		if (rc) {
 			release_entries(d, mfn, type, i);
+			pg->nr_validated = 0;
+			pg->partial_flags = 0;
 			return refuse_entry(rc, why, whylen, level, mfn, i);
 		}
+		if (b && b->left)
+			b->left--;
 		atomic_fetch_or(&t[i], adjust_bits(d, level));
 	}
+	pg->nr_validated = 0;
+	pg->partial_flags = 0;
 	if (level == 4)
 		install_reserved_slots(d, mfn);
 	if (type & PGT_pae_xen_l2)
 		install_pae_xen_slots(mfn);
 	return 0;
+}
+
+/* Give back what a partial table holds: its validated entries, and the
+ * general reference and partial type of the entry it stopped in. */
+static void release_partial(struct domain *d, uint64_t mfn, uint64_t type)
+{
+	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
+	unsigned int upto = pg->nr_validated;
+	bool child = pg->partial_flags & PAGE_PARTIAL_CHILD;
+	pg->nr_validated = 0;
+	pg->partial_flags = 0;
+	release_entries(d, mfn, type, upto);
+	if (child)
+		put_entry_refs(d, atomic_load(&table_entries(mfn)[upto]), type_level(type));
 }
 
 unsigned int pv_table_level(uint64_t mfn)
@@ -366,7 +486,7 @@ unsigned int pv_table_level(uint64_t mfn)
 }
 
 int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, unsigned int i, uint64_t e,
-		    bool preserve_ad, char *why, size_t whylen)
+		    bool preserve_ad, bool preemptible, char *why, size_t whylen)
 {
 	uint64_t type = atomic_load(&mfn_to_page(&hv->heap, table_mfn)->type_info) & PGT_KIND_MASK;
 	/* A 32-bit L3's slot 3 holds the hypervisor's L2: Xen refuses to
@@ -390,7 +510,14 @@ int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, un
 		return rc;
 	}
 	if (e & PTE_PRESENT) {
-		int rc = get_entry_refs(d, e, level, entry_ref_type(e, level), why, whylen);
+		struct budget b = { pv_validation_budget };
+		int rc = get_entry_refs(d, e, level, entry_ref_type(e, level), preemptible ? &b : NULL, why, whylen);
+		if (rc == -ERESTART) {
+			/* Nothing is written; the table below stays partial for
+			 * the continued call to carry on with. */
+			pv_put_page(d, (e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+			return rc;
+		}
 		if (rc)
 			return rc;
 	}

@@ -57,7 +57,7 @@ static int ptwr_write(void *ctx, uint64_t la, unsigned int size, uint64_t val)
 	unsigned int shift = (unsigned int)(la & 7) * 8;
 	uint64_t mask = (size == 8 ? ~0ull : (1ull << (size * 8)) - 1) << shift;
 	e = (e & ~mask) | ((val << shift) & mask);
-	return pv_update_entry(c->d, c->table_mfn, 1, (unsigned int)i, e, false, c->why, sizeof(c->why));
+	return pv_update_entry(c->d, c->table_mfn, 1, (unsigned int)i, e, false, false, c->why, sizeof(c->why));
 }
 
 static const struct store_ops ptwr_ops = { ptwr_read, ptwr_write };

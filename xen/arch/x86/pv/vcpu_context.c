@@ -99,6 +99,20 @@ static bool own_frame(struct domain *d, uint64_t mfn)
 	return mfn < hv->machine.nr_frames && domain_owns(d, mfn);
 }
 
+/* Validate a (possibly big) tree in bounded steps, letting d->lock go
+ * between them so the domain's vCPUs are not held up; d->lock held. */
+static int get_root_in_steps(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen)
+{
+	int rc;
+	while ((rc = pv_get_page_and_type_preemptible(d, mfn, type, why, whylen)) == -ERESTART) {
+		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_lock(&d->lock);
+		if (d->is_dying)
+			return -EINVAL;
+	}
+	return rc;
+}
+
 int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 {
 	struct domain *d = v->domain;
@@ -130,13 +144,13 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	/* Assists first: they decide how the tables below are validated. */
 	d->vm_assist = cv.vm_assist;
 	char why[200];
-	int rc = pv_get_page_and_type(d, cv.cr3_mfn, pv_root_type(d), why, sizeof(why));
+	int rc = get_root_in_steps(d, cv.cr3_mfn, pv_root_type(d), why, sizeof(why));
 	if (rc) {
 		pthread_mutex_unlock(&d->lock);
 		printk("d%u: vCPU %u context refused: %s\n", d->id, v->id, why);
 		return rc;
 	}
-	if (cv.user_cr3_mfn && (rc = pv_get_page_and_type(d, cv.user_cr3_mfn, PGT_l4_page_table, why, sizeof(why)))) {
+	if (cv.user_cr3_mfn && (rc = get_root_in_steps(d, cv.user_cr3_mfn, PGT_l4_page_table, why, sizeof(why)))) {
 		pv_put_page_and_type(d, cv.cr3_mfn);
 		pthread_mutex_unlock(&d->lock);
 		printk("d%u: vCPU %u context refused: user tables: %s\n", d->id, v->id, why);
