@@ -158,6 +158,16 @@ static void test_fixed_slots(start_info_t *si)
 	guest_check(rc == -EINVAL, "the slot-3 L2 cannot appear in another slot: %ld", rc);
 	rc = update_va_mapping(si->pt_base, maddr(l3) | PTE_P | PTE_RW, UVMF_INVLPG | UVMF_LOCAL);
 	guest_check(rc == -EBUSY, "mapping its L3 writable is -EBUSY: %ld", rc);
+	rc = mmuext1(MMUEXT_PIN_L3_TABLE, l3);
+	guest_check(rc == -EINVAL, "pinning its L3 again: %ld", rc);
+	rc = mmuext1(MMUEXT_PIN_L2_TABLE, l2x);
+	guest_check(rc == -EINVAL, "pinning its slot-3 L2 as an ordinary L2: %ld", rc);
+	rc = mmuext1(MMUEXT_PIN_L3_TABLE, p2m[0]);
+	guest_check(rc < 0, "pinning a page mapped writable (its kernel) as an L3: %ld", rc);
+	rc = mmuext1(MMUEXT_PIN_L1_TABLE, 0x10);
+	guest_check(rc == -EINVAL, "pinning a frame it does not own: %ld", rc);
+	rc = mmuext1(MMUEXT_UNPIN_TABLE, p2m[nr_pages - 6]);
+	guest_check(rc == -EINVAL, "unpinning what is not pinned: %ld", rc);
 	rc = mmuext1(MMUEXT_PIN_L4_TABLE, p2m[nr_pages - 4]);
 	guest_check(rc == -EINVAL, "a 32-bit guest cannot pin an L4: %ld", rc);
 	rc = mmuext1(MMUEXT_NEW_USER_BASEPTR, l3);
