@@ -253,6 +253,14 @@ struct compat_xen_callback {
 };
 typedef struct compat_xen_callback compat_xen_callback_t;
 
+/* ---- callback.h --------------------------------------------------------------------------- */
+struct compat_callback_register {
+	uint16_t type;
+	uint16_t flags;
+	compat_xen_callback_t address;
+};
+typedef struct compat_callback_register compat_callback_register_t;
+
 struct compat_xen_msr_entry {
 	uint32_t idx;
 	uint32_t flags;
@@ -501,6 +509,7 @@ XG_COMPAT_OFFSET(struct compat_vcpu_guest_context, ctrlreg, 2716)
 XG_COMPAT_OFFSET(struct compat_vcpu_guest_context, event_callback_cs, 2780)
 XG_COMPAT_OFFSET(struct compat_vcpu_guest_context, vm_assist, 2796)
 XG_COMPAT_SIZE(struct compat_xen_callback, 8)
+XG_COMPAT_SIZE(struct compat_callback_register, 12)
 XG_COMPAT_SIZE(struct compat_xen_msr_entry, 16)
 XG_COMPAT_SIZE(struct compat_xen_platform_parameters, 4)
 XG_COMPAT_SIZE(struct compat_sched_poll, 16)

@@ -48,6 +48,7 @@
 #include ABI_HEADER(version.h)
 #include ABI_HEADER(event_channel.h)
 #include ABI_HEADER(sched.h)
+#include ABI_HEADER(callback.h)
 #include ABI_HEADER(vcpu.h)
 #include ABI_HEADER(memory.h)
 #include ABI_HEADER(io/console.h)
@@ -487,6 +488,17 @@ __attribute__((section(".abi_table"), used)) static const struct abi_row abi_tab
 	M(N, evtchn_op, u.unmask)
 	S(N, evtchn_fifo_control_block) M(N, evtchn_fifo_control_block, ready)
 	M(N, evtchn_fifo_control_block, _rsvd) MA(N, evtchn_fifo_control_block, head)
+#undef HDR
+
+/* =================================================================== callback.h */
+#define HDR "callback.h"
+	K(CALLBACKTYPE_event) K(CALLBACKTYPE_failsafe) K(CALLBACKTYPE_syscall)
+	K(CALLBACKTYPE_sysenter_deprecated) K(CALLBACKTYPE_nmi) K(CALLBACKTYPE_sysenter)
+	K(CALLBACKTYPE_syscall32) K(_CALLBACKF_mask_events) K(CALLBACKF_mask_events)
+	K(CALLBACKOP_register) K(CALLBACKOP_unregister)
+	S(C, callback_register) M(C, callback_register, type) M(C, callback_register, flags)
+	M(C, callback_register, address)
+	S(N, callback_unregister) M(N, callback_unregister, type) M(N, callback_unregister, _unused)
 #undef HDR
 
 /* =================================================================== sched.h */
