@@ -44,8 +44,16 @@ int guest_main(start_info_t *si)
 
 	rc = hypercall(200, 0, 0, 0, 0, 0);
 	guest_check(rc == -ENOSYS, "hypercall 200: %ld", rc);
-	rc = hypercall(__HYPERVISOR_set_trap_table, 0, 0, 0, 0, 0);
+	rc = hypercall(__HYPERVISOR_set_gdt, 0, 0, 0, 0, 0);
 	guest_check(rc == -ENOSYS, "a hypercall XG lacks is -ENOSYS: %ld", rc);
+	static struct trap_info bad_traps[2] = { { .vector = 3, .flags = 3, .address = 0x8000000000000000ul } };
+	rc = hypercall(__HYPERVISOR_set_trap_table, (unsigned long)bad_traps, 0, 0, 0, 0);
+	guest_check(rc == -EINVAL, "a trap handler at a non-canonical address: %ld", rc);
+	bad_traps[0].address = 0xffff800000001000ul;
+	rc = hypercall(__HYPERVISOR_set_trap_table, (unsigned long)bad_traps, 0, 0, 0, 0);
+	guest_check(rc == -EINVAL, "a trap handler in the hypervisor's range: %ld", rc);
+	rc = hypercall(__HYPERVISOR_set_segment_base, SEGBASE_FS, 0x8000000000000000ul, 0, 0, 0);
+	guest_check(rc == -EINVAL, "a non-canonical FS base: %ld", rc);
 	struct xg_domctl dc = { .cmd = XG_DOMCTL_destroydomain, .interface_version = XG_DOMCTL_INTERFACE_VERSION };
 	rc = hypercall(__HYPERVISOR_domctl, (unsigned long)&dc, 0, 0, 0, 0);
 	guest_check(rc == -EPERM, "domctl from a guest: %ld", rc);

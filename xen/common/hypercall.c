@@ -7,6 +7,12 @@
 typedef long (*hypercall_fn)(struct hcall_ctx *ctx, const uint64_t a[5]);
 
 static const hypercall_fn table[] = {
+	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
+	[__HYPERVISOR_stack_switch] = do_stack_switch,
+	[__HYPERVISOR_set_callbacks] = do_set_callbacks,
+	[__HYPERVISOR_iret] = do_iret,
+	[__HYPERVISOR_set_segment_base] = do_set_segment_base,
+	[__HYPERVISOR_callback_op] = do_callback_op,
 	[__HYPERVISOR_mmu_update] = do_mmu_update,
 	[__HYPERVISOR_multicall] = do_multicall,
 	[__HYPERVISOR_update_va_mapping] = do_update_va_mapping,

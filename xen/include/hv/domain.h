@@ -44,6 +44,20 @@ int frame_set_remove(struct frame_set *s, uint64_t mfn, uint64_t count);
 bool frame_set_contains(const struct frame_set *s, uint64_t mfn);
 void frame_set_clear(struct frame_set *s);
 
+/* A guest's virtual IDT entry (its trap_info without the vector). */
+struct pv_trap {
+	uint8_t flags; /* TI_*: DPL that may raise it with int, mask events */
+	uint16_t cs;
+	uint64_t address; /* 0: no handler */
+};
+
+/* A callback the guest registered (CALLBACKTYPE_*). */
+struct pv_callback {
+	uint64_t address; /* 0: none */
+	bool mask_events;
+};
+#define PV_NR_CALLBACKS 8
+
 struct vcpu {
 	struct domain *domain;
 	unsigned int id;
@@ -62,6 +76,12 @@ struct vcpu {
 	bool has_user_cr3;
 	uint64_t ldt_base; /* MMUEXT_SET_LDT: linear address and entries */
 	unsigned int ldt_ents;
+	/* How the hypervisor enters the guest kernel (xen/arch/x86/pv/traps.c):
+	 * set by the vCPU's own hypercalls or by the toolstack while the
+	 * vCPU is not running. */
+	struct pv_trap traps[256];
+	struct pv_callback callbacks[PV_NR_CALLBACKS];
+	uint64_t kernel_ss, kernel_sp; /* the stack for traps from user mode */
 	_Atomic bool flush_pending; /* another vCPU asked for a TLB flush */
 	/* Set before the thread checks flush_pending and enters the guest,
 	 * cleared when it is back: what domain_flush_tlbs_sync() waits on. */

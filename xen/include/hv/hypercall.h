@@ -81,6 +81,12 @@ long do_update_va_mapping_otherdomain(struct hcall_ctx *ctx, const uint64_t a[5]
 long do_multicall(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_mmuext_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_vm_assist(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_set_trap_table(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_stack_switch(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_set_callbacks(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_callback_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_iret(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_sysctl(struct hcall_ctx *ctx, const uint64_t a[5]);
 

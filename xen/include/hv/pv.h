@@ -130,6 +130,24 @@ unsigned long pv_vm_assist_valid(const struct domain *d);
 /* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
 uint64_t pv_sanitize_rflags(uint64_t rflags);
 
+/*
+ * Entering a 64-bit guest kernel (xen/arch/x86/pv/traps.c).  Each returns
+ * false when the guest has no handler (the caller crashes the domain);
+ * true when the handler was entered, or the domain was crashed because
+ * its stack could not take the frame.
+ *   pv_inject_exception: an exception, through the guest's trap table
+ *     (for #PF, cr2 goes to vcpu_info and the U bit follows guest mode);
+ *   pv_software_interrupt: `int $vector` (rip after it): the handler if
+ *     the entry's DPL is 3, else #GP(vector << 3 | 2) at the instruction;
+ *   pv_syscall_from_user: `syscall` in guest user mode: the syscall
+ *     callback, or #UD without one, as in Xen.
+ */
+bool pv_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error, uint64_t cr2);
+bool pv_software_interrupt(struct vcpu *v, unsigned int vector);
+bool pv_syscall_from_user(struct vcpu *v);
+/* vcpu_info.evtchn_upcall_mask, the guest's virtual interrupt flag. */
+void pv_set_upcall_mask(struct vcpu *v, bool masked);
+
 /* CPUID as a PV guest sees it. */
 void pv_cpuid(struct domain *d, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 

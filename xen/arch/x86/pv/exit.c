@@ -107,8 +107,9 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 			return;
 		}
 		if (!v->kernel_mode) {
-			domain_crash(v->domain, "vCPU %u: syscall from user mode without a syscall callback",
-				     v->id);
+			if (!pv_syscall_from_user(v))
+				domain_crash(v->domain, "vCPU %u: syscall from user mode without a syscall callback",
+					     v->id);
 			return;
 		}
 		hypercall(v, st);
@@ -123,6 +124,8 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 		}
 		if (e->vector == X86_EXC_PF && pv_ptwr_fault(v, e))
 			return;
+		if (pv_inject_exception(v, e->vector, e->has_error_code, e->error_code, e->cr2))
+			return;
 		crash_on_trap(v, st, e);
 		return;
 	case EXEC_EXIT_SOFTINT:
@@ -130,6 +133,8 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 			compat_hypercall(v, st);
 			return;
 		}
+		if (pv_software_interrupt(v, e->vector))
+			return;
 		domain_crash(v->domain, "vCPU %u: int $%#x at rip %#llx (no trap table)", v->id, e->vector,
 			     (unsigned long long)st->regs.rip);
 		return;

@@ -7,6 +7,7 @@
 #include "hv/guest_walk.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "public/callback.h"
 #include "public/compat/x86_32.h"
 #include "public/xen.h"
 
@@ -41,8 +42,12 @@ struct context_values {
 	uint64_t flags, vm_assist;
 	uint64_t cr3_mfn, user_cr3_mfn; /* user: 0 for none */
 	uint64_t fs_base, gs_base_kernel, gs_base_user;
-	/* Something the skeleton does not support yet (descriptor tables,
-	 * traps, callbacks): refused, not ignored. */
+	/* 64-bit: the virtual IDT, callbacks and kernel stack to take over. */
+	const struct trap_info *traps;
+	uint64_t kernel_ss, kernel_sp;
+	uint64_t event_callback, failsafe_callback, syscall_callback;
+	/* Something XG does not support yet (descriptor tables; traps and
+	 * callbacks of 32-bit guests): refused, not ignored. */
 	bool unsupported;
 };
 
@@ -63,11 +68,43 @@ static void read_native(const struct vcpu_guest_context *c, struct context_value
 	cv->fs_base = c->fs_base;
 	cv->gs_base_kernel = c->gs_base_kernel;
 	cv->gs_base_user = c->gs_base_user;
-	bool traps = false;
-	for (unsigned int i = 0; i < sizeof(c->trap_ctxt) / sizeof(c->trap_ctxt[0]); i++)
-		traps |= c->trap_ctxt[i].address != 0;
-	cv->unsupported = traps || c->gdt_ents || c->ldt_ents || c->event_callback_eip ||
-			  c->failsafe_callback_eip || c->syscall_callback_eip;
+	cv->traps = c->trap_ctxt;
+	cv->kernel_ss = c->kernel_ss;
+	cv->kernel_sp = c->kernel_sp;
+	cv->event_callback = c->event_callback_eip;
+	cv->failsafe_callback = c->failsafe_callback_eip;
+	cv->syscall_callback = c->syscall_callback_eip;
+	cv->unsupported = c->gdt_ents || c->ldt_ents;
+}
+
+static bool canonical_handlers(const struct context_values *cv)
+{
+	if (!va_is_canonical(cv->event_callback) || !va_is_canonical(cv->failsafe_callback) ||
+	    !va_is_canonical(cv->syscall_callback))
+		return false;
+	for (unsigned int i = 0; cv->traps && i < 256; i++)
+		if (!va_is_canonical(cv->traps[i].address))
+			return false;
+	return true;
+}
+
+/* The virtual IDT and callbacks a 64-bit context carries. */
+static void load_traps(struct vcpu *v, const struct context_values *cv)
+{
+	memset(v->traps, 0, sizeof(v->traps));
+	memset(v->callbacks, 0, sizeof(v->callbacks));
+	if (!cv->traps)
+		return;
+	for (unsigned int i = 0; i < 256; i++)
+		v->traps[i] = (struct pv_trap){ .flags = cv->traps[i].flags, .cs = cv->traps[i].cs,
+						.address = cv->traps[i].address };
+	v->callbacks[CALLBACKTYPE_event].address = cv->event_callback;
+	v->callbacks[CALLBACKTYPE_failsafe] = (struct pv_callback){
+		.address = cv->failsafe_callback, .mask_events = cv->flags & VGCF_failsafe_disables_events };
+	v->callbacks[CALLBACKTYPE_syscall] = (struct pv_callback){
+		.address = cv->syscall_callback, .mask_events = cv->flags & VGCF_syscall_disables_events };
+	v->kernel_ss = cv->kernel_ss;
+	v->kernel_sp = cv->kernel_sp;
 }
 
 static void read_compat(const struct compat_vcpu_guest_context *c, struct context_values *cv)
@@ -127,7 +164,7 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	if (cv.unsupported || !(cv.flags & VGCF_in_kernel))
 		return -EOPNOTSUPP;
 	if (!va_is_canonical(cv.regs.rip) || !va_is_canonical(cv.regs.rsp) || !va_is_canonical(cv.fs_base) ||
-	    !va_is_canonical(cv.gs_base_kernel) || !va_is_canonical(cv.gs_base_user))
+	    !va_is_canonical(cv.gs_base_kernel) || !va_is_canonical(cv.gs_base_user) || !canonical_handlers(&cv))
 		return -EINVAL;
 	/* The toolstack sets the VM assists a kernel needs this way, before
 	 * the first vCPU runs. */
@@ -178,6 +215,7 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	st->sys.fs_base = cv.fs_base;
 	st->sys.gs_base = cv.gs_base_kernel;
 	st->sys.kernel_gs_base = cv.gs_base_user;
+	load_traps(v, &cv);
 	v->kernel_mode = true;
 	v->initialised = true;
 	pthread_mutex_unlock(&d->lock);
@@ -230,8 +268,20 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	c->ldt_ents = v->ldt_ents;
 	c->ctrlreg[4] = st->sys.cr4;
 	c->fs_base = st->sys.fs_base;
-	c->gs_base_kernel = st->sys.gs_base;
-	c->gs_base_user = st->sys.kernel_gs_base;
+	c->gs_base_kernel = v->kernel_mode ? st->sys.gs_base : st->sys.kernel_gs_base;
+	c->gs_base_user = v->kernel_mode ? st->sys.kernel_gs_base : st->sys.gs_base;
+	for (unsigned int i = 0; i < 256; i++)
+		c->trap_ctxt[i] = (struct trap_info){ .vector = (uint8_t)i, .flags = v->traps[i].flags,
+						      .cs = v->traps[i].cs, .address = v->traps[i].address };
+	c->kernel_ss = v->kernel_ss;
+	c->kernel_sp = v->kernel_sp;
+	c->event_callback_eip = v->callbacks[CALLBACKTYPE_event].address;
+	c->failsafe_callback_eip = v->callbacks[CALLBACKTYPE_failsafe].address;
+	c->syscall_callback_eip = v->callbacks[CALLBACKTYPE_syscall].address;
+	if (v->callbacks[CALLBACKTYPE_failsafe].mask_events)
+		c->flags |= VGCF_failsafe_disables_events;
+	if (v->callbacks[CALLBACKTYPE_syscall].mask_events)
+		c->flags |= VGCF_syscall_disables_events;
 }
 
 int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)

@@ -1,0 +1,33 @@
+#!/bin/bash
+# The PV CPU from inside a guest: the traps guest installs a virtual IDT,
+# takes exceptions and software interrupts in kernel mode, runs user mode
+# and comes back through int $0x80, a page fault and syscall.  Then the
+# hostile endings: an iret to a non-canonical address and a kernel stack
+# nothing maps each crash that guest alone.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/lib.sh"
+start_hypervisor
+free0=$(free_frames)
+
+cfg=$(guest_config traps traps)
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in
+*"entering user mode"*"RESULT: PASS traps"*) ok "exceptions, software interrupts, iret, user mode, syscall and GS bases work as in Xen" ;;
+*) not_ok "exceptions, software interrupts, iret, user mode, syscall and GS bases work as in Xen"; diag "$out" ;;
+esac
+check "the traps guest is gone and its frames are back" wait_frames "$free0" 10
+
+for mode in badiret badstack; do
+	cfg=$(guest_config "traps-$mode" traps "\"on_crash\": \"preserve\", \"cmdline\": \"$mode\"")
+	check "traps guest ($mode) starts" xg create "$cfg"
+	check "the $mode guest is crashed (state c)" wait_state "traps-$mode" c 60
+done
+log=$(xg dmesg)
+case "$log" in *"crashed: vCPU 0: iret to 0x8000000000000000"*) ok "the log names the non-canonical iret" ;;
+*) not_ok "the log names the non-canonical iret"; diag "$log" ;; esac
+case "$log" in *"crashed: vCPU 0: fault writing the exception frame"*) ok "the log names the unwritable kernel stack" ;;
+*) not_ok "the log names the unwritable kernel stack"; diag "$log" ;; esac
+for mode in badiret badstack; do
+	check "the $mode guest can be destroyed" xg destroy "traps-$mode"
+done
+check "every frame is back" wait_frames "$free0" 10
+finish

@@ -1,0 +1,348 @@
+/*
+ * How a 64-bit PV guest kernel takes exceptions and runs user mode, as in
+ * Xen: the virtual IDT (set_trap_table), bounce frames on the guest kernel
+ * stack, the iret hypercall, the kernel stack for traps from user mode
+ * (stack_switch), callbacks (set_callbacks, callback_op), segment bases,
+ * and the switch between kernel and user page tables.
+ *
+ * Everything here runs on the vCPU's own thread (hypercalls and exits of
+ * that vCPU), so the trap table and callbacks need no lock; the switch of
+ * base pointers takes d->lock as every base-pointer change does.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "hv/guest_walk.h"
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "public/callback.h"
+#include "public/xen.h"
+
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RF (1ull << 16)
+/* Flags a bounce clears, as the CPU does on an exception (and AC). */
+#define BOUNCE_CLEARED_RFLAGS (X86_RFLAGS_TF | X86_RFLAGS_AC | RFLAGS_RF | RFLAGS_NT)
+
+/* Exceptions whose frame carries an error code. */
+#define VECTORS_WITH_ERROR_CODE                                                                          \
+	(1u << X86_EXC_DF | 1u << X86_EXC_TS | 1u << X86_EXC_NP | 1u << X86_EXC_SS | 1u << X86_EXC_GP |      \
+	 1u << X86_EXC_PF | 1u << X86_EXC_AC)
+
+static struct vcpu_info *vcpu_info_of(struct vcpu *v)
+{
+	if (v->id >= XEN_LEGACY_MAX_VCPUS)
+		return NULL;
+	struct shared_info *si = machine_frame(&hv->machine, v->domain->shared_info_mfn);
+	return &si->vcpu_info[v->id];
+}
+
+void pv_set_upcall_mask(struct vcpu *v, bool masked)
+{
+	struct vcpu_info *vi = vcpu_info_of(v);
+	if (vi)
+		__atomic_store_n(&vi->evtchn_upcall_mask, masked, __ATOMIC_RELAXED);
+}
+
+static bool upcall_mask(struct vcpu *v)
+{
+	struct vcpu_info *vi = vcpu_info_of(v);
+	return vi && __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED);
+}
+
+/*
+ * Kernel <-> user mode of a 64-bit guest: the other base pointer, and the
+ * GS bases swapped (the kernel's is live in kernel mode).  false: there are
+ * no user page tables to switch to.
+ */
+static bool toggle_guest_mode(struct vcpu *v)
+{
+	struct domain *d = v->domain;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	pthread_mutex_lock(&d->lock);
+	if (v->kernel_mode && !v->has_user_cr3) {
+		pthread_mutex_unlock(&d->lock);
+		return false;
+	}
+	v->kernel_mode = !v->kernel_mode;
+	pv_vcpu_load_root(v, v->kernel_mode ? v->cr3_mfn : v->user_cr3_mfn);
+	pthread_mutex_unlock(&d->lock);
+	uint64_t gs = st->sys.gs_base;
+	st->sys.gs_base = st->sys.kernel_gs_base;
+	st->sys.kernel_gs_base = gs;
+	hv->backend->flush_tlb(v->exec);
+	return true;
+}
+
+/* A guest stack address the hypervisor may write a frame below. */
+static bool stack_ok(const struct domain *d, uint64_t rsp)
+{
+	return va_is_canonical(rsp) && va_is_canonical(rsp - 128) && !pv_va_reserved(d, rsp - 1) &&
+	       !pv_va_reserved(d, rsp - 128);
+}
+
+/*
+ * Enter the guest kernel at handler with Xen's frame on its stack, lowest
+ * address first: rcx, r11, [error code], rip, cs (bits 32-39: the upcall
+ * mask it had), rflags (IF: events were unmasked), rsp, ss.  From user mode
+ * the kernel's tables and its stack (stack_switch) are used; in kernel mode
+ * the current stack, and the frame's CS has RPL 0 so that iret knows.
+ * false, with the domain crashed, if the frame cannot be written.
+ */
+static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error)
+{
+	struct domain *d = v->domain;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	struct vcpu_regs *r = &st->regs;
+	uint64_t old_rip = r->rip, old_rsp = r->rsp, old_rflags = r->rflags, cs, ss, rsp;
+	if (v->kernel_mode) {
+		cs = FLAT_KERNEL_CS & ~3ull;
+		ss = FLAT_KERNEL_SS;
+		rsp = old_rsp;
+	} else {
+		cs = FLAT_USER_CS;
+		ss = FLAT_USER_SS;
+		if (!toggle_guest_mode(v)) {
+			domain_crash(d, "vCPU %u: cannot switch to kernel mode", v->id);
+			return false;
+		}
+		rsp = v->kernel_sp;
+	}
+	rsp &= ~15ull;
+	if (!stack_ok(d, rsp)) {
+		domain_crash(d, "vCPU %u: bad kernel stack %#llx for a bounce to %#llx", v->id,
+			     (unsigned long long)rsp, (unsigned long long)handler);
+		return false;
+	}
+	bool was_masked = upcall_mask(v);
+	if (mask_events)
+		pv_set_upcall_mask(v, true);
+	uint64_t frame[8];
+	unsigned int n = 0;
+	frame[n++] = r->rcx;
+	frame[n++] = r->r11;
+	if (has_error)
+		frame[n++] = error;
+	frame[n++] = old_rip;
+	frame[n++] = cs | (uint64_t)was_masked << 32;
+	frame[n++] = (old_rflags & ~(X86_RFLAGS_IF | X86_RFLAGS_IOPL)) | (was_masked ? 0 : X86_RFLAGS_IF);
+	frame[n++] = old_rsp;
+	frame[n++] = ss;
+	rsp -= n * 8;
+	struct hcall_ctx ctx = { .caller = d, .vcpu = v };
+	if (copy_to_guest(&ctx, rsp, frame, n * 8)) {
+		domain_crash(d, "vCPU %u: fault writing the exception frame at %#llx", v->id,
+			     (unsigned long long)rsp);
+		return false;
+	}
+	r->rsp = rsp;
+	r->rip = handler;
+	r->rflags = pv_sanitize_rflags(old_rflags & ~BOUNCE_CLEARED_RFLAGS);
+	return true;
+}
+
+bool pv_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error, uint64_t cr2)
+{
+	if (vector > 255 || v->domain->type != DOMAIN_PV64)
+		return false;
+	const struct pv_trap *t = &v->traps[vector];
+	if (!t->address)
+		return false;
+	if (vector == X86_EXC_PF) {
+		/* The guest sees its own idea of kernel and user mode, not the
+		 * CPL its kernel really runs at. */
+		error &= ~X86_PFEC_USER;
+		if (!v->kernel_mode)
+			error |= X86_PFEC_USER;
+		hv->backend->vcpu_state(v->exec)->sys.cr2 = cr2;
+		struct vcpu_info *vi = vcpu_info_of(v);
+		if (vi)
+			vi->arch.cr2 = cr2;
+	}
+	has_error = has_error && vector < 32 && (VECTORS_WITH_ERROR_CODE >> vector & 1);
+	bounce(v, t->address, t->flags & 4, has_error, error);
+	return true;
+}
+
+bool pv_software_interrupt(struct vcpu *v, unsigned int vector)
+{
+	if (v->domain->type != DOMAIN_PV64)
+		return false;
+	const struct pv_trap *t = &v->traps[vector & 255];
+	/* Guest kernel and user code both run with RPL 3: only vectors the
+	 * guest opened to DPL 3 may be raised with int, as in Xen. */
+	if (t->address && (t->flags & 3) == 3) {
+		bounce(v, t->address, t->flags & 4, false, 0);
+		return true;
+	}
+	/* Otherwise #GP with the IDT-entry error code, at the int. */
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	st->regs.rip -= 2;
+	return pv_inject_exception(v, X86_EXC_GP, true, (vector & 255) << 3 | 2, 0);
+}
+
+bool pv_syscall_from_user(struct vcpu *v)
+{
+	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_syscall];
+	if (v->domain->type != DOMAIN_PV64 || v->kernel_mode)
+		return false;
+	if (!cb->address) /* Xen raises #UD in the guest without a callback */
+		return pv_inject_exception(v, X86_EXC_UD, false, 0, 0);
+	bounce(v, cb->address, cb->mask_events, false, 0);
+	return true;
+}
+
+long do_set_trap_table(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!v || ctx->compat)
+		return -ENOSYS;
+	uint64_t list = a[0];
+	if (!list) {
+		memset(v->traps, 0, sizeof(v->traps));
+		return 0;
+	}
+	/* Entries until one with address 0, each replacing its vector's. */
+	for (unsigned int i = 0; i < 256; i++) {
+		struct trap_info ti;
+		if (copy_from_guest(ctx, &ti, list + i * sizeof(ti), sizeof(ti)))
+			return -EFAULT;
+		if (!ti.address)
+			break;
+		if (!va_is_canonical(ti.address) || pv_va_reserved(v->domain, ti.address))
+			return -EINVAL;
+		v->traps[ti.vector] = (struct pv_trap){ .flags = ti.flags, .cs = ti.cs, .address = ti.address };
+	}
+	return 0;
+}
+
+long do_stack_switch(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!v || ctx->compat)
+		return -ENOSYS;
+	v->kernel_ss = a[0];
+	v->kernel_sp = a[1];
+	return 0;
+}
+
+static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bool mask_events)
+{
+	switch (type) {
+	case CALLBACKTYPE_event:
+	case CALLBACKTYPE_failsafe:
+	case CALLBACKTYPE_syscall:
+	case CALLBACKTYPE_syscall32:
+	case CALLBACKTYPE_sysenter:
+	case CALLBACKTYPE_nmi:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (address && (!va_is_canonical(address) || pv_va_reserved(v->domain, address)))
+		return -EINVAL;
+	v->callbacks[type] = (struct pv_callback){ .address = address, .mask_events = mask_events };
+	return 0;
+}
+
+long do_set_callbacks(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!v || ctx->compat)
+		return -ENOSYS;
+	/* (event, failsafe, syscall); Xen masks events for the failsafe one. */
+	long rc = set_callback(v, CALLBACKTYPE_event, a[0], false);
+	if (!rc)
+		rc = set_callback(v, CALLBACKTYPE_failsafe, a[1], true);
+	if (!rc)
+		rc = set_callback(v, CALLBACKTYPE_syscall, a[2], false);
+	return rc;
+}
+
+long do_callback_op(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!v || ctx->compat)
+		return -ENOSYS;
+	switch (a[0]) {
+	case CALLBACKOP_register: {
+		struct callback_register cb;
+		if (copy_from_guest(ctx, &cb, a[1], sizeof(cb)))
+			return -EFAULT;
+		return set_callback(v, cb.type, cb.address, cb.flags & CALLBACKF_mask_events);
+	}
+	case CALLBACKOP_unregister: {
+		struct callback_unregister cb;
+		if (copy_from_guest(ctx, &cb, a[1], sizeof(cb)))
+			return -EFAULT;
+		/* Only the NMI callback can be taken away, as in Xen. */
+		if (cb.type != CALLBACKTYPE_nmi)
+			return -EINVAL;
+		v->callbacks[CALLBACKTYPE_nmi] = (struct pv_callback){ 0 };
+		return 0;
+	}
+	default:
+		return -ENOSYS;
+	}
+}
+
+long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	struct vcpu *v = ctx->vcpu;
+	if (!v || ctx->compat)
+		return -ENOSYS;
+	struct vcpu_sysregs *sys = &hv->backend->vcpu_state(v->exec)->sys;
+	uint64_t base = a[1];
+	/* In kernel mode the user's GS base waits in kernel_gs_base. */
+	uint64_t *user_gs = v->kernel_mode ? &sys->kernel_gs_base : &sys->gs_base;
+	uint64_t *kernel_gs = v->kernel_mode ? &sys->gs_base : &sys->kernel_gs_base;
+	switch (a[0]) {
+	case SEGBASE_FS:
+	case SEGBASE_GS_USER:
+	case SEGBASE_GS_KERNEL:
+		if (!va_is_canonical(base))
+			return -EINVAL;
+		*(a[0] == SEGBASE_FS ? &sys->fs_base : a[0] == SEGBASE_GS_USER ? user_gs : kernel_gs) = base;
+		return 0;
+	case SEGBASE_GS_USER_SEL:
+		/* A flat or null selector: the user's GS base becomes 0. */
+		*user_gs = 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
+{
+	(void)a;
+	struct vcpu *v = ctx->vcpu;
+	if (!v || ctx->compat)
+		return -ENOSYS;
+	struct domain *d = v->domain;
+	struct vcpu_regs *r = &hv->backend->vcpu_state(v->exec)->regs;
+	struct iret_context ic;
+	if (copy_from_guest(ctx, &ic, r->rsp, sizeof(ic))) {
+		domain_crash(d, "vCPU %u: fault reading the iret frame at %#llx", v->id, (unsigned long long)r->rsp);
+		return 0;
+	}
+	if (!va_is_canonical(ic.rip) || !va_is_canonical(ic.rsp) || pv_va_reserved(d, ic.rip)) {
+		domain_crash(d, "vCPU %u: iret to %#llx with stack %#llx", v->id, (unsigned long long)ic.rip,
+			     (unsigned long long)ic.rsp);
+		return 0;
+	}
+	/* RPL 3 in the frame's CS means user mode (kernel frames have RPL 0). */
+	if ((ic.cs & 3) == 3 && v->kernel_mode && !toggle_guest_mode(v)) {
+		domain_crash(d, "vCPU %u: iret to user mode without user page tables", v->id);
+		return 0;
+	}
+	r->rip = ic.rip;
+	r->rsp = ic.rsp;
+	r->rflags = pv_sanitize_rflags(ic.rflags);
+	if (!(ic.flags & VGCF_in_syscall)) {
+		r->r11 = ic.r11;
+		r->rcx = ic.rcx;
+	}
+	pv_set_upcall_mask(v, !(ic.rflags & X86_RFLAGS_IF));
+	return (long)ic.rax;
+}
