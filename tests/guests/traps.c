@@ -143,6 +143,7 @@ static long set_trap_table(const struct trap_info *t)
 static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, const char *what)
 {
 	unsigned int before = seen.count;
+	guest_printf("%s\n", what);
 	skip = step;
 	insn();
 	skip = 0;

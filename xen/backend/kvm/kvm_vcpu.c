@@ -288,9 +288,11 @@ static int decode_trap(struct exec_vcpu *v, struct exec_exit *e)
 	uint8_t insn[2] = { 0, 0 };
 	bool have_insn = read_guest_code(v, frame[2], insn, 2) == 0;
 	/* Software interrupts: #UD at `int n` under kvm_pvm, #GP(n<<3|2)
-	 * through a DPL-0 gate elsewhere. */
+	 * through a DPL-0 gate elsewhere; QEMU's emulated CPU reports the
+	 * gate's byte offset in the 64-bit IDT instead (n<<4|2). */
+	uint64_t idt_error = ((uint64_t)insn[1] << 3) | 2, qemu_idt_error = ((uint64_t)insn[1] << 4) | 2;
 	if (have_insn && insn[0] == 0xcd &&
-	    (vec == 6 || (vec == 13 && frame[1] == (((uint64_t)insn[1] << 3) | 2)))) {
+	    (vec == 6 || (vec == 13 && (frame[1] == idt_error || frame[1] == qemu_idt_error)))) {
 		e->reason = EXEC_EXIT_SOFTINT;
 		e->vector = insn[1];
 		v->state.regs.rip += 2;
