@@ -298,7 +298,9 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 	}
 	/* The shared_info page belongs to the domain but is not part of its
 	 * reservation (Xen allocates it from the hypervisor's own heap). */
-	uint64_t mfn = heap_alloc(&hv->heap, 0, 0, OWNER_NONE);
+	/* Below 4 GiB, as Xen allocates it: a 32-bit guest's start_info
+	 * holds its machine address in 32 bits. */
+	uint64_t mfn = heap_alloc(&hv->heap, 0, 32, OWNER_NONE);
 	if (mfn == MFN_INVALID) {
 		rc = -ENOMEM;
 		goto fail;

@@ -54,6 +54,7 @@ struct pv_trap {
 /* A callback the guest registered (CALLBACKTYPE_*). */
 struct pv_callback {
 	uint64_t address; /* 0: none */
+	uint16_t cs;      /* 32-bit guests: the code selector */
 	bool mask_events;
 };
 #define PV_NR_CALLBACKS 8

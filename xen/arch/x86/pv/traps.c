@@ -1,9 +1,10 @@
 /*
- * How a 64-bit PV guest kernel takes exceptions and runs user mode, as in
- * Xen: the virtual IDT (set_trap_table), bounce frames on the guest kernel
+ * How a PV guest kernel takes exceptions and runs user mode, as in Xen:
+ * the virtual IDT (set_trap_table), bounce frames on the guest kernel
  * stack, the iret hypercall, the kernel stack for traps from user mode
  * (stack_switch), callbacks (set_callbacks, callback_op), segment bases,
- * and the switch between kernel and user page tables.
+ * and the switch between kernel and user mode: for a 64-bit guest its two
+ * base pointers (both run at CPL 3), for a 32-bit one ring 1 and ring 3.
  *
  * Everything here runs on the vCPU's own thread (hypercalls and exits of
  * that vCPU), so the trap table and callbacks need no lock; the switch of
@@ -17,6 +18,7 @@
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
 #include "public/callback.h"
+#include "public/compat/x86_32.h"
 #include "public/xen.h"
 
 #define RFLAGS_NT (1ull << 14)
@@ -28,6 +30,11 @@
 #define VECTORS_WITH_ERROR_CODE                                                                          \
 	(1u << X86_EXC_DF | 1u << X86_EXC_TS | 1u << X86_EXC_NP | 1u << X86_EXC_SS | 1u << X86_EXC_GP |      \
 	 1u << X86_EXC_PF | 1u << X86_EXC_AC)
+
+static bool is_pv32(const struct vcpu *v)
+{
+	return v->domain->type == DOMAIN_PV32;
+}
 
 static struct vcpu_info *vcpu_info_of(struct vcpu *v)
 {
@@ -42,6 +49,16 @@ void pv_set_upcall_mask(struct vcpu *v, bool masked)
 	struct vcpu_info *vi = vcpu_info_of(v);
 	if (vi)
 		__atomic_store_n(&vi->evtchn_upcall_mask, masked, __ATOMIC_RELAXED);
+}
+
+/* The upcall mask sits at the same place in both layouts; cr2 does not. */
+static void set_vcpu_info_cr2(struct vcpu *v, uint64_t cr2)
+{
+	struct vcpu_info *vi = vcpu_info_of(v);
+	if (vi && is_pv32(v))
+		((struct compat_vcpu_info *)vi)->arch.cr2 = (uint32_t)cr2;
+	else if (vi)
+		vi->arch.cr2 = cr2;
 }
 
 static bool upcall_mask(struct vcpu *v)
@@ -141,9 +158,66 @@ static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_
 	return true;
 }
 
+/*
+ * The same for a 32-bit guest, Xen's compat frame, lowest address first:
+ * [error code], eip, cs (bits 16-23: the upcall mask it had), eflags, and
+ * from ring 3 also esp, ss.  From ring 3 the kernel's stack_switch stack
+ * is used and the vCPU goes to ring 1; the handler's selector must not be
+ * null.
+ */
+static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
+		     uint32_t error)
+{
+	struct domain *d = v->domain;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	struct vcpu_regs *r = &st->regs;
+	if (!(handler_cs & ~3u)) {
+		domain_crash(d, "vCPU %u: bounce to a null selector", v->id);
+		return false;
+	}
+	bool from_user = st->sys.cpl == 3;
+	uint32_t cs = from_user ? COMPAT_FLAT_USER_CS : COMPAT_FLAT_KERNEL_CS;
+	uint32_t esp = from_user ? (uint32_t)v->kernel_sp : (uint32_t)r->rsp;
+	bool was_masked = upcall_mask(v);
+	if (mask_events)
+		pv_set_upcall_mask(v, true);
+	uint32_t frame[7];
+	unsigned int n = 0;
+	if (has_error)
+		frame[n++] = error;
+	frame[n++] = (uint32_t)r->rip;
+	frame[n++] = cs | (uint32_t)was_masked << 16;
+	frame[n++] = ((uint32_t)r->rflags & ~(uint32_t)(X86_RFLAGS_IF | X86_RFLAGS_IOPL)) |
+		     (was_masked ? 0 : (uint32_t)X86_RFLAGS_IF);
+	if (from_user) {
+		frame[n++] = (uint32_t)r->rsp;
+		frame[n++] = COMPAT_FLAT_USER_SS;
+	}
+	esp -= n * 4;
+	struct hcall_ctx ctx = { .caller = d, .vcpu = v };
+	if (pv_va_reserved(d, esp) || pv_va_reserved(d, (uint64_t)esp + n * 4 - 1) ||
+	    copy_to_guest(&ctx, esp, frame, n * 4)) {
+		domain_crash(d, "vCPU %u: fault writing the exception frame at %#x", v->id, esp);
+		return false;
+	}
+	st->sys.cpl = 1;
+	v->kernel_mode = true;
+	r->rsp = esp;
+	r->rip = (uint32_t)handler;
+	r->rflags = pv_sanitize_rflags(r->rflags & ~BOUNCE_CLEARED_RFLAGS);
+	return true;
+}
+
+static bool enter_handler(struct vcpu *v, const struct pv_trap *t, bool has_error, uint32_t error)
+{
+	if (is_pv32(v))
+		return bounce32(v, t->cs, t->address, t->flags & 4, has_error, error);
+	return bounce(v, t->address, t->flags & 4, has_error, error);
+}
+
 bool pv_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error, uint64_t cr2)
 {
-	if (vector > 255 || v->domain->type != DOMAIN_PV64)
+	if (vector > 255)
 		return false;
 	const struct pv_trap *t = &v->traps[vector];
 	if (!t->address)
@@ -155,24 +229,22 @@ bool pv_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, ui
 		if (!v->kernel_mode)
 			error |= X86_PFEC_USER;
 		hv->backend->vcpu_state(v->exec)->sys.cr2 = cr2;
-		struct vcpu_info *vi = vcpu_info_of(v);
-		if (vi)
-			vi->arch.cr2 = cr2;
+		set_vcpu_info_cr2(v, cr2);
 	}
 	has_error = has_error && vector < 32 && (VECTORS_WITH_ERROR_CODE >> vector & 1);
-	bounce(v, t->address, t->flags & 4, has_error, error);
+	enter_handler(v, t, has_error, error);
 	return true;
 }
 
 bool pv_software_interrupt(struct vcpu *v, unsigned int vector)
 {
-	if (v->domain->type != DOMAIN_PV64)
-		return false;
 	const struct pv_trap *t = &v->traps[vector & 255];
-	/* Guest kernel and user code both run with RPL 3: only vectors the
-	 * guest opened to DPL 3 may be raised with int, as in Xen. */
-	if (t->address && (t->flags & 3) == 3) {
-		bounce(v, t->address, t->flags & 4, false, 0);
+	/* The entry's DPL must allow the caller's ring, as in Xen: a 64-bit
+	 * guest's kernel and user code both run with RPL 3, a 32-bit
+	 * kernel in ring 1. */
+	unsigned int ring = is_pv32(v) ? hv->backend->vcpu_state(v->exec)->sys.cpl : 3;
+	if (t->address && (t->flags & 3u) >= ring) {
+		enter_handler(v, t, false, 0);
 		return true;
 	}
 	/* Otherwise #GP with the IDT-entry error code, at the int. */
@@ -192,10 +264,24 @@ bool pv_syscall_from_user(struct vcpu *v)
 	return true;
 }
 
+/* Entry i of a guest's trap_info list in its own layout. */
+static int read_trap_info(struct hcall_ctx *ctx, uint64_t list, unsigned int i, struct trap_info *ti)
+{
+	if (!ctx->compat)
+		return copy_from_guest(ctx, ti, list + i * sizeof(*ti), sizeof(*ti));
+	struct compat_trap_info c;
+	if (copy_from_guest(ctx, &c, list + i * sizeof(c), sizeof(c)))
+		return -EFAULT;
+	/* A ring-0 selector means the kernel's ring, ring 1 (Xen's fixup). */
+	*ti = (struct trap_info){ .vector = c.vector, .flags = c.flags,
+				  .cs = (c.cs & 3) ? c.cs : (uint16_t)(c.cs | 1), .address = c.address };
+	return 0;
+}
+
 long do_set_trap_table(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	struct vcpu *v = ctx->vcpu;
-	if (!v || ctx->compat)
+	if (!v)
 		return -ENOSYS;
 	uint64_t list = a[0];
 	if (!list) {
@@ -205,7 +291,7 @@ long do_set_trap_table(struct hcall_ctx *ctx, const uint64_t a[5])
 	/* Entries until one with address 0, each replacing its vector's. */
 	for (unsigned int i = 0; i < 256; i++) {
 		struct trap_info ti;
-		if (copy_from_guest(ctx, &ti, list + i * sizeof(ti), sizeof(ti)))
+		if (read_trap_info(ctx, list, i, &ti))
 			return -EFAULT;
 		if (!ti.address)
 			break;
@@ -219,14 +305,14 @@ long do_set_trap_table(struct hcall_ctx *ctx, const uint64_t a[5])
 long do_stack_switch(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	struct vcpu *v = ctx->vcpu;
-	if (!v || ctx->compat)
+	if (!v)
 		return -ENOSYS;
 	v->kernel_ss = a[0];
 	v->kernel_sp = a[1];
 	return 0;
 }
 
-static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bool mask_events)
+static long set_callback(struct vcpu *v, unsigned int type, uint16_t cs, uint64_t address, bool mask_events)
 {
 	switch (type) {
 	case CALLBACKTYPE_event:
@@ -241,35 +327,50 @@ static long set_callback(struct vcpu *v, unsigned int type, uint64_t address, bo
 	}
 	if (address && (!va_is_canonical(address) || pv_va_reserved(v->domain, address)))
 		return -EINVAL;
-	v->callbacks[type] = (struct pv_callback){ .address = address, .mask_events = mask_events };
+	v->callbacks[type] = (struct pv_callback){ .address = address, .cs = cs, .mask_events = mask_events };
 	return 0;
 }
 
 long do_set_callbacks(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	struct vcpu *v = ctx->vcpu;
-	if (!v || ctx->compat)
+	if (!v)
 		return -ENOSYS;
-	/* (event, failsafe, syscall); Xen masks events for the failsafe one. */
-	long rc = set_callback(v, CALLBACKTYPE_event, a[0], false);
+	/* 64-bit (event, failsafe, syscall); 32-bit (event cs, eip, failsafe
+	 * cs, eip).  Xen masks events for the failsafe one. */
+	if (ctx->compat) {
+		long rc = set_callback(v, CALLBACKTYPE_event, (uint16_t)a[0], (uint32_t)a[1], false);
+		return rc ? rc : set_callback(v, CALLBACKTYPE_failsafe, (uint16_t)a[2], (uint32_t)a[3], true);
+	}
+	long rc = set_callback(v, CALLBACKTYPE_event, 0, a[0], false);
 	if (!rc)
-		rc = set_callback(v, CALLBACKTYPE_failsafe, a[1], true);
+		rc = set_callback(v, CALLBACKTYPE_failsafe, 0, a[1], true);
 	if (!rc)
-		rc = set_callback(v, CALLBACKTYPE_syscall, a[2], false);
+		rc = set_callback(v, CALLBACKTYPE_syscall, 0, a[2], false);
 	return rc;
 }
 
 long do_callback_op(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	struct vcpu *v = ctx->vcpu;
-	if (!v || ctx->compat)
+	if (!v)
 		return -ENOSYS;
 	switch (a[0]) {
 	case CALLBACKOP_register: {
+		if (ctx->compat) {
+			struct compat_callback_register cb;
+			if (copy_from_guest(ctx, &cb, a[1], sizeof(cb)))
+				return -EFAULT;
+			/* 64-bit syscall has no meaning for a 32-bit guest. */
+			if (cb.type == CALLBACKTYPE_syscall)
+				return -EINVAL;
+			return set_callback(v, cb.type, (uint16_t)cb.address.cs, cb.address.eip,
+					    cb.flags & CALLBACKF_mask_events);
+		}
 		struct callback_register cb;
 		if (copy_from_guest(ctx, &cb, a[1], sizeof(cb)))
 			return -EFAULT;
-		return set_callback(v, cb.type, cb.address, cb.flags & CALLBACKF_mask_events);
+		return set_callback(v, cb.type, 0, cb.address, cb.flags & CALLBACKF_mask_events);
 	}
 	case CALLBACKOP_unregister: {
 		struct callback_unregister cb;
@@ -313,12 +414,49 @@ long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5])
 	}
 }
 
+/* Xen's compat iret: [eax, eip, cs, eflags] on the stack, and [esp, ss]
+ * when returning to ring 3; a return to ring 0 (or 2) crashes the guest. */
+static long iret32(struct vcpu *v)
+{
+	struct domain *d = v->domain;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	struct vcpu_regs *r = &st->regs;
+	struct hcall_ctx ctx = { .caller = d, .vcpu = v, .compat = true };
+	uint32_t esp = (uint32_t)r->rsp, f[6];
+	if (copy_from_guest(&ctx, f, esp, 4 * 4)) {
+		domain_crash(d, "vCPU %u: fault reading the iret frame at %#x", v->id, esp);
+		return 0;
+	}
+	unsigned int ring = f[2] & 3;
+	if (ring == 0 || ring == 2) {
+		domain_crash(d, "vCPU %u: iret to ring %u", v->id, ring);
+		return 0;
+	}
+	if (ring == 3 && copy_from_guest(&ctx, &f[4], esp + 16, 2 * 4)) {
+		domain_crash(d, "vCPU %u: fault reading the iret frame at %#x", v->id, esp);
+		return 0;
+	}
+	if (pv_va_reserved(d, f[1])) {
+		domain_crash(d, "vCPU %u: iret to %#x in the hypervisor's range", v->id, f[1]);
+		return 0;
+	}
+	r->rip = f[1];
+	r->rflags = pv_sanitize_rflags(f[3]);
+	r->rsp = ring == 3 ? f[4] : esp + 16;
+	st->sys.cpl = (uint8_t)ring;
+	v->kernel_mode = ring == 1;
+	pv_set_upcall_mask(v, !(f[3] & X86_RFLAGS_IF));
+	return (long)(int32_t)f[0];
+}
+
 long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	(void)a;
 	struct vcpu *v = ctx->vcpu;
-	if (!v || ctx->compat)
+	if (!v)
 		return -ENOSYS;
+	if (ctx->compat)
+		return iret32(v);
 	struct domain *d = v->domain;
 	struct vcpu_regs *r = &hv->backend->vcpu_state(v->exec)->regs;
 	struct iret_context ic;

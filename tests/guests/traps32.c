@@ -1,0 +1,224 @@
+/*
+ * traps32: a 32-bit PAE PV kernel (ring 1) taking exceptions and running
+ * user mode (ring 3) as Xen's compat ABI has it.  It installs a virtual
+ * IDT, raises #UD, #BP, #DE, #GP, #PF and software interrupts in ring 1
+ * and checks each compat frame (error code, eip, the ring-1 CS with the
+ * saved upcall mask in bits 16-23, IF, CR2 in vcpu_info), returning with
+ * the iret hypercall.  Then it irets to ring 3 on a page it made
+ * user-accessible, where `int $0x80` and a page fault come back to the
+ * kernel on the stack_switch stack with ring 3's esp and ss in the frame.
+ */
+#include "guest.h"
+
+const char guest_name[] = "traps32";
+
+#define RING(cs) ((cs) & 3)
+#define PFEC_WRITE 2
+#define PFEC_USER 4
+#define UNMAPPED 0xa0000000ul /* below the kernel: nothing maps it */
+
+/* What pusha leaves, lowest address first. */
+struct saved {
+	uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
+};
+
+struct seen {
+	unsigned int count, vector;
+	uint32_t error, eip, cs, eflags, esp, ss, eax;
+};
+static volatile struct seen seen;
+static volatile unsigned long skip;
+
+void trap_c(struct saved *s, unsigned long vector, unsigned long has_error);
+
+/* Stubs: save, call trap_c(saved, vector, has_error), restore, drop the
+ * error code if any, and return through the iret hypercall with eax
+ * pushed on top of the frame as Xen's compat iret wants it. */
+#define STUB(name, vec, err, drop)                                                                  \
+	__asm__(".text\n.globl " #name "\n" #name ":\n"                                             \
+		"pusha\nmov %esp, %eax\npush $" #err "\npush $" #vec "\npush %eax\ncall trap_c\n"   \
+		"add $12, %esp\npopa\n" drop                                                        \
+		"push %eax\nmov $23, %eax\nint $0x82\n");                                           \
+	void name(void)
+STUB(trap_de, 0, 0, "");
+STUB(trap_bp, 3, 0, "");
+STUB(trap_ud, 6, 0, "");
+STUB(trap_gp, 13, 1, "add $4, %esp\n");
+STUB(trap_pf, 14, 1, "add $4, %esp\n");
+STUB(trap_int80, 0x80, 0, "");
+
+__asm__(".text\n"
+	"ud_insn: ud2\nret\n"
+	"bp_insn: int3\nret\n"
+	"de_insn: xor %edx, %edx\nmov $1, %eax\nxor %ecx, %ecx\nde_at: div %ecx\nret\n"
+	"gp_insn: wbinvd\nret\n"
+	"pf_insn: mov 4(%esp), %eax\nmovb $1, (%eax)\nret\n"
+	"int80_insn: int $0x80\nret\n"
+	"int81_insn: int $0x81\nret\n");
+void ud_insn(void), bp_insn(void), de_insn(void), de_at(void), gp_insn(void), pf_insn(void *),
+	int80_insn(void), int81_insn(void);
+
+/* Ring 3's page: its code, stack and what it writes, alone in one page
+ * the kernel maps user-accessible. */
+__asm__(".section .data.user, \"awx\", @progbits\n.balign 4096\n.globl user_page\nuser_page:\n"
+	"user_entry:\n"
+	"movl $1, user_step\n"
+	"int $0x80\n"
+	"movl $2, user_step\n"
+	"movb 0xa0000000, %al\n"
+	"movl $3, user_step\n"
+	"mov $60, %eax\nint $0x80\n"
+	"ud2\n"
+	".balign 4\nuser_step: .long 0\n"
+	".balign 4096\nuser_stack_top:\n.previous\n");
+extern uint8_t user_page[], user_stack_top[];
+void user_entry(void);
+extern volatile unsigned int user_step;
+
+static volatile unsigned int user_int80, mask_in_handler;
+static volatile uint32_t user_pf_error = ~0u, user_frame_esp, user_frame_ss, frame_at;
+static uint8_t kernel_trap_stack[4096] __attribute__((aligned(16)));
+static struct vcpu_info *vcpu0;
+static void user_mode_done(void) __attribute__((noreturn));
+
+void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
+{
+	uint32_t *f = (uint32_t *)(s + 1);
+	frame_at = (uint32_t)f;
+	seen.error = has_error ? *f++ : ~0u;
+	seen.vector = (unsigned int)vector;
+	seen.eip = f[0];
+	seen.cs = f[1];
+	seen.eflags = f[2];
+	seen.eax = s->eax;
+	seen.count++;
+	f[0] += skip;
+	if (vector == 6)
+		mask_in_handler = vcpu0->evtchn_upcall_mask;
+	if (RING(seen.cs) == 3) {
+		user_frame_esp = f[3];
+		user_frame_ss = f[4];
+		if (vector == 0x80 && s->eax == 60)
+			user_mode_done();
+		if (vector == 0x80)
+			user_int80 = 1;
+		if (vector == 14) {
+			user_pf_error = seen.error;
+			f[0] += 5; /* the user's movb 0xa0000000, %al */
+		}
+	}
+}
+
+static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, const char *what)
+{
+	unsigned int before = seen.count;
+	guest_printf("%s\n", what);
+	skip = step;
+	insn();
+	skip = 0;
+	return guest_check(seen.count == before + 1 && seen.vector == vector, "%s: vector %u delivered once (%u)",
+			   what, vector, seen.vector);
+}
+
+static void test_kernel_traps(void)
+{
+	guest_check(vcpu0->evtchn_upcall_mask == 1, "the vCPU starts with events masked");
+	vcpu0->evtchn_upcall_mask = 0;
+	expect(6, ud_insn, 2, "ud2");
+	guest_check(seen.eip == (uint32_t)ud_insn && seen.error == ~0u, "#UD: eip at the ud2, no error code");
+	guest_check((seen.cs & 0xffff) == FLAT_KERNEL_CS && RING(seen.cs) == 1,
+		    "#UD in the kernel: the frame's CS is the ring-1 selector (%x)", seen.cs);
+	guest_check(((seen.cs >> 16) & 0xff) == 0 && (seen.eflags & (1u << 9)),
+		    "events were unmasked: saved mask 0 and IF set (eflags %x)", seen.eflags);
+	guest_check(mask_in_handler == 1, "the handler ran with events masked (its entry asked)");
+	guest_check(vcpu0->evtchn_upcall_mask == 0, "iret restored the upcall mask from IF");
+
+	vcpu0->evtchn_upcall_mask = 1;
+	expect(3, bp_insn, 0, "int3");
+	guest_check(seen.eip == (uint32_t)bp_insn + 1, "#BP: eip after the int3");
+	guest_check(((seen.cs >> 16) & 0xff) == 1 && !(seen.eflags & (1u << 9)) && vcpu0->evtchn_upcall_mask == 1,
+		    "with events masked the frame says so and iret keeps them masked");
+	vcpu0->evtchn_upcall_mask = 0;
+
+	expect(0, de_insn, 2, "div by zero");
+	guest_check(seen.eip == (uint32_t)de_at, "#DE: eip at the div");
+	expect(13, gp_insn, 2, "wbinvd in ring 1");
+	guest_check(seen.error == 0 && seen.eip == (uint32_t)gp_insn, "#GP(0) at the privileged instruction");
+
+	unsigned int before = seen.count;
+	skip = 3;
+	pf_insn((void *)UNMAPPED);
+	skip = 0;
+	guest_check(seen.count == before + 1 && seen.vector == 14 && seen.error == PFEC_WRITE,
+		    "a ring-1 write to an unmapped address: #PF, write, not present, kernel (%x)", seen.error);
+	guest_check(vcpu0->arch.cr2 == UNMAPPED, "CR2 in vcpu_info (%lx)", (unsigned long)vcpu0->arch.cr2);
+
+	expect(0x80, int80_insn, 0, "int $0x80");
+	guest_check(seen.eip == (uint32_t)int80_insn + 2, "int $0x80 (DPL 3): eip after it");
+	expect(13, int81_insn, 2, "int $0x81 without a handler");
+	guest_check(seen.error == (0x81 << 3 | 2) && seen.eip == (uint32_t)int81_insn,
+		    "it is #GP with the IDT error code at the int (%x)", seen.error);
+}
+
+static void user_mode_done(void)
+{
+	guest_check(user_step == 3, "ring 3 ran all its steps (%u)", user_step);
+	guest_check(user_int80, "int $0x80 from ring 3 reached its handler");
+	guest_check(user_pf_error == PFEC_USER, "a ring-3 read of an unmapped page: #PF with the user bit (%x)",
+		    user_pf_error);
+	guest_check(user_frame_ss == FLAT_USER_SS && user_frame_esp == (uint32_t)user_stack_top,
+		    "frames from ring 3 carry its esp and ss (%x, %x)", user_frame_esp, user_frame_ss);
+	guest_check(frame_at + 5 * 4 == (uint32_t)kernel_trap_stack + sizeof(kernel_trap_stack),
+		    "and lie on the stack_switch stack (%x)", frame_at);
+	guest_finish(guest_failed() ? GUEST_FAIL : GUEST_PASS);
+}
+
+static void enter_ring3(start_info_t *si)
+{
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	uint32_t va = (uint32_t)user_page;
+	uint64_t pte = (uint64_t)p2m[(va - GUEST_VIRT_BASE) >> 12] << 12 | 0x7;
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32),
+			    UVMF_INVLPG | UVMF_LOCAL, 0);
+	guest_check(rc == 0, "making ring 3's page user-accessible: %ld", rc);
+	rc = hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
+		       (unsigned long)kernel_trap_stack + sizeof(kernel_trap_stack), 0, 0, 0);
+	guest_check(rc == 0, "stack_switch: %ld", rc);
+	static uint32_t frame[6];
+	frame[0] = 0; /* eax */
+	frame[1] = (uint32_t)user_entry;
+	frame[2] = FLAT_USER_CS;
+	frame[3] = 0x202;
+	frame[4] = (uint32_t)user_stack_top;
+	frame[5] = FLAT_USER_SS;
+	guest_puts("entering ring 3\n");
+	__asm__ volatile("mov %0, %%esp\nmov $23, %%eax\nint $0x82\n" : : "r"(frame) : "memory");
+	__builtin_unreachable();
+}
+
+int guest_main(start_info_t *si)
+{
+	uint32_t va = (uint32_t)si->pt_base + (si->nr_pt_frames + 2) * 4096;
+	uint64_t pte = (uint64_t)si->shared_info | 0x3;
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32),
+			    UVMF_INVLPG | UVMF_LOCAL, 0);
+	guest_check(rc == 0, "mapping shared_info: %ld", rc);
+	vcpu0 = &((struct shared_info *)va)->vcpu_info[0];
+
+	static struct trap_info table[] = {
+		{ 0, 0, FLAT_KERNEL_CS, (unsigned long)trap_de },
+		{ 3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp },
+		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud },
+		{ 13, 0, FLAT_KERNEL_CS, (unsigned long)trap_gp },
+		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)trap_pf },
+		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
+		{ 0, 0, 0, 0 },
+	};
+	rc = hypercall(__HYPERVISOR_set_trap_table, (unsigned long)table, 0, 0, 0, 0);
+	guest_check(rc == 0, "set_trap_table: %ld", rc);
+	test_kernel_traps();
+	if (guest_failed())
+		return GUEST_FAIL;
+	enter_ring3(si);
+	return GUEST_FAIL;
+}
