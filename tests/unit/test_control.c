@@ -614,6 +614,20 @@ static void test_exchange_and_page_ops(struct domain *d0, uint64_t free0)
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back, exchanged ones included");
 }
 
+/* The emulating backend offers only what it executes. */
+static void test_cpuid(struct domain *d0)
+{
+	uint32_t l1[4], l7[4], e1[4];
+	pv_cpuid(d0, 1, 0, l1);
+	pv_cpuid(d0, 7, 0, l7);
+	pv_cpuid(d0, 0x80000001, 0, e1);
+	TAP_CHECK(!(l1[3] & (1u << 25 | 1u << 26 | 1u << 24 | 1u << 0)) && !(l1[2] & (1u << 0 | 1u << 26 | 1u << 28)),
+		  "leaf 1 hides FPU, FXSR, SSE, SSE2, SSE3, XSAVE and AVX on the emu backend (%#x %#x)", l1[3], l1[2]);
+	TAP_CHECK((l1[2] & (1u << 31)) && (l1[3] & (1u << 15)), "and keeps the hypervisor bit and CMOV");
+	TAP_CHECK(!(l7[1] & (1u << 5 | 1u << 8)) && !l7[2] && !l7[3], "leaf 7 hides AVX2 and BMI2");
+	TAP_CHECK((e1[3] & (1u << 29 | 1u << 20)) == (1u << 29 | 1u << 20), "long mode and NX stay");
+}
+
 int main(void)
 {
 	const char *why = "";
@@ -624,6 +638,7 @@ int main(void)
 	}
 	uint64_t free0 = heap_free_frames(&hv->heap);
 	test_handles(d0);
+	test_cpuid(d0);
 	test_machine_map(d0);
 	test_memory(d0, free0);
 	test_pinning(d0, free0);

@@ -76,4 +76,6 @@ void pv_cpuid(struct domain *d, uint32_t leaf, uint32_t subleaf, uint32_t out[4]
 		memset(out, 0, 4 * sizeof(uint32_t));
 		break;
 	}
+	if (hv->backend && hv->backend->cpuid_filter)
+		hv->backend->cpuid_filter(leaf, subleaf, out);
 }

@@ -118,6 +118,9 @@ struct insn {
 	uint64_t imm, imm2;
 };
 
+/* ---- emu_cpuid.c ---- */
+void emu_cpuid_filter(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
 /* ---- emu_vm.c ---- */
 uint8_t *emu_frame(struct exec_vm *vm, uint64_t mfn);
 void emu_tlb_flush(struct exec_vcpu *v);

@@ -132,6 +132,7 @@ static void emu_flush_tlb(struct exec_vcpu *v)
 const struct exec_backend exec_backend_emu = {
 	.name = "emu",
 	.runs_compat = true,
+	.cpuid_filter = emu_cpuid_filter,
 	.probe = emu_probe,
 	.vm_create = emu_vm_create,
 	.vm_destroy = emu_vm_destroy,

@@ -91,6 +91,9 @@ struct exec_backend {
 	const char *name;
 	/* Runs compatibility-mode code (32-bit PV guests, CPL 1 and 3). */
 	bool runs_compat;
+	/* Clear the CPUID feature bits of leaf/subleaf this backend cannot
+	 * execute (NULL: the CPU runs the guest and has them all). */
+	void (*cpuid_filter)(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 	/* 0 if this backend can run on this host, else -errno (and a reason). */
 	int (*probe)(char *why, size_t whylen);
 	int (*vm_create)(const struct exec_machine *m, struct exec_vm **out);
