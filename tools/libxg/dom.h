@@ -14,9 +14,32 @@
 #define XG_UNSET_ADDR UINT64_MAX
 #define XG_PAGE_SIZE ((uint64_t)4096)
 
-/* What a kernel's Xen ELF notes say (XEN_ELFNOTE_*). */
+/* What a 32-bit kernel declares about PAE (Xen's XEN_PAE_*), read as
+ * Xen's libelf reads it: a PAE_MODE note of exactly "yes" is extended-CR3,
+ * one containing "bimodal" is bimodal, any other is nothing; the legacy
+ * __xen_guest string's PAE=yes[extended-cr3] is extended-CR3, any other
+ * PAE=yes... is plain PAE. */
+enum xg_pae_mode {
+	XG_PAE_NO,      /* no declaration, or one Xen does not read as PAE: refused */
+	XG_PAE_YES,     /* __xen_guest PAE=yes...: PAE, its L3 must lie below 4 GiB */
+	XG_PAE_EXTCR3,  /* note "yes", or __xen_guest PAE=yes[extended-cr3] */
+	XG_PAE_BIMODAL, /* note containing "bimodal" (implies extended CR3) */
+};
+
+/* Where a kernel's Xen information came from, in Xen's order of preference. */
+enum xg_notes_source {
+	XG_NOTES_NONE,
+	XG_NOTES_SEGMENT,    /* PT_NOTE program headers */
+	XG_NOTES_SECTION,    /* SHT_NOTE sections (no Xen note in a PT_NOTE) */
+	XG_NOTES_XEN_GUEST,  /* the legacy __xen_guest section (no Xen note at all) */
+};
+
+/* What a kernel's Xen ELF notes (or its __xen_guest string) say. */
 struct xg_elf_notes {
 	bool present;            /* any Xen note (or __xen_guest) was found */
+	enum xg_notes_source source;
+	enum xg_pae_mode pae;    /* what PAE_MODE or PAE= declares */
+	bool bsd_symtab;         /* BSD_SYMTAB: load the symbol table too (not supported) */
 	uint64_t entry;          /* XG_UNSET_ADDR if absent */
 	uint64_t hypercall_page;
 	uint64_t virt_base;
@@ -34,6 +57,7 @@ struct xg_elf_notes {
 	char pae_mode[32];
 	char features[256];       /* XEN_ELFNOTE_FEATURES as given */
 	uint32_t supported_features; /* XEN_ELFNOTE_SUPPORTED_FEATURES bitmap word 0 */
+	char xen_guest[256];      /* the __xen_guest string, when that is the source */
 };
 
 struct xg_elf_segment {
@@ -44,14 +68,6 @@ struct xg_elf_segment {
 };
 
 #define XG_ELF_MAX_SEGMENTS 16
-
-/* What a 32-bit kernel's PAE_MODE note declares (Xen's XEN_PAE_*). */
-enum xg_pae_mode {
-	XG_PAE_NO,      /* no note, "no", or a value we do not know: refused */
-	XG_PAE_YES,     /* "yes": PAE, but its L3 must lie below 4 GiB */
-	XG_PAE_EXTCR3,  /* "yes[extended-cr3]" or "extended-cr3" */
-	XG_PAE_BIMODAL, /* "bimodal" (implies extended CR3) */
-};
 
 struct xg_kernel {
 	const uint8_t *image; /* the ELF file */
@@ -69,6 +85,15 @@ struct xg_kernel {
 	uint64_t virt_kstart, virt_kend; /* the loaded image, virtual */
 	uint64_t virt_entry;
 };
+
+/* Parse a legacy __xen_guest string (len bytes, or up to a NUL) into n as
+ * Xen's libelf does: comma-separated KEY=VALUE (GUEST_OS, GUEST_VER,
+ * XEN_VER, LOADER, PAE, BSD_SYMTAB, VIRT_BASE, ELF_PADDR_OFFSET,
+ * VIRT_ENTRY, HYPERCALL_PAGE as a page number relative to VIRT_BASE,
+ * FEATURES); unknown keys are ignored.  Where Xen would silently misread
+ * a value (not a number, too long, missing) this returns -EINVAL with the
+ * reason in err.  n must come initialised (addresses XG_UNSET_ADDR). */
+int xg_parse_xen_guest(const char *s, size_t len, struct xg_elf_notes *n, char *err, size_t errlen);
 
 /* A Linux bzImage (boot protocol header present)? */
 bool xg_is_bzimage(const uint8_t *image, size_t size);
@@ -88,6 +113,12 @@ void xg_kernel_load(const struct xg_kernel *k, uint8_t *dst);
 /* Whether the hypervisor offers every feature the kernel requires ('!' in
  * its FEATURES note).  0, or -EOPNOTSUPP/-EINVAL with the reason. */
 int xg_kernel_check_features(const struct xg_kernel *k, char *err, size_t errlen);
+
+/* The VM assists (1 << VMASST_TYPE_*) the builder sets in vCPU 0's
+ * vm_assist for this kernel: pae_extended_cr3 for a 32-bit kernel that
+ * declared it, writable_pagetables for a kernel that requires
+ * writable_page_tables. */
+unsigned long xg_kernel_vm_assist(const struct xg_kernel *k);
 
 /* The x86 PV layout (64-bit, or 32-bit PAE), in guest pseudo-physical
  * frames (pfn) and virtual addresses, as Xen's builder lays it out. */
