@@ -317,6 +317,9 @@ static int start_vcpu0_64(struct build *b)
 	ctxt.kernel_ss = FLAT_KERNEL_SS;
 	ctxt.kernel_sp = ctxt.user_regs.rsp;
 	ctxt.ctrlreg[3] = xen_pfn_to_cr3(b->p2m[l->pgtables_pfn]);
+	/* writable_pagetables for a kernel that requires writable page
+	 * tables: in force from its first instruction. */
+	ctxt.vm_assist = xg_kernel_vm_assist(&b->kernel);
 
 	return xg_vcpu_setcontext(b->h, b->domid, 0, &ctxt, sizeof(ctxt));
 }
@@ -340,8 +343,8 @@ static int start_vcpu0_32(struct build *b)
 	ctxt.kernel_ss = COMPAT_FLAT_KERNEL_SS;
 	ctxt.kernel_sp = ctxt.user_regs.esp;
 	ctxt.ctrlreg[3] = compat_xen_pfn_to_cr3(b->p2m[l->pgtables_pfn]);
-	if (b->kernel.extended_cr3)
-		ctxt.vm_assist |= 1u << VMASST_TYPE_pae_extended_cr3;
+	/* pae_extended_cr3 for a kernel that declared it (as Xen's builder). */
+	ctxt.vm_assist = (uint32_t)xg_kernel_vm_assist(&b->kernel);
 
 	return xg_vcpu_setcontext(b->h, b->domid, 0, &ctxt, sizeof(ctxt));
 }

@@ -13,6 +13,7 @@
 
 #include "dom.h"
 #include "public/compat/x86_32.h"
+#include "public/xen.h"
 
 #define PT_PRESENT (1ull << 0)
 #define PT_RW (1ull << 1)
@@ -293,10 +294,32 @@ static void region(FILE *log, const char *name, const struct xg_pv_layout *l, ui
 	fputc('\n', log);
 }
 
+/* The VM assists vCPU 0 starts with, by name. */
+static void print_vm_assist(FILE *log, unsigned long assist)
+{
+	static const char *const names[] = {
+		[VMASST_TYPE_4gb_segments] = "4gb_segments",
+		[VMASST_TYPE_4gb_segments_notify] = "4gb_segments_notify",
+		[VMASST_TYPE_writable_pagetables] = "writable_pagetables",
+		[VMASST_TYPE_pae_extended_cr3] = "pae_extended_cr3",
+	};
+	fprintf(log, "  VM assists  : %#lx", assist);
+	const char *sep = " (";
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (assist & (1ul << i)) {
+			fprintf(log, "%s%s", sep, names[i]);
+			sep = ", ";
+		}
+	fprintf(log, "%s\n", assist ? ")" : " (none)");
+}
+
 static void print_notes(FILE *log, const struct xg_kernel *k)
 {
 	const struct xg_elf_notes *n = &k->notes;
-	fprintf(log, "xg builder: ELF notes:\n");
+	if (n->source == XG_NOTES_XEN_GUEST)
+		fprintf(log, "xg builder: no Xen ELF notes; legacy __xen_guest section: \"%s\"\n", n->xen_guest);
+	else
+		fprintf(log, "xg builder: ELF notes%s:\n", n->source == XG_NOTES_SECTION ? " (from SHT_NOTE sections)" : "");
 	fprintf(log, "  GUEST_OS = \"%s\", GUEST_VERSION = \"%s\", XEN_VERSION = \"%s\", LOADER = \"%s\"\n",
 		n->guest_os, n->guest_version, n->xen_version, n->loader);
 	fprintf(log, "  VIRT_BASE = 0x%" PRIx64 ", ENTRY = 0x%" PRIx64 ", FEATURES = \"%s\"\n", k->virt_base,
@@ -308,8 +331,14 @@ static void print_notes(FILE *log, const struct xg_kernel *k)
 			n->init_p2m);
 	if (n->hv_start_low != XG_UNSET_ADDR)
 		fprintf(log, "  HV_START_LOW = 0x%" PRIx64 "\n", n->hv_start_low);
-	if (n->pae_mode[0])
-		fprintf(log, "  PAE_MODE = \"%s\"\n", n->pae_mode);
+	if (n->pae_mode[0] && k->is_64bit) {
+		fprintf(log, "  PAE_MODE = \"%s\" (ignored: a 64-bit kernel)\n", n->pae_mode);
+	} else if (!k->is_64bit) {
+		static const char *const modes[] = { "no PAE", "PAE, L3 below 4 GiB", "PAE, extended CR3",
+						      "bimodal, extended CR3" };
+		fprintf(log, "  %s = \"%s\" (%s)\n", n->source == XG_NOTES_XEN_GUEST ? "PAE" : "PAE_MODE", n->pae_mode,
+			modes[n->pae]);
+	}
 	if (n->supported_features)
 		fprintf(log, "  SUPPORTED_FEATURES = 0x%08x\n", n->supported_features);
 	if (n->suspend_cancel || n->mod_start_pfn)
@@ -336,6 +365,7 @@ void xg_pv_print_layout(FILE *log, const struct xg_kernel *k, const struct xg_pv
 	print_notes(log, k);
 	fprintf(log, "xg builder: %s guest (%s), layout of %" PRIu64 " pages (%" PRIu64 " MiB):\n",
 		l->pv32 ? "pv32pae" : "pv64", xg_pv_guest_type(l), l->nr_pages, l->nr_pages >> 8);
+	print_vm_assist(log, xg_kernel_vm_assist(k));
 	region(log, "kernel", l, l->kernel_pfn, l->kernel_pages, p2m);
 	region(log, "phys2mach", l, l->p2m_pfn, l->p2m_pages, p2m);
 	region(log, "start info", l, l->start_info_pfn, 1, p2m);
