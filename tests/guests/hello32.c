@@ -13,7 +13,9 @@
 
 const char guest_name[] = "hello32";
 
+#ifndef GUEST_XEN_GUEST_SECTION /* there: HYPERCALL_PAGE in the __xen_guest string */
 __asm__(XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, ".long hypercall_page"));
+#endif
 
 #define VIRT_BASE ((unsigned long)GUEST_VIRT_BASE)
 #define MAX_CHECKED_PFNS 4096
@@ -81,13 +83,13 @@ static void check_page_tables(start_info_t *si)
 		    "the L3's own mapping is not read-only (%llx)", (unsigned long long)pt);
 
 	xen_pfn_t l3_mfn = p2m[l3_pfn];
-#ifdef GUEST_PAE_EXTENDED_CR3
-	guest_printf("L3 at mfn %lx (%s 4 GiB; extended CR3 allowed)\n", (unsigned long)l3_mfn,
-		     l3_mfn < 0x100000 ? "below" : "above");
-#else
+#ifdef GUEST_XEN_GUEST_SECTION
 	guest_check(l3_mfn < 0x100000, "the L3 (mfn %lx) lies above 4 GiB without extended-CR3 support",
 		    (unsigned long)l3_mfn);
 	guest_printf("L3 at mfn %lx, below 4 GiB\n", (unsigned long)l3_mfn);
+#else
+	guest_printf("L3 at mfn %lx (%s 4 GiB; extended CR3 allowed)\n", (unsigned long)l3_mfn,
+		     l3_mfn < 0x100000 ? "below" : "above");
 #endif
 	volatile char probe[64];
 	for (int i = 0; i < 64; i++)

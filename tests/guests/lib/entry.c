@@ -7,26 +7,38 @@
  */
 #include "guest.h"
 
+#ifdef GUEST_XEN_GUEST_SECTION
+/* The legacy way (hello32): no Xen ELF notes at all, only the __xen_guest
+ * string, which is how Xen lets a 32-bit kernel declare plain PAE (its L3
+ * must lie below 4 GiB).  HYPERCALL_PAGE is a page number relative to
+ * VIRT_BASE; the linker script computes its hex digits. */
+__asm__(".pushsection __xen_guest, \"\", @progbits\n"
+	".ascii \"GUEST_OS=XG-test,GUEST_VER=1,XEN_VER=xen-3.0,LOADER=generic,\"\n"
+	".ascii \"VIRT_BASE=" GUEST_XSTR(GUEST_VIRT_BASE) ",ELF_PADDR_OFFSET=0,\"\n"
+	".ascii \"HYPERCALL_PAGE=0x\"\n"
+	".byte __xen_guest_hypercall_page_hex2, __xen_guest_hypercall_page_hex1\n"
+	".byte __xen_guest_hypercall_page_hex0\n"
+	".asciz \",PAE=yes\"\n"
+	".popsection\n");
+#else
 /* Notes every test guest carries (see docs/test-guests.md). */
 __asm__(XEN_NOTE(XEN_ELFNOTE_GUEST_OS, ".asciz \"XG-test\"")
 	XEN_NOTE(XEN_ELFNOTE_GUEST_VERSION, ".asciz \"1\"")
 	XEN_NOTE(XEN_ELFNOTE_XEN_VERSION, ".asciz \"xen-3.0\"")
 	XEN_NOTE(XEN_ELFNOTE_LOADER, ".asciz \"generic\"")
 	XEN_NOTE(XEN_ELFNOTE_FEATURES, ".asciz \"\""));
+#endif
 
 #ifdef __i386__
-/* A 32-bit PV kernel must use PAE paging.  "yes": its L3 must lie below
- * 4 GiB; the extended-CR3 variant (GUEST_PAE_EXTENDED_CR3) accepts an L3
- * anywhere. */
-#ifdef GUEST_PAE_EXTENDED_CR3
-#define GUEST_PAE_MODE ".asciz \"yes[extended-cr3]\""
-#else
-#define GUEST_PAE_MODE ".asciz \"yes\""
-#endif
+#ifndef GUEST_XEN_GUEST_SECTION
+/* A 32-bit PV kernel must use PAE paging.  A PAE_MODE note of "yes" is
+ * how Xen's libelf reads extended-CR3 support (the L3 may lie anywhere);
+ * plain PAE has no note spelling, hence __xen_guest above. */
 __asm__(XEN_NOTE(XEN_ELFNOTE_VIRT_BASE, ".long " GUEST_XSTR(GUEST_VIRT_BASE))
 	XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET, ".long 0")
 	XEN_NOTE(XEN_ELFNOTE_ENTRY, ".long _start")
-	XEN_NOTE(XEN_ELFNOTE_PAE_MODE, GUEST_PAE_MODE));
+	XEN_NOTE(XEN_ELFNOTE_PAE_MODE, ".asciz \"yes\""));
+#endif
 
 __asm__(".pushsection .text.entry, \"ax\"\n"
 	".globl _start\n"
