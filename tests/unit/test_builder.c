@@ -192,7 +192,8 @@ static void test_damaged(const uint8_t *good, size_t size)
 	n[1] = 0x100000;
 	expect_error("a note running past its segment", img, size, "malformed ELF note");
 
-	/* Notes removed: not a Xen kernel. */
+	/* Note segment removed: the notes are still found in the SHT_NOTE
+	 * section (Xen's fallback); without sections too, not a Xen kernel. */
 	memcpy(img, good, size);
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
 	for (int i = 0; i < eh->e_phnum; i++) {
@@ -200,6 +201,11 @@ static void test_damaged(const uint8_t *good, size_t size)
 		if (ph->p_type == PT_NOTE)
 			ph->p_type = PT_NULL;
 	}
+	struct xg_kernel kn;
+	char why[256] = "";
+	TAP_CHECK(parse(img, size, &kn, why) == 0 && kn.notes.source == XG_NOTES_SECTION,
+		  "without a PT_NOTE the notes are read from the SHT_NOTE section (%s)", why);
+	eh->e_shnum = 0;
 	expect_error("a kernel without Xen notes", img, size, "no Xen ELF notes");
 
 	/* Every truncation gives an error or a valid parse, never a crash. */
@@ -389,12 +395,23 @@ static size_t put_note(uint8_t *p, uint32_t type, const void *desc, uint32_t len
 }
 
 /* A synthetic 32-bit PV kernel: ELF header, a PT_LOAD of image_size bytes
- * (memsz twice that) at physical 0, a PT_NOTE; the PAE_MODE note is left
- * out when pae is NULL. */
+ * (memsz twice that) at physical paddr, a PT_NOTE with the Xen notes
+ * (PAE_MODE left out when pae is NULL; no notes at all when notes is
+ * false; in an SHT_NOTE section only when section_notes), and section
+ * headers: .note.Xen, and __xen_guest when xen_guest is given. */
 #define ELF32_BODY 0x1000
-static uint8_t *make_elf32(uint32_t virt_base, const char *pae, size_t image_size, size_t *size)
+struct elf32_opts {
+	uint32_t virt_base;
+	const char *pae;
+	bool notes, section_notes;
+	const char *xen_guest;
+	uint32_t paddr;
+	size_t image_size;
+};
+
+static uint8_t *make_elf32_with(const struct elf32_opts *o, size_t *size)
 {
-	*size = ELF32_BODY + image_size;
+	*size = ELF32_BODY + o->image_size;
 	uint8_t *img = calloc(1, *size);
 	Elf32_Ehdr *eh = (Elf32_Ehdr *)img;
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
@@ -404,27 +421,63 @@ static uint8_t *make_elf32(uint32_t virt_base, const char *pae, size_t image_siz
 	eh->e_type = ET_EXEC;
 	eh->e_machine = EM_386;
 	eh->e_version = EV_CURRENT;
-	eh->e_entry = virt_base + 0x40;
+	eh->e_entry = o->virt_base + 0x40;
 	eh->e_phoff = sizeof(*eh);
 	eh->e_ehsize = sizeof(*eh);
 	eh->e_phentsize = sizeof(Elf32_Phdr);
 	eh->e_phnum = 2;
 	Elf32_Phdr *ph = (Elf32_Phdr *)(img + eh->e_phoff);
-	ph[0] = (Elf32_Phdr){ .p_type = PT_LOAD, .p_offset = ELF32_BODY, .p_vaddr = virt_base, .p_paddr = 0,
-			      .p_filesz = (uint32_t)image_size, .p_memsz = (uint32_t)image_size * 2, .p_flags = 7,
-			      .p_align = 4096 };
+	ph[0] = (Elf32_Phdr){ .p_type = PT_LOAD, .p_offset = ELF32_BODY, .p_vaddr = o->virt_base, .p_paddr = o->paddr,
+			      .p_filesz = (uint32_t)o->image_size, .p_memsz = (uint32_t)o->image_size * 2,
+			      .p_flags = 7, .p_align = 4096 };
 	uint8_t *n = img + 0x200, *start = n;
-	n += put_note(n, 6 /* GUEST_OS */, "synthetic", 10);
-	n += put_note(n, 5 /* XEN_VERSION */, "xen-3.0", 8);
-	n += put_note(n, 8 /* LOADER */, "generic", 8);
-	n += put_note(n, 3 /* VIRT_BASE */, &virt_base, 4);
-	uint32_t zero = 0;
-	n += put_note(n, 4 /* PADDR_OFFSET */, &zero, 4);
-	if (pae)
-		n += put_note(n, 9 /* PAE_MODE */, pae, (uint32_t)strlen(pae) + 1);
-	ph[1] = (Elf32_Phdr){ .p_type = PT_NOTE, .p_offset = 0x200, .p_filesz = (uint32_t)(n - start), .p_align = 4 };
-	memset(img + ELF32_BODY, 0x90, image_size);
+	if (o->notes) {
+		uint32_t virt_base = o->virt_base;
+		n += put_note(n, 6 /* GUEST_OS */, "synthetic", 10);
+		n += put_note(n, 5 /* XEN_VERSION */, "xen-3.0", 8);
+		n += put_note(n, 8 /* LOADER */, "generic", 8);
+		n += put_note(n, 3 /* VIRT_BASE */, &virt_base, 4);
+		uint32_t zero = 0;
+		n += put_note(n, 4 /* PADDR_OFFSET */, &zero, 4);
+		if (o->pae)
+			n += put_note(n, 9 /* PAE_MODE */, o->pae, (uint32_t)strlen(o->pae) + 1);
+	}
+	uint32_t notes_size = (uint32_t)(n - start);
+	ph[1] = (Elf32_Phdr){ .p_type = o->section_notes ? PT_NULL : PT_NOTE, .p_offset = 0x200,
+			      .p_filesz = notes_size, .p_align = 4 };
+	/* Sections: null, .note.Xen, __xen_guest (optional), .shstrtab. */
+	static const char names[] = "\0.note.Xen\0__xen_guest\0.shstrtab";
+	memcpy(img + 0x900, names, sizeof(names));
+	Elf32_Shdr *sh = (Elf32_Shdr *)(img + 0xa00);
+	unsigned int nsh = 1;
+	sh[nsh++] = (Elf32_Shdr){ .sh_name = 1, .sh_type = SHT_NOTE, .sh_offset = 0x200, .sh_size = notes_size };
+	if (o->xen_guest) {
+		size_t len = strlen(o->xen_guest) + 1;
+		memcpy(img + 0x600, o->xen_guest, len < 0x300 ? len : 0x300);
+		sh[nsh++] = (Elf32_Shdr){ .sh_name = 11, .sh_type = SHT_PROGBITS, .sh_offset = 0x600,
+					  .sh_size = (uint32_t)(len < 0x300 ? len : 0x300) };
+	}
+	sh[nsh] = (Elf32_Shdr){ .sh_name = 23, .sh_type = SHT_STRTAB, .sh_offset = 0x900, .sh_size = sizeof(names) };
+	eh->e_shoff = 0xa00;
+	eh->e_shentsize = sizeof(Elf32_Shdr);
+	eh->e_shnum = (uint16_t)(nsh + 1);
+	eh->e_shstrndx = (uint16_t)nsh;
+	memset(img + ELF32_BODY, 0x90, o->image_size);
 	return img;
+}
+
+static uint8_t *make_elf32(uint32_t virt_base, const char *pae, size_t image_size, size_t *size)
+{
+	struct elf32_opts o = { .virt_base = virt_base, .pae = pae, .notes = true, .image_size = image_size };
+	return make_elf32_with(&o, size);
+}
+
+/* A 32-bit kernel with only a __xen_guest string, its image at physical
+ * paddr. */
+static uint8_t *make_legacy32(const char *xen_guest, uint32_t paddr, size_t *size)
+{
+	struct elf32_opts o = { .virt_base = 0xc0000000u, .xen_guest = xen_guest, .paddr = paddr, .image_size = 0x3000 };
+	return make_elf32_with(&o, size);
 }
 
 static void test_elf32_parse(void)
@@ -435,40 +488,39 @@ static void test_elf32_parse(void)
 	char err[256] = "";
 	int rc = parse(img, size, &k, err);
 	TAP_CHECK(rc == 0, "a synthetic ELF32 kernel parses (%s)", err);
-	TAP_CHECK(!k.is_64bit && k.pae == XG_PAE_YES && !k.extended_cr3, "it is 32-bit PAE without extended CR3");
+	TAP_CHECK(!k.is_64bit && k.pae == XG_PAE_EXTCR3 && k.extended_cr3 && k.notes.source == XG_NOTES_SEGMENT,
+		  "a PAE_MODE note \"yes\" is extended CR3, as Xen's libelf reads it");
 	TAP_CHECK(k.virt_base == 0xc0000000u && k.virt_kstart == 0xc0000000u && k.virt_kend == 0xc0006000u &&
 			  k.virt_entry == 0xc0000040u,
 		  "VIRT_BASE, the image (memsz) and the ELF entry are read");
 	TAP_CHECK(k.nr_segments == 1 && k.segments[0].filesz == 0x3000 && k.segments[0].offset == ELF32_BODY,
 		  "its program header is read");
-	TAP_CHECK(xg_pv_l3_below_4g(&k), "its L3 must lie below 4 GiB");
+	TAP_CHECK(!xg_pv_l3_below_4g(&k) && xg_kernel_vm_assist(&k) == 1ul << 3 /* pae_extended_cr3 */,
+		  "its L3 may lie anywhere; vm_assist is pae_extended_cr3 (%#lx)", xg_kernel_vm_assist(&k));
 	free(img);
 
 	static const struct {
 		const char *mode;
 		enum xg_pae_mode pae;
-		bool ext;
 	} modes[] = {
-		{ "yes", XG_PAE_YES, false },
-		{ "yes[extended-cr3]", XG_PAE_EXTCR3, true },
-		{ "extended-cr3", XG_PAE_EXTCR3, true },
-		{ "bimodal", XG_PAE_BIMODAL, true },
+		{ "yes", XG_PAE_EXTCR3 },
+		{ "bimodal", XG_PAE_BIMODAL },
+		{ "yes,bimodal", XG_PAE_BIMODAL },
 	};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		img = make_elf32(0xc0000000u, modes[i].mode, 0x1000, &size);
 		rc = parse(img, size, &k, err);
-		TAP_CHECK(rc == 0 && k.pae == modes[i].pae && k.extended_cr3 == modes[i].ext &&
-				  xg_pv_l3_below_4g(&k) == !modes[i].ext,
-			  "PAE_MODE \"%s\" is accepted, extended CR3 %s (%s)", modes[i].mode, modes[i].ext ? "yes" : "no",
-			  rc ? err : "ok");
+		TAP_CHECK(rc == 0 && k.pae == modes[i].pae && k.extended_cr3 && !xg_pv_l3_below_4g(&k),
+			  "PAE_MODE note \"%s\" is accepted with extended CR3 (%s)", modes[i].mode, rc ? err : "ok");
 		free(img);
 	}
-	static const char *const refused[] = { "no", "maybe" };
-	for (size_t i = 0; i < 2; i++) {
+	/* Spellings Xen's libelf does not read as PAE in a note. */
+	static const char *const refused[] = { "no", "maybe", "yes[extended-cr3]", "extended-cr3", "Yes", "yes " };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		img = make_elf32(0xc0000000u, refused[i], 0x1000, &size);
 		rc = parse(img, size, &k, err);
 		TAP_CHECK(rc == -ENOEXEC && strstr(err, "only PAE 32-bit kernels") && strstr(err, refused[i]),
-			  "PAE_MODE \"%s\" is refused: %s", refused[i], err);
+			  "PAE_MODE note \"%s\" is refused: %s", refused[i], err);
 		free(img);
 	}
 	img = make_elf32(0xc0000000u, NULL, 0x1000, &size);
@@ -476,6 +528,230 @@ static void test_elf32_parse(void)
 	TAP_CHECK(rc == -ENOEXEC && strstr(err, "no PAE_MODE note"), "a 32-bit kernel without PAE_MODE is refused: %s",
 		  err);
 	free(img);
+
+	/* Notes only in an SHT_NOTE section (no PT_NOTE): Xen's fallback. */
+	struct elf32_opts o = { .virt_base = 0xc0000000u, .pae = "yes", .notes = true, .section_notes = true,
+				.image_size = 0x1000 };
+	img = make_elf32_with(&o, &size);
+	rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == 0 && k.notes.source == XG_NOTES_SECTION && k.pae == XG_PAE_EXTCR3,
+		  "notes in an SHT_NOTE section are read when no PT_NOTE has any (%s)", rc ? err : "ok");
+	free(img);
+}
+
+/* ---- the legacy __xen_guest section ----------------------------------------- */
+
+static void init_notes(struct xg_elf_notes *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->entry = n->hypercall_page = n->virt_base = n->paddr_offset = XG_UNSET_ADDR;
+	n->hv_start_low = n->init_p2m = n->phys32_entry = XG_UNSET_ADDR;
+}
+
+static void test_xen_guest_corpus(void)
+{
+	struct xg_elf_notes n;
+	char err[256] = "";
+	const char *full = "GUEST_OS=linux,GUEST_VER=2.6,XEN_VER=xen-3.0,LOADER=generic,VIRT_BASE=0xC0000000,"
+			   "ELF_PADDR_OFFSET=0xC0000000,VIRT_ENTRY=0xC0100000,HYPERCALL_PAGE=0x12,PAE=yes,"
+			   "FEATURES=writable_page_tables|!pae_pgdir_above_4gb";
+	init_notes(&n);
+	int rc = xg_parse_xen_guest(full, strlen(full) + 1, &n, err, sizeof(err));
+	TAP_CHECK(rc == 0 && n.source == XG_NOTES_XEN_GUEST && !strcmp(n.guest_os, "linux") &&
+			  !strcmp(n.guest_version, "2.6") && !strcmp(n.xen_version, "xen-3.0") &&
+			  !strcmp(n.loader, "generic"),
+		  "__xen_guest: the strings are read (%s)", rc ? err : "ok");
+	TAP_CHECK(rc == 0 && n.virt_base == 0xc0000000u && n.paddr_offset == 0xc0000000u && n.entry == 0xc0100000u,
+		  "__xen_guest: VIRT_BASE, ELF_PADDR_OFFSET, VIRT_ENTRY");
+	TAP_CHECK(rc == 0 && n.hypercall_page == 0xc0012000u,
+		  "__xen_guest: HYPERCALL_PAGE is a page number relative to VIRT_BASE (%#llx)",
+		  (unsigned long long)n.hypercall_page);
+	TAP_CHECK(rc == 0 && n.pae == XG_PAE_YES && !strcmp(n.pae_mode, "yes") &&
+			  !strcmp(n.features, "writable_page_tables|!pae_pgdir_above_4gb"),
+		  "__xen_guest: PAE=yes is plain PAE; FEATURES is read");
+
+	static const struct {
+		const char *s;
+		const char *what;
+		enum xg_pae_mode pae;
+		uint64_t virt_base, hypercall_page;
+	} good[] = {
+		{ "PAE=yes[extended-cr3]", "PAE=yes[extended-cr3] is extended CR3", XG_PAE_EXTCR3, XG_UNSET_ADDR,
+		  XG_UNSET_ADDR },
+		{ "PAE=yes-anything", "PAE=yes... is plain PAE", XG_PAE_YES, XG_UNSET_ADDR, XG_UNSET_ADDR },
+		{ "PAE=bimodal", "PAE=bimodal is no PAE (Xen reads bimodal only in a note)", XG_PAE_NO, XG_UNSET_ADDR,
+		  XG_UNSET_ADDR },
+		{ "PAE=no", "PAE=no is no PAE", XG_PAE_NO, XG_UNSET_ADDR, XG_UNSET_ADDR },
+		{ "PAE=extended-cr3", "PAE=extended-cr3 is no PAE", XG_PAE_NO, XG_UNSET_ADDR, XG_UNSET_ADDR },
+		{ "VIRT_BASE=3221225472", "a decimal number", XG_PAE_NO, 0xc0000000u, XG_UNSET_ADDR },
+		{ "VIRT_BASE=030000000000", "an octal number", XG_PAE_NO, 0xc0000000u, XG_UNSET_ADDR },
+		{ "VIRT_BASE=0x1000,VIRT_BASE=0x2000", "the last of repeated keys", XG_PAE_NO, 0x2000, XG_UNSET_ADDR },
+		{ "HYPERCALL_PAGE=0x10", "HYPERCALL_PAGE without VIRT_BASE (relative to 0)", XG_PAE_NO, XG_UNSET_ADDR,
+		  0x10000 },
+		{ "HYPERCALL_PAGE=3,VIRT_BASE=0x400000", "HYPERCALL_PAGE before VIRT_BASE", XG_PAE_NO, 0x400000,
+		  0x403000 },
+		{ ",,UNKNOWN=whatever,SOMETHING,", "empty items and unknown keys are ignored", XG_PAE_NO, XG_UNSET_ADDR,
+		  XG_UNSET_ADDR },
+		{ "FEATURES=", "an empty FEATURES", XG_PAE_NO, XG_UNSET_ADDR, XG_UNSET_ADDR },
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		init_notes(&n);
+		rc = xg_parse_xen_guest(good[i].s, strlen(good[i].s) + 1, &n, err, sizeof(err));
+		TAP_CHECK(rc == 0 && n.pae == good[i].pae && n.virt_base == good[i].virt_base &&
+				  n.hypercall_page == good[i].hypercall_page,
+			  "__xen_guest \"%s\": %s (%s)", good[i].s, good[i].what, rc ? err : "ok");
+	}
+	init_notes(&n);
+	rc = xg_parse_xen_guest("BSD_SYMTAB,GUEST_OS=linux", 26, &n, err, sizeof(err));
+	TAP_CHECK(rc == 0 && n.bsd_symtab && !strcmp(n.guest_os, "linux"), "__xen_guest: BSD_SYMTAB needs no value");
+	init_notes(&n);
+	rc = xg_parse_xen_guest("GUEST_OS=linuxXYZ", 14, &n, err, sizeof(err));
+	TAP_CHECK(rc == 0 && !strcmp(n.guest_os, "linux"), "__xen_guest: the string ends with its section");
+
+	char long_name[64], long_value[200], long_string[64];
+	memset(long_name, 'A', 40);
+	strcpy(long_name + 40, "=1");
+	strcpy(long_value, "GUEST_OS=");
+	memset(long_value + 9, 'x', 150);
+	long_value[159] = '\0';
+	strcpy(long_string, "LOADER=");
+	memset(long_string + 7, 'g', 40);
+	long_string[47] = '\0';
+	const struct {
+		const char *s, *word;
+	} bad[] = {
+		{ "VIRT_BASE=", "VIRT_BASE has no value" },
+		{ "VIRT_BASE", "VIRT_BASE has no value" },
+		{ "VIRT_BASE=0xZZ", "VIRT_BASE=0xZZ is not a number" },
+		{ "VIRT_BASE=-1", "VIRT_BASE=-1 is not a number" },
+		{ "VIRT_BASE= 1", "is not a number" },
+		{ "ELF_PADDR_OFFSET=12abc", "ELF_PADDR_OFFSET=12abc is not a number" },
+		{ "VIRT_ENTRY=0x1ffffffffffffffff", "does not fit in 64 bits" },
+		{ "VIRT_BASE=09", "VIRT_BASE=09 is not a number" },
+		{ "HYPERCALL_PAGE=0x10000000000000", "is not a page number" },
+		{ "HYPERCALL_PAGE=page2", "HYPERCALL_PAGE=page2 is not a number" },
+		{ "=yes", "has no name" },
+		{ "PAE=", "PAE has no value" },
+		{ "GUEST_OS", "GUEST_OS has no value" },
+		{ long_name, "longer than 31 characters" },
+		{ long_value, "the value of GUEST_OS is longer than 127 characters" },
+		{ long_string, "LOADER=gggg" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		init_notes(&n);
+		err[0] = '\0';
+		rc = xg_parse_xen_guest(bad[i].s, strlen(bad[i].s) + 1, &n, err, sizeof(err));
+		TAP_CHECK(rc == -EINVAL && strstr(err, "malformed __xen_guest") && strstr(err, bad[i].word),
+			  "__xen_guest \"%.30s\" is refused: %s", bad[i].s, err);
+	}
+}
+
+/* Whole kernels declared through __xen_guest. */
+static void test_legacy_kernels(void)
+{
+	struct xg_kernel k;
+	char err[256] = "";
+	size_t size;
+	const char *plain = "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,HYPERCALL_PAGE=0x1,PAE=yes";
+	/* ELF_PADDR_OFFSET unset: it is VIRT_BASE, so p_paddr holds virtual
+	 * addresses (as old kernels' did). */
+	uint8_t *img = make_legacy32(plain, 0xc0000000u, &size);
+	int rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == 0 && k.notes.source == XG_NOTES_XEN_GUEST && k.pae == XG_PAE_YES && !k.extended_cr3 &&
+			  xg_pv_l3_below_4g(&k) && xg_kernel_vm_assist(&k) == 0,
+		  "a __xen_guest kernel with PAE=yes: plain PAE, its L3 below 4 GiB, no vm_assist (%s)",
+		  rc ? err : "ok");
+	TAP_CHECK(rc == 0 && k.virt_kstart == 0xc0000000u && k.notes.hypercall_page == 0xc0001000u,
+		  "its ELF_PADDR_OFFSET defaults to VIRT_BASE; HYPERCALL_PAGE 1 is VIRT_BASE + 4 KiB");
+	struct xg_pv_layout l;
+	rc = rc ? rc : xg_pv_layout(&k, 4096, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0 && l.pv32 && l.nr_l3 == 1, "and it lays out as pv32pae (%s)", rc ? err : "ok");
+	free(img);
+
+	img = make_legacy32(plain, 0, &size);
+	rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == -EINVAL && strstr(err, "below VIRT_BASE"),
+		  "with physical addresses from 0 it needs ELF_PADDR_OFFSET=0: %s", err);
+	free(img);
+
+	img = make_legacy32("GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,ELF_PADDR_OFFSET=0,"
+			    "PAE=yes[extended-cr3]",
+			    0, &size);
+	rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == 0 && k.pae == XG_PAE_EXTCR3 && k.extended_cr3 && k.virt_kstart == 0xc0000000u,
+		  "PAE=yes[extended-cr3] with ELF_PADDR_OFFSET=0 (%s)", rc ? err : "ok");
+	free(img);
+
+	static const struct {
+		const char *s, *word;
+	} refused[] = {
+		{ "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000", "no PAE= in its __xen_guest section" },
+		{ "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,PAE=no", "__xen_guest PAE is 'no'" },
+		{ "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,PAE=bimodal", "__xen_guest PAE is 'bimodal'" },
+		{ "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xZ,PAE=yes", "VIRT_BASE=0xZ is not a number" },
+		{ "GUEST_OS=linux,VIRT_BASE=0xC0000000,PAE=yes", "no XEN_VERSION" },
+		{ "GUEST_OS=netbsd,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,PAE=yes", "neither the 'generic' loader" },
+		{ "GUEST_OS=linux,XEN_VER=xen-3.0,BSD_SYMTAB=yes,VIRT_BASE=0xC0000000,PAE=yes", "BSD_SYMTAB" },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		img = make_legacy32(refused[i].s, 0xc0000000u, &size);
+		rc = parse(img, size, &k, err);
+		TAP_CHECK(rc < 0 && strstr(err, refused[i].word), "__xen_guest \"...%s\" is refused: %s",
+			  refused[i].s + 31, err);
+		free(img);
+	}
+
+	/* Notes win: __xen_guest is read only when there is no Xen note. */
+	struct elf32_opts o = { .virt_base = 0xc0000000u, .pae = "yes", .notes = true,
+				.xen_guest = "GUEST_OS=linux,XEN_VER=xen-3.0,PAE=yes", .image_size = 0x1000 };
+	img = make_elf32_with(&o, &size);
+	rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == 0 && k.notes.source == XG_NOTES_SEGMENT && k.pae == XG_PAE_EXTCR3,
+		  "with Xen notes present, __xen_guest is ignored (as in Xen)");
+	free(img);
+	/* Neither: not a Xen kernel. */
+	o = (struct elf32_opts){ .virt_base = 0xc0000000u, .image_size = 0x1000 };
+	img = make_elf32_with(&o, &size);
+	rc = parse(img, size, &k, err);
+	TAP_CHECK(rc == -ENOEXEC && strstr(err, "no Xen ELF notes and no __xen_guest section"),
+		  "no notes and no __xen_guest: %s", err);
+	free(img);
+}
+
+/* Required features: what XG offers, and the VM assists the builder sets. */
+static void test_features_assists(void)
+{
+	static const struct {
+		bool is_64bit, extcr3;
+		const char *features;
+		int rc;
+		const char *word;
+		unsigned long assist;
+	} cases[] = {
+		{ true, false, "!writable_page_tables", 0, NULL, 1ul << 2 },
+		{ true, false, "writable_page_tables|!pae_pgdir_above_4gb", -EOPNOTSUPP, "for 32-bit PAE guests", 0 },
+		{ true, false, "writable_page_tables", 0, NULL, 0 },
+		{ true, false, "!writable_descriptor_tables", -EOPNOTSUPP, "does not offer yet", 0 },
+		{ true, false, "!no_such_feature", -EINVAL, "unknown Xen feature", 0 },
+		{ false, false, "!writable_page_tables", -EOPNOTSUPP, "does not offer 32-bit guests yet", 1ul << 2 },
+		{ false, true, "!pae_pgdir_above_4gb", 0, NULL, 1ul << 3 },
+		{ false, false, "!pae_pgdir_above_4gb", -EOPNOTSUPP, "does not declare extended-CR3", 0 },
+		{ true, false, "!writable_page_tables|writable_descriptor_tables", 0, NULL, 1ul << 2 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct xg_kernel k;
+		memset(&k, 0, sizeof(k));
+		k.is_64bit = cases[i].is_64bit;
+		k.extended_cr3 = cases[i].extcr3;
+		snprintf(k.notes.features, sizeof(k.notes.features), "%s", cases[i].features);
+		char err[256] = "";
+		int rc = xg_kernel_check_features(&k, err, sizeof(err));
+		TAP_CHECK(rc == cases[i].rc && (!cases[i].word || strstr(err, cases[i].word)) &&
+				  xg_kernel_vm_assist(&k) == cases[i].assist,
+			  "%s kernel%s, FEATURES \"%s\": %s, vm_assist %#lx", k.is_64bit ? "64-bit" : "32-bit",
+			  cases[i].extcr3 ? " (extended CR3)" : "", cases[i].features, rc ? err : "accepted",
+			  xg_kernel_vm_assist(&k));
+	}
 }
 
 static void test_elf32_damaged(void)
@@ -629,7 +905,7 @@ static void test_pae_layout(const char *dir)
 	img = make_elf32(0x00400000u, "yes", 0x3000, &size);
 	test_pae_layout_of("synthetic at 0x00400000", img, size, 16384, 4);
 	free(img);
-	img = make_elf32(0x80000000u, "extended-cr3", 0x3000, &size);
+	img = make_elf32(0x80000000u, "bimodal", 0x3000, &size);
 	test_pae_layout_of("synthetic at 0x80000000", img, size, 65536, 2);
 
 	/* The mapping must end below the hypervisor's range. */
@@ -654,15 +930,21 @@ static void test_pae_layout(const char *dir)
 		return;
 	}
 	rc = parse(img, size, &k, err);
-	TAP_CHECK(rc == 0 && !k.is_64bit && k.pae == XG_PAE_YES && k.virt_base == 0xc0000000u &&
+	TAP_CHECK(rc == 0 && !k.is_64bit && k.notes.source == XG_NOTES_XEN_GUEST && k.pae == XG_PAE_YES &&
+			  xg_pv_l3_below_4g(&k) && k.virt_base == 0xc0000000u && k.virt_kstart == 0xc0000000u &&
 			  k.notes.hypercall_page == 0xc0002000u && !strcmp(k.notes.guest_os, "XG-test"),
-		  "hello32.elf parses: 32-bit, PAE \"yes\", VIRT_BASE, HYPERCALL_PAGE (%s)", err);
+		  "hello32.elf parses from its __xen_guest section: 32-bit, plain PAE (L3 below 4 GiB), VIRT_BASE, "
+		  "HYPERCALL_PAGE (%s)",
+		  rc ? err : k.notes.xen_guest);
 	test_pae_layout_of("hello32.elf", img, size, 4096, 1);
 	free(img);
 	snprintf(path, sizeof(path), "%s/hello32-extcr3.elf", dir);
 	img = load(path, &size);
 	rc = img ? parse(img, size, &k, err) : -1;
-	TAP_CHECK(rc == 0 && k.extended_cr3 && !xg_pv_l3_below_4g(&k), "hello32-extcr3.elf declares extended CR3");
+	TAP_CHECK(rc == 0 && k.notes.source == XG_NOTES_SEGMENT && !strcmp(k.notes.pae_mode, "yes") &&
+			  k.pae == XG_PAE_EXTCR3 && k.extended_cr3 && !xg_pv_l3_below_4g(&k) &&
+			  k.notes.hypercall_page == 0xc0002000u,
+		  "hello32-extcr3.elf declares extended CR3 with a PAE_MODE note \"yes\"");
 	free(img);
 }
 
@@ -685,7 +967,8 @@ static void test_bzimage32(const char *dir)
 	int rc = xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
 	if (!rc)
 		rc = parse(out, out_size, &k, err);
-	TAP_CHECK(rc == 0 && !k.is_64bit && k.pae == XG_PAE_YES, "a 32-bit payload in a bzImage parses as pv32pae (%s)",
+	TAP_CHECK(rc == 0 && !k.is_64bit && k.pae == XG_PAE_YES && k.notes.source == XG_NOTES_XEN_GUEST,
+		  "a 32-bit payload in a bzImage parses as pv32pae (%s)",
 		  err);
 	free(out);
 	free(bz);
@@ -712,6 +995,9 @@ int main(int argc, char **argv)
 	free(img);
 	const char *guests = dir ? dir : "tests/guests";
 	test_elf32_parse();
+	test_xen_guest_corpus();
+	test_legacy_kernels();
+	test_features_assists();
 	test_elf32_damaged();
 	test_pae_layout(guests);
 	test_bzimage32(guests);
