@@ -25,6 +25,7 @@ XG_EXPORT void xg_config_dispose(struct xg_config *cfg)
 {
 	free(cfg->kernel);
 	free(cfg->cmdline);
+	free(cfg->ramdisk);
 	xg_config_init(cfg);
 }
 
@@ -115,7 +116,7 @@ static int check_name(const char *s, struct xg_config_error *err)
 	return 0;
 }
 
-/* Relative kernel paths are relative to the configuration file. */
+/* Relative kernel and ramdisk paths are relative to the configuration file. */
 static char *resolve_path(const char *config_path, const char *path)
 {
 	if (path[0] == '/')
@@ -161,6 +162,13 @@ static int apply(const char *path, json_object *root, struct xg_config *cfg, str
 				else if (!(cfg->kernel = resolve_path(path, s)))
 					rc = -ENOMEM;
 				have_kernel = true;
+			}
+		} else if (!strcmp(key, "ramdisk")) {
+			if (!(rc = get_string(v, key, &s, err))) {
+				if (!*s)
+					rc = bad(err, key, "must not be empty (leave the key out for no ramdisk)");
+				else if (!(cfg->ramdisk = resolve_path(path, s)))
+					rc = -ENOMEM;
 			}
 		} else if (!strcmp(key, "memory")) {
 			if (!(rc = get_int(v, key, 1, 1 << 20, "number of MiB", &n, err)))
@@ -328,6 +336,8 @@ XG_EXPORT char *xg_config_to_json(const struct xg_config *cfg)
 	json_object_object_add(o, "vcpus", json_object_new_int64(cfg->vcpus));
 	if (cfg->cmdline)
 		json_object_object_add(o, "cmdline", json_object_new_string(cfg->cmdline));
+	if (cfg->ramdisk)
+		json_object_object_add(o, "ramdisk", json_object_new_string(cfg->ramdisk));
 	json_object_object_add(o, "on_poweroff", json_object_new_string(action_name(cfg->on_poweroff)));
 	json_object_object_add(o, "on_crash", json_object_new_string(action_name(cfg->on_crash)));
 	char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

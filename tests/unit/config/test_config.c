@@ -37,15 +37,18 @@ static void test_good(void)
 		  cfg.kernel);
 	TAP_CHECK(cfg.memory_mib == 256 && cfg.vcpus == 2, "memory and vcpus");
 	TAP_CHECK(cfg.cmdline && !strcmp(cfg.cmdline, "console=hvc0"), "cmdline");
+	snprintf(expect, sizeof(expect), "%s/kernels/initrd.img", corpus);
+	TAP_CHECK(cfg.ramdisk && !strcmp(cfg.ramdisk, expect), "a relative ramdisk path is resolved against the file (%s)",
+		  cfg.ramdisk);
 	TAP_CHECK(cfg.on_poweroff == XG_ACTION_PRESERVE && cfg.on_crash == XG_ACTION_DESTROY, "actions");
 	xg_config_dispose(&cfg);
 
 	path_of(path, sizeof(path), "good-minimal.json");
 	rc = xg_config_load_json(path, &cfg, &err);
-	TAP_CHECK(rc == 0 && cfg.memory_mib == 64 && cfg.vcpus == 1 && !cfg.cmdline &&
+	TAP_CHECK(rc == 0 && cfg.memory_mib == 64 && cfg.vcpus == 1 && !cfg.cmdline && !cfg.ramdisk &&
 			  cfg.on_poweroff == XG_ACTION_DESTROY && cfg.on_crash == XG_ACTION_DESTROY &&
 			  !strcmp(cfg.kernel, "/boot/k"),
-		  "defaults: 64 MiB, 1 vCPU, no cmdline, destroy on poweroff and crash");
+		  "defaults: 64 MiB, 1 vCPU, no cmdline, no ramdisk, destroy on poweroff and crash");
 	xg_config_dispose(&cfg);
 
 	rc = xg_config_load_json("/nonexistent/xg.json", &cfg, &err);

@@ -140,6 +140,7 @@ struct xg_config {
 	uint32_t vcpus;
 	enum xg_action on_poweroff;
 	enum xg_action on_crash;
+	char *ramdisk;          /* the module (initrd) path; may be NULL; malloc'd */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
@@ -160,6 +161,9 @@ int xg_config_load_json(const char *path, struct xg_config *cfg, struct xg_confi
  * creating anything.  Returns 0 if XG can start this kernel, else the
  * reason (after printing what it could). */
 int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *out);
+/* The same for a configuration: its kernel, memory and ramdisk (which must
+ * be readable). */
+int xg_config_describe(const struct xg_config *cfg, FILE *out);
 
 /* The same from text in memory (relative kernel paths stay as given). */
 int xg_config_parse_json(const char *text, struct xg_config *cfg, struct xg_config_error *err);
