@@ -40,7 +40,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (cli->dry_run) {
-		int rc = xg_kernel_describe(cfg.kernel, cfg.memory_mib, stdout);
+		int rc = xg_config_describe(&cfg, stdout);
 		if (rc < 0)
 			cli_error("%s", xg_last_error());
 		else

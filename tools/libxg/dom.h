@@ -130,6 +130,11 @@ struct xg_pv_layout {
 	uint64_t nr_pages;
 	uint64_t virt_base;
 	uint64_t kernel_pfn, kernel_pages;
+	/* The module (ramdisk), if any: after the kernel in the initial
+	 * mapping, or after the mapping when the kernel's MOD_START_PFN note
+	 * asks for it unmapped.  module_pages 0: none. */
+	uint64_t module_pfn, module_pages;
+	bool module_unmapped;
 	uint64_t p2m_pfn, p2m_pages;
 	uint64_t start_info_pfn;
 	uint64_t xenstore_pfn;
@@ -152,6 +157,12 @@ bool xg_pv_l3_below_4g(const struct xg_kernel *k);
  * not fit. */
 int xg_pv_layout(const struct xg_kernel *k, uint64_t nr_pages, struct xg_pv_layout *l, char *err,
 		 size_t errlen);
+/* The same with a module of module_bytes (0: none), placed as Xen's
+ * builder places it.  start_info then gives mod_start (its virtual
+ * address, or its pfn with SIF_MOD_START_PFN when unmapped) and mod_len
+ * (its size in whole pages, as Xen's builder gives it). */
+int xg_pv_layout_module(const struct xg_kernel *k, uint64_t nr_pages, uint64_t module_bytes,
+			struct xg_pv_layout *l, char *err, size_t errlen);
 
 /* Write the initial page tables into the page-table frames.  frame(pfn)
  * returns the builder's mapping of that pfn; p2m[pfn] its MFN. */

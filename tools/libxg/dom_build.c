@@ -36,24 +36,26 @@ struct build {
 	uint32_t domid;
 	struct xg_kernel kernel;
 	struct kernel_image image;
+	struct kernel_image ramdisk; /* file/file_size only; none if NULL */
 	struct xg_pv_layout layout;
 	uint64_t *p2m;
 	uint64_t shared_info_mfn;
 };
 
-static int read_file(const char *path, struct kernel_image *img)
+/* Read a kernel or ramdisk (what names it in messages). */
+static int read_file(const char *what, const char *path, struct kernel_image *img)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return xg_error(-errno, "cannot open kernel %s: %s", path, strerror(errno));
+		return xg_error(-errno, "cannot open %s %s: %s", what, path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return xg_error(-EINVAL, "kernel %s is not a regular file", path);
+		return xg_error(-EINVAL, "%s %s is not a regular file", what, path);
 	}
 	if (st.st_size == 0 || (uint64_t)st.st_size > MAX_KERNEL_SIZE) {
 		close(fd);
-		return xg_error(-EINVAL, "kernel %s has an implausible size (%lld bytes)", path,
+		return xg_error(-EINVAL, "%s %s has an implausible size (%lld bytes)", what, path,
 				(long long)st.st_size);
 	}
 	img->file = malloc((size_t)st.st_size);
@@ -67,7 +69,7 @@ static int read_file(const char *path, struct kernel_image *img)
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
 			close(fd);
-			return xg_error(-e, "cannot read kernel %s: %s", path, strerror(e));
+			return xg_error(-e, "cannot read %s %s: %s", what, path, strerror(e));
 		}
 		got += (size_t)n;
 	}
@@ -81,7 +83,7 @@ static int open_kernel(const char *path, struct kernel_image *img, struct xg_ker
 {
 	char err[256];
 	memset(img, 0, sizeof(*img));
-	int rc = read_file(path, img);
+	int rc = read_file("kernel", path, img);
 	if (rc)
 		return rc;
 	img->elf = img->file;
@@ -109,17 +111,22 @@ static void close_kernel(struct kernel_image *img)
 	memset(img, 0, sizeof(*img));
 }
 
-XG_EXPORT int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *out)
+static int describe(const char *path, const char *ramdisk, uint64_t memory_mib, FILE *out)
 {
-	struct kernel_image img;
+	struct kernel_image img, rd;
 	struct xg_kernel k;
 	struct xg_pv_layout l;
 	char err[256];
+	memset(&rd, 0, sizeof(rd));
 	int rc = open_kernel(path, &img, &k);
+	if (!rc && ramdisk)
+		rc = read_file("ramdisk", ramdisk, &rd);
 	if (!rc) {
 		fprintf(out, "xg builder: %s: %s kernel, %zu bytes of ELF%s\n", path, img.format, img.elf_size,
 			k.is_64bit ? "64" : "32");
-		rc = xg_pv_layout(&k, memory_mib * 256, &l, err, sizeof(err));
+		if (ramdisk)
+			fprintf(out, "xg builder: ramdisk %s: %zu bytes\n", ramdisk, rd.file_size);
+		rc = xg_pv_layout_module(&k, memory_mib * 256, rd.file_size, &l, err, sizeof(err));
 		if (rc)
 			rc = xg_error(rc, "kernel %s: %s", path, err);
 	}
@@ -129,8 +136,21 @@ XG_EXPORT int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *ou
 		if (rc)
 			rc = xg_error(rc, "kernel %s: %s", path, err);
 	}
+	free(rd.file);
 	close_kernel(&img);
 	return rc;
+}
+
+XG_EXPORT int xg_kernel_describe(const char *path, uint64_t memory_mib, FILE *out)
+{
+	return describe(path, NULL, memory_mib, out);
+}
+
+XG_EXPORT int xg_config_describe(const struct xg_config *cfg, FILE *out)
+{
+	if (!cfg->kernel)
+		return xg_error(-EINVAL, "no kernel given");
+	return describe(cfg->kernel, cfg->ramdisk, cfg->memory_mib, out);
 }
 
 /* Populate nr_extents extents of 2^order frames for pfns from first_pfn on,
@@ -260,9 +280,20 @@ static void mask_events(struct build *b)
 	}
 }
 
+/* The module's pages: the file, then zeros to the page boundary. */
+static void load_module(struct build *b)
+{
+	const struct xg_pv_layout *l = &b->layout;
+	for (uint64_t i = 0; i < l->module_pages; i++)
+		memset(pfn_frame(b, l->module_pfn + i), 0, XG_PAGE_SIZE);
+	copy_to_pfns(b, l->module_pfn, b->ramdisk.file, b->ramdisk.file_size);
+}
+
 static int load_image(struct build *b, const struct xg_config *cfg)
 {
 	int rc = load_kernel(b);
+	if (!rc && b->layout.module_pages)
+		load_module(b);
 	if (!rc)
 		rc = write_p2m(b);
 	if (rc)
@@ -362,8 +393,12 @@ static int record_config(struct build *b, const struct xg_config *cfg, const uin
 	char *abs = realpath(cfg->kernel, NULL);
 	if (abs)
 		eff.kernel = abs;
+	char *abs_rd = cfg->ramdisk ? realpath(cfg->ramdisk, NULL) : NULL;
+	if (abs_rd)
+		eff.ramdisk = abs_rd;
 	char *json = xg_config_to_json(&eff);
 	free(abs);
+	free(abs_rd);
 	if (!json)
 		return xg_error(-ENOMEM, "out of memory");
 	struct xg_call c = { 0 };
@@ -437,6 +472,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 	if (!cfg->vcpus || cfg->vcpus > 128)
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
 	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel);
+	if (!rc && cfg->ramdisk)
+		rc = read_file("ramdisk", cfg->ramdisk, &b.ramdisk);
 	if (rc)
 		goto out;
 	rc = xg_kernel_check_features(&b.kernel, err, sizeof(err));
@@ -444,7 +481,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		rc = xg_error(rc, "kernel %s: %s", cfg->kernel, err);
 		goto out;
 	}
-	rc = xg_pv_layout(&b.kernel, cfg->memory_mib * 256, &b.layout, err, sizeof(err));
+	rc = xg_pv_layout_module(&b.kernel, cfg->memory_mib * 256, b.ramdisk.file_size, &b.layout, err,
+				 sizeof(err));
 	if (rc) {
 		rc = xg_error(rc, "kernel %s: %s", cfg->kernel, err);
 		goto out;
@@ -488,6 +526,7 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 	*domid = b.domid;
 out:
 	free(b.p2m);
+	free(b.ramdisk.file);
 	close_kernel(&b.image);
 	return rc;
 }

@@ -101,6 +101,12 @@ static void set_geometry(const struct xg_kernel *k, struct xg_pv_layout *l)
 int xg_pv_layout(const struct xg_kernel *k, uint64_t nr_pages, struct xg_pv_layout *l, char *err,
 		 size_t errlen)
 {
+	return xg_pv_layout_module(k, nr_pages, 0, l, err, errlen);
+}
+
+int xg_pv_layout_module(const struct xg_kernel *k, uint64_t nr_pages, uint64_t module_bytes,
+			struct xg_pv_layout *l, char *err, size_t errlen)
+{
 	memset(l, 0, sizeof(*l));
 	l->nr_pages = nr_pages;
 	l->virt_base = k->virt_base;
@@ -115,6 +121,17 @@ int xg_pv_layout(const struct xg_kernel *k, uint64_t nr_pages, struct xg_pv_layo
 	l->kernel_pfn = (k->virt_kstart - k->virt_base) / XG_PAGE_SIZE;
 	l->kernel_pages = pages_for(k->virt_kend - k->virt_kstart);
 	next = l->kernel_pfn + l->kernel_pages;
+	l->module_pages = pages_for(module_bytes);
+	l->module_unmapped = module_bytes && k->notes.mod_start_pfn;
+	if (l->module_pages > nr_pages) {
+		snprintf(err, errlen, "the %" PRIu64 " KiB ramdisk does not fit in %" PRIu64 " KiB of memory",
+			 l->module_pages * 4, nr_pages * 4);
+		return -ENOMEM;
+	}
+	if (l->module_pages && !l->module_unmapped) {
+		l->module_pfn = next;
+		next += l->module_pages;
+	}
 	l->p2m_pfn = next;
 	l->p2m_pages = pages_for(nr_pages * l->pfn_size);
 	next += l->p2m_pages;
@@ -152,11 +169,15 @@ int xg_pv_layout(const struct xg_kernel *k, uint64_t nr_pages, struct xg_pv_layo
 	l->virt_end = last + 1;
 
 	uint64_t mapped = (l->virt_end - k->virt_base) / XG_PAGE_SIZE;
-	if (mapped > nr_pages) {
+	/* An unmapped module follows the initial mapping. */
+	if (l->module_unmapped)
+		l->module_pfn = mapped;
+	uint64_t needed = l->module_unmapped ? mapped + l->module_pages : mapped;
+	if (needed > nr_pages) {
 		snprintf(err, errlen,
-			 "%" PRIu64 " KiB of memory is too little: the kernel and its initial mapping need %" PRIu64
+			 "%" PRIu64 " KiB of memory is too little: the kernel%s and its initial mapping need %" PRIu64
 			 " KiB",
-			 nr_pages * 4, mapped * 4);
+			 nr_pages * 4, l->module_pages ? ", its ramdisk" : "", needed * 4);
 		return -ENOMEM;
 	}
 	return 0;
@@ -249,6 +270,12 @@ static void start_info64(const struct xg_pv_layout *l, const uint64_t *p2m, uint
 	si->mfn_list = pfn_va(l, l->p2m_pfn);
 	si->first_p2m_pfn = l->p2m_pfn;
 	si->nr_p2m_frames = l->p2m_pages;
+	if (l->module_pages) {
+		si->mod_start = l->module_unmapped ? l->module_pfn : pfn_va(l, l->module_pfn);
+		si->mod_len = l->module_pages * XG_PAGE_SIZE;
+		if (l->module_unmapped)
+			si->flags |= SIF_MOD_START_PFN;
+	}
 	if (cmdline)
 		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cmdline);
 }
@@ -268,6 +295,12 @@ static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, uint
 	si->mfn_list = (uint32_t)pfn_va(l, l->p2m_pfn);
 	si->first_p2m_pfn = (uint32_t)l->p2m_pfn;
 	si->nr_p2m_frames = (uint32_t)l->p2m_pages;
+	if (l->module_pages) {
+		si->mod_start = (uint32_t)(l->module_unmapped ? l->module_pfn : pfn_va(l, l->module_pfn));
+		si->mod_len = (uint32_t)(l->module_pages * XG_PAGE_SIZE);
+		if (l->module_unmapped)
+			si->flags |= SIF_MOD_START_PFN;
+	}
 	if (cmdline)
 		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cmdline);
 }
@@ -275,7 +308,7 @@ static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, uint
 void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m, uint64_t shared_info_mfn,
 			    const char *cmdline, void *page)
 {
-	memset(page, 0, XG_PAGE_SIZE); /* flags, event channels, modules: none yet */
+	memset(page, 0, XG_PAGE_SIZE); /* flags, event channels: none yet */
 	if (l->pv32)
 		start_info32(l, p2m, shared_info_mfn, cmdline, page);
 	else
@@ -367,12 +400,22 @@ void xg_pv_print_layout(FILE *log, const struct xg_kernel *k, const struct xg_pv
 		l->pv32 ? "pv32pae" : "pv64", xg_pv_guest_type(l), l->nr_pages, l->nr_pages >> 8);
 	print_vm_assist(log, xg_kernel_vm_assist(k));
 	region(log, "kernel", l, l->kernel_pfn, l->kernel_pages, p2m);
+	if (l->module_pages && !l->module_unmapped)
+		region(log, "module", l, l->module_pfn, l->module_pages, p2m);
 	region(log, "phys2mach", l, l->p2m_pfn, l->p2m_pages, p2m);
 	region(log, "start info", l, l->start_info_pfn, 1, p2m);
 	region(log, "xenstore", l, l->xenstore_pfn, 1, p2m);
 	region(log, "console", l, l->console_pfn, 1, p2m);
 	region(log, "page tables", l, l->pgtables_pfn, l->pgtables_pages, p2m);
 	region(log, "boot stack", l, l->bootstack_pfn, 1, p2m);
+	if (l->module_unmapped)
+		region(log, "module", l, l->module_pfn, l->module_pages, p2m);
+	if (l->module_pages)
+		fprintf(log, "  module      : start_info mod_start = %s 0x%" PRIx64 ", mod_len = 0x%" PRIx64 "%s\n",
+			l->module_unmapped ? "pfn" : "address",
+			l->module_unmapped ? l->module_pfn : l->virt_base + l->module_pfn * XG_PAGE_SIZE,
+			l->module_pages * XG_PAGE_SIZE,
+			l->module_unmapped ? " (SIF_MOD_START_PFN: unmapped, as MOD_START_PFN asks)" : "");
 	if (l->pv32) {
 		fprintf(log,
 			"  page tables: %" PRIu64 " L3, %" PRIu64 " L2 (through L3 slot 3), %" PRIu64
