@@ -2,7 +2,10 @@
  * hello: greets, then checks what a PV guest is entitled to at boot: the
  * start_info page, the P2M list, its initial page tables, the boot stack
  * and xen_version.  With "hypercall-page" on its command line it makes
- * every hypercall through the hypercall page instead of `syscall`.
+ * every hypercall through the hypercall page instead of `syscall`.  With
+ * "module" it checks the module (ramdisk) the builder loaded: mapped right
+ * after the kernel, mod_len whole pages, and holding the test pattern
+ * byte[i] = (7 * i + (i >> 9)) & 0xff (tests/system/lifecycle.sh).
  */
 #include "guest.h"
 #include "public/features.h"
@@ -28,13 +31,42 @@ static void check_start_info(start_info_t *si)
 		    si->nr_pt_frames);
 	guest_check(si->store_mfn && si->console.domU.mfn && si->store_mfn != si->console.domU.mfn,
 		    "xenstore (%lx) and console (%lx) frames", si->store_mfn, si->console.domU.mfn);
-	guest_check(si->mod_start == 0 && si->mod_len == 0, "a module was given without asking");
+	if (!guest_strstr((const char *)si->cmd_line, "module"))
+		guest_check(si->mod_start == 0 && si->mod_len == 0, "a module was given without asking");
 
 	size_t len = 0;
 	while (len < MAX_GUEST_CMDLINE && si->cmd_line[len])
 		len++;
 	guest_check(len < MAX_GUEST_CMDLINE, "cmd_line is not NUL-terminated");
 	guest_printf("cmdline: %s\n", len < MAX_GUEST_CMDLINE ? (const char *)si->cmd_line : "(bad)");
+}
+
+static void check_module(start_info_t *si)
+{
+	guest_check(si->mod_start && si->mod_len, "no module was given (mod_start %lx, mod_len %lx)", si->mod_start,
+		    si->mod_len);
+	guest_check(!(si->flags & SIF_MOD_START_PFN), "mod_start is a pfn, but this kernel did not ask for that");
+	guest_check(!(si->mod_start & 0xfff) && !(si->mod_len & 0xfff) && si->mod_start >= VIRT_BASE &&
+			    si->mod_start + si->mod_len <= si->mfn_list,
+		    "the module (%lx + %lx) is not page-aligned between the kernel and the P2M list", si->mod_start,
+		    si->mod_len);
+	if (guest_failed())
+		return;
+	const unsigned char *m = (const unsigned char *)si->mod_start;
+	unsigned long i, bad = 0, zeros = 0;
+	for (i = 0; i < si->mod_len && m[i] == (unsigned char)(7 * i + (i >> 9)); i++)
+		;
+	unsigned long pattern = i;
+	for (; i < si->mod_len; i++)
+		if (m[i])
+			bad++;
+		else
+			zeros++;
+	guest_check(pattern > 0 && bad == 0 && pattern + zeros == si->mod_len,
+		    "the module holds %lu pattern bytes, then %lu bytes that are neither pattern nor padding", pattern,
+		    bad);
+	guest_printf("module: %lu bytes at %p (%lu pattern bytes, %lu zero padding)\n", si->mod_len,
+		     (void *)si->mod_start, pattern, zeros);
 }
 
 static void check_p2m(start_info_t *si)
@@ -98,6 +130,8 @@ int guest_main(start_info_t *si)
 	}
 	guest_printf("Hello from XG guest %s!\n", guest_name);
 	check_start_info(si);
+	if (guest_strstr((const char *)si->cmd_line, "module"))
+		check_module(si);
 	check_p2m(si);
 	check_page_tables(si);
 	check_version();

@@ -22,6 +22,22 @@ out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
 case "$out" in *"using hypercall page"*"RESULT: PASS hello"*) ok "a guest using the hypercall page passes" ;; *) not_ok "a guest using the hypercall page passes"; diag "$out" ;; esac
 wait_gone hcpage 10
 
+# A module (ramdisk) from the configuration: 3 pages and 100 bytes of a
+# pattern hello checks (its command line says "module"); the builder maps
+# it after the kernel with mod_len rounded to whole pages, as Xen's does.
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(((7 * i + (i >> 9)) & 255) for i in range(12388)))' > "$WORK/initrd.img"
+cfg=$(guest_config modhello hello "\"cmdline\": \"module\", \"ramdisk\": \"$WORK/initrd.img\"")
+out=$("$XG_BIN" -N create "$cfg" 2>&1)
+case "$out" in *"ramdisk $WORK/initrd.img: 12388 bytes"*"module      : 0xffffffff8000c000 -> 0xffffffff80010000  (pfn 0xc + 0x4 pages)"*"phys2mach   : 0xffffffff80010000"*"mod_start = address 0xffffffff8000c000, mod_len = 0x4000"*) ok "xg -N create places the ramdisk after the kernel" ;; *) not_ok "xg -N create places the ramdisk after the kernel"; diag "$out" ;; esac
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in *"module: 16384 bytes at 0xffffffff8000c000 (12388 pattern bytes, 3996 zero padding)"*"RESULT: PASS hello"*) ok "the guest reads its ramdisk through start_info" ;; *) not_ok "the guest reads its ramdisk through start_info"; diag "$out" ;; esac
+wait_gone modhello 10
+cfg=$(guest_config nomod hello "\"ramdisk\": \"$WORK/no-such-initrd\"")
+out=$(xg create "$cfg" 2>&1); rc=$?
+case "$rc:$out" in 1:*"cannot open ramdisk $WORK/no-such-initrd: No such file or directory"*) ok "a missing ramdisk is a precise error" ;; *) not_ok "a missing ramdisk is a precise error"; diag "$rc: $out" ;; esac
+check "and no domain is left" sh -c "! '$XG_BIN' domid nomod 2>/dev/null"
+check "all frames are back after the ramdisk guests" wait_frames "$free0" 10
+
 # create -p: built but paused; list shows it; unpause runs it.
 cfg=$(guest_config paused hello '"on_poweroff": "preserve"')
 check "xg create -p succeeds" xg create "$cfg" -p

@@ -976,6 +976,71 @@ static void test_bzimage32(const char *dir)
 	free(elf);
 }
 
+/* A module (ramdisk): mapped after the kernel, or after the initial
+ * mapping when the kernel's MOD_START_PFN note asks. */
+static void test_module_layout(const uint8_t *img, size_t size, const char *dir)
+{
+	struct xg_kernel k;
+	struct xg_pv_layout l, plain;
+	char err[256] = "";
+	int rc = parse(img, size, &k, err);
+	if (!rc)
+		rc = xg_pv_layout(&k, 4096, &plain, err, sizeof(err));
+	if (!rc)
+		rc = xg_pv_layout_module(&k, 4096, 10000, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0 && l.module_pages == 3 && !l.module_unmapped &&
+			  l.module_pfn == l.kernel_pfn + l.kernel_pages && l.p2m_pfn == l.module_pfn + 3 &&
+			  l.p2m_pfn == plain.p2m_pfn + 3,
+		  "a 10000-byte module takes 3 pages between the kernel and the P2M (%s)", rc ? err : "ok");
+	uint64_t mapped = (l.virt_end - l.virt_base) / 4096;
+	uint8_t(*mem)[4096] = calloc(mapped + 64, 4096);
+	uint64_t *p2m = calloc(4096, sizeof(uint64_t));
+	for (uint64_t i = 0; i < 4096; i++)
+		p2m[i] = 0x5000 + i;
+	xg_pv_write_start_info(&l, p2m, 0x1234, "module", mem[l.start_info_pfn]);
+	const start_info_t *si = (const void *)mem[l.start_info_pfn];
+	TAP_CHECK(si->mod_start == l.virt_base + l.module_pfn * 4096 && si->mod_len == 3 * 4096 &&
+			  !(si->flags & SIF_MOD_START_PFN),
+		  "start_info: mod_start is its virtual address, mod_len whole pages (%#lx + %#lx)", si->mod_start,
+		  si->mod_len);
+
+	k.notes.mod_start_pfn = true;
+	rc = xg_pv_layout_module(&k, 4096, 10000, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0 && l.module_unmapped && l.p2m_pfn == plain.p2m_pfn && l.virt_end == plain.virt_end &&
+			  l.module_pfn == (l.virt_end - l.virt_base) / 4096 && l.module_pages == 3,
+		  "with MOD_START_PFN the module follows the initial mapping, which does not change (pfn %#llx)",
+		  (unsigned long long)l.module_pfn);
+	xg_pv_write_start_info(&l, p2m, 0x1234, NULL, mem[l.start_info_pfn]);
+	si = (const void *)mem[l.start_info_pfn];
+	TAP_CHECK(si->mod_start == l.module_pfn && si->mod_len == 3 * 4096 && (si->flags & SIF_MOD_START_PFN),
+		  "start_info: mod_start is its pfn, SIF_MOD_START_PFN is set");
+	rc = xg_pv_layout_module(&k, 4096, (uint64_t)(4096 - mapped) * 4096 + 1, &l, err, sizeof(err));
+	TAP_CHECK(rc == -ENOMEM && strstr(err, "ramdisk"), "an unmapped module one byte too big: %s", err);
+	k.notes.mod_start_pfn = false;
+	rc = xg_pv_layout_module(&k, 4096, 20u << 20, &l, err, sizeof(err));
+	TAP_CHECK(rc == -ENOMEM && strstr(err, "ramdisk does not fit"), "a 20 MiB module in 16 MiB: %s", err);
+	free(mem);
+
+	/* pv32pae: the compat start_info. */
+	char path[512];
+	size_t size32;
+	snprintf(path, sizeof(path), "%s/hello32-extcr3.elf", dir);
+	uint8_t *img32 = load(path, &size32);
+	rc = img32 ? parse(img32, size32, &k, err) : -1;
+	if (!rc)
+		rc = xg_pv_layout_module(&k, 4096, 8192, &l, err, sizeof(err));
+	mem = calloc(64, 4096);
+	if (!rc)
+		xg_pv_write_start_info(&l, p2m, 0x1234, NULL, mem[l.start_info_pfn]);
+	const struct compat_start_info *si32 = (const void *)(rc ? mem[0] : mem[l.start_info_pfn]);
+	TAP_CHECK(rc == 0 && l.module_pfn == l.kernel_pfn + l.kernel_pages && si32->mod_start == 0xc0000000u + l.module_pfn * 4096 &&
+			  si32->mod_len == 8192,
+		  "pv32pae: compat start_info mod_start %#x, mod_len %#x", si32->mod_start, si32->mod_len);
+	free(mem);
+	free(img32);
+	free(p2m);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : getenv("GUESTS");
@@ -992,8 +1057,9 @@ int main(int argc, char **argv)
 	test_damaged(img, size);
 	test_required_feature(img, size);
 	test_bzimage(img, size);
-	free(img);
 	const char *guests = dir ? dir : "tests/guests";
+	test_module_layout(img, size, guests);
+	free(img);
 	test_elf32_parse();
 	test_xen_guest_corpus();
 	test_legacy_kernels();
