@@ -116,6 +116,11 @@ static void check_version(void)
 	struct xen_feature_info fi = { .submap_idx = 0 };
 	rc = HYPERVISOR_xen_version(XENVER_get_features, &fi);
 	guest_check(rc == 0, "XENVER_get_features failed: %ld", rc);
+	guest_check((fi.submap & (1u << XENFEAT_mmu_pt_update_preserve_ad | 1u << XENFEAT_direct_mapped)) ==
+			    (1u << XENFEAT_mmu_pt_update_preserve_ad | 1u << XENFEAT_direct_mapped) &&
+			    !(fi.submap & (1u << XENFEAT_pae_pgdir_above_4gb | 1u << XENFEAT_auto_translated_physmap)),
+		    "features %#x: preserve-A/D updates and direct mapping, no L3 above 4 GiB before the assist",
+		    fi.submap);
 	fi.submap_idx = XENFEAT_NR_SUBMAPS;
 	guest_check(HYPERVISOR_xen_version(XENVER_get_features, &fi) < 0, "a feature submap past the end was accepted");
 	guest_check(HYPERVISOR_xen_version(XENVER_pagesize, 0) == 4096, "page size is not 4096");

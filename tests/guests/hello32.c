@@ -106,6 +106,16 @@ static void check_version(void)
 	long rc = HYPERVISOR_xen_version(XENVER_capabilities, caps);
 	guest_check(rc == 0 && guest_strstr(caps, "xen-3.0-x86_32p"), "capabilities '%s' (rc %ld)", caps, rc);
 	guest_check(HYPERVISOR_xen_version(XENVER_pagesize, 0) == 4096, "page size is not 4096");
+	struct xen_feature_info fi = { .submap_idx = 0 };
+	rc = HYPERVISOR_xen_version(XENVER_get_features, &fi);
+#ifdef GUEST_XEN_GUEST_SECTION
+	bool above_4g = false; /* plain PAE: the builder set no assist */
+#else
+	bool above_4g = true; /* PAE_MODE "yes": the builder enabled extended CR3 */
+#endif
+	guest_check(rc == 0 && !!(fi.submap & (1u << XENFEAT_pae_pgdir_above_4gb)) == above_4g,
+		    "XENFEAT_pae_pgdir_above_4gb is %s (features %#x)", above_4g ? "offered" : "not offered",
+		    fi.submap);
 }
 
 int guest_main(start_info_t *si)

@@ -65,11 +65,18 @@ long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5])
 		struct xen_feature_info fi;
 		if (copy_from_guest(ctx, &fi, arg, sizeof(fi)))
 			return -EFAULT;
-		/* No optional feature is offered yet: each arrives with the
-		 * code that implements it. */
+		/* The features Xen offers a PV domain that XG implements; the
+		 * others (grant-table bits, runstate/time areas by physical
+		 * address, vNUMA) arrive with the code behind them. */
 		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
 			return -EINVAL;
 		fi.submap = 0;
+		if (fi.submap_idx == 0) {
+			fi.submap = 1u << XENFEAT_mmu_pt_update_preserve_ad | 1u << XENFEAT_highmem_assist |
+				    1u << XENFEAT_direct_mapped;
+			if (ctx->caller->vm_assist & (1ul << VMASST_TYPE_pae_extended_cr3))
+				fi.submap |= 1u << XENFEAT_pae_pgdir_above_4gb;
+		}
 		return copy_to_guest(ctx, arg, &fi, sizeof(fi)) ? -EFAULT : 0;
 	}
 	case XENVER_pagesize:
