@@ -1,12 +1,13 @@
 /*
  * The KVM execution backend.  See docs/backend-kvm.md for the design; in
- * short: guest kernels run at CPL 3 in long mode.  A hypervisor area, mapped
+ * short: 64-bit guest kernels run at CPL 3 in long mode, 32-bit ones in
+ * compatibility mode at CPL 1 (their user code at CPL 3).  A hypervisor area, mapped
  * supervisor-only through L4 slot 271 of every guest table (inside the range
  * Xen reserves), holds a tiny CPL-0 stub, the IDT, GDT and per-vCPU TSS and
  * stacks.  Every vector enters the stub, which pushes the vector number and
- * leaves to user space with one `out`; LSTAR points at a one-instruction
- * trampoline (`out`) that works whether `syscall` lands at CPL 0 (VT-x,
- * AMD-V) or stays at CPL 3 (kvm_pvm).  The backend then resumes the guest by
+ * leaves to user space with one `out`; LSTAR and CSTAR point at
+ * one-instruction trampolines (`out`) that work whether `syscall` lands at
+ * CPL 0 (VT-x, AMD-V) or stays at CPL 3 (kvm_pvm).  The backend then resumes the guest by
  * setting its registers and segments directly (KVM_CAP_SYNC_REGS), so the
  * stub never returns.
  *
@@ -26,6 +27,7 @@
 
 #define KVM_STUB_PORT 0xf4    /* stub: a vector was taken (stub.S) */
 #define KVM_SYSCALL_PORT 0xf5 /* LSTAR trampoline: the guest executed syscall */
+#define KVM_SYSCALL32_PORT 0xf6 /* CSTAR trampoline: syscall from compatibility mode */
 
 #define KVM_MAX_VCPUS 128
 
@@ -38,11 +40,17 @@
 #define HVA_PG_L1 2   /* 2 L1 tables: 1024 pages mapped */
 #define HVA_NR_L1 2
 #define HVA_PG_STUB 4 /* supervisor code: per-vector entries */
-#define HVA_PG_TRAMPOLINE 5 /* user-accessible: the syscall trampoline */
+#define HVA_PG_TRAMPOLINE 5 /* user-accessible: the syscall trampolines */
+#define HVA_CSTAR_OFFSET 16 /* the CSTAR trampoline, within that page */
 #define HVA_PG_IDT 6
 #define HVA_PG_GDT 7  /* 16 pages: Xen's flat selectors live at 0xe000+ */
 #define HVA_GDT_PAGES 16
-#define HVA_PG_VCPU 23 /* per vCPU: 3 TSS pages (I/O bitmap) + 1 stack page */
+/* A second GDT for compatibility-mode vCPUs: Xen's 32-bit flat selectors
+ * reuse the slots of its 64-bit ones (0xe02b is ring-3 data for a 64-bit
+ * guest, ring-3 code for a 32-bit one), so, as in Xen, each kind of guest
+ * gets its own GDT. */
+#define HVA_PG_GDT32 23
+#define HVA_PG_VCPU 39 /* per vCPU: 3 TSS pages (I/O bitmap) + 1 stack page */
 #define HVA_VCPU_PAGES 4
 #define HVA_NR_PAGES (HVA_PG_VCPU + KVM_MAX_VCPUS * HVA_VCPU_PAGES)
 
@@ -54,6 +62,18 @@
 #define SEL_TSS_BASE 0x40 /* vCPU n's TSS descriptor at 0x40 + 16n */
 #define SEL_GUEST_CS 0xe033 /* FLAT_RING3_CS64 */
 #define SEL_GUEST_DS 0xe02b /* FLAT_RING3_DS64 */
+/* In the compat GDT (include/public/compat/x86_32.h's values). */
+#define SEL_COMPAT_RING1_CS 0xe019
+#define SEL_COMPAT_RING1_DS 0xe021
+#define SEL_COMPAT_RING3_CS 0xe02b
+#define SEL_COMPAT_RING3_DS 0xe033
+
+/* Software-interrupt vectors whose gates software may use directly: Xen's
+ * 32-bit hypercall vector (from ring 1) and Linux's 32-bit system call
+ * vector (from ring 3).  Nothing is ever injected at these vectors, so the
+ * stub's entry for them always means `int $n`. */
+#define KVM_HYPERCALL32_VECTOR 0x82
+#define KVM_INT80_VECTOR 0x80
 
 #define TSS_IOMAP_OFFSET 104
 #define TSS_LIMIT (TSS_IOMAP_OFFSET + 8192)
@@ -108,5 +128,6 @@ void kvm_flush_tlb(struct exec_vcpu *v);
 /* The stub's code, assembled in stub.S. */
 extern const uint8_t kvm_stub_start[], kvm_stub_end[];
 extern const uint8_t kvm_trampoline_start[], kvm_trampoline_end[];
+extern const uint8_t kvm_trampoline32_start[], kvm_trampoline32_end[];
 
 #endif

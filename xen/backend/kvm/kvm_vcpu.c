@@ -12,6 +12,7 @@
 #include "hv/guest_walk.h"
 #include "kvm_internal.h"
 
+#define MSR_SYSENTER_CS 0x174
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
@@ -59,16 +60,40 @@ static int set_msrs(struct exec_vcpu *v, const uint32_t *index, const uint64_t *
 	return rc == (int)n ? 0 : -EINVAL;
 }
 
-static struct kvm_segment guest_code(void)
+/* The guest's segments: 64-bit code at CPL 3, or 32-bit (compatibility
+ * mode) code at the vCPU's CPL (1 for a 32-bit kernel, 3 for its user
+ * code), with the data segments at the same privilege.  The CPU takes the
+ * CPL from SS's DPL. */
+static struct kvm_segment guest_code(const struct vcpu_sysregs *sys)
 {
-	return (struct kvm_segment){ .selector = SEL_GUEST_CS, .limit = 0xffffffff, .type = 11, .present = 1,
-				     .dpl = 3, .s = 1, .l = 1, .g = 1 };
+	if (!sys->compat)
+		return (struct kvm_segment){ .selector = SEL_GUEST_CS, .limit = 0xffffffff, .type = 11,
+					     .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1 };
+	return (struct kvm_segment){ .selector = sys->cpl == 3 ? SEL_COMPAT_RING3_CS : SEL_COMPAT_RING1_CS,
+				     .limit = 0xffffffff, .type = 11, .present = 1, .dpl = sys->cpl, .s = 1,
+				     .db = 1, .g = 1 };
 }
 
-static struct kvm_segment guest_data(void)
+static struct kvm_segment guest_data(const struct vcpu_sysregs *sys)
 {
-	return (struct kvm_segment){ .selector = SEL_GUEST_DS, .limit = 0xffffffff, .type = 3, .present = 1,
-				     .dpl = 3, .s = 1, .db = 1, .g = 1 };
+	if (!sys->compat)
+		return (struct kvm_segment){ .selector = SEL_GUEST_DS, .limit = 0xffffffff, .type = 3,
+					     .present = 1, .dpl = 3, .s = 1, .db = 1, .g = 1 };
+	return (struct kvm_segment){ .selector = sys->cpl == 3 ? SEL_COMPAT_RING3_DS : SEL_COMPAT_RING1_DS,
+				     .limit = 0xffffffff, .type = 3, .present = 1, .dpl = sys->cpl, .s = 1,
+				     .db = 1, .g = 1 };
+}
+
+/* The modes the segments above describe. */
+static bool mode_supported(const struct vcpu_sysregs *sys)
+{
+	return sys->compat ? sys->cpl == 1 || sys->cpl == 3 : sys->cpl == 3;
+}
+
+/* Registers hold 32-bit values after compatibility-mode code. */
+static uint64_t mode_mask(const struct exec_vcpu *v)
+{
+	return v->state.sys.compat ? 0xffffffffull : ~0ull;
 }
 
 static void init_tss(struct exec_vm *vm, unsigned int id)
@@ -90,8 +115,9 @@ static void init_tss(struct exec_vm *vm, unsigned int id)
 static struct kvm_sregs base_sregs_for(struct exec_vm *vm, unsigned int id, const struct kvm_sregs *now)
 {
 	struct kvm_sregs s = *now;
-	s.cs = guest_code();
-	s.ss = s.ds = s.es = s.fs = s.gs = guest_data();
+	const struct vcpu_sysregs native = { .cpl = 3 };
+	s.cs = guest_code(&native);
+	s.ss = s.ds = s.es = s.fs = s.gs = guest_data(&native);
 	s.tr = (struct kvm_segment){ .base = kvm_area_va(HVA_PG_VCPU + id * HVA_VCPU_PAGES),
 				     .limit = TSS_LIMIT, .selector = (uint16_t)(SEL_TSS_BASE + 16 * id),
 				     .type = 11, .present = 1 };
@@ -131,10 +157,12 @@ int kvm_vcpu_create(struct exec_vm *vm, unsigned int id, struct exec_vcpu **out)
 		goto fail;
 	v->run->s.regs.sregs = base_sregs_for(vm, id, &now);
 
-	uint32_t idx[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK };
+	/* SYSENTER_CS 0: sysenter faults (#GP(0) on Intel, #UD on AMD in
+	 * long mode; decode_trap reports what the emu backend reports). */
+	uint32_t idx[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_FMASK, MSR_SYSENTER_CS };
 	uint64_t val[] = { (uint64_t)SEL_HV_CS << 32, kvm_area_va(HVA_PG_TRAMPOLINE),
-			   kvm_area_va(HVA_PG_TRAMPOLINE), 1ull << 8 /* TF */ };
-	if (set_msrs(v, idx, val, 4))
+			   kvm_area_va(HVA_PG_TRAMPOLINE) + HVA_CSTAR_OFFSET, 1ull << 8 /* TF */, 0 };
+	if (set_msrs(v, idx, val, 5))
 		goto fail;
 	/* With CPUID faulting the guest's cpuid traps to us, so PV guests see
 	 * the hypervisor's CPUID policy on every KVM. */
@@ -194,11 +222,14 @@ static void load_state(struct exec_vcpu *v)
 	r->rflags = st->regs.rflags;
 	struct kvm_sregs *s = &run->s.regs.sregs;
 	/* Every exit may have left the vCPU in the stub at CPL 0: the guest
-	 * is resumed by loading its segments, not by the stub's iret. */
-	s->cs = guest_code();
-	s->ss = s->ds = s->es = guest_data();
-	s->fs = guest_data();
-	s->gs = guest_data();
+	 * is resumed by loading its segments, not by the stub's iret.  This
+	 * is also how it changes between 64-bit and compatibility mode and
+	 * between CPL 1 and 3: each kind has its GDT and selectors. */
+	s->cs = guest_code(&st->sys);
+	s->ss = s->ds = s->es = guest_data(&st->sys);
+	s->fs = guest_data(&st->sys);
+	s->gs = guest_data(&st->sys);
+	s->gdt.base = kvm_area_va(st->sys.compat ? HVA_PG_GDT32 : HVA_PG_GDT);
 	s->fs.base = st->sys.fs_base;
 	s->gs.base = st->sys.gs_base;
 	s->cr0 = st->sys.cr0;
@@ -221,6 +252,13 @@ static void save_state(struct exec_vcpu *v)
 	st->regs.rip = r->rip;
 	st->regs.rflags = r->rflags;
 	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	/* Stopped in compatibility-mode guest code (a kick, an emulation
+	 * failure): eip and esp are 32 bits.  Stub exits are decoded from
+	 * the trap frame instead. */
+	if (!s->cs.l && s->cs.dpl != 0) {
+		st->regs.rip &= 0xffffffffull;
+		st->regs.rsp &= 0xffffffffull;
+	}
 	st->sys.cr2 = s->cr2;
 	st->sys.fs_base = s->fs.base;
 	st->sys.gs_base = s->gs.base;
@@ -243,12 +281,15 @@ static uint8_t *vm_frame(void *ctx, uint64_t mfn)
 	return p;
 }
 
-static int read_guest_code(struct exec_vcpu *v, uint64_t va, uint8_t *buf, size_t len)
+/* Instruction bytes at va, fetched with the privilege of the code that ran
+ * there (user: CPL 3). */
+static int read_guest_code(struct exec_vcpu *v, uint64_t va, uint8_t *buf, size_t len, bool user)
 {
 	struct lookup_ctx ctx = { v->vm };
 	for (size_t i = 0; i < len; i++) {
 		struct walk_result r;
-		if (guest_walk(vm_frame, &ctx, v->state.sys.cr3, va + i, WALK_USER | WALK_FETCH, false, &r))
+		if (guest_walk(vm_frame, &ctx, v->state.sys.cr3, (va + i) & mode_mask(v),
+			       WALK_FETCH | (user ? WALK_USER : 0), false, &r))
 			return -1;
 		buf[i] = v->vm->machine->base[r.maddr];
 	}
@@ -275,27 +316,54 @@ static int decode_trap(struct exec_vcpu *v, struct exec_exit *e)
 	uint64_t frame[7];
 	memcpy(frame, kvm_area_page(v->vm, first + HVA_VCPU_PAGES - 1) + (rsp - stack_lo), sizeof(frame));
 	unsigned int vec = (unsigned int)frame[0] & 0xff;
-	v->state.regs.rip = frame[2];
+	unsigned int rpl = (unsigned int)frame[3] & 3;
+	bool compat = v->state.sys.compat;
+	v->state.regs.rip = frame[2] & mode_mask(v);
 	v->state.regs.rflags = frame[4];
-	v->state.regs.rsp = frame[5];
-	if ((frame[3] & 3) != 3) {
+	v->state.regs.rsp = frame[5] & mode_mask(v);
+	if (rpl == 0) {
 		snprintf(e->detail, sizeof(e->detail), "kvm: vector %u taken in the hypervisor area at %#llx",
 			 vec, (unsigned long long)frame[2]);
 		e->reason = EXEC_EXIT_FATAL;
 		return 0;
 	}
+	/* int $0x82 from CPL 1 and int $0x80 through their gates (hardware
+	 * KVM): rip is already past the instruction. */
+	if (vec == KVM_HYPERCALL32_VECTOR || vec == KVM_INT80_VECTOR) {
+		e->reason = EXEC_EXIT_SOFTINT;
+		e->vector = (uint8_t)vec;
+		return 0;
+	}
 
 	uint8_t insn[2] = { 0, 0 };
-	bool have_insn = read_guest_code(v, frame[2], insn, 2) == 0;
-	/* Software interrupts: #UD at `int n` under kvm_pvm, #GP(n<<3|2)
-	 * through a DPL-0 gate elsewhere; QEMU's emulated CPU reports the
-	 * gate's byte offset in the 64-bit IDT instead (n<<4|2). */
+	bool have_insn = read_guest_code(v, v->state.regs.rip, insn, 2, rpl == 3) == 0;
+	/* Other software interrupts: #UD at `int n` under kvm_pvm, #GP(n<<3|2)
+	 * through a gate of lower DPL elsewhere; QEMU's emulated CPU reports
+	 * the gate's byte offset in the 64-bit IDT instead (n<<4|2). */
 	uint64_t idt_error = ((uint64_t)insn[1] << 3) | 2, qemu_idt_error = ((uint64_t)insn[1] << 4) | 2;
 	if (have_insn && insn[0] == 0xcd &&
 	    (vec == 6 || (vec == 13 && (frame[1] == idt_error || frame[1] == qemu_idt_error)))) {
 		e->reason = EXEC_EXIT_SOFTINT;
 		e->vector = insn[1];
-		v->state.regs.rip += 2;
+		v->state.regs.rip = (v->state.regs.rip + 2) & mode_mask(v);
+		return 0;
+	}
+	/* sysenter: what the emu backend reports (#GP(0) in compatibility
+	 * mode, as Intel does with SYSENTER_CS 0; #UD in 64-bit mode, as
+	 * AMD and kvm_pvm do), whichever of the two the CPU raised. */
+	if (have_insn && insn[0] == 0x0f && insn[1] == 0x34 && (vec == 6 || (vec == 13 && frame[1] == 0))) {
+		e->reason = EXEC_EXIT_TRAP;
+		e->vector = compat ? X86_EXC_GP : X86_EXC_UD;
+		e->has_error_code = compat;
+		return 0;
+	}
+	/* syscall in compatibility mode is #UD on Intel (and kvm_pvm), AMD
+	 * goes through CSTAR: complete it as AMD does, as the emu backend. */
+	if (compat && vec == 6 && have_insn && insn[0] == 0x0f && insn[1] == 0x05) {
+		v->state.regs.r11 = v->state.regs.rflags;
+		v->state.regs.rcx = (v->state.regs.rip + 2) & mode_mask(v);
+		v->state.regs.rip = v->state.regs.rcx;
+		e->reason = EXEC_EXIT_SYSCALL;
 		return 0;
 	}
 	if (vec == 13 && frame[1] == 0 && have_insn && insn[0] == 0x0f && insn[1] == 0xa2 &&
@@ -324,6 +392,44 @@ static void fatal(struct exec_exit *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * kvm_pvm only, and untested (no kvm_pvm host can run this backend yet):
+ * emulated guest code (CPL 1, compatibility mode) that executes `int $n`
+ * or `int3` ends in an emulation failure with rip at the instruction and,
+ * usually, its bytes in the exit.  Turn those into the exits hardware
+ * gives; anything else stays fatal.  True if e was filled.
+ */
+static bool decode_emulation_failure(struct exec_vcpu *v, struct exec_exit *e)
+{
+	const struct kvm_run *run = v->run;
+	if (run->emulation_failure.suberror != KVM_INTERNAL_ERROR_EMULATION || run->s.regs.sregs.cs.dpl == 0)
+		return false;
+	uint8_t insn[2] = { 0, 0 };
+	if (run->emulation_failure.ndata >= 3 &&
+	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+	    run->emulation_failure.insn_size >= 1)
+		memcpy(insn, run->emulation_failure.insn_bytes, 2);
+	else if (read_guest_code(v, v->state.regs.rip, insn, 2, run->s.regs.sregs.cs.dpl == 3))
+		return false;
+	unsigned int len;
+	if (insn[0] == 0xcc) {
+		len = 1;
+	} else if (insn[0] == 0xcd) {
+		len = 2;
+	} else {
+		return false;
+	}
+	v->state.regs.rip = (v->state.regs.rip + len) & mode_mask(v);
+	if (insn[0] == 0xcc || insn[1] == X86_EXC_BP) {
+		e->reason = EXEC_EXIT_TRAP;
+		e->vector = X86_EXC_BP;
+	} else {
+		e->reason = EXEC_EXIT_SOFTINT;
+		e->vector = insn[1];
+	}
+	return true;
+}
+
 int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -334,6 +440,11 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 	current_run = v->run;
 	if (atomic_exchange(&v->kick, false)) {
 		e->reason = EXEC_EXIT_KICKED;
+		return 0;
+	}
+	if (!mode_supported(&v->state.sys)) {
+		fatal(e, "kvm: cpl %u is not supported in %s mode", v->state.sys.cpl,
+		      v->state.sys.compat ? "compatibility" : "64-bit");
 		return 0;
 	}
 	if (v->state.sys.kernel_gs_base != v->kernel_gs_base_set) {
@@ -360,9 +471,17 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 	case KVM_EXIT_IO:
 		if (run->io.port == KVM_STUB_PORT)
 			return decode_trap(v, e);
-		if (run->io.port == KVM_SYSCALL_PORT) {
+		if (run->io.port == KVM_SYSCALL_PORT || run->io.port == KVM_SYSCALL32_PORT) {
+			/* LSTAR from 64-bit code, CSTAR from compatibility mode. */
+			if ((run->io.port == KVM_SYSCALL32_PORT) != v->state.sys.compat) {
+				fatal(e, "kvm: syscall through %s from %s mode",
+				      run->io.port == KVM_SYSCALL32_PORT ? "CSTAR" : "LSTAR",
+				      v->state.sys.compat ? "compatibility" : "64-bit");
+				return 0;
+			}
 			/* rcx holds the return address, r11 the flags. */
-			v->state.regs.rip = v->state.regs.rcx;
+			v->state.regs.rip = v->state.regs.rcx & mode_mask(v);
+			v->state.regs.rsp &= mode_mask(v);
 			e->reason = EXEC_EXIT_SYSCALL;
 			return 0;
 		}
@@ -376,6 +495,8 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 		fatal(e, "kvm: triple fault");
 		return 0;
 	case KVM_EXIT_INTERNAL_ERROR:
+		if (decode_emulation_failure(v, e))
+			return 0;
 		fatal(e, "kvm: internal error, suberror %u", run->internal.suberror);
 		return 0;
 	case KVM_EXIT_FAIL_ENTRY:

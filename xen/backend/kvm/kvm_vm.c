@@ -9,6 +9,14 @@
 #include <unistd.h>
 
 #include "kvm_internal.h"
+#include "public/compat/x86_32.h"
+
+_Static_assert(SEL_COMPAT_RING1_CS == COMPAT_FLAT_RING1_CS && SEL_COMPAT_RING1_DS == COMPAT_FLAT_RING1_DS &&
+		       SEL_COMPAT_RING3_CS == COMPAT_FLAT_RING3_CS && SEL_COMPAT_RING3_DS == COMPAT_FLAT_RING3_DS,
+	       "the compat GDT holds Xen's flat ring-1 and ring-3 selectors");
+_Static_assert(HVA_PG_GDT32 == HVA_PG_GDT + HVA_GDT_PAGES && HVA_PG_VCPU == HVA_PG_GDT32 + HVA_GDT_PAGES,
+	       "the area's pages follow each other");
+_Static_assert(HVA_NR_PAGES <= HVA_NR_L1 * 512, "the area's L1 tables map all of it");
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
@@ -89,7 +97,32 @@ static void map_area_page(struct exec_vm *vm, unsigned int page, uint64_t flags)
 	l1[page % 512] = kvm_area_gpa(vm, page) | flags;
 }
 
-/* Build the area: its page tables, the stub, IDT, GDT, and per-vCPU TSSs. */
+/* One of the area's two GDTs: the hypervisor's selectors and the vCPUs'
+ * TSSs in both, then the guest's flat selectors of one kind. */
+static void build_gdt(struct exec_vm *vm, unsigned int first_page, bool compat)
+{
+	uint64_t *gdt = (uint64_t *)kvm_area_page(vm, first_page);
+	gdt[SEL_HV_CS >> 3] = 0x00209a0000000000ull; /* 64-bit code, DPL 0 */
+	gdt[SEL_HV_DS >> 3] = 0x0000920000000000ull; /* data, DPL 0 */
+	for (unsigned int v = 0; v < KVM_MAX_VCPUS; v++) {
+		uint64_t tss = kvm_area_va(HVA_PG_VCPU + v * HVA_VCPU_PAGES);
+		unsigned int idx = (SEL_TSS_BASE >> 3) + 2 * v;
+		gdt[idx] = seg_desc((uint32_t)tss, TSS_LIMIT, 0x89, 0);
+		gdt[idx + 1] = tss >> 32;
+	}
+	if (!compat) {
+		gdt[SEL_GUEST_CS >> 3] = 0x0020fa0000000000ull; /* 64-bit code, DPL 3 */
+		gdt[SEL_GUEST_DS >> 3] = 0x0000f20000000000ull; /* data, DPL 3 */
+		return;
+	}
+	/* Flat 4 GiB, 32-bit (D/B), accessed, as Xen's compat GDT has them. */
+	gdt[SEL_COMPAT_RING1_CS >> 3] = seg_desc(0, 0xfffff, 0xbb, 0xc); /* code, DPL 1 */
+	gdt[SEL_COMPAT_RING1_DS >> 3] = seg_desc(0, 0xfffff, 0xb3, 0xc); /* data, DPL 1 */
+	gdt[SEL_COMPAT_RING3_CS >> 3] = seg_desc(0, 0xfffff, 0xfb, 0xc); /* code, DPL 3 */
+	gdt[SEL_COMPAT_RING3_DS >> 3] = seg_desc(0, 0xfffff, 0xf3, 0xc); /* data, DPL 3 */
+}
+
+/* Build the area: its page tables, the stub, IDT, GDTs, and per-vCPU TSSs. */
 static void build_area(struct exec_vm *vm)
 {
 	uint64_t *l3 = (uint64_t *)kvm_area_page(vm, HVA_PG_L3);
@@ -103,7 +136,7 @@ static void build_area(struct exec_vm *vm)
 	map_area_page(vm, HVA_PG_STUB, PTE_P);
 	map_area_page(vm, HVA_PG_TRAMPOLINE, PTE_P | PTE_U);
 	map_area_page(vm, HVA_PG_IDT, PTE_P | PTE_NX);
-	for (unsigned int i = 0; i < HVA_GDT_PAGES; i++)
+	for (unsigned int i = 0; i < 2 * HVA_GDT_PAGES; i++)
 		map_area_page(vm, HVA_PG_GDT + i, PTE_P | PTE_W | PTE_NX);
 	for (unsigned int i = 0; i < KVM_MAX_VCPUS * HVA_VCPU_PAGES; i++)
 		map_area_page(vm, HVA_PG_VCPU + i, PTE_P | PTE_W | PTE_NX);
@@ -111,29 +144,28 @@ static void build_area(struct exec_vm *vm)
 	memcpy(kvm_area_page(vm, HVA_PG_STUB), kvm_stub_start, (size_t)(kvm_stub_end - kvm_stub_start));
 	memcpy(kvm_area_page(vm, HVA_PG_TRAMPOLINE), kvm_trampoline_start,
 	       (size_t)(kvm_trampoline_end - kvm_trampoline_start));
+	memcpy(kvm_area_page(vm, HVA_PG_TRAMPOLINE) + HVA_CSTAR_OFFSET, kvm_trampoline32_start,
+	       (size_t)(kvm_trampoline32_end - kvm_trampoline32_start));
 
 	uint64_t *idt = (uint64_t *)kvm_area_page(vm, HVA_PG_IDT);
 	for (unsigned int vec = 0; vec < 256; vec++) {
 		uint64_t handler = kvm_area_va(HVA_PG_STUB) + vec * HVA_STUB_ENTRY_SIZE;
-		/* int3 and into must reach the stub from CPL 3; other software
-		 * interrupts fault (#GP) and are decoded by the backend. */
-		unsigned int dpl = (vec == 3 || vec == 4) ? 3 : 0;
+		/* int3 and into must reach the stub from CPL 3, and so may
+		 * int $0x80; int $0x82 (32-bit hypercalls) from CPL 1, as in
+		 * Xen.  Other software interrupts fault (#GP) and are decoded
+		 * by the backend. */
+		unsigned int dpl = 0;
+		if (vec == 3 || vec == 4 || vec == KVM_INT80_VECTOR)
+			dpl = 3;
+		else if (vec == KVM_HYPERCALL32_VECTOR)
+			dpl = 1;
 		idt[2 * vec] = (handler & 0xffff) | ((uint64_t)SEL_HV_CS << 16) |
 			       ((uint64_t)(0x8e | (dpl << 5)) << 40) | (((handler >> 16) & 0xffff) << 48);
 		idt[2 * vec + 1] = handler >> 32;
 	}
 
-	uint64_t *gdt = (uint64_t *)kvm_area_page(vm, HVA_PG_GDT);
-	gdt[SEL_HV_CS >> 3] = 0x00209a0000000000ull;    /* 64-bit code, DPL 0 */
-	gdt[SEL_HV_DS >> 3] = 0x0000920000000000ull;    /* data, DPL 0 */
-	gdt[SEL_GUEST_CS >> 3] = 0x0020fa0000000000ull; /* 64-bit code, DPL 3 */
-	gdt[SEL_GUEST_DS >> 3] = 0x0000f20000000000ull; /* data, DPL 3 */
-	for (unsigned int v = 0; v < KVM_MAX_VCPUS; v++) {
-		uint64_t tss = kvm_area_va(HVA_PG_VCPU + v * HVA_VCPU_PAGES);
-		unsigned int idx = (SEL_TSS_BASE >> 3) + 2 * v;
-		gdt[idx] = seg_desc((uint32_t)tss, TSS_LIMIT, 0x89, 0);
-		gdt[idx + 1] = tss >> 32;
-	}
+	build_gdt(vm, HVA_PG_GDT, false);
+	build_gdt(vm, HVA_PG_GDT32, true);
 }
 
 static int kvm_vm_create(const struct exec_machine *m, struct exec_vm **out)
@@ -279,6 +311,7 @@ static void kvm_reserved_l4_entries(struct exec_vm *vm, uint64_t entries[16])
 
 const struct exec_backend exec_backend_kvm = {
 	.name = "kvm",
+	.runs_compat = true,
 	.probe = kvm_probe,
 	.vm_create = kvm_vm_create,
 	.vm_destroy = kvm_vm_destroy,

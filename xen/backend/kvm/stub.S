@@ -6,13 +6,16 @@
  * entry never continues past its `out`; the `hlt` only guards that.
  * Only plain integer instructions: anything else misbehaves under some KVMs.
  *
- * The syscall trampoline is what LSTAR points at.  It runs at CPL 3 under
- * kvm_pvm and at CPL 0 elsewhere, and touches no stack.
+ * The syscall trampolines are what LSTAR and CSTAR point at (CSTAR: syscall
+ * from compatibility mode, so the backend knows which mode the guest was
+ * in).  They run at CPL 3 under kvm_pvm and at CPL 0 elsewhere, touch no
+ * stack, and `out %al, $imm8` encodes the same in 32- and 64-bit mode.
  */
 /* Ports below 0x100, so `out %al, $port` needs no register but %al,
  * which it only reads: the guest's registers reach the hypervisor intact. */
 #define STUB_PORT 0xf4
 #define SYSCALL_PORT 0xf5
+#define SYSCALL32_PORT 0xf6
 
 	.section .rodata.kvm_stub, "a"
 	.code64
@@ -48,4 +51,10 @@ kvm_stub_end:
 kvm_trampoline_start:
 	outb %al, $SYSCALL_PORT
 kvm_trampoline_end:
+
+	.globl kvm_trampoline32_start, kvm_trampoline32_end
+	.balign 16
+kvm_trampoline32_start:
+	outb %al, $SYSCALL32_PORT
+kvm_trampoline32_end:
 	.section .note.GNU-stack, "", @progbits
