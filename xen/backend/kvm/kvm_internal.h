@@ -28,6 +28,7 @@
 #define KVM_STUB_PORT 0xf4    /* stub: a vector was taken (stub.S) */
 #define KVM_SYSCALL_PORT 0xf5 /* LSTAR trampoline: the guest executed syscall */
 #define KVM_SYSCALL32_PORT 0xf6 /* CSTAR trampoline: syscall from compatibility mode */
+#define KVM_FLUSH_PORT 0xf7     /* the TLB flush routine is done */
 
 #define KVM_MAX_VCPUS 128
 
@@ -52,7 +53,9 @@
 #define HVA_PG_GDT32 23
 #define HVA_PG_VCPU 39 /* per vCPU: 3 TSS pages (I/O bitmap) + 1 stack page */
 #define HVA_VCPU_PAGES 4
-#define HVA_NR_PAGES (HVA_PG_VCPU + KVM_MAX_VCPUS * HVA_VCPU_PAGES)
+/* Supervisor code: the TLB flush routine (kvm_flush_tlb). */
+#define HVA_PG_FLUSH (HVA_PG_VCPU + KVM_MAX_VCPUS * HVA_VCPU_PAGES)
+#define HVA_NR_PAGES (HVA_PG_FLUSH + 1)
 
 #define HVA_STUB_ENTRY_SIZE 16
 
@@ -109,6 +112,8 @@ struct exec_vcpu {
 	_Atomic bool thread_known;
 	uint64_t kernel_gs_base_set; /* last value written to the MSR */
 	bool cpuid_faulting;
+	bool entered;       /* has run guest code: it may have cached translations */
+	bool flush_pending; /* run the flush routine before the guest */
 };
 
 extern int kvm_dev_fd;
@@ -129,5 +134,6 @@ void kvm_flush_tlb(struct exec_vcpu *v);
 extern const uint8_t kvm_stub_start[], kvm_stub_end[];
 extern const uint8_t kvm_trampoline_start[], kvm_trampoline_end[];
 extern const uint8_t kvm_trampoline32_start[], kvm_trampoline32_end[];
+extern const uint8_t kvm_flush_start[], kvm_flush_end[];
 
 #endif

@@ -202,11 +202,14 @@ void kvm_vcpu_kick(struct exec_vcpu *v)
 		pthread_kill(atomic_load(&v->thread), KICK_SIGNAL);
 }
 
-/* Nothing is cached beyond what KVM flushes itself: the core only rewrites
- * tables no vCPU is using (see docs/backend-kvm.md). */
+/* Called on the vCPU's own thread before its next run.  KVM_SET_SREGS is
+ * no flush (and a 32-bit vCPU's cr3, its hypervisor-owned L4, never
+ * changes when the guest switches L3s), so the vCPU runs the flush
+ * routine itself before it goes back to the guest (run_flush). */
 void kvm_flush_tlb(struct exec_vcpu *v)
 {
-	(void)v;
+	if (v->entered)
+		v->flush_pending = true;
 }
 
 static void load_state(struct exec_vcpu *v)
@@ -430,6 +433,41 @@ static bool decode_emulation_failure(struct exec_vcpu *v, struct exec_exit *e)
 	return true;
 }
 
+/* Run the flush routine at CPL 0 on the guest's page tables (every one
+ * maps the area).  0 when done; 1 with *e filled (a kick, or fatal).  No
+ * register is saved from this run: load_state rewrites them all. */
+static int run_flush(struct exec_vcpu *v, struct exec_exit *e)
+{
+	load_state(v);
+	struct kvm_regs *r = &v->run->s.regs.regs;
+	struct kvm_sregs *s = &v->run->s.regs.sregs;
+	r->rip = kvm_area_va(HVA_PG_FLUSH);
+	r->rflags = X86_RFLAGS_FIXED; /* IF clear: nothing is injected */
+	r->rsp = kvm_area_va(HVA_PG_VCPU + (v->id + 1) * HVA_VCPU_PAGES);
+	s->cs = (struct kvm_segment){ .selector = SEL_HV_CS, .limit = 0xffffffff, .type = 11, .present = 1,
+				      .s = 1, .l = 1, .g = 1 };
+	s->ss = s->ds = s->es = (struct kvm_segment){ .selector = SEL_HV_DS, .limit = 0xffffffff, .type = 3,
+						      .present = 1, .s = 1, .db = 1, .g = 1 };
+	int rc = ioctl(v->fd, KVM_RUN, 0);
+	int err = errno;
+	v->run->immediate_exit = 0;
+	if (rc < 0 && (err == EINTR || err == EAGAIN)) {
+		atomic_store(&v->kick, false);
+		e->reason = EXEC_EXIT_KICKED;
+		return 1;
+	}
+	if (rc < 0) {
+		fatal(e, "kvm: the TLB flush run failed: %s", strerror(err));
+		return 1;
+	}
+	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != KVM_FLUSH_PORT) {
+		fatal(e, "kvm: the TLB flush routine ended with exit reason %u", v->run->exit_reason);
+		return 1;
+	}
+	v->flush_pending = false;
+	return 0;
+}
+
 int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -452,7 +490,10 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 		if (set_msrs(v, &idx, &v->state.sys.kernel_gs_base, 1) == 0)
 			v->kernel_gs_base_set = v->state.sys.kernel_gs_base;
 	}
+	if (v->flush_pending && run_flush(v, e))
+		return 0;
 	load_state(v);
+	v->entered = true;
 	int rc = ioctl(v->fd, KVM_RUN, 0);
 	int err = errno;
 	v->run->immediate_exit = 0;

@@ -146,6 +146,8 @@ static void build_area(struct exec_vm *vm)
 	       (size_t)(kvm_trampoline_end - kvm_trampoline_start));
 	memcpy(kvm_area_page(vm, HVA_PG_TRAMPOLINE) + HVA_CSTAR_OFFSET, kvm_trampoline32_start,
 	       (size_t)(kvm_trampoline32_end - kvm_trampoline32_start));
+	map_area_page(vm, HVA_PG_FLUSH, PTE_P);
+	memcpy(kvm_area_page(vm, HVA_PG_FLUSH), kvm_flush_start, (size_t)(kvm_flush_end - kvm_flush_start));
 
 	uint64_t *idt = (uint64_t *)kvm_area_page(vm, HVA_PG_IDT);
 	for (unsigned int vec = 0; vec < 256; vec++) {

@@ -16,6 +16,7 @@
 #define STUB_PORT 0xf4
 #define SYSCALL_PORT 0xf5
 #define SYSCALL32_PORT 0xf6
+#define FLUSH_PORT 0xf7
 
 	.section .rodata.kvm_stub, "a"
 	.code64
@@ -57,4 +58,22 @@ kvm_trampoline_end:
 kvm_trampoline32_start:
 	outb %al, $SYSCALL32_PORT
 kvm_trampoline32_end:
+
+/* The TLB flush the backend runs at CPL 0 before resuming a vCPU whose
+ * page tables changed: toggling CR4.PGE drops every translation, global
+ * ones included, and the CR3 reload makes shadow-paging KVMs resync.  The
+ * backend reloads all registers afterwards, so rax and rcx are free. */
+	.globl kvm_flush_start, kvm_flush_end
+	.balign 16
+kvm_flush_start:
+	mov %cr4, %rax
+	mov %rax, %rcx
+	xor $0x80, %rcx
+	mov %rcx, %cr4
+	mov %rax, %cr4
+	mov %cr3, %rax
+	mov %rax, %cr3
+	outb %al, $FLUSH_PORT
+	hlt
+kvm_flush_end:
 	.section .note.GNU-stack, "", @progbits
