@@ -82,11 +82,14 @@ __asm__(".text\n"
 	"gp_insn: wbinvd\nret\n"
 	"pf_insn: movb $1, (%rdi)\nret\n"
 	"int80_insn: int $0x80\nret\n"
-	"int81_insn: int $0x81\nret\n");
+	"int81_insn: int $0x81\nret\n"
+	"rdmsr_insn: mov %edi, %ecx\nrdmsr_at: rdmsr\nret\n");
+void rdmsr_insn(uint32_t msr), rdmsr_at(void);
 void ud_insn(void), bp_insn(void), de_insn(void), de_at(void), gp_insn(void), pf_insn(void *),
 	int80_insn(void), int81_insn(void);
 
 static volatile uint64_t kernel_gs_word = 0x4b4b4b4b, user_gs_word = 0x55555555;
+static uint64_t read_gs0(void);
 static volatile unsigned int user_step, user_int80, mask_in_handler;
 static volatile uint64_t user_pf_error = ~0ul;
 static volatile uint64_t user_gs_seen, kernel_gs_in_syscall, syscall_frame_at;
@@ -149,6 +152,31 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 	skip = 0;
 	return guest_check(seen.count == before + 1 && seen.vector == vector, "%s: vector %u delivered once (%u)",
 			   what, vector, seen.vector);
+}
+
+/* What Xen emulates for a PV kernel: the FS/GS base MSRs, reading CRs. */
+static void test_privileged(start_info_t *si)
+{
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	uint64_t want = (uint64_t)p2m[(si->pt_base - GUEST_VIRT_BASE) >> 12] << 12, cr3, cr0;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	guest_check(cr3 == want && (cr0 & 0x80000001) == 0x80000001,
+		    "mov from CR3 gives its L4 (%lx), CR0 has PE and PG (%lx)", (unsigned long)cr3,
+		    (unsigned long)cr0);
+	uint64_t base = (uint64_t)&kernel_gs_word;
+	__asm__ volatile("wrmsr" : : "c"(0xc0000101), "a"((uint32_t)base), "d"((uint32_t)(base >> 32)));
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000101));
+	guest_check(read_gs0() == kernel_gs_word && ((uint64_t)hi << 32 | lo) == base,
+		    "wrmsr/rdmsr of GS_BASE set and read the kernel's GS base");
+	unsigned int before = seen.count;
+	skip = 2;
+	rdmsr_insn(0x1b);
+	skip = 0;
+	guest_check(seen.count == before + 1 && seen.vector == 13 && seen.error == 0 &&
+			    seen.rip == (uint64_t)rdmsr_at,
+		    "an MSR Xen does not offer (APIC base) is #GP(0) in the guest");
 }
 
 static void test_kernel_traps(void)
@@ -290,6 +318,7 @@ int guest_main(start_info_t *si)
 		enter_user_mode(si, UNMAPPED);
 	}
 	test_kernel_traps();
+	test_privileged(si);
 	if (guest_failed())
 		return GUEST_FAIL;
 	(void)user_pf;

@@ -250,7 +250,13 @@ T_ASM(g_rdtscp, "rdtscp\n\tret");
 T_ASM(g_rdfsbase, "rdfsbase %rax\n\twrgsbase %rbx\n\tret");
 T_ASM(g_movbe, "movbe (%rbx), %eax\n\tret");
 T_ASM(g_xgetbv, "xgetbv\n\tret");
-T_ASM(g_iretq, "iretq");
+/* Linux's iret_to_self: a frame of its own selectors, then iretq. */
+T_ASM(g_iretq, "mov %ss, %eax\n\tpush %rax\n\tpush %rsp\n\taddq $8, (%rsp)\n\tpushfq\n\t"
+	       "mov %cs, %eax\n\tpush %rax\n\tlea 1f(%rip), %rax\n\tpush %rax\n\tiretq\n1:\tmov $7, %edx\n\tret");
+T_ASM(g_iretq_badcs, "mov %ss, %eax\n\tpush %rax\n\tpush %rsp\n\tpushfq\n\tpushq $0xe008\n\tpushq $0\n\tiretq");
+T_ASM(g_sreg, "mov %cs, %eax\n\tmov %ss, %ecx\n\tmov %ds, %edx\n\tmov %ss, %r8d\n\tmov %r8d, %ds\n\t"
+	      "xor %r9d, %r9d\n\tmov %r9d, %es\n\tret");
+T_ASM(g_sreg_bad, "mov $0xe008, %eax\n\tmov %eax, %ds");
 T_ASM(g_sysenter, "sysenter");
 T_ASM(g_toolong, ".fill 14, 1, 0x66\n\tnop\n\t.fill 15, 1, 0x66\n\tnop");
 T_ASM(g_lock_bad, ".byte 0xf0, 0x48, 0x01, 0xc3");
@@ -378,8 +384,27 @@ static void test_exits(void)
 	rip = T_LOAD(g_iretq, 0);
 	t_setup_call(st, rip);
 	t_run(&ex);
-	TAP_CHECK(ex.reason == EXEC_EXIT_FATAL && strstr(ex.detail, "not supported"),
-		  "iretq is FATAL: %s", ex.detail);
+	TAP_CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_BP && st->regs.rdx == 7 &&
+			  st->regs.rsp == T_STACK_TOP,
+		  "iretq to the same ring with Xen's flat selectors returns (Linux's iret_to_self)");
+	rip = T_LOAD(g_iretq_badcs, 0);
+	t_setup_call(st, rip);
+	t_run(&ex);
+	TAP_CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0xe008,
+		  "iretq to another code selector is #GP(selector)");
+	rip = T_LOAD(g_sreg, 0);
+	t_setup_call(st, rip);
+	t_run(&ex);
+	TAP_CHECK(ex.reason == EXEC_EXIT_TRAP && st->regs.rax == 0xe033 && st->regs.rcx == 0xe02b &&
+			  st->regs.rdx == 0,
+		  "segment registers read as Xen's flat 64-bit selectors (cs %#llx ss %#llx ds %#llx)",
+		  (unsigned long long)st->regs.rax, (unsigned long long)st->regs.rcx,
+		  (unsigned long long)st->regs.rdx);
+	rip = T_LOAD(g_sreg_bad, 0);
+	t_setup_call(st, rip);
+	t_run(&ex);
+	TAP_CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0xe008,
+		  "loading a selector that is not flat is #GP(selector)");
 
 	/* Single-step: a trap after the first instruction run with TF. */
 	rip = T_LOAD(g_tf, 0);

@@ -263,6 +263,79 @@ static bool lockable(const struct insn *d)
 	return false;
 }
 
+/*
+ * Segment registers are not modelled: a PV guest's are Xen's flat
+ * selectors, fixed by mode (include/public/arch-x86): 64-bit code runs on
+ * FLAT_RING3_CS64/SS, compat code at CPL 1 on the ring-1 ones and at CPL 3
+ * on the ring-3 ones; DS, ES, FS and GS read as null (64-bit) or as the
+ * data selector (compat ES/DS).  Order: es, cs, ss, ds, fs, gs.
+ */
+static uint16_t flat_selector(const struct exec_vcpu *v, unsigned int seg)
+{
+	if (!v->compat)
+		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : 0;
+	bool ring1 = v->st.sys.cpl == 1;
+	uint16_t code = ring1 ? 0xe019 : 0xe02b, data = ring1 ? 0xe021 : 0xe033;
+	return seg == 1 ? code : seg <= 3 ? data : 0;
+}
+
+/* mov Sreg, r/m: the selector, zero-extended into a register. */
+static void exec_mov_from_sreg(struct exec_vcpu *v, struct insn *d)
+{
+	unsigned int seg = d->reg & 7;
+	if (seg > 5)
+		emu_raise(v, X86_EXC_UD);
+	uint16_t sel = flat_selector(v, seg);
+	if (d->mem)
+		emu_rm_write(v, d, 2, sel);
+	else
+		emu_set_reg(v, d->rm, d->opsize == 2 ? 2 : d->opsize, d->rex, sel);
+}
+
+/* mov r/m, Sreg: only the selectors the register already has, a flat data
+ * selector, or (except SS) a null one load; FS and GS then get the flat
+ * descriptor's base 0 (a null selector keeps the base, as on Intel). */
+static void exec_mov_to_sreg(struct exec_vcpu *v, struct insn *d)
+{
+	unsigned int seg = d->reg & 7;
+	if (seg == 1 || seg > 5)
+		emu_raise(v, X86_EXC_UD);
+	uint16_t sel = (uint16_t)emu_rm_read(v, d, 2);
+	bool null = (sel & ~3u) == 0;
+	bool flat = sel == flat_selector(v, seg) || sel == flat_selector(v, 2);
+	if ((null && seg == 2) || (!null && !flat))
+		emu_raise_err(v, X86_EXC_GP, sel & ~3u);
+	if (flat && seg == 4)
+		v->st.sys.fs_base = 0;
+	if (flat && seg == 5)
+		v->st.sys.gs_base = 0;
+}
+
+/* iretq at CPL 3 to CPL 3 (the only return a 64-bit PV kernel can make
+ * with the instruction): rip, cs, rflags, rsp, ss from the stack, cs and
+ * ss Xen's flat ring-3 ones, rflags as popf would set them. */
+static void exec_iretq(struct exec_vcpu *v, struct insn *d)
+{
+	if (d->opsize != 8)
+		emu_unimplemented(v, d);
+	uint64_t sp = emu_sp(v), f[5];
+	for (unsigned int i = 0; i < 5; i++)
+		f[i] = emu_read(v, sp + i * 8, 8, X86_EXC_SS);
+	if ((uint16_t)f[1] != flat_selector(v, 1))
+		emu_raise_err(v, X86_EXC_GP, (uint32_t)f[1] & 0xfffc);
+	if ((uint16_t)f[4] != flat_selector(v, 2))
+		emu_raise_err(v, X86_EXC_GP, (uint32_t)f[4] & 0xfffc);
+	if (!va_is_canonical(f[0]))
+		emu_raise_err(v, X86_EXC_GP, 0);
+	uint64_t mask = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |
+			X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | EMU_FL_NT | X86_RFLAGS_AC | X86_RFLAGS_ID;
+	if (v->st.sys.cpl <= ((v->rflags & X86_RFLAGS_IOPL) >> 12))
+		mask |= X86_RFLAGS_IF;
+	v->rflags = ((v->rflags & ~mask) | (f[2] & mask) | X86_RFLAGS_FIXED) & ~EMU_FL_RF;
+	v->gpr[R_SP] = f[3];
+	d->next = f[0];
+}
+
 static void exec_popf(struct exec_vcpu *v, unsigned int size)
 {
 	uint64_t val = emu_read(v, emu_sp(v), size, X86_EXC_SS);
@@ -630,8 +703,8 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 	case 0xcf:
 		if (v->compat)
 			compat_unsupported(v, d, "iret");
-		emu_fatal(v, "emu: iretq at CPL 3 not supported (rip 0x%llx): use the iret hypercall",
-			  (unsigned long long)d->start);
+		exec_iretq(v, d);
+		return;
 	case 0xd7:
 		val = emu_read(v, emu_la(v, d, (v->gpr[R_BX] + (v->gpr[R_AX] & 0xff)) & emu_admask(d)),
 			       1, X86_EXC_GP);
@@ -728,7 +801,11 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 			compat_unsupported(v, d, op == 0xd4 ? "aam" : "aad");
 		emu_raise(v, X86_EXC_UD);
 	case 0x8c:
-	case 0x8e: /* segment registers: not modelled */
+		exec_mov_from_sreg(v, d);
+		return;
+	case 0x8e:
+		exec_mov_to_sreg(v, d);
+		return;
 	case 0xd8 ... 0xdf: /* x87 */
 		emu_unimplemented(v, d);
 	default:

@@ -82,8 +82,16 @@ static void crash_on_trap(struct vcpu *v, const struct vcpu_state *st, const str
 	char extra[64] = "";
 	if (e->vector == X86_EXC_PF)
 		snprintf(extra, sizeof(extra), " cr2 %#llx", (unsigned long long)e->cr2);
+	/* The top of the guest's stack, for whoever debugs the guest. */
+	uint64_t words[6];
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = v->domain->type == DOMAIN_PV32 };
+	if (!copy_from_guest(&ctx, words, st->regs.rsp, sizeof(words)))
+		printk("d%u: vCPU %u stack at %#llx: %llx %llx %llx %llx %llx %llx\n", v->domain->id, v->id,
+		       (unsigned long long)st->regs.rsp, (unsigned long long)words[0], (unsigned long long)words[1],
+		       (unsigned long long)words[2], (unsigned long long)words[3], (unsigned long long)words[4],
+		       (unsigned long long)words[5]);
 	domain_crash(v->domain,
-		     "vCPU %u: unhandled %s (vector %u) error %#x%s at rip %#llx rsp %#llx (no trap table)",
+		     "vCPU %u: unhandled %s (vector %u) error %#x%s at rip %#llx rsp %#llx (no handler)",
 		     v->id, name, e->vector, e->has_error_code ? e->error_code : 0, extra,
 		     (unsigned long long)st->regs.rip, (unsigned long long)st->regs.rsp);
 }
@@ -123,6 +131,8 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 			return;
 		}
 		if (e->vector == X86_EXC_PF && pv_ptwr_fault(v, e))
+			return;
+		if (e->vector == X86_EXC_GP && e->has_error_code && !e->error_code && pv_emulate_privileged(v))
 			return;
 		if (pv_inject_exception(v, e->vector, e->has_error_code, e->error_code, e->cr2))
 			return;
