@@ -15,9 +15,7 @@ const char guest_name[] = "hello";
 __asm__(XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, ".quad hypercall_page"));
 
 #define VIRT_BASE 0xffffffff80000000ul
-#define MAX_CHECKED_PFNS 4096
 
-static xen_pfn_t sorted[MAX_CHECKED_PFNS];
 
 static void check_start_info(start_info_t *si)
 {
@@ -69,22 +67,6 @@ static void check_module(start_info_t *si)
 		     (void *)si->mod_start, pattern, zeros);
 }
 
-static void check_p2m(start_info_t *si)
-{
-	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
-	size_t n = si->nr_pages < MAX_CHECKED_PFNS ? si->nr_pages : MAX_CHECKED_PFNS;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = p2m[i];
-	guest_sort_pfns(sorted, n);
-	size_t dups = 0;
-	for (size_t i = 1; i < n; i++)
-		if (sorted[i] == sorted[i - 1])
-			dups++;
-	guest_check(dups == 0, "%lu P2M entries repeat a frame", (unsigned long)dups);
-	/* The pages of start_info and the page tables are in the P2M. */
-	guest_check(si->nr_p2m_frames * 512 >= si->nr_pages, "%lu P2M frames cannot hold %lu entries",
-		    si->nr_p2m_frames, si->nr_pages);
-}
 
 static void check_page_tables(start_info_t *si)
 {
@@ -137,7 +119,7 @@ int guest_main(start_info_t *si)
 	check_start_info(si);
 	if (guest_strstr((const char *)si->cmd_line, "module"))
 		check_module(si);
-	check_p2m(si);
+	guest_check_p2m(si);
 	check_page_tables(si);
 	check_version();
 	return guest_failed() ? GUEST_FAIL : GUEST_PASS;

@@ -18,12 +18,10 @@ __asm__(XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, ".long hypercall_page"));
 #endif
 
 #define VIRT_BASE ((unsigned long)GUEST_VIRT_BASE)
-#define MAX_CHECKED_PFNS 4096
 #define PTE_PRESENT 1ull
 #define PTE_RW 2ull
 #define PTE_MFN(e) ((xen_pfn_t)(((e) & 0x000ffffffffff000ull) >> 12))
 
-static xen_pfn_t sorted[MAX_CHECKED_PFNS];
 
 static void check_start_info(start_info_t *si)
 {
@@ -46,22 +44,6 @@ static void check_start_info(start_info_t *si)
 	guest_printf("cmdline: %s\n", len < MAX_GUEST_CMDLINE ? (const char *)si->cmd_line : "(bad)");
 }
 
-static void check_p2m(start_info_t *si)
-{
-	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
-	size_t n = si->nr_pages < MAX_CHECKED_PFNS ? si->nr_pages : MAX_CHECKED_PFNS;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = p2m[i];
-	guest_sort_pfns(sorted, n);
-	size_t dups = 0;
-	for (size_t i = 1; i < n; i++)
-		if (sorted[i] == sorted[i - 1])
-			dups++;
-	guest_check(dups == 0, "%lu P2M entries repeat a frame", (unsigned long)dups);
-	/* 32-bit entries: 1024 to a frame. */
-	guest_check(si->nr_p2m_frames * 1024 >= si->nr_pages, "%lu P2M frames cannot hold %lu entries",
-		    si->nr_p2m_frames, si->nr_pages);
-}
 
 /* The builder's order: the L3, then the L2 (one: the kernel lives in
  * slot 3), then the L1s. */
@@ -126,7 +108,7 @@ int guest_main(start_info_t *si)
 	}
 	guest_printf("Hello from XG guest %s!\n", guest_name);
 	check_start_info(si);
-	check_p2m(si);
+	guest_check_p2m(si);
 	check_page_tables(si);
 	check_version();
 	return guest_failed() ? GUEST_FAIL : GUEST_PASS;

@@ -67,6 +67,8 @@ void guest_shutdown(unsigned int reason) __attribute__((noreturn));
 
 /* Sort frame numbers in place (heap sort). */
 void guest_sort_pfns(xen_pfn_t *a, size_t n);
+/* Check the P2M list start_info names (no frame twice, room for all). */
+void guest_check_p2m(start_info_t *si);
 
 size_t guest_strlen(const char *s);
 int guest_strncmp(const char *a, const char *b, size_t n);

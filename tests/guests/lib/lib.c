@@ -292,3 +292,24 @@ void guest_finish(int result)
 	guest_printf("RESULT: %s %s\n", words[result], guest_name);
 	guest_shutdown(SHUTDOWN_poweroff);
 }
+
+/* The P2M list: no frame twice among the first entries, and enough
+ * frames for all of them (xen_pfn_t is the guest's width). */
+#define MAX_CHECKED_PFNS 4096
+void guest_check_p2m(start_info_t *si)
+{
+	static xen_pfn_t sorted[MAX_CHECKED_PFNS];
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	size_t n = si->nr_pages < MAX_CHECKED_PFNS ? si->nr_pages : MAX_CHECKED_PFNS;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = p2m[i];
+	guest_sort_pfns(sorted, n);
+	size_t dups = 0;
+	for (size_t i = 1; i < n; i++)
+		if (sorted[i] == sorted[i - 1])
+			dups++;
+	guest_check(dups == 0, "%lu P2M entries repeat a frame", (unsigned long)dups);
+	unsigned long per_frame = 4096 / sizeof(xen_pfn_t);
+	guest_check(si->nr_p2m_frames * per_frame >= si->nr_pages, "%lu P2M frames cannot hold %lu entries",
+		    (unsigned long)si->nr_p2m_frames, (unsigned long)si->nr_pages);
+}
