@@ -10,13 +10,13 @@ _Static_assert(offsetof(struct vcpu_regs, r15) == 15 * sizeof(uint64_t), "regist
 #define ARITH_FLAGS                                                                                          \
 	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF | X86_RFLAGS_OF)
 
-enum store_kind { MOV, XCHG, CMPXCHG, OR, AND, XOR, BTS, BTR, BTC };
+enum store_kind { MOV, XCHG, CMPXCHG, CMPXCHG8B, OR, AND, XOR, BTS, BTR, BTC };
 
 struct decoded {
 	enum store_kind kind;
 	unsigned int size; /* operand bytes */
 	unsigned int reg;  /* ModRM reg (with REX.R) */
-	bool rex, has_imm;
+	bool rex, has_imm, lock;
 	uint64_t imm; /* sign-extended to the operand size */
 	uint64_t la;  /* linear address of the memory operand */
 	unsigned int len;
@@ -115,6 +115,10 @@ static bool classify(unsigned int op, unsigned int group, struct decoded *d, uns
 	case 0x87: d->kind = XCHG; return true;
 	case 0x1b0: d->size = 1; /* fall through */
 	case 0x1b1: d->kind = CMPXCHG; return true;
+	case 0x1c7: /* cmpxchg8b; with REX.W it is cmpxchg16b (declined) */
+		d->size = 8;
+		d->kind = CMPXCHG8B;
+		return group == 1 && vsize != 8;
 	case 0x08: d->size = 1; /* fall through */
 	case 0x09: d->kind = OR; return true;
 	case 0x20: d->size = 1; /* fall through */
@@ -147,9 +151,10 @@ static bool classify(unsigned int op, unsigned int group, struct decoded *d, uns
 	}
 }
 
-static bool decode(const uint64_t *g, uint64_t rip, uint64_t fs_base, uint64_t gs_base, const uint8_t *insn,
-		   unsigned int avail, struct decoded *d)
+static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64_t fs_base, uint64_t gs_base,
+		   const uint8_t *insn, unsigned int avail, struct decoded *d)
 {
+	bool compat = mode == STORE_MODE_COMPAT;
 	unsigned int i = 0;
 	uint8_t b, rex = 0;
 	bool opsize16 = false;
@@ -159,16 +164,22 @@ static bool decode(const uint64_t *g, uint64_t rip, uint64_t fs_base, uint64_t g
 			return false;
 		if (b == 0x66)
 			opsize16 = true;
-		else if (b == 0xf0 || b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36)
-			continue; /* lock (the caller makes it atomic); null segments */
+		else if (b == 0xf0)
+			d->lock = true; /* the caller makes the access atomic */
+		else if (b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36)
+			continue; /* null (flat) segments */
 		else if (b == 0x64)
 			seg_base = fs_base;
 		else if (b == 0x65)
 			seg_base = gs_base;
+		else if (b == 0x67)
+			return false; /* 32-bit (64-bit mode) or 16-bit (compat) addressing */
 		else
 			break;
 	}
-	if ((b & 0xf0) == 0x40) {
+	/* In compatibility mode 0x40-0x4f are inc/dec, which no handled
+	 * opcode is: they are declined below. */
+	if (!compat && (b & 0xf0) == 0x40) {
 		rex = b;
 		if (!next_byte(insn, avail, &i, &b))
 			return false;
@@ -208,7 +219,8 @@ static bool decode(const uint64_t *g, uint64_t rip, uint64_t fs_base, uint64_t g
 			ea += g[base];
 		}
 	} else if (rm == 5 && mod == 0) {
-		rip_relative = true;
+		/* rip-relative in 64-bit mode, an absolute disp32 in compat. */
+		rip_relative = !compat;
 		if (!next_bytes(insn, avail, &i, 4, &disp))
 			return false;
 		ea += sign_extend(disp, 4);
@@ -231,17 +243,22 @@ static bool decode(const uint64_t *g, uint64_t rip, uint64_t fs_base, uint64_t g
 	if (rip_relative)
 		ea += rip + i;
 	d->la = ea + seg_base;
+	/* 32-bit addressing: the offset and the linear address wrap at 4 GiB. */
+	if (compat)
+		d->la = (uint32_t)((uint32_t)ea + seg_base);
 	return true;
 }
 
-int emulate_store(struct vcpu_regs *regs, uint64_t fs_base, uint64_t gs_base, const uint8_t *insn,
-		  unsigned int avail, const struct store_ops *ops, void *ctx)
+int emulate_store(struct vcpu_regs *regs, enum store_mode mode, uint64_t fs_base, uint64_t gs_base,
+		  const uint8_t *insn, unsigned int avail, const struct store_ops *ops, void *ctx)
 {
 	uint64_t g[16];
 	memcpy(g, regs, sizeof(g));
 	struct decoded d = { 0 };
-	if (!decode(g, regs->rip, fs_base, gs_base, insn, avail, &d))
+	if (!decode(g, mode, regs->rip, fs_base, gs_base, insn, avail, &d))
 		return 0;
+	/* xchg and the compare-exchanges are atomic without a lock prefix. */
+	bool atomic = d.lock || d.kind == XCHG || d.kind == CMPXCHG || d.kind == CMPXCHG8B;
 
 	unsigned int size = d.size, bits = size * 8;
 	uint64_t m = size_mask(size), flags = regs->rflags, src = d.has_imm ? d.imm : get_reg(g, d.reg, size, d.rex);
@@ -266,6 +283,20 @@ int emulate_store(struct vcpu_regs *regs, uint64_t fs_base, uint64_t gs_base, co
 		}
 		val = src;
 		break;
+	case CMPXCHG8B: {
+		/* edx:eax against the quadword; ecx:ebx written if equal, else
+		 * the quadword loaded into edx:eax (32-bit writes: zero-extended). */
+		uint64_t expected = g[2] << 32 | (uint32_t)g[0];
+		if (old != expected) {
+			flags &= ~X86_RFLAGS_ZF;
+			g[0] = (uint32_t)old;
+			g[2] = old >> 32;
+			goto done;
+		}
+		flags |= X86_RFLAGS_ZF;
+		val = g[1] << 32 | (uint32_t)g[3];
+		break;
+	}
 	case OR:
 	case AND:
 	case XOR:
@@ -284,11 +315,13 @@ int emulate_store(struct vcpu_regs *regs, uint64_t fs_base, uint64_t gs_base, co
 		break;
 	}
 	}
-	if ((rc = ops->write(ctx, d.la, size, val & m)))
+	if ((rc = ops->write(ctx, d.la, size, val & m, atomic)))
 		return rc;
 done:
 	memcpy(regs, g, sizeof(g));
 	regs->rflags = flags;
 	regs->rip += d.len;
+	if (mode == STORE_MODE_COMPAT)
+		regs->rip = (uint32_t)regs->rip; /* eip */
 	return (int)d.len;
 }

@@ -45,8 +45,9 @@ static int ptwr_read(void *ctx, uint64_t la, unsigned int size, uint64_t *val)
 	return 0;
 }
 
-static int ptwr_write(void *ctx, uint64_t la, unsigned int size, uint64_t val)
+static int ptwr_write(void *ctx, uint64_t la, unsigned int size, uint64_t val, bool atomic)
 {
+	(void)atomic;
 	struct ptwr_ctx *c = ctx;
 	int i = entry_index(c, la, size);
 	if (i < 0)
@@ -91,7 +92,8 @@ bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
 	int rc = 0;
 	pthread_mutex_lock(&d->lock);
 	if (!d->is_dying && pv_table_level(c.table_mfn) == 1)
-		rc = emulate_store(&st->regs, st->sys.fs_base, st->sys.gs_base, insn, avail, &ptwr_ops, &c);
+		rc = emulate_store(&st->regs, STORE_MODE_64, st->sys.fs_base, st->sys.gs_base, insn, avail, &ptwr_ops,
+				   &c);
 	pthread_mutex_unlock(&d->lock);
 	if (rc <= 0 && c.why[0])
 		printk("d%u: vCPU %u page-table write at %#llx refused: %s\n", d->id, v->id,
