@@ -1,10 +1,18 @@
 /*
- * The writable-pagetables assist: a 64-bit PV kernel writes an entry of
- * one of its own L1 tables as if it were writable.  The table is mapped
- * read-only (it must be), so the write faults; the hypervisor decodes the
- * instruction and performs the write as an mmu_update would, with the
- * same checks and references.  A write that is not to an L1 entry, or
- * whose new entry is refused, is not emulated: the fault goes to the guest.
+ * The writable-pagetables assist: a PV kernel (64-bit, or 32-bit PAE in
+ * compatibility mode) writes an entry of one of its own L1 tables as if it
+ * were writable.  The table is mapped read-only (it must be), so the write
+ * faults; the hypervisor decodes the instruction and performs the write as
+ * an mmu_update would, with the same checks and references.  A write that
+ * is not to an L1 entry, or whose new entry is refused, is not emulated:
+ * the fault goes to the guest.
+ *
+ * A 32-bit PAE kernel writes its 8-byte entries in two 4-byte halves (or
+ * with cmpxchg8b).  Each half is merged with the other half of the current
+ * entry and the result checked; as in Xen, a plain 4-byte store to the
+ * upper half whose merged entry is present but refused is taken as the
+ * first of two stores in the wrong order: it is written with the present
+ * bit cleared, the lower half being expected next.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +27,7 @@
 
 struct ptwr_ctx {
 	struct domain *d;
+	bool pv32;
 	uint64_t table_mfn; /* the L1 written */
 	uint64_t page_la;   /* the faulting page's linear address */
 	char why[200];
@@ -47,7 +56,6 @@ static int ptwr_read(void *ctx, uint64_t la, unsigned int size, uint64_t *val)
 
 static int ptwr_write(void *ctx, uint64_t la, unsigned int size, uint64_t val, bool atomic)
 {
-	(void)atomic;
 	struct ptwr_ctx *c = ctx;
 	int i = entry_index(c, la, size);
 	if (i < 0)
@@ -58,7 +66,16 @@ static int ptwr_write(void *ctx, uint64_t la, unsigned int size, uint64_t val, b
 	unsigned int shift = (unsigned int)(la & 7) * 8;
 	uint64_t mask = (size == 8 ? ~0ull : (1ull << (size * 8)) - 1) << shift;
 	e = (e & ~mask) | ((val << shift) & mask);
-	return pv_update_entry(c->d, c->table_mfn, 1, (unsigned int)i, e, false, false, c->why, sizeof(c->why));
+	int rc = pv_update_entry(c->d, c->table_mfn, 1, (unsigned int)i, e, false, false, c->why, sizeof(c->why));
+	if (rc && c->pv32 && size == 4 && shift == 32 && !atomic && (e & PTE_PRESENT)) {
+		/* The upper half first (Xen's fix-up for PAE entries). */
+		char why[sizeof(c->why)];
+		rc = pv_update_entry(c->d, c->table_mfn, 1, (unsigned int)i, e & ~PTE_PRESENT, false, false, why,
+				     sizeof(why));
+		if (!rc)
+			c->why[0] = '\0';
+	}
+	return rc;
 }
 
 static const struct store_ops ptwr_ops = { ptwr_read, ptwr_write };
@@ -72,28 +89,38 @@ bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
 	    pv_va_reserved(d, e->cr2))
 		return false;
 
+	/* A 32-bit guest's kernel runs in compatibility mode: its faulting
+	 * address lies below 4 GiB (pv_va_reserved() refused the rest) and
+	 * its walk starts at the vCPU's root L4, whose slot 0 is its L3. */
+	bool pv32 = d->type == DOMAIN_PV32;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct walk_result r;
 	if (guest_walk(pv_domain_frame, d, st->sys.cr3, e->cr2, WALK_READ | WALK_USER, false, &r))
 		return false;
 	uint8_t insn[X86_MAX_INSN_LEN];
 	unsigned int avail = 0;
-	struct hcall_ctx hc = { .caller = d, .vcpu = v };
+	struct hcall_ctx hc = { .caller = d, .vcpu = v, .compat = pv32 };
+	uint64_t ip = pv32 ? (uint32_t)st->regs.rip : st->regs.rip;
 	/* The instruction may end just before an unmapped page: then take
-	 * what is there. */
-	if (!copy_from_guest(&hc, insn, st->regs.rip, sizeof(insn)))
-		avail = sizeof(insn);
-	while (avail < sizeof(insn) && !copy_from_guest(&hc, &insn[avail], st->regs.rip + avail, 1))
+	 * what is there.  eip wraps at 4 GiB. */
+	if (!pv32 || ip + sizeof(insn) <= 1ull << 32)
+		if (!copy_from_guest(&hc, insn, ip, sizeof(insn)))
+			avail = sizeof(insn);
+	while (avail < sizeof(insn) &&
+	       !copy_from_guest(&hc, &insn[avail], pv32 ? (uint32_t)(ip + avail) : ip + avail, 1))
 		avail++;
 	if (!avail)
 		return false;
 
-	struct ptwr_ctx c = { .d = d, .table_mfn = r.maddr >> PAGE_SHIFT, .page_la = e->cr2 & ~(uint64_t)(PAGE_SIZE - 1) };
+	struct ptwr_ctx c = { .d = d,
+			      .pv32 = pv32,
+			      .table_mfn = r.maddr >> PAGE_SHIFT,
+			      .page_la = e->cr2 & ~(uint64_t)(PAGE_SIZE - 1) };
 	int rc = 0;
 	pthread_mutex_lock(&d->lock);
 	if (!d->is_dying && pv_table_level(c.table_mfn) == 1)
-		rc = emulate_store(&st->regs, STORE_MODE_64, st->sys.fs_base, st->sys.gs_base, insn, avail, &ptwr_ops,
-				   &c);
+		rc = emulate_store(&st->regs, pv32 ? STORE_MODE_COMPAT : STORE_MODE_64, st->sys.fs_base,
+				   st->sys.gs_base, insn, avail, &ptwr_ops, &c);
 	pthread_mutex_unlock(&d->lock);
 	if (rc <= 0 && c.why[0])
 		printk("d%u: vCPU %u page-table write at %#llx refused: %s\n", d->id, v->id,
