@@ -89,13 +89,16 @@ bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
 	    pv_va_reserved(d, e->cr2))
 		return false;
 
-	/* A 32-bit guest's kernel runs in compatibility mode: its faulting
-	 * address lies below 4 GiB (pv_va_reserved() refused the rest) and
-	 * its walk starts at the vCPU's root L4, whose slot 0 is its L3. */
+	/* A 32-bit guest's kernel runs in compatibility mode at CPL 1: its
+	 * faulting address lies below 4 GiB (pv_va_reserved() refused the
+	 * rest) and its walk starts at the vCPU's root L4, whose slot 0 is its
+	 * L3. */
 	bool pv32 = d->type == DOMAIN_PV32;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct walk_result r;
-	if (guest_walk(pv_domain_frame, d, st->sys.cr3, e->cr2, WALK_READ | WALK_USER, false, &r))
+	/* The kernel's own access: at CPL 3 for a 64-bit guest, at CPL 1 (a
+	 * supervisor access) for a 32-bit one. */
+	if (guest_walk(pv_domain_frame, d, st->sys.cr3, e->cr2, WALK_READ | (pv32 ? 0 : WALK_USER), false, &r))
 		return false;
 	uint8_t insn[X86_MAX_INSN_LEN];
 	unsigned int avail = 0;
