@@ -278,8 +278,11 @@ static void test_l3_placement_and_context(void)
 	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << VMASST_TYPE_pae_extended_cr3) == 0 &&
 			  d->vcpus[1]->cr3_mfn == g.hi[1],
 		  "a context can name it in the extended-CR3 encoding (frame %#llx)", (unsigned long long)g.hi[1]);
-	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << VMASST_TYPE_writable_pagetables) == -EINVAL,
-		  "a 32-bit context asking for an assist XG lacks for it is refused");
+	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << VMASST_TYPE_4gb_segments) == -EINVAL,
+		  "a 32-bit context asking for an assist XG lacks (4gb_segments) is refused");
+	TAP_CHECK(vm_assist(d, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables) == 0 &&
+			  vm_assist(d, VMASST_CMD_disable, VMASST_TYPE_writable_pagetables) == 0,
+		  "a 32-bit guest may enable and disable writable_pagetables");
 	destroy(d);
 }
 
