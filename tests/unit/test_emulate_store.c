@@ -91,6 +91,18 @@ static void test_compat(void)
 	r = (struct vcpu_regs){ .rax = 0x77 };
 	TAP_CHECK(RUN(&r, 0x89, 0x05, 0x08, 0x10, 0x00, 0x00) == -EFAULT && !mem64(8) && r.rip == 0x400000,
 		  "the same bytes in 64-bit mode are rip-relative (outside the memory)");
+	r = (struct vcpu_regs){ .rax = 0xaabbccdd };
+	TAP_CHECK(RUN32(&r, 0xa3, 0x08, 0x10, 0x00, 0x00) == 5 && mem64(8) == 0xaabbccdd && r.rip == 0x400005,
+		  "compat mov %%eax,moffs32 (a3): a 4-byte absolute address");
+	r = (struct vcpu_regs){ .rax = 0x5a };
+	TAP_CHECK(RUN32(&r, 0x64, 0xa2, 0x08, 0x0f, 0x00, 0x00) == 6 && mem[8] == 0x5a && mem[9] == 0,
+		  "compat mov %%al,%%fs:moffs32 (64 a2): one byte, the FS base added");
+	r = (struct vcpu_regs){ .rax = 0x1122334455667788ull };
+	TAP_CHECK(RUN(&r, 0x48, 0xa3, 0x08, 0x10, 0, 0, 0, 0, 0, 0) == 10 && mem64(8) == 0x1122334455667788ull,
+		  "64-bit mov %%rax,moffs64 (REX.W a3): an 8-byte absolute address");
+	r = (struct vcpu_regs){ .rax = 0x1122 };
+	TAP_CHECK(RUN(&r, 0x66, 0xa3, 0x08, 0x10, 0, 0, 0, 0, 0) == 0 && !writes,
+		  "64-bit a3 with a truncated 8-byte address is declined");
 	r = (struct vcpu_regs){ .rax = 0x12345678 };
 	TAP_CHECK(RUN32(&r, 0xc7, 0x47, 0x08, 0xff, 0xff, 0xff, 0xff) == 7 && mem64(8) == 0xffffffffull,
 		  "compat movl $-1, 8(%%edi): 4 bytes");

@@ -190,13 +190,26 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64
 			return false;
 		op = 0x100 | b;
 	}
+	unsigned int vsize = (rex & 8) ? 8 : opsize16 ? 2 : 4, imm_len;
+	if (op == 0xa2 || op == 0xa3) {
+		/* mov moffs, al/eAX/rAX: an absolute address of the address
+		 * size (8 bytes in 64-bit mode, 4 in compat), no ModRM. */
+		uint64_t moffs;
+		if (!next_bytes(insn, avail, &i, compat ? 4 : 8, &moffs))
+			return false;
+		d->kind = MOV;
+		d->size = op == 0xa2 ? 1 : vsize;
+		d->reg = 0;
+		d->len = i;
+		d->la = compat ? (uint32_t)(moffs + seg_base) : moffs + seg_base;
+		return true;
+	}
 	uint8_t modrm;
 	if (!next_byte(insn, avail, &i, &modrm))
 		return false;
 	unsigned int mod = modrm >> 6, rm = modrm & 7;
 	d->reg = ((modrm >> 3) & 7) | ((rex & 4u) << 1);
 	d->rex = rex != 0;
-	unsigned int vsize = (rex & 8) ? 8 : opsize16 ? 2 : 4, imm_len;
 	if (mod == 3 || !classify(op, (modrm >> 3) & 7, d, vsize, &imm_len))
 		return false; /* a register operand writes no memory */
 	if ((d->kind >= BTS) && d->size == 1)

@@ -7,7 +7,8 @@
  *
  * Only the instructions kernels use on page-table entries are handled,
  * each with one memory operand of 1, 2, 4 or 8 bytes:
- *   mov r/m, reg and mov r/m, imm (88, 89, c6 /0, c7 /0)
+ *   mov r/m, reg and mov r/m, imm (88, 89, c6 /0, c7 /0); mov moffs, al/eAX
+ *     (a2, a3: an absolute address of 8 bytes, 4 in compatibility mode)
  *   xchg r/m, reg (86, 87), cmpxchg r/m, reg (0f b0, 0f b1)
  *   or/and/xor r/m, reg and r/m, imm (08, 09, 20, 21, 30, 31; 80, 81, 83 /1 /4 /6)
  *   bts/btr/btc r/m, reg or imm8 (0f ab, 0f b3, 0f bb; 0f ba /5 /6 /7), the
