@@ -48,14 +48,18 @@ case "$out" in
 *"RESULT: PASS ptwr"*) ok "with writable_pagetables a guest writes its L1 entries directly (mov, xchg, cmpxchg, lock and/or/bts)" ;;
 *) not_ok "with writable_pagetables a guest writes its L1 entries directly (mov, xchg, cmpxchg, lock and/or/bts)"; diag "$out" ;;
 esac
-# The same for a 32-bit PAE guest: 4-byte halves in either order, cmpxchg8b.
+# The same for a 32-bit PAE guest: 4-byte halves in either order, cmpxchg8b
+# (skipped where the backend does not take 32-bit domains: kvm, for now).
 cfg=$(guest_config ptwr32 ptwr32)
 out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+guests="ptwr ptwr32"
 case "$out" in
 *"RESULT: PASS ptwr32"*) ok "a 32-bit PAE guest writes its L1 entries directly (mov of either half in either order, xchg, lock and/bts, cmpxchg8b)" ;;
+*"cannot create domain 'ptwr32': Operation not supported"*)
+	skip "the hypervisor's backend does not take 32-bit domains"; guests=ptwr ;;
 *) not_ok "a 32-bit PAE guest writes its L1 entries directly (mov of either half in either order, xchg, lock and/bts, cmpxchg8b)"; diag "$out" ;;
 esac
-for guest in ptwr ptwr32; do
+for guest in $guests; do
 	for mode in refused noassist; do
 		cfg=$(guest_config "$guest-$mode" "$guest" "\"on_crash\": \"preserve\", \"cmdline\": \"$mode\"")
 		check "$guest guest ($mode) starts" xg create "$cfg"
@@ -65,7 +69,8 @@ for guest in ptwr ptwr32; do
 done
 log=$(xg dmesg)
 n=$(printf '%s\n' "$log" | grep -c "page-table write at.*refused")
-case "$n" in 2) ok "the log says why each refused page-table write was refused (64-bit and 32-bit)" ;;
-*) not_ok "the log says why each refused page-table write was refused (64-bit and 32-bit): $n lines"; diag "$log" ;; esac
+want=$(echo $guests | wc -w)
+case "$n" in "$want") ok "the log says why each refused page-table write was refused ($guests)" ;;
+*) not_ok "the log says why each refused page-table write was refused ($guests): $n lines, not $want"; diag "$log" ;; esac
 check "every frame is back after the page-table writers" wait_frames "$free0" 10
 finish
