@@ -48,15 +48,12 @@ case "$out" in
 *"RESULT: PASS ptwr"*) ok "with writable_pagetables a guest writes its L1 entries directly (mov, xchg, cmpxchg, lock and/or/bts)" ;;
 *) not_ok "with writable_pagetables a guest writes its L1 entries directly (mov, xchg, cmpxchg, lock and/or/bts)"; diag "$out" ;;
 esac
-# The same for a 32-bit PAE guest: 4-byte halves in either order, cmpxchg8b
-# (skipped where the backend does not take 32-bit domains: kvm, for now).
+# The same for a 32-bit PAE guest: 4-byte halves in either order, cmpxchg8b.
 cfg=$(guest_config ptwr32 ptwr32)
 out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
 guests="ptwr ptwr32"
 case "$out" in
 *"RESULT: PASS ptwr32"*) ok "a 32-bit PAE guest writes its L1 entries directly (mov of either half in either order, xchg, lock and/bts, cmpxchg8b)" ;;
-*"cannot create domain 'ptwr32': Operation not supported"*)
-	skip "the hypervisor's backend does not take 32-bit domains"; guests=ptwr ;;
 *) not_ok "a 32-bit PAE guest writes its L1 entries directly (mov of either half in either order, xchg, lock and/bts, cmpxchg8b)"; diag "$out" ;;
 esac
 for guest in $guests; do
