@@ -13,6 +13,7 @@
  * Both must crash the guest with the page fault (no trap table yet).
  */
 #include "guest.h"
+#include "public/memory.h"
 
 const char guest_name[] = "ptwr32";
 
@@ -104,10 +105,37 @@ static bool maps(xen_pfn_t mfn)
 	return (e & PTE_P) && (e & 0x000ffffffffff000ull) == (uint64_t)mfn << 12;
 }
 
+/* The low-half-first stores need frames whose high halves are 0: trade
+ * the last three pages for frames below 4 GiB if they are not already
+ * (XENMEM_exchange, the way a kernel gets DMA-able memory). */
+static void frames_below_4g(start_info_t *si)
+{
+	xen_pfn_t *list = (xen_pfn_t *)si->mfn_list;
+	unsigned long n = si->nr_pages;
+	if (list[n - 1] < 0x100000 && list[n - 2] < 0x100000 && list[n - 3] < 0x100000)
+		return;
+	static xen_pfn_t in[3], out[3];
+	for (int i = 0; i < 3; i++) {
+		in[i] = list[n - 1 - i];
+		out[i] = n - 1 - i;
+	}
+	struct xen_memory_exchange x = {
+		.in = { .nr_extents = 3, .domid = DOMID_SELF },
+		.out = { .nr_extents = 3, .mem_flags = XENMEMF_address_bits(32), .domid = DOMID_SELF },
+	};
+	x.in.extent_start.p = in;
+	x.out.extent_start.p = out;
+	long rc = hypercall(__HYPERVISOR_memory_op, XENMEM_exchange, (unsigned long)&x, 0, 0, 0);
+	guest_check(rc == 0 && x.nr_exchanged == 3, "exchanging the test frames for ones below 4 GiB: %ld", rc);
+	for (int i = 0; i < 3 && rc == 0; i++)
+		list[n - 1 - i] = out[i];
+}
+
 int guest_main(start_info_t *si)
 {
 	p2m = (const xen_pfn_t *)si->mfn_list;
 	unsigned long n = si->nr_pages;
+	frames_below_4g(si);
 	xen_pfn_t l1 = p2m[n - 1], data = p2m[n - 2], data2 = p2m[n - 3];
 	const char *cmd = (const char *)si->cmd_line;
 	bool noassist = !guest_strncmp(cmd, "noassist", 9), refused = !guest_strncmp(cmd, "refused", 8);
