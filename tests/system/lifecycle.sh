@@ -88,6 +88,17 @@ xg destroy renamed
 wait_gone renamed 5
 check "all frames are back after the refused create" [ "$(free_frames)" = "$free0" ]
 
+# maxmem above memory: the guest starts pre-ballooned with room to grow.
+check "a guest with memory 16 and maxmem 48 is created paused" xg create -p "$(guest_config balloon spin '"maxmem": 48')"
+check "it has 16 MiB and may grow to 48 MiB" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])[0]
+assert d["memory_kib"] == 16 * 1024 and d["max_memory_kib"] == 48 * 1024, d
+' "$(xg list --json balloon)"
+check "its effective configuration keeps maxmem" sh -c "'$XG_BIN' list -l balloon | grep -q '\"maxmem\":48'"
+xg destroy balloon
+wait_gone balloon 5
+
 # A 32-bit PAE guest (pv32pae): the dry run lays it out as Xen's builder
 # would.  hello32 declares plain PAE the way Xen reads it, in a legacy
 # __xen_guest section (no notes): its L3 must lie below 4 GiB.

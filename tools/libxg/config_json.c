@@ -173,6 +173,9 @@ static int apply(const char *path, json_object *root, struct xg_config *cfg, str
 		} else if (!strcmp(key, "memory")) {
 			if (!(rc = get_int(v, key, 1, 1 << 20, "number of MiB", &n, err)))
 				cfg->memory_mib = (uint64_t)n;
+		} else if (!strcmp(key, "maxmem")) {
+			if (!(rc = get_int(v, key, 1, 1 << 20, "number of MiB", &n, err)))
+				cfg->maxmem_mib = (uint64_t)n;
 		} else if (!strcmp(key, "vcpus")) {
 			if (!(rc = get_int(v, key, 1, 128, "", &n, err)))
 				cfg->vcpus = (uint32_t)n;
@@ -198,6 +201,9 @@ static int apply(const char *path, json_object *root, struct xg_config *cfg, str
 		return bad(err, "name", "is required");
 	if (!have_kernel)
 		return bad(err, "kernel", "is required");
+	if (cfg->maxmem_mib && cfg->maxmem_mib < cfg->memory_mib)
+		return bad(err, "maxmem", "is %llu MiB, less than memory (%llu MiB)", (unsigned long long)cfg->maxmem_mib,
+			   (unsigned long long)cfg->memory_mib);
 	return 0;
 }
 
@@ -333,6 +339,8 @@ XG_EXPORT char *xg_config_to_json(const struct xg_config *cfg)
 	if (cfg->kernel)
 		json_object_object_add(o, "kernel", json_object_new_string(cfg->kernel));
 	json_object_object_add(o, "memory", json_object_new_int64((int64_t)cfg->memory_mib));
+	if (cfg->maxmem_mib)
+		json_object_object_add(o, "maxmem", json_object_new_int64((int64_t)cfg->maxmem_mib));
 	json_object_object_add(o, "vcpus", json_object_new_int64(cfg->vcpus));
 	if (cfg->cmdline)
 		json_object_object_add(o, "cmdline", json_object_new_string(cfg->cmdline));

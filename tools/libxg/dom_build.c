@@ -469,6 +469,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		return xg_error(-EINVAL, "no kernel given");
 	if (!cfg->memory_mib || cfg->memory_mib > (1ull << 20))
 		return xg_error(-EINVAL, "memory must be between 1 MiB and 1 TiB");
+	if (cfg->maxmem_mib && (cfg->maxmem_mib < cfg->memory_mib || cfg->maxmem_mib > (1ull << 20)))
+		return xg_error(-EINVAL, "maxmem must be between memory and 1 TiB");
 	if (!cfg->vcpus || cfg->vcpus > 128)
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
 	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel);
@@ -498,7 +500,9 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		uuid_generate(c->uuid);
 	c->flags = b.layout.pv32 ? XG_DOMCRF_pv32 : 0;
 	c->max_vcpus = cfg->vcpus;
-	c->max_pages = b.layout.nr_pages;
+	/* A maxmem above memory starts the guest pre-ballooned: it may grow
+	 * up to maxmem with populate_physmap, as under xl. */
+	c->max_pages = cfg->maxmem_mib > cfg->memory_mib ? cfg->maxmem_mib * 256 : b.layout.nr_pages;
 	c->on_poweroff = cfg->on_poweroff == XG_ACTION_PRESERVE ? XG_DOMACT_PRESERVE : XG_DOMACT_DESTROY;
 	c->on_crash = cfg->on_crash == XG_ACTION_PRESERVE ? XG_DOMACT_PRESERVE : XG_DOMACT_DESTROY;
 	long r = xg_do_domctl(h, &op);

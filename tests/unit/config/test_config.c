@@ -35,7 +35,7 @@ static void test_good(void)
 	snprintf(expect, sizeof(expect), "%s/kernels/vmlinux", corpus);
 	TAP_CHECK(cfg.kernel && !strcmp(cfg.kernel, expect), "a relative kernel path is resolved against the file (%s)",
 		  cfg.kernel);
-	TAP_CHECK(cfg.memory_mib == 256 && cfg.vcpus == 2, "memory and vcpus");
+	TAP_CHECK(cfg.memory_mib == 256 && cfg.maxmem_mib == 512 && cfg.vcpus == 2, "memory, maxmem and vcpus");
 	TAP_CHECK(cfg.cmdline && !strcmp(cfg.cmdline, "console=hvc0"), "cmdline");
 	snprintf(expect, sizeof(expect), "%s/kernels/initrd.img", corpus);
 	TAP_CHECK(cfg.ramdisk && !strcmp(cfg.ramdisk, expect), "a relative ramdisk path is resolved against the file (%s)",
@@ -45,7 +45,7 @@ static void test_good(void)
 
 	path_of(path, sizeof(path), "good-minimal.json");
 	rc = xg_config_load_json(path, &cfg, &err);
-	TAP_CHECK(rc == 0 && cfg.memory_mib == 64 && cfg.vcpus == 1 && !cfg.cmdline && !cfg.ramdisk &&
+	TAP_CHECK(rc == 0 && cfg.memory_mib == 64 && !cfg.maxmem_mib && cfg.vcpus == 1 && !cfg.cmdline && !cfg.ramdisk &&
 			  cfg.on_poweroff == XG_ACTION_DESTROY && cfg.on_crash == XG_ACTION_DESTROY &&
 			  !strcmp(cfg.kernel, "/boot/k"),
 		  "defaults: 64 MiB, 1 vCPU, no cmdline, no ramdisk, destroy on poweroff and crash");

@@ -141,6 +141,7 @@ struct xg_config {
 	enum xg_action on_poweroff;
 	enum xg_action on_crash;
 	char *ramdisk;          /* the module (initrd) path; may be NULL; malloc'd */
+	uint64_t maxmem_mib;    /* most memory it may balloon up to; 0: memory_mib */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
