@@ -75,21 +75,29 @@ chmod +x "$work/initrd/init"
 # no program inside can cause.  Such a run is stopped and started again;
 # only a run whose kernel stayed alive reports test results.
 stalled_kernel() { grep -q "soft lockup\|rcu_preempt detected stalls\|rcu_sched detected stalls" "$work/console.log"; }
+# It can also stop without a word: no inner test is silent for long (each
+# waits at most a few minutes for a guest), so 300 s without any output
+# counts as the same hang.
+SILENCE_LIMIT=300
 attempt=0
 while :; do
 	attempt=$((attempt + 1))
-	timeout 1200 qemu-system-x86_64 -accel tcg -cpu max -m 3072 -smp 2 -nographic -no-reboot \
+	timeout 1800 qemu-system-x86_64 -accel tcg -cpu max -m 3072 -smp 2 -nographic -no-reboot \
 		-kernel "$vmlinuz" -initrd "$work/initrd.gz" -append "console=ttyS0 quiet panic=-1" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		> "$work/console.log" 2>&1 </dev/null &
 	qemu=$!
+	silent=0 size=0 hung=
 	while kill -0 "$qemu" 2>/dev/null; do
 		stalled_kernel && { kill "$qemu"; break; }
+		now=$(stat -c %s "$work/console.log" 2>/dev/null || echo 0)
+		if [ "$now" != "$size" ]; then size=$now silent=0; else silent=$((silent + 2)); fi
+		[ "$silent" -ge "$SILENCE_LIMIT" ] && { hung=1; kill "$qemu"; break; }
 		sleep 2
 	done
 	wait "$qemu" 2>/dev/null
-	stalled_kernel || break
-	echo "# attempt $attempt: the emulated machine's kernel stalled (QEMU), after:"
+	stalled_kernel || [ -n "$hung" ] || break
+	echo "# attempt $attempt: the emulated machine's kernel stalled or fell silent (QEMU), after:"
 	tr -d '\r' < "$work/console.log" | grep XGTAP | tail -n 2 | sed 's/^/#   /'
 	if [ "$attempt" = 3 ]; then
 		echo "1..0 # SKIP the emulated machine hung in all 3 attempts (QEMU's SVM emulation), no result"
