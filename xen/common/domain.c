@@ -326,7 +326,7 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 		goto fail;
 	atomic_store(&mfn_to_page(&hv->heap, mfn)->owner, d->id);
 	printk("d%u: created '%s' (%s, %u vCPU%s, max %llu pages)\n", d->id, d->name,
-	       d->type == DOMAIN_PV32 ? "pv32pae" : "pv64", d->max_vcpus, d->max_vcpus == 1 ? "" : "s",
+	       domain_is_pv32(d) ? "pv32pae" : "pv64", d->max_vcpus, d->max_vcpus == 1 ? "" : "s",
 	       (unsigned long long)d->max_pages);
 	atomic_fetch_add(&d->refcnt, 1);
 	*out = d;

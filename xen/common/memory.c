@@ -59,7 +59,7 @@ static bool continued_at(struct hcall_ctx *ctx, unsigned int cmd, uint64_t arg, 
  * in the compat M2P (and so, on big machines, below some limit). */
 static unsigned int frame_limit_bits(const struct domain *d, unsigned int bits)
 {
-	if (d->type != DOMAIN_PV32 || m2p_compat_limit() >= hv->machine.nr_frames)
+	if (!domain_is_pv32(d) || m2p_compat_limit() >= hv->machine.nr_frames)
 		return bits;
 	unsigned int limit = PAGE_SHIFT;
 	while ((1ull << (limit + 1 - PAGE_SHIFT)) <= m2p_compat_limit())
@@ -305,7 +305,7 @@ static long maximum_gpfn(struct hcall_ctx *ctx, uint64_t arg)
 	if (!d)
 		return err;
 	const void *si = machine_frame(&hv->machine, d->shared_info_mfn);
-	uint64_t max_pfn = d->type == DOMAIN_PV32
+	uint64_t max_pfn = domain_is_pv32(d)
 				   ? __atomic_load_n(&((const struct compat_shared_info *)si)->arch.max_pfn, __ATOMIC_RELAXED)
 				   : __atomic_load_n(&((const struct shared_info *)si)->arch.max_pfn, __ATOMIC_RELAXED);
 	domain_put(d);

@@ -140,6 +140,11 @@ struct domain {
 	_Atomic uint64_t hypercalls;
 };
 
+static inline bool domain_is_pv32(const struct domain *d)
+{
+	return d->type == DOMAIN_PV32;
+}
+
 struct domain_create_args {
 	const char *name;
 	const uint8_t *uuid;

@@ -13,7 +13,7 @@
  * hypervisor's range, and for a 32-bit guest anything it cannot address. */
 static inline bool pv_va_reserved(const struct domain *d, uint64_t va)
 {
-	if (d->type == DOMAIN_PV32)
+	if (domain_is_pv32(d))
 		return va >= PV32_HV_START;
 	return va >= PV64_RESERVED_START && va < PV64_RESERVED_END;
 }

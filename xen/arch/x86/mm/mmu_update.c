@@ -124,7 +124,7 @@ static uint64_t l1_table_of(struct vcpu *v, uint64_t va)
 		return MFN_INVALID;
 	uint64_t mfn = v->cr3_mfn;
 	/* A 32-bit guest's top level is its L3 (va is below 4 GiB). */
-	unsigned int top = v->domain->type == DOMAIN_PV32 ? 3 : 4;
+	unsigned int top = domain_is_pv32(v->domain) ? 3 : 4;
 	for (unsigned int level = top; level > 1; level--) {
 		const _Atomic uint64_t *t = machine_frame(&hv->machine, mfn);
 		uint64_t e = atomic_load(&t[(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511]);

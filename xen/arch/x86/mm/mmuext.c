@@ -76,7 +76,7 @@ static long new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 	bool *has = user ? &v->has_user_cr3 : &v->has_cr3;
 	long rc = 0;
 	/* A 32-bit guest has one set of tables for kernel and user. */
-	if (user && d->type == DOMAIN_PV32)
+	if (user && domain_is_pv32(d))
 		return -EINVAL;
 	pthread_mutex_lock(&d->lock);
 	if (user && mfn == 0) {

@@ -115,7 +115,7 @@ static int get_type(struct domain *d, uint64_t mfn, uint64_t type, struct budget
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	uint64_t t = atomic_load(&pg->type_info);
 	uint64_t count = t & PGT_COUNT_MASK;
-	if (d->type == DOMAIN_PV32 && (type & PGT_TYPE_MASK) == PGT_l4_page_table) {
+	if (domain_is_pv32(d) && (type & PGT_TYPE_MASK) == PGT_l4_page_table) {
 		snprintf(why, whylen, "a 32-bit guest has no L4 tables");
 		return -EINVAL;
 	}
@@ -183,11 +183,6 @@ void pv_put_page_type(struct domain *d, uint64_t mfn)
 	atomic_store(&pg->type_info, t - 1);
 }
 
-static bool is_pv32(const struct domain *d)
-{
-	return d->type == DOMAIN_PV32;
-}
-
 /* Whether slot i of a table of this type holds the guest's entry; the
  * others are the hypervisor's (64-bit L4 slots 256-271, the top of a
  * 32-bit guest's slot-3 L2) or, past a 32-bit L3's four, unused. */
@@ -197,7 +192,7 @@ static bool guest_slot(const struct domain *d, uint64_t type, unsigned int i)
 	case PGT_l4_page_table:
 		return i < PV64_RESERVED_FIRST_L4 || i > PV64_RESERVED_LAST_L4;
 	case PGT_l3_page_table:
-		return !is_pv32(d) || i < PV32_L3_ENTRIES;
+		return !domain_is_pv32(d) || i < PV32_L3_ENTRIES;
 	case PGT_l2_page_table:
 		return !(type & PGT_pae_xen_l2) || i < PV32_FIRST_XEN_L2;
 	default:
@@ -220,7 +215,7 @@ static uint64_t entry_ref_type(uint64_t e, unsigned int level)
 static uint64_t disallowed_flags(const struct domain *d, unsigned int level)
 {
 	uint64_t base = PTE_PWT | PTE_PCD | PTE_PSE | PTE_GLOBAL;
-	if (level == 3 && is_pv32(d))
+	if (level == 3 && domain_is_pv32(d))
 		return base | 0xfff0000000000000ull;
 	return level == 1 ? (base & ~PTE_GLOBAL) | PTE_GNTTAB : base;
 }
@@ -231,7 +226,7 @@ static uint64_t disallowed_flags(const struct domain *d, unsigned int level)
  * PDPTE-style entries become ordinary long-mode L3 entries. */
 static uint64_t adjust_bits(const struct domain *d, unsigned int level)
 {
-	if (!is_pv32(d))
+	if (!domain_is_pv32(d))
 		return PTE_USER;
 	return level == 3 ? PTE_USER | PTE_RW : 0;
 }
@@ -419,7 +414,7 @@ static int validate_table(struct domain *d, uint64_t mfn, uint64_t type, struct 
 	struct page_info *pg = mfn_to_page(&hv->heap, mfn);
 	unsigned int level = type_level(type), start = pg->nr_validated;
 	bool resume_child = pg->partial_flags & PAGE_PARTIAL_CHILD;
-	bool pv32_l3 = level == 3 && is_pv32(d);
+	bool pv32_l3 = level == 3 && domain_is_pv32(d);
 	if (pv32_l3 && !start && !resume_child) {
 		int rc = prepare_pv32_l3(d, mfn, why, whylen);
 		if (rc)
@@ -491,7 +486,7 @@ int pv_update_entry(struct domain *d, uint64_t table_mfn, unsigned int level, un
 	uint64_t type = atomic_load(&mfn_to_page(&hv->heap, table_mfn)->type_info) & PGT_KIND_MASK;
 	/* A 32-bit L3's slot 3 holds the hypervisor's L2: Xen refuses to
 	 * change it in a table in use, as keeping it valid meanwhile is hard. */
-	if (!guest_slot(d, type, i) || (level == 3 && is_pv32(d) && i >= PV32_L3_XEN_SLOT)) {
+	if (!guest_slot(d, type, i) || (level == 3 && domain_is_pv32(d) && i >= PV32_L3_XEN_SLOT)) {
 		snprintf(why, whylen, "L%u slot %u is the hypervisor's", level, i);
 		return -EINVAL;
 	}

@@ -93,7 +93,7 @@ bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
 	 * faulting address lies below 4 GiB (pv_va_reserved() refused the
 	 * rest) and its walk starts at the vCPU's root L4, whose slot 0 is its
 	 * L3. */
-	bool pv32 = d->type == DOMAIN_PV32;
+	bool pv32 = domain_is_pv32(d);
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct walk_result r;
 	/* The kernel's own access: at CPL 3 for a 64-bit guest, at CPL 1 (a

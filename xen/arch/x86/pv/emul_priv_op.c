@@ -76,7 +76,7 @@ static bool rdmsr(struct vcpu *v, struct vcpu_state *st)
 
 static bool read_cr(struct vcpu *v, struct vcpu_state *st, unsigned int cr, uint64_t *val)
 {
-	bool pv32 = v->domain->type == DOMAIN_PV32;
+	bool pv32 = domain_is_pv32(v->domain);
 	switch (cr) {
 	case 0:
 		*val = st->sys.cr0;
@@ -102,7 +102,7 @@ bool pv_emulate_privileged(struct vcpu *v)
 	if (!v->kernel_mode)
 		return false;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
-	bool pv32 = v->domain->type == DOMAIN_PV32;
+	bool pv32 = domain_is_pv32(v->domain);
 	/* At most 4 bytes (rex, 0f, op, modrm); the instruction may end
 	 * right before an unmapped page, so take only what can be read. */
 	uint8_t b[4] = { 0 };

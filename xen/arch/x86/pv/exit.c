@@ -84,7 +84,7 @@ static void crash_on_trap(struct vcpu *v, const struct vcpu_state *st, const str
 		snprintf(extra, sizeof(extra), " cr2 %#llx", (unsigned long long)e->cr2);
 	/* The top of the guest's stack, for whoever debugs the guest. */
 	uint64_t words[6];
-	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = v->domain->type == DOMAIN_PV32 };
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = domain_is_pv32(v->domain) };
 	if (!copy_from_guest(&ctx, words, st->regs.rsp, sizeof(words)))
 		printk("d%u: vCPU %u stack at %#llx: %llx %llx %llx %llx %llx %llx\n", v->domain->id, v->id,
 		       (unsigned long long)st->regs.rsp, (unsigned long long)words[0], (unsigned long long)words[1],
@@ -109,7 +109,7 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	switch (e->reason) {
 	case EXEC_EXIT_SYSCALL:
-		if (v->domain->type == DOMAIN_PV32) {
+		if (domain_is_pv32(v->domain)) {
 			domain_crash(v->domain, "vCPU %u: syscall from a 32-bit guest without a syscall callback",
 				     v->id);
 			return;
@@ -139,7 +139,7 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 		crash_on_trap(v, st, e);
 		return;
 	case EXEC_EXIT_SOFTINT:
-		if (e->vector == PV32_HYPERCALL_VECTOR && v->domain->type == DOMAIN_PV32 && v->kernel_mode) {
+		if (e->vector == PV32_HYPERCALL_VECTOR && domain_is_pv32(v->domain) && v->kernel_mode) {
 			compat_hypercall(v, st);
 			return;
 		}

@@ -44,7 +44,7 @@ void pv_write_hypercall_page(struct domain *d, uint64_t mfn)
 	uint8_t *page = machine_frame(&hv->machine, mfn);
 	/* Unused bytes trap if executed. */
 	memset(page, 0xcc, PAGE_SIZE);
-	if (d->type == DOMAIN_PV32) {
+	if (domain_is_pv32(d)) {
 		write_ring1_stubs(page);
 		return;
 	}

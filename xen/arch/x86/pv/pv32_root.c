@@ -24,7 +24,7 @@ static uint64_t vcpu_root_mfn(const struct vcpu *v)
 
 int arch_domain_init(struct domain *d)
 {
-	if (d->type != DOMAIN_PV32)
+	if (!domain_is_pv32(d))
 		return 0;
 	unsigned int order = 0;
 	while ((1u << order) < d->max_vcpus)
@@ -66,13 +66,13 @@ bool pv_root_frame(const struct domain *d, uint64_t mfn)
 
 uint64_t pv_root_type(const struct domain *d)
 {
-	return d->type == DOMAIN_PV32 ? PGT_l3_page_table : PGT_l4_page_table;
+	return domain_is_pv32(d) ? PGT_l3_page_table : PGT_l4_page_table;
 }
 
 void pv_vcpu_load_root(struct vcpu *v, uint64_t mfn)
 {
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
-	if (v->domain->type != DOMAIN_PV32) {
+	if (!domain_is_pv32(v->domain)) {
 		st->sys.cr3 = mfn << PAGE_SHIFT;
 		return;
 	}

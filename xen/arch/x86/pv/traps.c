@@ -31,11 +31,6 @@
 	(1u << X86_EXC_DF | 1u << X86_EXC_TS | 1u << X86_EXC_NP | 1u << X86_EXC_SS | 1u << X86_EXC_GP |      \
 	 1u << X86_EXC_PF | 1u << X86_EXC_AC)
 
-static bool is_pv32(const struct vcpu *v)
-{
-	return v->domain->type == DOMAIN_PV32;
-}
-
 static struct vcpu_info *vcpu_info_of(struct vcpu *v)
 {
 	if (v->id >= XEN_LEGACY_MAX_VCPUS)
@@ -55,7 +50,7 @@ void pv_set_upcall_mask(struct vcpu *v, bool masked)
 static void set_vcpu_info_cr2(struct vcpu *v, uint64_t cr2)
 {
 	struct vcpu_info *vi = vcpu_info_of(v);
-	if (vi && is_pv32(v))
+	if (vi && domain_is_pv32(v->domain))
 		((struct compat_vcpu_info *)vi)->arch.cr2 = (uint32_t)cr2;
 	else if (vi)
 		vi->arch.cr2 = cr2;
@@ -210,7 +205,7 @@ static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool
 
 static bool enter_handler(struct vcpu *v, const struct pv_trap *t, bool has_error, uint32_t error)
 {
-	if (is_pv32(v))
+	if (domain_is_pv32(v->domain))
 		return bounce32(v, t->cs, t->address, t->flags & 4, has_error, error);
 	return bounce(v, t->address, t->flags & 4, has_error, error);
 }
@@ -242,7 +237,7 @@ bool pv_software_interrupt(struct vcpu *v, unsigned int vector)
 	/* The entry's DPL must allow the caller's ring, as in Xen: a 64-bit
 	 * guest's kernel and user code both run with RPL 3, a 32-bit
 	 * kernel in ring 1. */
-	unsigned int ring = is_pv32(v) ? hv->backend->vcpu_state(v->exec)->sys.cpl : 3;
+	unsigned int ring = domain_is_pv32(v->domain) ? hv->backend->vcpu_state(v->exec)->sys.cpl : 3;
 	if (t->address && (t->flags & 3u) >= ring) {
 		enter_handler(v, t, false, 0);
 		return true;

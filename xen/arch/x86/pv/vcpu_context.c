@@ -28,7 +28,7 @@ void arch_vcpu_reset(struct vcpu *v)
 	memset(st, 0, sizeof(*st));
 	st->regs.rflags = X86_RFLAGS_IF | X86_RFLAGS_FIXED;
 	/* 64-bit PV kernels run at CPL 3; 32-bit ones in ring 1, as in Xen. */
-	st->sys.compat = v->domain->type == DOMAIN_PV32;
+	st->sys.compat = domain_is_pv32(v->domain);
 	st->sys.cpl = st->sys.compat ? 1 : 3;
 	/* PE, MP, ET, NE, WP, PG: what a PV guest's CR0 reads as. */
 	st->sys.cr0 = 0x80050033;
@@ -127,7 +127,7 @@ static void read_compat(const struct compat_vcpu_guest_context *c, struct contex
 
 size_t pv_vcpu_context_size(const struct domain *d)
 {
-	return d->type == DOMAIN_PV32 ? sizeof(struct compat_vcpu_guest_context)
+	return domain_is_pv32(d) ? sizeof(struct compat_vcpu_guest_context)
 				      : sizeof(struct vcpu_guest_context);
 }
 
@@ -156,7 +156,7 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	struct context_values cv = { 0 };
 	if (len < pv_vcpu_context_size(d))
 		return -EINVAL;
-	if (d->type == DOMAIN_PV32)
+	if (domain_is_pv32(d))
 		read_compat(buf, &cv);
 	else
 		read_native(buf, &cv);
@@ -289,7 +289,7 @@ int pv_get_vcpu_context(struct vcpu *v, void *buf, size_t len)
 	if (len < pv_vcpu_context_size(v->domain))
 		return -EINVAL;
 	const struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
-	if (v->domain->type == DOMAIN_PV32)
+	if (domain_is_pv32(v->domain))
 		write_compat(v, st, buf);
 	else
 		write_native(v, st, buf);

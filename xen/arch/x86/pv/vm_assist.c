@@ -14,7 +14,7 @@ unsigned long pv_vm_assist_valid(const struct domain *d)
 	if (d->is_privileged)
 		return 0;
 	/* m2p_strict is 64-bit only in Xen. */
-	if (d->type == DOMAIN_PV32)
+	if (domain_is_pv32(d))
 		return 1ul << VMASST_TYPE_pae_extended_cr3 | 1ul << VMASST_TYPE_writable_pagetables;
 	/* For 64-bit guests extended CR3 is the only format: accepted, no effect. */
 	return 1ul << VMASST_TYPE_pae_extended_cr3 | 1ul << VMASST_TYPE_m2p_strict |
