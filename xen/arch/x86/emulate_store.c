@@ -5,8 +5,6 @@
 
 #include "hv/emulate_store.h"
 
-_Static_assert(offsetof(struct vcpu_regs, r15) == 15 * sizeof(uint64_t), "registers in encoding order");
-
 #define ARITH_FLAGS                                                                                          \
 	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF | X86_RFLAGS_OF)
 

@@ -263,6 +263,17 @@ static bool lockable(const struct insn *d)
 	return false;
 }
 
+/* The rflags bits popf and iret may load: IF only with CPL <= IOPL, IOPL
+ * only at CPL 0 (never here). */
+static uint64_t loadable_flags(const struct exec_vcpu *v)
+{
+	uint64_t mask = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |
+			X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | EMU_FL_NT | X86_RFLAGS_AC | X86_RFLAGS_ID;
+	if (v->st.sys.cpl <= ((v->rflags & X86_RFLAGS_IOPL) >> 12))
+		mask |= X86_RFLAGS_IF;
+	return mask;
+}
+
 /*
  * Segment registers are not modelled: a PV guest's are Xen's flat
  * selectors, fixed by mode (include/public/arch-x86): 64-bit code runs on
@@ -327,10 +338,7 @@ static void exec_iretq(struct exec_vcpu *v, struct insn *d)
 		emu_raise_err(v, X86_EXC_GP, (uint32_t)f[4] & 0xfffc);
 	if (!va_is_canonical(f[0]))
 		emu_raise_err(v, X86_EXC_GP, 0);
-	uint64_t mask = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |
-			X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | EMU_FL_NT | X86_RFLAGS_AC | X86_RFLAGS_ID;
-	if (v->st.sys.cpl <= ((v->rflags & X86_RFLAGS_IOPL) >> 12))
-		mask |= X86_RFLAGS_IF;
+	uint64_t mask = loadable_flags(v);
 	v->rflags = ((v->rflags & ~mask) | (f[2] & mask) | X86_RFLAGS_FIXED) & ~EMU_FL_RF;
 	v->gpr[R_SP] = f[3];
 	d->next = f[0];
@@ -339,12 +347,7 @@ static void exec_iretq(struct exec_vcpu *v, struct insn *d)
 static void exec_popf(struct exec_vcpu *v, unsigned int size)
 {
 	uint64_t val = emu_read(v, emu_sp(v), size, X86_EXC_SS);
-	uint64_t mask = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF |
-			X86_RFLAGS_SF | X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | EMU_FL_NT |
-			X86_RFLAGS_AC | X86_RFLAGS_ID;
-	/* IF changes only with CPL <= IOPL; IOPL only at CPL 0 (never here). */
-	if (v->st.sys.cpl <= ((v->rflags & X86_RFLAGS_IOPL) >> 12))
-		mask |= X86_RFLAGS_IF;
+	uint64_t mask = loadable_flags(v);
 	if (size == 2)
 		mask &= 0xffff;
 	emu_set_sp(v, emu_sp(v) + size);
@@ -832,12 +835,8 @@ void emu_step(struct exec_vcpu *v)
 
 static void load_state(struct exec_vcpu *v)
 {
-	const struct vcpu_regs *r = &v->st.regs;
-	const uint64_t *src[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-				    &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-				    &r->r12, &r->r13, &r->r14, &r->r15 };
-	for (unsigned int i = 0; i < 16; i++)
-		v->gpr[i] = *src[i];
+	struct vcpu_regs *r = &v->st.regs;
+	memcpy(v->gpr, vcpu_gprs(r), sizeof(v->gpr));
 	v->rip = v->compat ? r->rip & 0xffffffffull : r->rip;
 	v->rflags = (r->rflags | X86_RFLAGS_FIXED) & ~(EMU_FL_RF | (1ull << 3) | (1ull << 5) |
 						       (1ull << 15));
@@ -846,11 +845,7 @@ static void load_state(struct exec_vcpu *v)
 static void save_state(struct exec_vcpu *v)
 {
 	struct vcpu_regs *r = &v->st.regs;
-	uint64_t *dst[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
-			      &r->rsi, &r->rdi, &r->r8,  &r->r9,  &r->r10, &r->r11,
-			      &r->r12, &r->r13, &r->r14, &r->r15 };
-	for (unsigned int i = 0; i < 16; i++)
-		*dst[i] = v->gpr[i];
+	memcpy(vcpu_gprs(r), v->gpr, sizeof(v->gpr));
 	r->rip = v->rip;
 	r->rflags = v->rflags;
 }

@@ -35,6 +35,13 @@ struct vcpu_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t rip, rflags;
 };
+_Static_assert(offsetof(struct vcpu_regs, r15) == 15 * sizeof(uint64_t), "registers in encoding order");
+
+/* The general registers as an array indexed by their encoding number. */
+static inline uint64_t *vcpu_gprs(struct vcpu_regs *r)
+{
+	return &r->rax;
+}
 
 /* System state the core controls.  Guest kernels run at CPL 3. */
 struct vcpu_sysregs {

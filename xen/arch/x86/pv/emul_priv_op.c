@@ -24,13 +24,6 @@
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_SHADOW_GS_BASE 0xc0000102u
 
-static uint64_t *gpr(struct vcpu_regs *r, unsigned int n)
-{
-	uint64_t *regs[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi, &r->rdi,
-			       &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
-	return regs[n & 15];
-}
-
 /* The MSRs whose value lives in the vCPU state: where, or NULL. */
 static uint64_t *base_msr(struct vcpu *v, struct vcpu_sysregs *sys, uint32_t msr)
 {
@@ -134,7 +127,7 @@ bool pv_emulate_privileged(struct vcpu *v)
 		uint64_t val;
 		done = read_cr(v, st, cr, &val);
 		if (done)
-			*gpr(&st->regs, reg) = pv32 ? (uint32_t)val : val;
+			vcpu_gprs(&st->regs)[reg] = pv32 ? (uint32_t)val : val;
 		break;
 	}
 	default:
