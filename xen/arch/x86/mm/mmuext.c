@@ -206,12 +206,11 @@ static int read_op(struct hcall_ctx *ctx, uint64_t addr, struct mmuext_op *op)
 	struct compat_mmuext_op c;
 	if (copy_from_guest(ctx, &c, addr, sizeof(c)))
 		return -EFAULT;
-	/* Every arg1/arg2 member is a 32-bit value in the compat layout. */
+	/* Every arg1/arg2 member is a 32-bit value in the compat layout:
+	 * zero-extended into the widest member it reads back from each. */
 	*op = (struct mmuext_op){ .cmd = c.cmd };
 	op->arg1.mfn = c.arg1.mfn;
 	op->arg2.src_mfn = c.arg2.src_mfn;
-	if (op->cmd == MMUEXT_SET_LDT)
-		op->arg2.nr_ents = c.arg2.nr_ents;
 	return 0;
 }
 
