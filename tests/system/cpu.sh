@@ -25,6 +25,17 @@ case "$rc:$out" in
 esac
 check "the 32-bit traps guest is gone and its frames are back" wait_frames "$free0" 10
 
+# Descriptor tables, both widths.
+for g in descriptors descriptors32; do
+	cfg=$(guest_config "$g" "$g")
+	out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
+	case "$rc:$out" in
+	0:*"RESULT: PASS descriptors"*) ok "$g: set_gdt and update_descriptor check, correct and refuse descriptors as Xen does" ;;
+	*) not_ok "$g: set_gdt and update_descriptor check, correct and refuse descriptors as Xen does"; diag "$out" ;;
+	esac
+	check "the $g guest is gone and its frames are back" wait_frames "$free0" 10
+done
+
 for mode in badiret badstack; do
 	cfg=$(guest_config "traps-$mode" traps "\"on_crash\": \"preserve\", \"cmdline\": \"$mode\"")
 	check "traps guest ($mode) starts" xg create "$cfg"

@@ -77,6 +77,10 @@ struct vcpu {
 	bool has_user_cr3;
 	uint64_t ldt_base; /* MMUEXT_SET_LDT: linear address and entries */
 	unsigned int ldt_ents;
+	/* set_gdt: the frames (each holding a PGT_seg_desc_page reference)
+	 * and how many entries of them are the GDT. */
+	uint64_t gdt_frames[14]; /* FIRST_RESERVED_GDT_PAGE */
+	unsigned int gdt_ents;
 	/* How the hypervisor enters the guest kernel (xen/arch/x86/pv/traps.c):
 	 * set by the vCPU's own hypercalls or by the toolstack while the
 	 * vCPU is not running. */

@@ -120,6 +120,27 @@ size_t pv_vcpu_context_size(const struct domain *d);
 int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);
 int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);
 
+/*
+ * Descriptor tables (xen/arch/x86/pv/descriptor_tables.c).
+ * pv_check_descriptor: whether d may hold the descriptor, correcting it in
+ *   place as Xen does (DPL raised to the kernel's ring, call gates made
+ *   unusable directly, 32-bit flat segments extended to 4 GiB).
+ * pv_validate_segdesc_page: all 512 descriptors of a frame taking the
+ *   PGT_seg_desc_page type, corrected in place; -EINVAL and why if not.
+ * pv_set_gdt: make frames (entries descriptors, at most
+ *   FIRST_RESERVED_GDT_ENTRY) v's GDT, releasing the old one; -EINVAL and
+ *   nothing changed if a frame cannot be a descriptor table.
+ * pv_destroy_gdt: v has no GDT.  Both with d->lock held.
+ */
+bool pv_check_descriptor(const struct domain *d, uint64_t *desc);
+/* Xen's checks on an LDT (MMUEXT_SET_LDT, vCPU contexts): page aligned,
+ * canonical, outside the hypervisor's range, at most 8192 entries. */
+#define PV_LDT_MAX_ENTS 8192
+bool pv_ldt_valid(const struct domain *d, uint64_t base, unsigned int ents);
+int pv_validate_segdesc_page(struct domain *d, uint64_t mfn, char *why, size_t whylen);
+int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries);
+void pv_destroy_gdt(struct vcpu *v);
+
 /* Fill the page at mfn with Xen's hypercall stubs for d's guest width. */
 void pv_write_hypercall_page(struct domain *d, uint64_t mfn);
 

@@ -144,14 +144,12 @@ out:
 	return rc;
 }
 
-/* The LDT a vCPU's segment selectors with TI set refer to.  Xen's checks:
- * page aligned, outside the hypervisor's range, at most 8192 entries. */
+/* The LDT a vCPU's segment selectors with TI set refer to. */
 static long set_ldt(struct vcpu *v, uint64_t base, unsigned int ents)
 {
 	if (!ents)
 		base = 0;
-	if ((base & (PAGE_SIZE - 1)) || ents > 8192 || !va_is_canonical(base) ||
-	    pv_va_reserved(v->domain, base) || pv_va_reserved(v->domain, base + (uint64_t)ents * 8 - 1))
+	if (!pv_ldt_valid(v->domain, base, ents))
 		return -EINVAL;
 	pthread_mutex_lock(&v->domain->lock);
 	v->ldt_base = base;

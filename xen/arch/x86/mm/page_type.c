@@ -103,6 +103,15 @@ int pv_get_page_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, s
 	return get_type(d, mfn, type, NULL, why, whylen);
 }
 
+/* A validation failed: the reference taken for it goes, and a frame left
+ * unused has no type, as in Xen (so the next user of any type starts
+ * afresh). */
+static void drop_unvalidated_type(struct page_info *pg, uint64_t t)
+{
+	uint64_t left = t - 1;
+	atomic_store(&pg->type_info, (left & PGT_COUNT_MASK) ? left : PGT_none);
+}
+
 /*
  * As in Xen, a validation that runs out of budget leaves the table
  * PGT_partial with exactly one type reference and returns -ERESTART: the
@@ -132,12 +141,13 @@ static int get_type(struct domain *d, uint64_t mfn, uint64_t type, struct budget
 		return -EINVAL;
 	}
 	bool is_table = is_table_type(type);
+	bool checked = is_table || type == PGT_seg_desc_page; /* contents validated */
 	if (!count) {
 		/* A frame nobody uses changes type freely (validated clears),
 		 * but one that was mapped writable may still be writable through
 		 * a stale TLB entry on some vCPU: those go first, as Xen's TLB
 		 * flush clock ensures. */
-		if (is_table && pg->tlbflush_stamp) {
+		if (checked && pg->tlbflush_stamp) {
 			if ((int32_t)(atomic_load(&d->tlb_epoch) - pg->tlbflush_stamp) < 0)
 				domain_flush_tlbs_sync(d);
 			pg->tlbflush_stamp = 0;
@@ -156,7 +166,14 @@ static int get_type(struct domain *d, uint64_t mfn, uint64_t type, struct budget
 			return rc;
 		}
 		if (rc) {
-			atomic_store(&pg->type_info, t - 1);
+			drop_unvalidated_type(pg, t);
+			return rc;
+		}
+		atomic_fetch_or(&pg->type_info, PGT_validated);
+	} else if (type == PGT_seg_desc_page && !(t & PGT_validated)) {
+		int rc = pv_validate_segdesc_page(d, mfn, why, whylen);
+		if (rc) {
+			drop_unvalidated_type(pg, t);
 			return rc;
 		}
 		atomic_fetch_or(&pg->type_info, PGT_validated);

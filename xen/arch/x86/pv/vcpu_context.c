@@ -46,10 +46,24 @@ struct context_values {
 	const struct trap_info *traps;
 	uint64_t kernel_ss, kernel_sp;
 	uint64_t event_callback, failsafe_callback, syscall_callback;
-	/* Something XG does not support yet (descriptor tables; traps and
-	 * callbacks of 32-bit guests): refused, not ignored. */
+	/* Descriptor tables: GDT frames (the first of FIRST_RESERVED_GDT_PAGE
+	 * that gdt_ents needs) and the LDT. */
+	uint64_t gdt_frames[FIRST_RESERVED_GDT_PAGE];
+	uint64_t gdt_ents, ldt_base, ldt_ents;
+	/* Something XG does not support yet (traps and callbacks of 32-bit
+	 * guests): refused, not ignored. */
 	bool unsupported;
 };
+
+/* The GDT frames a context of either width names. */
+#define READ_DESCRIPTOR_TABLES(c, cv)                                               \
+	do {                                                                        \
+		for (unsigned int i_ = 0; i_ < FIRST_RESERVED_GDT_PAGE; i_++)        \
+			(cv)->gdt_frames[i_] = (c)->gdt_frames[i_];                  \
+		(cv)->gdt_ents = (c)->gdt_ents;                                     \
+		(cv)->ldt_base = (c)->ldt_base;                                     \
+		(cv)->ldt_ents = (c)->ldt_ents;                                     \
+	} while (0)
 
 static void read_native(const struct vcpu_guest_context *c, struct context_values *cv)
 {
@@ -74,7 +88,7 @@ static void read_native(const struct vcpu_guest_context *c, struct context_value
 	cv->event_callback = c->event_callback_eip;
 	cv->failsafe_callback = c->failsafe_callback_eip;
 	cv->syscall_callback = c->syscall_callback_eip;
-	cv->unsupported = c->gdt_ents || c->ldt_ents;
+	READ_DESCRIPTOR_TABLES(c, cv);
 }
 
 static bool canonical_handlers(const struct context_values *cv)
@@ -121,8 +135,8 @@ static void read_compat(const struct compat_vcpu_guest_context *c, struct contex
 	bool traps = false;
 	for (unsigned int i = 0; i < sizeof(c->trap_ctxt) / sizeof(c->trap_ctxt[0]); i++)
 		traps |= c->trap_ctxt[i].address != 0;
-	cv->unsupported = traps || c->gdt_ents || c->ldt_ents || c->event_callback_eip ||
-			  c->failsafe_callback_eip;
+	READ_DESCRIPTOR_TABLES(c, cv);
+	cv->unsupported = traps || c->event_callback_eip || c->failsafe_callback_eip;
 }
 
 size_t pv_vcpu_context_size(const struct domain *d)
@@ -172,6 +186,9 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		return -EINVAL;
 	if (!own_frame(d, cv.cr3_mfn) || (cv.user_cr3_mfn && !own_frame(d, cv.user_cr3_mfn)))
 		return -EINVAL;
+	if (cv.gdt_ents > FIRST_RESERVED_GDT_ENTRY || cv.ldt_ents > PV_LDT_MAX_ENTS ||
+	    !pv_ldt_valid(d, cv.ldt_base, (unsigned int)cv.ldt_ents))
+		return -EINVAL;
 
 	pthread_mutex_lock(&d->lock);
 	if (d->is_dying) {
@@ -193,6 +210,15 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		printk("d%u: vCPU %u context refused: user tables: %s\n", d->id, v->id, why);
 		return rc;
 	}
+	if ((rc = pv_set_gdt(v, cv.gdt_frames, (unsigned int)cv.gdt_ents))) {
+		if (cv.user_cr3_mfn)
+			pv_put_page_and_type(d, cv.user_cr3_mfn);
+		pv_put_page_and_type(d, cv.cr3_mfn);
+		pthread_mutex_unlock(&d->lock);
+		return rc;
+	}
+	v->ldt_base = cv.ldt_ents ? cv.ldt_base : 0;
+	v->ldt_ents = (unsigned int)cv.ldt_ents;
 	if (v->has_cr3)
 		pv_put_page_and_type(d, v->cr3_mfn);
 	v->cr3_mfn = cv.cr3_mfn;
@@ -244,6 +270,9 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	c->ctrlreg[4] = (compat_ulong_t)st->sys.cr4;
 	c->ldt_base = (compat_ulong_t)v->ldt_base;
 	c->ldt_ents = v->ldt_ents;
+	for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++)
+		c->gdt_frames[i] = (compat_ulong_t)v->gdt_frames[i];
+	c->gdt_ents = v->gdt_ents;
 }
 
 static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcpu_guest_context *c)
@@ -266,6 +295,9 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	c->ctrlreg[1] = v->has_user_cr3 ? xen_pfn_to_cr3(v->user_cr3_mfn) : 0;
 	c->ldt_base = v->ldt_base;
 	c->ldt_ents = v->ldt_ents;
+	for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++)
+		c->gdt_frames[i] = v->gdt_frames[i];
+	c->gdt_ents = v->gdt_ents;
 	c->ctrlreg[4] = st->sys.cr4;
 	c->fs_base = st->sys.fs_base;
 	c->gs_base_kernel = v->kernel_mode ? st->sys.gs_base : st->sys.kernel_gs_base;
