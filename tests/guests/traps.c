@@ -36,6 +36,7 @@ static volatile struct seen seen;
 static volatile unsigned long skip; /* bytes the handler steps over */
 
 void trap_c(struct saved *s, unsigned long vector, unsigned long has_error);
+static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
 
 /* One stub per vector: restore rcx/r11 from the frame, save, call
  * trap_c(saved, vector, has_error), restore, and return through the iret
@@ -121,6 +122,8 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 	seen.rax = s->rax;
 	seen.count++;
 	f[0] += skip;
+	if (iret_iopl != ~0ul)
+		f[2] = (f[2] & ~0x3000ul) | iret_iopl << 12;
 	if (vector == 6)
 		mask_in_handler = vcpu0->evtchn_upcall_mask;
 	if (RPL(seen.cs) == 3 && vector == 0x80)
@@ -153,6 +156,9 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 	return guest_check(seen.count == before + 1 && seen.vector == vector, "%s: vector %u delivered once (%u)",
 			   what, vector, seen.vector);
 }
+
+#define SEEN_FLAGS seen.rflags
+#include "iopl.h"
 
 /* What Xen emulates for a PV kernel: the FS/GS base MSRs, reading CRs. */
 static void test_privileged(start_info_t *si)
@@ -319,6 +325,7 @@ int guest_main(start_info_t *si)
 	}
 	test_kernel_traps();
 	test_privileged(si);
+	test_virtual_iopl();
 	if (guest_failed())
 		return GUEST_FAIL;
 	(void)user_pf;

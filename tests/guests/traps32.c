@@ -30,6 +30,7 @@ static volatile struct seen seen;
 static volatile unsigned long skip;
 
 void trap_c(struct saved *s, unsigned long vector, unsigned long has_error);
+static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
 
 /* Stubs: save, call trap_c(saved, vector, has_error), restore, drop the
  * error code if any, and return through the iret hypercall with eax
@@ -93,6 +94,8 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 	seen.eax = s->eax;
 	seen.count++;
 	f[0] += skip;
+	if (iret_iopl != ~0ul)
+		f[2] = (f[2] & ~0x3000u) | (uint32_t)iret_iopl << 12;
 	if (vector == 6)
 		mask_in_handler = vcpu0->evtchn_upcall_mask;
 	if (RING(seen.cs) == 3) {
@@ -119,6 +122,9 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 	return guest_check(seen.count == before + 1 && seen.vector == vector, "%s: vector %u delivered once (%u)",
 			   what, vector, seen.vector);
 }
+
+#define SEEN_FLAGS seen.eflags
+#include "iopl.h"
 
 static void test_kernel_traps(void)
 {
@@ -217,6 +223,7 @@ int guest_main(start_info_t *si)
 	rc = hypercall(__HYPERVISOR_set_trap_table, (unsigned long)table, 0, 0, 0, 0);
 	guest_check(rc == 0, "set_trap_table: %ld", rc);
 	test_kernel_traps();
+	test_virtual_iopl();
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

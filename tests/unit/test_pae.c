@@ -187,25 +187,69 @@ static void test_type_rules(void)
 		  "destruction returns the domain's frames, shared_info and both vCPUs' root L4s");
 }
 
-static long set_context(struct domain *d, unsigned int vcpu, uint64_t l3, uint32_t vm_assist)
+static void base_context(struct compat_vcpu_guest_context *c, uint64_t l3, uint32_t vm_assist)
 {
-	struct compat_vcpu_guest_context c;
-	memset(&c, 0, sizeof(c));
-	c.flags = VGCF_in_kernel | VGCF_online;
-	c.user_regs.eip = 0x1000;
-	c.user_regs.esp = 0x2000;
-	c.user_regs.cs = COMPAT_FLAT_KERNEL_CS;
-	c.user_regs.eflags = 1u << 9;
-	c.ctrlreg[3] = compat_xen_pfn_to_cr3((uint32_t)l3);
-	c.vm_assist = vm_assist;
+	memset(c, 0, sizeof(*c));
+	c->flags = VGCF_in_kernel | VGCF_online;
+	c->user_regs.eip = 0x1000;
+	c->user_regs.esp = 0x2000;
+	c->user_regs.cs = COMPAT_FLAT_KERNEL_CS;
+	c->user_regs.eflags = 1u << 9;
+	c->ctrlreg[3] = compat_xen_pfn_to_cr3((uint32_t)l3);
+	c->vm_assist = vm_assist;
+}
+
+static long put_context(struct domain *d, unsigned int vcpu, const struct compat_vcpu_guest_context *c)
+{
 	struct xg_domctl op = { .cmd = XG_DOMCTL_setvcpucontext, .domain = d->id };
 	req.used = 0;
 	op.interface_version = XG_DOMCTL_INTERFACE_VERSION;
 	op.u.vcpucontext.vcpu = vcpu;
 	uint64_t h = inproc_put(&req, &op, sizeof(op));
 	struct xg_domctl *opp = inproc_at(&req, h);
-	opp->u.vcpucontext.ctxt = inproc_put(&req, &c, sizeof(c));
+	opp->u.vcpucontext.ctxt = inproc_put(&req, c, sizeof(*c));
 	return inproc_call(&req, __HYPERVISOR_domctl, h, 0, 0, 0);
+}
+
+static long set_context(struct domain *d, unsigned int vcpu, uint64_t l3, uint32_t vm_assist)
+{
+	struct compat_vcpu_guest_context c;
+	base_context(&c, l3, vm_assist);
+	return put_context(d, vcpu, &c);
+}
+
+/* A GDT in a vCPU context: its frames become descriptor tables, checked
+ * and corrected like set_gdt's; a bad one refuses the whole context. */
+static void test_context_gdt(struct guest *g)
+{
+	struct domain *d = g->d;
+	uint64_t *good = frame(g->hi[20]), *bad = frame(g->hi[21]);
+	memset(good, 0, 4096);
+	memset(bad, 0, 4096);
+	good[1] = 0x00cf9a000000ffffull; /* flat code, DPL 0 */
+	bad[2] = 0x0000890000000067ull;  /* a TSS */
+	struct compat_vcpu_guest_context c;
+	base_context(&c, g->lo[0], 0);
+	c.gdt_frames[0] = (uint32_t)g->hi[20];
+	c.gdt_ents = 16;
+	TAP_CHECK(put_context(d, 0, &c) == 0 && d->vcpus[0]->gdt_ents == 16 &&
+			  (type_info(g->hi[20]) & PGT_TYPE_MASK) == PGT_seg_desc_page && type_count(g->hi[20]) == 1,
+		  "a context's GDT frame becomes a descriptor table with one type reference");
+	TAP_CHECK(good[1] == 0x00cfba000000ffffull, "its ring-0 code descriptor now has DPL 1 (%#llx)",
+		  (unsigned long long)good[1]);
+	c.gdt_frames[0] = (uint32_t)g->hi[21];
+	TAP_CHECK(put_context(d, 0, &c) == -EINVAL && d->vcpus[0]->gdt_frames[0] == g->hi[20] &&
+			  type_count(g->hi[20]) == 1 && type_count(g->hi[21]) == 0,
+		  "a context whose GDT holds a TSS descriptor is refused and the old GDT stays");
+	c.gdt_ents = 14 * 512 + 1;
+	TAP_CHECK(put_context(d, 0, &c) == -EINVAL, "a GDT past FIRST_RESERVED_GDT_ENTRY is refused");
+	c.gdt_ents = 0;
+	c.ldt_base = 0x1001;
+	c.ldt_ents = 1;
+	TAP_CHECK(put_context(d, 0, &c) == -EINVAL, "an LDT not page aligned is refused");
+	c.ldt_base = 0x10000;
+	TAP_CHECK(put_context(d, 0, &c) == 0 && type_count(g->hi[20]) == 0 && d->vcpus[0]->ldt_base == 0x10000,
+		  "a context without a GDT releases the old one; its LDT is recorded");
 }
 
 static long vm_assist(struct domain *d, unsigned int cmd, unsigned int type)
@@ -261,6 +305,7 @@ static void test_l3_placement_and_context(void)
 			  back.ctrlreg[3] == compat_xen_pfn_to_cr3((uint32_t)g.lo[0]) &&
 			  back.user_regs.cs == COMPAT_FLAT_KERNEL_CS,
 		  "getvcpucontext returns the 32-bit layout with the guest's L3 as CR3");
+	test_context_gdt(&g);
 
 	/* Now vCPU 0 is initialised: the rule applies. */
 	build_pae(&g, g.hi[1]);
@@ -278,8 +323,16 @@ static void test_l3_placement_and_context(void)
 	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << VMASST_TYPE_pae_extended_cr3) == 0 &&
 			  d->vcpus[1]->cr3_mfn == g.hi[1],
 		  "a context can name it in the extended-CR3 encoding (frame %#llx)", (unsigned long long)g.hi[1]);
-	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << VMASST_TYPE_4gb_segments) == -EINVAL,
-		  "a 32-bit context asking for an assist XG lacks (4gb_segments) is refused");
+	TAP_CHECK(set_context(d, 1, g.hi[1], 1u << 6) == -EINVAL,
+		  "a 32-bit context asking for an assist outside Xen's 32-bit mask (type 6) is refused");
+	TAP_CHECK(vm_assist(d, VMASST_CMD_enable, VMASST_TYPE_4gb_segments) == 0 &&
+			  vm_assist(d, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag) == 0 &&
+			  vm_assist(d, VMASST_CMD_enable, VMASST_TYPE_architectural_iopl) == 0 &&
+			  vm_assist(d, VMASST_CMD_disable, VMASST_TYPE_4gb_segments) == 0 &&
+			  vm_assist(d, VMASST_CMD_disable, VMASST_TYPE_runstate_update_flag) == 0 &&
+			  vm_assist(d, VMASST_CMD_disable, VMASST_TYPE_architectural_iopl) == 0,
+		  "4gb_segments, runstate_update_flag and architectural_iopl are in Xen's 32-bit mask");
+
 	TAP_CHECK(vm_assist(d, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables) == 0 &&
 			  vm_assist(d, VMASST_CMD_disable, VMASST_TYPE_writable_pagetables) == 0,
 		  "a 32-bit guest may enable and disable writable_pagetables");

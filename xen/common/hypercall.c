@@ -25,6 +25,7 @@ static const hypercall_fn table[] = {
 	[__HYPERVISOR_memory_op] = do_memory_op,
 	[__HYPERVISOR_vm_assist] = do_vm_assist,
 	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_physdev_op] = do_physdev_op,
 	[__HYPERVISOR_domctl] = do_domctl,
 	[__HYPERVISOR_sysctl] = do_sysctl,
 };

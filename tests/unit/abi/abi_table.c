@@ -49,6 +49,7 @@
 #include ABI_HEADER(event_channel.h)
 #include ABI_HEADER(sched.h)
 #include ABI_HEADER(callback.h)
+#include ABI_HEADER(physdev.h)
 #include ABI_HEADER(vcpu.h)
 #include ABI_HEADER(memory.h)
 #include ABI_HEADER(io/console.h)
@@ -499,6 +500,12 @@ __attribute__((section(".abi_table"), used)) static const struct abi_row abi_tab
 	S(C, callback_register) M(C, callback_register, type) M(C, callback_register, flags)
 	M(C, callback_register, address)
 	S(N, callback_unregister) M(N, callback_unregister, type) M(N, callback_unregister, _unused)
+#undef HDR
+
+/* =================================================================== physdev.h */
+#define HDR "physdev.h"
+	K(PHYSDEVOP_set_iopl)
+	S(N, physdev_set_iopl) M(N, physdev_set_iopl, iopl)
 #undef HDR
 
 /* =================================================================== sched.h */

@@ -87,6 +87,7 @@ struct vcpu {
 	struct pv_trap traps[256];
 	struct pv_callback callbacks[PV_NR_CALLBACKS];
 	uint64_t kernel_ss, kernel_sp; /* the stack for traps from user mode */
+	uint32_t iopl; /* the virtual IOPL, in EFLAGS' bits 12-13 */
 	_Atomic bool flush_pending; /* another vCPU asked for a TLB flush */
 	/* Set before the thread checks flush_pending and enters the guest,
 	 * cleared when it is back: what domain_flush_tlbs_sync() waits on. */

@@ -148,6 +148,19 @@ void pv_write_hypercall_page(struct domain *d, uint64_t mfn);
  * only these can be enabled, by vm_assist or in a vCPU context. */
 unsigned long pv_vm_assist_valid(const struct domain *d);
 
+/*
+ * The virtual IOPL (xen/arch/x86/physdev.c).  The real IOPL is always 0;
+ * the guest sets v->iopl with PHYSDEVOP_set_iopl or, with the
+ * architectural_iopl assist, through the flags it returns with iret.
+ * pv_iopl_ok: whether v's current ring may use cli, sti, in and out (its
+ *   kernel counts as ring 1, or ring 0 with the assist, as in Xen).
+ * pv_visible_iopl: the IOPL bits the guest sees in flags (0 without the
+ *   assist).  pv_iret_iopl: what an iret with these flags does to it.
+ */
+bool pv_iopl_ok(const struct vcpu *v);
+uint64_t pv_visible_iopl(const struct vcpu *v);
+void pv_iret_iopl(struct vcpu *v, uint64_t rflags);
+
 /* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
 uint64_t pv_sanitize_rflags(uint64_t rflags);
 

@@ -4,11 +4,12 @@
  * does not run at CPL 0, and are carried out here on the guest's own view
  * of the CPU.  What is not emulated stays the guest's #GP.
  *
- * Emulated so far, in guest kernel mode only:
+ * Emulated so far, in guest kernel mode:
  *   rdmsr/wrmsr of FS_BASE, GS_BASE, SHADOW_GS_BASE (64-bit guests; the
  *   bases must be canonical), rdmsr of EFER;
  *   mov from CR0, CR2, CR3 (the guest's own table in the Xen encoding of
- *   its width) and CR4.
+ *   its width) and CR4;
+ * and in any mode whose ring the virtual IOPL allows: cli, sti, in, out.
  */
 #include <string.h>
 
@@ -90,50 +91,103 @@ static bool read_cr(struct vcpu *v, struct vcpu_state *st, unsigned int cr, uint
 	}
 }
 
+/*
+ * cli, sti, in and out, allowed by the virtual IOPL (physdev.c).  A guest
+ * has no I/O ports, so, as Xen does for such a domain, cli and sti do
+ * nothing (events are masked through vcpu_info), in reads all ones and
+ * out is dropped.  The string forms stay #GP.  Returns the instruction's
+ * length, or 0 if it is not one of these.
+ */
+static unsigned int emulate_io(struct vcpu_state *st, const uint8_t *b, unsigned int len,
+			       bool opsize16)
+{
+	uint8_t op = b[len++];
+	unsigned int size;
+	switch (op) {
+	case 0xfa: /* cli */
+	case 0xfb: /* sti */
+		return len;
+	case 0xe4: /* in $imm8, %al / %eax */
+	case 0xe5:
+	case 0xe6: /* out */
+	case 0xe7:
+		len++;
+		break;
+	case 0xec: /* in (%dx), %al / %eax */
+	case 0xed:
+	case 0xee: /* out */
+	case 0xef:
+		break;
+	default:
+		return 0;
+	}
+	if (op & 2)
+		return len; /* out: dropped */
+	size = !(op & 1) ? 1 : opsize16 ? 2 : 4;
+	uint64_t *rax = &st->regs.rax;
+	if (size == 4)
+		*rax = 0xffffffffu; /* a 32-bit result clears the upper half */
+	else
+		*rax |= size == 1 ? 0xffu : 0xffffu;
+	return len;
+}
+
+/* The instruction's bytes at rip: up to 4 (prefix, rex, 0f, op, modrm
+ * never exceed that here), as many as are readable; false if none are. */
+static bool fetch(struct vcpu *v, struct vcpu_state *st, uint8_t b[4])
+{
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = domain_is_pv32(v->domain) };
+	for (unsigned int i = 0; i < 4; i++)
+		if (copy_from_guest(&ctx, &b[i], st->regs.rip + i, 1))
+			return i > 0;
+	return true;
+}
+
 bool pv_emulate_privileged(struct vcpu *v)
 {
-	if (!v->kernel_mode)
-		return false;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	bool pv32 = domain_is_pv32(v->domain);
-	/* At most 4 bytes (rex, 0f, op, modrm); the instruction may end
-	 * right before an unmapped page, so take only what can be read. */
 	uint8_t b[4] = { 0 };
-	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = pv32 };
-	for (unsigned int i = 0; i < sizeof(b); i++)
-		if (copy_from_guest(&ctx, &b[i], st->regs.rip + i, 1)) {
-			if (i < 2)
-				return false;
-			break;
-		}
+	if (!fetch(v, st, b))
+		return false;
 	unsigned int len = 0, rex = 0;
-	if (!pv32 && (b[0] & 0xf0) == 0x40)
+	bool opsize16 = b[0] == 0x66;
+	if (opsize16)
+		len++;
+	if (!pv32 && (b[len] & 0xf0) == 0x40)
 		rex = b[len++];
-	if (b[len] != 0x0f)
+	unsigned int io_len = pv_iopl_ok(v) ? emulate_io(st, b, len, opsize16) : 0;
+	if (io_len) {
+		len = io_len;
+		goto done;
+	}
+	if (!v->kernel_mode || opsize16 || b[len] != 0x0f)
 		return false;
 	uint8_t op = b[len + 1];
 	len += 2;
-	bool done;
+	bool ok;
 	switch (op) {
 	case 0x30:
-		done = !rex && wrmsr(v, st);
+		ok = !rex && wrmsr(v, st);
 		break;
 	case 0x32:
-		done = !rex && rdmsr(v, st);
+		ok = !rex && rdmsr(v, st);
 		break;
 	case 0x20: { /* mov %crN, reg: always the register form */
 		uint8_t modrm = b[len++];
 		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) << 1), reg = (modrm & 7) | ((rex & 1) << 3);
 		uint64_t val;
-		done = read_cr(v, st, cr, &val);
-		if (done)
+		ok = read_cr(v, st, cr, &val);
+		if (ok)
 			vcpu_gprs(&st->regs)[reg] = pv32 ? (uint32_t)val : val;
 		break;
 	}
 	default:
-		done = false;
+		ok = false;
 	}
-	if (done)
-		st->regs.rip = pv32 ? (uint32_t)(st->regs.rip + len) : st->regs.rip + len;
-	return done;
+	if (!ok)
+		return false;
+done:
+	st->regs.rip = pv32 ? (uint32_t)(st->regs.rip + len) : st->regs.rip + len;
+	return true;
 }

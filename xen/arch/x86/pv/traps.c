@@ -137,7 +137,8 @@ static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_
 		frame[n++] = error;
 	frame[n++] = old_rip;
 	frame[n++] = cs | (uint64_t)was_masked << 32;
-	frame[n++] = (old_rflags & ~(X86_RFLAGS_IF | X86_RFLAGS_IOPL)) | (was_masked ? 0 : X86_RFLAGS_IF);
+	frame[n++] = (old_rflags & ~(X86_RFLAGS_IF | X86_RFLAGS_IOPL)) | (was_masked ? 0 : X86_RFLAGS_IF) |
+		     pv_visible_iopl(v);
 	frame[n++] = old_rsp;
 	frame[n++] = ss;
 	rsp -= n * 8;
@@ -183,7 +184,7 @@ static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool
 	frame[n++] = (uint32_t)r->rip;
 	frame[n++] = cs | (uint32_t)was_masked << 16;
 	frame[n++] = ((uint32_t)r->rflags & ~(uint32_t)(X86_RFLAGS_IF | X86_RFLAGS_IOPL)) |
-		     (was_masked ? 0 : (uint32_t)X86_RFLAGS_IF);
+		     (was_masked ? 0 : (uint32_t)X86_RFLAGS_IF) | (uint32_t)pv_visible_iopl(v);
 	if (from_user) {
 		frame[n++] = (uint32_t)r->rsp;
 		frame[n++] = COMPAT_FLAT_USER_SS;
@@ -436,6 +437,7 @@ static long iret32(struct vcpu *v)
 		return 0;
 	}
 	r->rip = f[1];
+	pv_iret_iopl(v, f[3]);
 	r->rflags = pv_sanitize_rflags(f[3]);
 	r->rsp = ring == 3 ? f[4] : esp + 16;
 	st->sys.cpl = (uint8_t)ring;
@@ -471,6 +473,7 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 	}
 	r->rip = ic.rip;
 	r->rsp = ic.rsp;
+	pv_iret_iopl(v, ic.rflags);
 	r->rflags = pv_sanitize_rflags(ic.rflags);
 	if (!(ic.flags & VGCF_in_syscall)) {
 		r->r11 = ic.r11;

@@ -237,6 +237,7 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	arch_vcpu_reset(v);
 	st->regs = cv.regs;
 	st->regs.rflags = pv_sanitize_rflags(cv.regs.rflags);
+	v->iopl = (uint32_t)(cv.regs.rflags & X86_RFLAGS_IOPL); /* the virtual IOPL, as in Xen */
 	pv_vcpu_load_root(v, cv.cr3_mfn);
 	st->sys.fs_base = cv.fs_base;
 	st->sys.gs_base = cv.gs_base_kernel;
@@ -259,7 +260,7 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	r->esp = (uint32_t)st->regs.rsp; r->ebp = (uint32_t)st->regs.rbp;
 	r->esi = (uint32_t)st->regs.rsi; r->edi = (uint32_t)st->regs.rdi;
 	r->eip = (uint32_t)st->regs.rip;
-	r->eflags = (uint32_t)st->regs.rflags;
+	r->eflags = (uint32_t)st->regs.rflags | v->iopl;
 	r->cs = v->kernel_mode ? COMPAT_FLAT_KERNEL_CS : COMPAT_FLAT_USER_CS;
 	r->ss = v->kernel_mode ? COMPAT_FLAT_KERNEL_SS : COMPAT_FLAT_USER_SS;
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised ? VGCF_online : 0);
@@ -284,7 +285,7 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	r->r8 = st->regs.r8; r->r9 = st->regs.r9; r->r10 = st->regs.r10; r->r11 = st->regs.r11;
 	r->r12 = st->regs.r12; r->r13 = st->regs.r13; r->r14 = st->regs.r14; r->r15 = st->regs.r15;
 	r->rip = st->regs.rip;
-	r->rflags = st->regs.rflags;
+	r->rflags = st->regs.rflags | v->iopl;
 	r->cs = FLAT_KERNEL_CS;
 	r->ss = FLAT_KERNEL_SS;
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised ? VGCF_online : 0);

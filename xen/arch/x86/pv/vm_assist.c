@@ -1,7 +1,6 @@
 /*
- * HYPERVISOR_vm_assist.  An assist can be enabled only once XG implements
- * it; Xen's other assists return -EINVAL, as Xen does for types outside its
- * mask, so a guest learns at once instead of failing later.
+ * HYPERVISOR_vm_assist: the assists of Xen's mask for the guest's type;
+ * others are -EINVAL, as in Xen.
  */
 #include <errno.h>
 
@@ -13,12 +12,15 @@ unsigned long pv_vm_assist_valid(const struct domain *d)
 {
 	if (d->is_privileged)
 		return 0;
-	/* m2p_strict is 64-bit only in Xen. */
-	if (domain_is_pv32(d))
-		return 1ul << VMASST_TYPE_pae_extended_cr3 | 1ul << VMASST_TYPE_writable_pagetables;
-	/* For 64-bit guests extended CR3 is the only format: accepted, no effect. */
-	return 1ul << VMASST_TYPE_pae_extended_cr3 | 1ul << VMASST_TYPE_m2p_strict |
-	       1ul << VMASST_TYPE_writable_pagetables;
+	/* Xen's masks.  4gb_segments(_notify) are accepted and, as on Xen's
+	 * x86-64, have no effect (64-bit hypervisors never emulated
+	 * wrapping segments); for 64-bit guests extended CR3 is the only
+	 * format, also accepted with no effect; runstate_update_flag governs
+	 * runstate-area updates (docs/hypercalls.md). */
+	unsigned long pv32 = 1ul << VMASST_TYPE_4gb_segments | 1ul << VMASST_TYPE_4gb_segments_notify |
+			     1ul << VMASST_TYPE_writable_pagetables | 1ul << VMASST_TYPE_pae_extended_cr3 |
+			     1ul << VMASST_TYPE_architectural_iopl | 1ul << VMASST_TYPE_runstate_update_flag;
+	return domain_is_pv32(d) ? pv32 : pv32 | 1ul << VMASST_TYPE_m2p_strict;
 }
 
 long do_vm_assist(struct hcall_ctx *ctx, const uint64_t a[5])
