@@ -69,6 +69,7 @@ __asm__(".macro drop_error_code\nadd $8, %rsp\n.endm\n");
 STUB_NOERR(trap_de, 0);
 STUB_NOERR(trap_bp, 3);
 STUB_NOERR(trap_ud, 6);
+STUB_NOERR(trap_nm, 7);
 STUB_ERR(trap_gp, 13);
 STUB_ERR(trap_pf, 14);
 STUB_NOERR(trap_int80, 0x80);
@@ -159,6 +160,8 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 
 #define SEEN_FLAGS seen.rflags
 #include "iopl.h"
+#define SEEN_IP seen.rip
+#include "fpu.h"
 
 /* What Xen emulates for a PV kernel: the FS/GS base MSRs, reading CRs. */
 static void test_privileged(start_info_t *si)
@@ -312,6 +315,7 @@ int guest_main(start_info_t *si)
 		{ 0, 0, FLAT_KERNEL_CS, (unsigned long)trap_de },
 		{ 3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp },
 		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud }, /* events masked on entry */
+		{ 7, 0, FLAT_KERNEL_CS, (unsigned long)trap_nm },
 		{ 13, 0, FLAT_KERNEL_CS, (unsigned long)trap_gp },
 		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)trap_pf },
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
@@ -326,6 +330,7 @@ int guest_main(start_info_t *si)
 	test_kernel_traps();
 	test_privileged(si);
 	test_virtual_iopl();
+	test_lazy_fpu();
 	if (guest_failed())
 		return GUEST_FAIL;
 	(void)user_pf;

@@ -44,6 +44,7 @@ static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
 STUB(trap_de, 0, 0, "");
 STUB(trap_bp, 3, 0, "");
 STUB(trap_ud, 6, 0, "");
+STUB(trap_nm, 7, 0, "");
 STUB(trap_gp, 13, 1, "add $4, %esp\n");
 STUB(trap_pf, 14, 1, "add $4, %esp\n");
 STUB(trap_int80, 0x80, 0, "");
@@ -125,6 +126,8 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 
 #define SEEN_FLAGS seen.eflags
 #include "iopl.h"
+#define SEEN_IP seen.eip
+#include "fpu.h"
 
 static void test_kernel_traps(void)
 {
@@ -215,6 +218,7 @@ int guest_main(start_info_t *si)
 		{ 0, 0, FLAT_KERNEL_CS, (unsigned long)trap_de },
 		{ 3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp },
 		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud },
+		{ 7, 0, FLAT_KERNEL_CS, (unsigned long)trap_nm },
 		{ 13, 0, FLAT_KERNEL_CS, (unsigned long)trap_gp },
 		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)trap_pf },
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
@@ -224,6 +228,7 @@ int guest_main(start_info_t *si)
 	guest_check(rc == 0, "set_trap_table: %ld", rc);
 	test_kernel_traps();
 	test_virtual_iopl();
+	test_lazy_fpu();
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

@@ -9,6 +9,7 @@ typedef long (*hypercall_fn)(struct hcall_ctx *ctx, const uint64_t a[5]);
 static const hypercall_fn table[] = {
 	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
 	[__HYPERVISOR_set_gdt] = do_set_gdt,
+	[__HYPERVISOR_fpu_taskswitch] = do_fpu_taskswitch,
 	[__HYPERVISOR_update_descriptor] = do_update_descriptor,
 	[__HYPERVISOR_stack_switch] = do_stack_switch,
 	[__HYPERVISOR_set_callbacks] = do_set_callbacks,

@@ -818,10 +818,38 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 	}
 }
 
+/*
+ * Whether the instruction uses x87, MMX or SSE state, so that CR0.TS makes
+ * it #NM (the guest's lazy FPU switching) even though this backend cannot
+ * execute it: x87 and wait (CR0.MP is always set); the two-byte SSE/MMX
+ * rows; fxsave/fxrstor, ldmxcsr/stmxcsr and xsave* (0f ae /0-/6 on memory),
+ * not the fences or clflush; the three-byte maps except 0f 38 f0-ff
+ * (movbe, crc32, adcx/adox).
+ */
+static bool uses_fpu_state(const struct insn *d)
+{
+	unsigned int op = d->op;
+	if ((op >= 0xd8 && op <= 0xdf) || op == 0x9b)
+		return true;
+	if (op >= 0x300)
+		return true;
+	if (op >= 0x200)
+		return (op & 0xff) < 0xf0;
+	if (op < 0x100)
+		return false;
+	op &= 0xff;
+	if (op == 0xae)
+		return d->mem && (d->reg & 7) != 7 && !d->rep && !d->opsz16; /* not clwb, clflushopt */
+	return op == 0x0e || (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) ||
+	       (op >= 0x50 && op <= 0x7f) || op == 0xc2 || (op >= 0xc4 && op <= 0xc6) || (op >= 0xd0 && op <= 0xfe);
+}
+
 void emu_step(struct exec_vcpu *v)
 {
 	struct insn d;
 	emu_decode(v, &d);
+	if (__builtin_expect(v->st.sys.cr0 & X86_CR0_TS, 0) && uses_fpu_state(&d))
+		emu_raise(v, X86_EXC_NM);
 	if (d.lock && !lockable(&d))
 		emu_raise(v, X86_EXC_UD);
 	if (d.op < 0x100)

@@ -43,7 +43,9 @@ static inline uint64_t *vcpu_gprs(struct vcpu_regs *r)
 	return &r->rax;
 }
 
-/* System state the core controls.  Guest kernels run at CPL 3. */
+/* System state the core controls.  Guest kernels run at CPL 3.  cr0's TS
+ * is the guest's (fpu_taskswitch): while it is set, an instruction using
+ * x87, MMX or SSE state raises #NM before anything else. */
 struct vcpu_sysregs {
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint64_t fs_base, gs_base, kernel_gs_base;
@@ -142,6 +144,8 @@ enum {
 #define X86_PFEC_USER (1u << 2)
 #define X86_PFEC_RSVD (1u << 3)
 #define X86_PFEC_FETCH (1u << 4)
+
+#define X86_CR0_TS (1ull << 3)
 
 #define X86_RFLAGS_CF (1ull << 0)
 #define X86_RFLAGS_FIXED (1ull << 1)

@@ -161,6 +161,14 @@ bool pv_iopl_ok(const struct vcpu *v);
 uint64_t pv_visible_iopl(const struct vcpu *v);
 void pv_iret_iopl(struct vcpu *v, uint64_t rflags);
 
+/*
+ * The guest's CR0.TS (xen/arch/x86/pv/fpu.c): set or cleared by
+ * fpu_taskswitch, clts and mov to CR0; pv_device_not_available handles
+ * the #NM it causes (TS cleared, #NM bounced; false: no handler).
+ */
+void pv_set_guest_ts(struct vcpu *v, bool set);
+bool pv_device_not_available(struct vcpu *v);
+
 /* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
 uint64_t pv_sanitize_rflags(uint64_t rflags);
 

@@ -8,7 +8,7 @@
  *   rdmsr/wrmsr of FS_BASE, GS_BASE, SHADOW_GS_BASE (64-bit guests; the
  *   bases must be canonical), rdmsr of EFER;
  *   mov from CR0, CR2, CR3 (the guest's own table in the Xen encoding of
- *   its width) and CR4;
+ *   its width) and CR4; clts, and mov to CR0 changing only TS (fpu.c);
  * and in any mode whose ring the virtual IOPL allows: cli, sti, in, out.
  */
 #include <string.h>
@@ -173,6 +173,21 @@ bool pv_emulate_privileged(struct vcpu *v)
 	case 0x32:
 		ok = !rex && rdmsr(v, st);
 		break;
+	case 0x06: /* clts */
+		pv_set_guest_ts(v, false);
+		ok = true;
+		break;
+	case 0x22: { /* mov reg, %crN: of CR0 only TS may change, as in Xen */
+		uint8_t modrm = b[len++];
+		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) << 1), reg = (modrm & 7) | ((rex & 1) << 3);
+		uint64_t val = vcpu_gprs(&st->regs)[reg];
+		if (pv32)
+			val = (uint32_t)val;
+		ok = cr == 0 && !((val ^ st->sys.cr0) & ~X86_CR0_TS);
+		if (ok)
+			pv_set_guest_ts(v, val & X86_CR0_TS);
+		break;
+	}
 	case 0x20: { /* mov %crN, reg: always the register form */
 		uint8_t modrm = b[len++];
 		unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) << 1), reg = (modrm & 7) | ((rex & 1) << 3);

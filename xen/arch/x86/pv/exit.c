@@ -134,6 +134,11 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 			return;
 		if (e->vector == X86_EXC_GP && e->has_error_code && !e->error_code && pv_emulate_privileged(v))
 			return;
+		if (e->vector == X86_EXC_NM) {
+			if (!pv_device_not_available(v))
+				crash_on_trap(v, st, e);
+			return;
+		}
 		if (pv_inject_exception(v, e->vector, e->has_error_code, e->error_code, e->cr2))
 			return;
 		crash_on_trap(v, st, e);

@@ -40,6 +40,7 @@ void arch_vcpu_reset(struct vcpu *v)
 struct context_values {
 	struct vcpu_regs regs;
 	uint64_t flags, vm_assist;
+	uint64_t cr0; /* only TS is taken from it */
 	uint64_t cr3_mfn, user_cr3_mfn; /* user: 0 for none */
 	uint64_t fs_base, gs_base_kernel, gs_base_user;
 	/* 64-bit: the virtual IDT, callbacks and kernel stack to take over. */
@@ -77,6 +78,7 @@ static void read_native(const struct vcpu_guest_context *c, struct context_value
 	};
 	cv->flags = c->flags;
 	cv->vm_assist = c->vm_assist;
+	cv->cr0 = c->ctrlreg[0];
 	cv->cr3_mfn = xen_cr3_to_pfn(c->ctrlreg[3]);
 	cv->user_cr3_mfn = xen_cr3_to_pfn(c->ctrlreg[1]);
 	cv->fs_base = c->fs_base;
@@ -131,6 +133,7 @@ static void read_compat(const struct compat_vcpu_guest_context *c, struct contex
 	};
 	cv->flags = c->flags;
 	cv->vm_assist = c->vm_assist;
+	cv->cr0 = c->ctrlreg[0];
 	cv->cr3_mfn = compat_xen_cr3_to_pfn(c->ctrlreg[3]);
 	bool traps = false;
 	for (unsigned int i = 0; i < sizeof(c->trap_ctxt) / sizeof(c->trap_ctxt[0]); i++)
@@ -238,6 +241,7 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	st->regs = cv.regs;
 	st->regs.rflags = pv_sanitize_rflags(cv.regs.rflags);
 	v->iopl = (uint32_t)(cv.regs.rflags & X86_RFLAGS_IOPL); /* the virtual IOPL, as in Xen */
+	pv_set_guest_ts(v, cv.cr0 & X86_CR0_TS);
 	pv_vcpu_load_root(v, cv.cr3_mfn);
 	st->sys.fs_base = cv.fs_base;
 	st->sys.gs_base = cv.gs_base_kernel;
