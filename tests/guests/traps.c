@@ -67,6 +67,7 @@ __asm__(".macro drop_error_code\nadd $8, %rsp\n.endm\n");
 	void name(void)
 
 STUB_NOERR(trap_de, 0);
+STUB_NOERR(trap_db, 1);
 STUB_NOERR(trap_bp, 3);
 STUB_NOERR(trap_ud, 6);
 STUB_NOERR(trap_nm, 7);
@@ -125,6 +126,8 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 	f[0] += skip;
 	if (iret_iopl != ~0ul)
 		f[2] = (f[2] & ~0x3000ul) | iret_iopl << 12;
+	if (vector == 1) /* resume past the breakpoint, stop single-stepping */
+		f[2] = (f[2] & ~0x100ul) | 0x10000ul;
 	if (vector == 6)
 		mask_in_handler = vcpu0->evtchn_upcall_mask;
 	if (RPL(seen.cs) == 3 && vector == 0x80)
@@ -162,6 +165,7 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #include "iopl.h"
 #define SEEN_IP seen.rip
 #include "fpu.h"
+#include "debugreg.h"
 
 /* What Xen emulates for a PV kernel: the FS/GS base MSRs, reading CRs. */
 static void test_privileged(start_info_t *si)
@@ -313,6 +317,7 @@ int guest_main(start_info_t *si)
 	}
 	static struct trap_info table[] = {
 		{ 0, 0, FLAT_KERNEL_CS, (unsigned long)trap_de },
+		{ 1, 0, FLAT_KERNEL_CS, (unsigned long)trap_db },
 		{ 3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp },
 		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud }, /* events masked on entry */
 		{ 7, 0, FLAT_KERNEL_CS, (unsigned long)trap_nm },
@@ -331,6 +336,7 @@ int guest_main(start_info_t *si)
 	test_privileged(si);
 	test_virtual_iopl();
 	test_lazy_fpu();
+	test_debug_registers();
 	if (guest_failed())
 		return GUEST_FAIL;
 	(void)user_pf;

@@ -42,6 +42,7 @@ static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
 		"push %eax\nmov $23, %eax\nint $0x82\n");                                           \
 	void name(void)
 STUB(trap_de, 0, 0, "");
+STUB(trap_db, 1, 0, "");
 STUB(trap_bp, 3, 0, "");
 STUB(trap_ud, 6, 0, "");
 STUB(trap_nm, 7, 0, "");
@@ -97,6 +98,8 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 	f[0] += skip;
 	if (iret_iopl != ~0ul)
 		f[2] = (f[2] & ~0x3000u) | (uint32_t)iret_iopl << 12;
+	if (vector == 1) /* resume past the breakpoint, stop single-stepping */
+		f[2] = (f[2] & ~0x100u) | 0x10000u;
 	if (vector == 6)
 		mask_in_handler = vcpu0->evtchn_upcall_mask;
 	if (RING(seen.cs) == 3) {
@@ -128,6 +131,7 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #include "iopl.h"
 #define SEEN_IP seen.eip
 #include "fpu.h"
+#include "debugreg.h"
 
 static void test_kernel_traps(void)
 {
@@ -216,6 +220,7 @@ int guest_main(start_info_t *si)
 
 	static struct trap_info table[] = {
 		{ 0, 0, FLAT_KERNEL_CS, (unsigned long)trap_de },
+		{ 1, 0, FLAT_KERNEL_CS, (unsigned long)trap_db },
 		{ 3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp },
 		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud },
 		{ 7, 0, FLAT_KERNEL_CS, (unsigned long)trap_nm },
@@ -229,6 +234,7 @@ int guest_main(start_info_t *si)
 	test_kernel_traps();
 	test_virtual_iopl();
 	test_lazy_fpu();
+	test_debug_registers();
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

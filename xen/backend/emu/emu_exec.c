@@ -866,8 +866,7 @@ static void load_state(struct exec_vcpu *v)
 	struct vcpu_regs *r = &v->st.regs;
 	memcpy(v->gpr, vcpu_gprs(r), sizeof(v->gpr));
 	v->rip = v->compat ? r->rip & 0xffffffffull : r->rip;
-	v->rflags = (r->rflags | X86_RFLAGS_FIXED) & ~(EMU_FL_RF | (1ull << 3) | (1ull << 5) |
-						       (1ull << 15));
+	v->rflags = (r->rflags | X86_RFLAGS_FIXED) & ~((1ull << 3) | (1ull << 5) | (1ull << 15));
 }
 
 static void save_state(struct exec_vcpu *v)
@@ -876,6 +875,28 @@ static void save_state(struct exec_vcpu *v)
 	memcpy(vcpu_gprs(r), v->gpr, sizeof(v->gpr));
 	r->rip = v->rip;
 	r->rflags = v->rflags;
+}
+
+/*
+ * Instruction breakpoints: DR0-3 enabled in DR7 for execution (R/W 00)
+ * at this instruction's linear address are a fault before it runs, with
+ * their B bits set in DR6; RF set spares the instruction (the guest's
+ * handler resumes with it).  Data and I/O breakpoints are not emulated.
+ */
+static void check_insn_breakpoints(struct exec_vcpu *v)
+{
+	const struct vcpu_sysregs *sys = &v->st.sys;
+	uint64_t hit = 0;
+	for (unsigned int i = 0; i < 4; i++) {
+		bool enabled = (sys->dr7 >> (2 * i)) & 3;
+		unsigned int rw = (unsigned int)(sys->dr7 >> (16 + 4 * i)) & 3;
+		if (enabled && rw == 0 && sys->dr[i] == v->rip)
+			hit |= 1ull << i;
+	}
+	if (hit) {
+		v->st.sys.dr6 |= hit;
+		emu_raise(v, X86_EXC_DB);
+	}
 }
 
 int emu_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit)
@@ -911,11 +932,16 @@ int emu_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit)
 			emu_exit(v, EXEC_EXIT_KICKED);
 		if (atomic_load_explicit(&v->vm->gen, memory_order_acquire) != v->tlb_gen)
 			emu_tlb_flush(v);
+		if (__builtin_expect(v->st.sys.dr7 & 0xff, 0) && !(v->rflags & EMU_FL_RF))
+			check_insn_breakpoints(v);
 		uint64_t tf = v->rflags & X86_RFLAGS_TF;
 		emu_step(v);
+		v->rflags &= ~EMU_FL_RF; /* it spares one instruction only */
 		v->insns++;
 		/* Single-step trap after the instruction that began with TF. */
-		if (tf)
+		if (tf) {
+			v->st.sys.dr6 |= X86_DR6_BS;
 			emu_raise(v, X86_EXC_DB);
+		}
 	}
 }

@@ -111,6 +111,7 @@ struct exec_vcpu {
 	_Atomic(pthread_t) thread;
 	_Atomic bool thread_known;
 	uint64_t kernel_gs_base_set; /* last value written to the MSR */
+	uint64_t debugregs_set[6];   /* DR0-3, DR6, DR7 as last given to KVM */
 	bool cpuid_faulting;
 	bool entered;       /* has run guest code: it may have cached translations */
 	bool flush_pending; /* run the flush routine before the guest */

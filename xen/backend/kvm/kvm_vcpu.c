@@ -304,6 +304,31 @@ static bool has_error_code(unsigned int vec)
 	return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30;
 }
 
+/* The guest's debug registers, given to KVM when they changed (an ioctl
+ * is costly; they rarely change). */
+static int load_debugregs(struct exec_vcpu *v)
+{
+	const struct vcpu_sysregs *sys = &v->state.sys;
+	uint64_t want[6] = { sys->dr[0], sys->dr[1], sys->dr[2], sys->dr[3], sys->dr6, sys->dr7 };
+	if (!memcmp(want, v->debugregs_set, sizeof(want)))
+		return 0;
+	struct kvm_debugregs d = { .db = { want[0], want[1], want[2], want[3] }, .dr6 = want[4], .dr7 = want[5] };
+	if (ioctl(v->fd, KVM_SET_DEBUGREGS, &d) < 0)
+		return -1;
+	memcpy(v->debugregs_set, want, sizeof(want));
+	return 0;
+}
+
+/* After a #DB: what caused it, in DR6. */
+static void save_dr6(struct exec_vcpu *v)
+{
+	struct kvm_debugregs d;
+	if (ioctl(v->fd, KVM_GET_DEBUGREGS, &d) == 0) {
+		v->state.sys.dr6 = d.dr6;
+		v->debugregs_set[4] = d.dr6;
+	}
+}
+
 /* The stub left [vector, error, rip, cs, rflags, rsp, ss] on the vCPU's stack. */
 static int decode_trap(struct exec_vcpu *v, struct exec_exit *e)
 {
@@ -320,6 +345,8 @@ static int decode_trap(struct exec_vcpu *v, struct exec_exit *e)
 	memcpy(frame, kvm_area_page(v->vm, first + HVA_VCPU_PAGES - 1) + (rsp - stack_lo), sizeof(frame));
 	unsigned int vec = (unsigned int)frame[0] & 0xff;
 	unsigned int rpl = (unsigned int)frame[3] & 3;
+	if (vec == X86_EXC_DB)
+		save_dr6(v);
 	bool compat = v->state.sys.compat;
 	v->state.regs.rip = frame[2] & mode_mask(v);
 	v->state.regs.rflags = frame[4];
@@ -492,6 +519,10 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 	}
 	if (v->flush_pending && run_flush(v, e))
 		return 0;
+	if (load_debugregs(v)) {
+		fatal(e, "kvm: KVM_SET_DEBUGREGS failed: %s", strerror(errno));
+		return 0;
+	}
 	load_state(v);
 	v->entered = true;
 	int rc = ioctl(v->fd, KVM_RUN, 0);

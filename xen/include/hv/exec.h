@@ -49,6 +49,9 @@ static inline uint64_t *vcpu_gprs(struct vcpu_regs *r)
 struct vcpu_sysregs {
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint64_t fs_base, gs_base, kernel_gs_base;
+	/* Debug registers as the guest set them (set_debugreg): backends make
+	 * the breakpoints DR0-3/DR7 enable fire and record #DB causes in dr6. */
+	uint64_t dr[4], dr6, dr7;
 	bool compat; /* true: 32-bit (compatibility mode) code segment */
 	uint8_t cpl; /* 3 for 64-bit PV guests (kernel and user), 1 or 3 for 32-bit */
 };
@@ -147,6 +150,11 @@ enum {
 
 #define X86_CR0_TS (1ull << 3)
 
+/* DR6 and DR7 as the architecture resets them; DR6's B0-B3 and BS. */
+#define X86_DR6_DEFAULT 0xffff0ff0ull
+#define X86_DR7_DEFAULT 0x400ull
+#define X86_DR6_BS (1ull << 14)
+
 #define X86_RFLAGS_CF (1ull << 0)
 #define X86_RFLAGS_FIXED (1ull << 1)
 #define X86_RFLAGS_PF (1ull << 2)
@@ -158,6 +166,7 @@ enum {
 #define X86_RFLAGS_DF (1ull << 10)
 #define X86_RFLAGS_OF (1ull << 11)
 #define X86_RFLAGS_IOPL (3ull << 12)
+#define X86_RFLAGS_RF (1ull << 16)
 #define X86_RFLAGS_AC (1ull << 18)
 #define X86_RFLAGS_ID (1ull << 21)
 

@@ -88,6 +88,8 @@ long do_callback_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_iret(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_fpu_taskswitch(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_set_debugreg(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_get_debugreg(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_physdev_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_set_gdt(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_update_descriptor(struct hcall_ctx *ctx, const uint64_t a[5]);

@@ -169,6 +169,17 @@ void pv_iret_iopl(struct vcpu *v, uint64_t rflags);
 void pv_set_guest_ts(struct vcpu *v, bool set);
 bool pv_device_not_available(struct vcpu *v);
 
+/*
+ * Debug registers (xen/arch/x86/pv/debugreg.c), with Xen's checks:
+ * 0, or -EPERM (a breakpoint on the hypervisor's range, general detect,
+ * an I/O breakpoint), -EINVAL (DR6/DR7 beyond 32 bits), -ENODEV (no such
+ * register).  pv_check_context_debugregs: a context's debugreg[] as
+ * Xen's arch_set_info_guest checks it before setting each register.
+ */
+int pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value);
+int pv_get_debugreg(struct vcpu *v, unsigned int reg, uint64_t *value);
+int pv_check_context_debugregs(const uint64_t dr[8], bool compat);
+
 /* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
 uint64_t pv_sanitize_rflags(uint64_t rflags);
 

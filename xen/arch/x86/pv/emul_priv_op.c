@@ -9,8 +9,10 @@
  *   bases must be canonical), rdmsr of EFER;
  *   mov from CR0, CR2, CR3 (the guest's own table in the Xen encoding of
  *   its width) and CR4; clts, and mov to CR0 changing only TS (fpu.c);
+ *   mov to and from the debug registers (debugreg.c);
  * and in any mode whose ring the virtual IOPL allows: cli, sti, in, out.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "hv/guest_walk.h"
@@ -186,6 +188,23 @@ bool pv_emulate_privileged(struct vcpu *v)
 		ok = cr == 0 && !((val ^ st->sys.cr0) & ~X86_CR0_TS);
 		if (ok)
 			pv_set_guest_ts(v, val & X86_CR0_TS);
+		break;
+	}
+	case 0x21: /* mov %drN, reg */
+	case 0x23: { /* mov reg, %drN */
+		uint8_t modrm = b[len++];
+		unsigned int dr = ((modrm >> 3) & 7) | ((rex & 4) << 1), reg = (modrm & 7) | ((rex & 1) << 3);
+		uint64_t *gpr = &vcpu_gprs(&st->regs)[reg], val = pv32 ? (uint32_t)*gpr : *gpr;
+		int rc = op == 0x21 ? pv_get_debugreg(v, dr, &val) : pv_set_debugreg(v, dr, val);
+		if (rc == -ENODEV) {
+			/* As Xen: #UD for a register that does not exist. */
+			if (!pv_inject_exception(v, X86_EXC_UD, false, 0, 0))
+				domain_crash(v->domain, "vCPU %u: mov %%dr%u: #UD without a handler", v->id, dr);
+			return true;
+		}
+		ok = rc == 0;
+		if (ok && op == 0x21)
+			*gpr = pv32 ? (uint32_t)val : val;
 		break;
 	}
 	case 0x20: { /* mov %crN, reg: always the register form */

@@ -22,9 +22,8 @@
 #include "public/xen.h"
 
 #define RFLAGS_NT (1ull << 14)
-#define RFLAGS_RF (1ull << 16)
 /* Flags a bounce clears, as the CPU does on an exception (and AC). */
-#define BOUNCE_CLEARED_RFLAGS (X86_RFLAGS_TF | X86_RFLAGS_AC | RFLAGS_RF | RFLAGS_NT)
+#define BOUNCE_CLEARED_RFLAGS (X86_RFLAGS_TF | X86_RFLAGS_AC | X86_RFLAGS_RF | RFLAGS_NT)
 
 /* Exceptions whose frame carries an error code. */
 #define VECTORS_WITH_ERROR_CODE                                                                          \

@@ -12,10 +12,12 @@
 #include "public/xen.h"
 
 /* Flags a PV guest may set; IF is always on and IOPL always 0 in hardware
- * (the guest's own interrupt flag is the event mask in vcpu_info). */
+ * (the guest's own interrupt flag is the event mask in vcpu_info).  TF and
+ * RF are the guest's own debugging (single steps, resuming after an
+ * instruction breakpoint), as in Xen. */
 #define GUEST_RFLAGS_MASK                                                                          \
 	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |           \
-	 X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_AC | X86_RFLAGS_ID)
+	 X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_RF | X86_RFLAGS_AC | X86_RFLAGS_ID)
 
 uint64_t pv_sanitize_rflags(uint64_t rflags)
 {
@@ -34,6 +36,8 @@ void arch_vcpu_reset(struct vcpu *v)
 	st->sys.cr0 = 0x80050033;
 	st->sys.cr4 = 0x6a0; /* PAE, PGE, OSFXSR, OSXMMEXCPT */
 	st->sys.efer = 0xd01; /* SCE, LME, LMA, NXE */
+	st->sys.dr6 = X86_DR6_DEFAULT;
+	st->sys.dr7 = X86_DR7_DEFAULT;
 }
 
 /* What a vCPU context sets, read from either guest width's layout. */
@@ -51,6 +55,7 @@ struct context_values {
 	 * that gdt_ents needs) and the LDT. */
 	uint64_t gdt_frames[FIRST_RESERVED_GDT_PAGE];
 	uint64_t gdt_ents, ldt_base, ldt_ents;
+	uint64_t debugreg[8];
 	/* Something XG does not support yet (traps and callbacks of 32-bit
 	 * guests): refused, not ignored. */
 	bool unsupported;
@@ -64,6 +69,8 @@ struct context_values {
 		(cv)->gdt_ents = (c)->gdt_ents;                                     \
 		(cv)->ldt_base = (c)->ldt_base;                                     \
 		(cv)->ldt_ents = (c)->ldt_ents;                                     \
+		for (unsigned int i_ = 0; i_ < 8; i_++)                             \
+			(cv)->debugreg[i_] = (c)->debugreg[i_];                      \
 	} while (0)
 
 static void read_native(const struct vcpu_guest_context *c, struct context_values *cv)
@@ -190,7 +197,8 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	if (!own_frame(d, cv.cr3_mfn) || (cv.user_cr3_mfn && !own_frame(d, cv.user_cr3_mfn)))
 		return -EINVAL;
 	if (cv.gdt_ents > FIRST_RESERVED_GDT_ENTRY || cv.ldt_ents > PV_LDT_MAX_ENTS ||
-	    !pv_ldt_valid(d, cv.ldt_base, (unsigned int)cv.ldt_ents))
+	    !pv_ldt_valid(d, cv.ldt_base, (unsigned int)cv.ldt_ents) ||
+	    pv_check_context_debugregs(cv.debugreg, domain_is_pv32(d)))
 		return -EINVAL;
 
 	pthread_mutex_lock(&d->lock);
@@ -242,6 +250,10 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	st->regs.rflags = pv_sanitize_rflags(cv.regs.rflags);
 	v->iopl = (uint32_t)(cv.regs.rflags & X86_RFLAGS_IOPL); /* the virtual IOPL, as in Xen */
 	pv_set_guest_ts(v, cv.cr0 & X86_CR0_TS);
+	/* As Xen: each register set in turn, one refused keeps its reset value. */
+	for (unsigned int i = 0; i < 8; i++)
+		if (i != 4 && i != 5)
+			pv_set_debugreg(v, i, cv.debugreg[i]);
 	pv_vcpu_load_root(v, cv.cr3_mfn);
 	st->sys.fs_base = cv.fs_base;
 	st->sys.gs_base = cv.gs_base_kernel;
@@ -278,6 +290,10 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++)
 		c->gdt_frames[i] = (compat_ulong_t)v->gdt_frames[i];
 	c->gdt_ents = v->gdt_ents;
+	for (unsigned int i = 0; i < 4; i++)
+		c->debugreg[i] = (compat_ulong_t)st->sys.dr[i];
+	c->debugreg[6] = (compat_ulong_t)st->sys.dr6;
+	c->debugreg[7] = (compat_ulong_t)st->sys.dr7;
 }
 
 static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcpu_guest_context *c)
@@ -303,6 +319,10 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++)
 		c->gdt_frames[i] = v->gdt_frames[i];
 	c->gdt_ents = v->gdt_ents;
+	for (unsigned int i = 0; i < 4; i++)
+		c->debugreg[i] = st->sys.dr[i];
+	c->debugreg[6] = st->sys.dr6;
+	c->debugreg[7] = st->sys.dr7;
 	c->ctrlreg[4] = st->sys.cr4;
 	c->fs_base = st->sys.fs_base;
 	c->gs_base_kernel = v->kernel_mode ? st->sys.gs_base : st->sys.kernel_gs_base;
