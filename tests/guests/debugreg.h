@@ -34,7 +34,9 @@ static unsigned long get_dr(unsigned int reg)
 	return (unsigned long)hypercall(__HYPERVISOR_get_debugreg, reg, 0, 0, 0, 0);
 }
 
-static void test_debug_registers(void)
+/* hw_breakpoints: false where the platform is known not to fire them
+ * (the command line says "nohwbp"); the rest is checked everywhere. */
+static void test_debug_registers(bool hw_breakpoints)
 {
 	guest_check(get_dr(6) == DR6_DEFAULT && get_dr(7) == DR7_DEFAULT, "DR6 and DR7 start at %lx and %lx (%lx %lx)",
 		    DR6_DEFAULT, DR7_DEFAULT, get_dr(6), get_dr(7));
@@ -64,9 +66,13 @@ static void test_debug_registers(void)
 
 	rc = set_dr(7, 0x1); /* L0, execute, one byte */
 	guest_check(rc == 0 && get_dr(7) == (DR7_DEFAULT | 1), "an instruction breakpoint is armed: %ld", rc);
-	expect(1, bp_target, 0, "call a function with a breakpoint on it");
-	guest_check(SEEN_IP == (unsigned long)bp_target && (get_dr(6) & 0xf) == 1,
-		    "#DB before its first instruction, B0 in DR6 (%lx)", get_dr(6));
+	if (hw_breakpoints) {
+		expect(1, bp_target, 0, "call a function with a breakpoint on it");
+		guest_check(SEEN_IP == (unsigned long)bp_target && (get_dr(6) & 0xf) == 1,
+			    "#DB before its first instruction, B0 in DR6 (%lx)", get_dr(6));
+	} else {
+		guest_puts("SKIP: whether the breakpoint fires (nohwbp: this platform does not)\n");
+	}
 	set_dr(7, 0);
 	set_dr(6, 0);
 	guest_check(get_dr(6) == DR6_DEFAULT, "DR6 cleared back to its fixed bits (%lx)", get_dr(6));

@@ -336,7 +336,7 @@ int guest_main(start_info_t *si)
 	test_privileged(si);
 	test_virtual_iopl();
 	test_lazy_fpu();
-	test_debug_registers();
+	test_debug_registers(!guest_strstr((const char *)si->cmd_line, "nohwbp"));
 	if (guest_failed())
 		return GUEST_FAIL;
 	(void)user_pf;

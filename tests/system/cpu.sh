@@ -8,7 +8,11 @@
 start_hypervisor
 free0=$(free_frames)
 
-cfg=$(guest_config traps traps)
+# QEMU 7.2's emulated SVM does not fire a nested guest's instruction
+# breakpoints (its single steps work); there the traps guests check that a
+# breakpoint is armed, not that it fires (docs/testing.md).
+cmdline=${XG_UNDER_QEMU_TCG:+\"cmdline\": \"nohwbp\"}
+cfg=$(guest_config traps traps "$cmdline")
 out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
 case "$out" in
 *"entering user mode"*"RESULT: PASS traps"*) ok "exceptions, software interrupts, iret, user mode, syscall and GS bases work as in Xen" ;;
@@ -17,7 +21,7 @@ esac
 check "the traps guest is gone and its frames are back" wait_frames "$free0" 10
 
 # The same for a 32-bit PAE kernel in ring 1 and its user mode in ring 3.
-cfg=$(guest_config traps32 traps32)
+cfg=$(guest_config traps32 traps32 "$cmdline")
 out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
 case "$rc:$out" in
 0:*"entering ring 3"*"RESULT: PASS traps32"*) ok "a 32-bit kernel's exceptions, software interrupts, iret and ring 3 work as in Xen" ;;

@@ -66,14 +66,18 @@ long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5])
 		if (copy_from_guest(ctx, &fi, arg, sizeof(fi)))
 			return -EFAULT;
 		/* The features Xen offers a PV domain that XG implements; the
-		 * others (grant-table bits, runstate/time areas by physical
-		 * address, vNUMA) arrive with the code behind them. */
+		 * others (runstate/time areas by physical address, vNUMA)
+		 * arrive with the code behind them.  gnttab_map_avail_bits
+		 * says how grant mappings treat a PTE's available bits; Xen
+		 * offers it to every PV domain and Linux refuses to boot
+		 * without it.  Grant operations themselves are -ENOSYS until
+		 * grant tables exist, so nothing contradicts it. */
 		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
 			return -EINVAL;
 		fi.submap = 0;
 		if (fi.submap_idx == 0) {
 			fi.submap = 1u << XENFEAT_mmu_pt_update_preserve_ad | 1u << XENFEAT_highmem_assist |
-				    1u << XENFEAT_direct_mapped;
+				    1u << XENFEAT_gnttab_map_avail_bits | 1u << XENFEAT_direct_mapped;
 			if (ctx->caller->vm_assist & (1ul << VMASST_TYPE_pae_extended_cr3))
 				fi.submap |= 1u << XENFEAT_pae_pgdir_above_4gb;
 		}

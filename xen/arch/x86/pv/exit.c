@@ -82,14 +82,24 @@ static void crash_on_trap(struct vcpu *v, const struct vcpu_state *st, const str
 	char extra[64] = "";
 	if (e->vector == X86_EXC_PF)
 		snprintf(extra, sizeof(extra), " cr2 %#llx", (unsigned long long)e->cr2);
-	/* The top of the guest's stack, for whoever debugs the guest. */
-	uint64_t words[6];
+	/* The registers and the top of the guest's stack, for whoever debugs
+	 * the guest (a kernel that panics early has its message in them). */
+	const uint64_t *r = vcpu_gprs((struct vcpu_regs *)&st->regs);
+	static const char *const names[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+					       "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
+	for (unsigned int i = 0; i < 16; i += 4)
+		printk("d%u: vCPU %u %-3s %016llx %-3s %016llx %-3s %016llx %-3s %016llx\n", v->domain->id, v->id,
+		       names[i], (unsigned long long)r[i], names[i + 1], (unsigned long long)r[i + 1], names[i + 2],
+		       (unsigned long long)r[i + 2], names[i + 3], (unsigned long long)r[i + 3]);
 	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = domain_is_pv32(v->domain) };
-	if (!copy_from_guest(&ctx, words, st->regs.rsp, sizeof(words)))
-		printk("d%u: vCPU %u stack at %#llx: %llx %llx %llx %llx %llx %llx\n", v->domain->id, v->id,
-		       (unsigned long long)st->regs.rsp, (unsigned long long)words[0], (unsigned long long)words[1],
-		       (unsigned long long)words[2], (unsigned long long)words[3], (unsigned long long)words[4],
-		       (unsigned long long)words[5]);
+	for (unsigned int line = 0; line < 4; line++) {
+		uint64_t words[4], at = st->regs.rsp + line * sizeof(words);
+		if (copy_from_guest(&ctx, words, at, sizeof(words)))
+			break;
+		printk("d%u: vCPU %u stack at %#llx: %016llx %016llx %016llx %016llx\n", v->domain->id, v->id,
+		       (unsigned long long)at, (unsigned long long)words[0], (unsigned long long)words[1],
+		       (unsigned long long)words[2], (unsigned long long)words[3]);
+	}
 	domain_crash(v->domain,
 		     "vCPU %u: unhandled %s (vector %u) error %#x%s at rip %#llx rsp %#llx (no handler)",
 		     v->id, name, e->vector, e->has_error_code ? e->error_code : 0, extra,
