@@ -515,13 +515,15 @@ static int apply_one(struct apply_state *as, const struct statement *st, struct 
 			as->extra = s;
 			as->extra_line = st->line;
 		}
-		if (as->cmdline && (as->root || as->extra))
+		if (as->cmdline && (as->root || as->extra)) {
+			bool is_cmdline = !strcmp(key, "cmdline");
+			const char *other = is_cmdline ? (as->root ? "root" : "extra") : "cmdline";
+			int other_line = is_cmdline ? (as->root ? as->root_line : as->extra_line) : as->cmdline_line;
 			return xg_cfg_bad(err, key,
-					  "cmdline and %s (line %d) together: xl would ignore root and extra; give "
-					  "either cmdline or root/extra",
-					  !strcmp(key, "cmdline") ? (as->root ? "root" : "extra") : "cmdline",
-					  !strcmp(key, "cmdline") ? (as->root ? as->root_line : as->extra_line)
-								   : as->cmdline_line);
+					  "'%s' together with '%s' (line %d): xl would ignore root and extra; give "
+					  "either cmdline or root and extra",
+					  key, other, other_line);
+		}
 		return 0;
 	}
 	if (!strcmp(key, "memory") || !strcmp(key, "maxmem")) {
