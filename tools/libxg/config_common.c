@@ -56,7 +56,7 @@ int xg_cfg_set_name(struct xg_config *cfg, const char *field, const char *s, str
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
 			  c == '-' || c == '.';
 		if (!ok) {
-			if (c > ' ' && c < 0x7f)
+			if (c >= ' ' && c < 0x7f)
 				return xg_cfg_bad(err, field,
 						  "character '%c' is not allowed (use letters, digits, '_', '-', '.')", c);
 			return xg_cfg_bad(err, field,

@@ -90,9 +90,19 @@ static int check_other(const xmlNode *c, const char *field, struct xg_config_err
 		return 0;
 	case XML_TEXT_NODE:
 	case XML_CDATA_SECTION_NODE:
-		for (const xmlChar *p = c->content; p && *p; p++)
-			if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-				return bad_at(err, c, field, "text outside an element: '%.40s'", (const char *)p);
+		for (const xmlChar *p = c->content; p && *p; p++) {
+			if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+				continue;
+			/* Text nodes carry no reliable line of their own: name the
+			 * element before it (or the one it is in). */
+			const xmlNode *near = c->prev;
+			while (near && near->type != XML_ELEMENT_NODE)
+				near = near->prev;
+			int len = (int)strcspn((const char *)p, "\r\n");
+			return bad_at(err, near ? near : c->parent, field, "text outside an element %s <%s>: '%.*s'",
+				      near ? "after" : "in", name_of(near ? near : c->parent), len < 40 ? len : 40,
+				      (const char *)p);
+		}
 		return 0;
 	case XML_ENTITY_REF_NODE:
 		return bad_at(err, c, field, "entity references (&%s;) are not accepted", name_of(c));
@@ -475,8 +485,12 @@ int xg_cfg_parse_xml_text(const char *path, const char *text, size_t len, struct
 		}
 		rc = xg_cfg_bad(err, "", "line %d: malformed XML: %s", e ? e->line : 0, msg);
 	} else if (doc->intSubset || doc->extSubset) {
-		rc = xg_cfg_bad(err, "", "line %d: a DOCTYPE is not accepted in a domain configuration",
-				doc->intSubset ? line_of((xmlNode *)doc->intSubset) : 1);
+		/* The DTD node has no line: find the declaration in the text. */
+		const char *d = strstr(text, "<!DOCTYPE");
+		int line = 1;
+		for (const char *q = text; d && q < d; q++)
+			line += *q == '\n';
+		rc = xg_cfg_bad(err, "", "line %d: a DOCTYPE is not accepted in a domain configuration", line);
 	} else {
 		const xmlNode *root = xmlDocGetRootElement(doc);
 		if (!root)
