@@ -12,9 +12,15 @@ complete_line() { # words...
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
 }
 check "xg de<TAB> offers destroy" [ "$(complete_line xg de)" = "destroy " ]
-check "xg d<TAB> offers every d-command" [ "$(complete_line xg d)" = "destroy dmesg domid domname " ]
+check "xg d<TAB> offers every d-command" [ "$(complete_line xg d)" = "destroy dmesg domid domname dumpxml " ]
 xg create "$(guest_config completed spin)" >/dev/null 2>&1
 check "xg destroy <TAB> offers the live domain" [ "$(complete_line xg destroy co)" = "completed " ]
+check "xg dumpxml <TAB> offers the live domain" [ "$(complete_line xg dumpxml "")" = "completed " ]
+C=$WORK/configs
+mkdir -p "$C/sub"
+touch "$C/g.cfg" "$C/d.xml" "$C/j.json" "$C/other.txt"
+check "xg create <TAB> offers JSON, xl.cfg and XML files and directories" \
+	[ "$(complete_line xg create "$C/")" = "$C/d.xml $C/g.cfg $C/j.json $C/sub " ]
 check "xg -v console <TAB> looks past options" [ "$(complete_line xg -v console "")" = "completed " ]
 xg destroy completed
 finish

@@ -45,6 +45,7 @@ int cli_on_domain(struct cli *cli, int argc, char **argv, const struct command *
 		  int (*op)(xg_handle *h, uint32_t domid));
 
 int cmd_create(struct cli *cli, int argc, char **argv);
+int cmd_dumpxml(struct cli *cli, int argc, char **argv);
 int cmd_destroy(struct cli *cli, int argc, char **argv);
 int cmd_pause(struct cli *cli, int argc, char **argv);
 int cmd_unpause(struct cli *cli, int argc, char **argv);

@@ -1,6 +1,7 @@
-/* xg create, destroy, pause, unpause. */
+/* xg create, dumpxml, destroy, pause, unpause. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -25,20 +26,36 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		default: cli_command_usage(self, true); return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind < 1) {
 		cli_command_usage(self, true);
 		return EXIT_USAGE;
 	}
 	const char *path = argv[optind];
+	/* After the file, KEY=VALUE overrides in xl.cfg syntax, as xl takes them. */
+	const char *const *overrides = (const char *const *)argv + optind + 1;
+	size_t n_overrides = (size_t)(argc - optind - 1);
+	for (size_t i = 0; i < n_overrides; i++) {
+		if (!strchr(overrides[i], '=')) {
+			cli_error("'%s' is not KEY=VALUE (xg create takes one configuration file, then overrides)",
+				  overrides[i]);
+			cli_command_usage(self, true);
+			return EXIT_USAGE;
+		}
+	}
 	struct xg_config cfg;
 	struct xg_config_error err;
-	if (xg_config_load_json(path, &cfg, &err) < 0) {
+	enum xg_config_format format;
+	if (xg_config_load_file(path, &cfg, &err, &format) < 0 ||
+	    (n_overrides && xg_config_apply_overrides(&cfg, overrides, n_overrides, &err) < 0)) {
 		if (err.field[0])
 			cli_error("%s: field '%s': %s", err.file, err.field, err.reason);
 		else
 			cli_error("%s: %s", err.file, err.reason);
+		xg_config_dispose(&cfg);
 		return EXIT_FAIL;
 	}
+	if (cli->verbose)
+		fprintf(stderr, "%s: read as %s\n", path, xg_config_format_name(format));
 	if (cli->dry_run) {
 		int rc = xg_config_describe(&cfg, stdout);
 		if (rc < 0)
@@ -81,4 +98,43 @@ int cmd_pause(struct cli *cli, int argc, char **argv)
 int cmd_unpause(struct cli *cli, int argc, char **argv)
 {
 	return cli_on_domain(cli, argc, argv, cli_find_command("unpause"), xg_domain_unpause);
+}
+
+/* The domain's effective configuration as libvirt domain XML. */
+int cmd_dumpxml(struct cli *cli, int argc, char **argv)
+{
+	const struct command *self = cli_find_command("dumpxml");
+	int first = cli_simple_options(argc, argv, self, NULL);
+	if (first == -1)
+		return EXIT_OK;
+	if (first < 0 || argc - first != 1) {
+		if (first >= 0)
+			cli_command_usage(self, true);
+		return EXIT_USAGE;
+	}
+	xg_handle *h = cli_connect(cli, false);
+	if (!h)
+		return EXIT_FAIL;
+	uint32_t domid;
+	int rc = cli_lookup(h, argv[first], &domid);
+	if (!rc && domid == 0) {
+		cli_error("domain 0 is the host itself: it has no domain configuration");
+		rc = -1;
+	}
+	struct xg_config cfg;
+	if (!rc && xg_domain_config(h, domid, &cfg) < 0) {
+		cli_error("%s", xg_last_error());
+		rc = -1;
+	} else if (!rc) {
+		char *xml = xg_config_to_xml(&cfg);
+		if (xml)
+			fputs(xml, stdout);
+		else
+			cli_error("domain %s: %s", argv[first], xg_last_error());
+		rc = xml ? 0 : -1;
+		free(xml);
+		xg_config_dispose(&cfg);
+	}
+	xg_close(h);
+	return rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -13,7 +13,10 @@
 #endif
 
 const struct command cli_commands[] = {
-	{ "create", "CONFIG [-c] [-p]", "build and start a domain from a JSON configuration", cmd_create },
+	{ "create", "CONFIG [KEY=VALUE...] [-c] [-p]",
+	  "build and start a domain (JSON, xl.cfg or libvirt XML; KEY=VALUE overrides)",
+	  cmd_create },
+	{ "dumpxml", "DOMAIN", "print a domain's configuration as libvirt domain XML", cmd_dumpxml },
 	{ "list", "[-l] [--json] [DOMAIN...]", "list domains (-l: with their configurations, as JSON)", cmd_list },
 	{ "console", "DOMAIN", "show a domain's console and follow it (Ctrl-] detaches)", cmd_console },
 	{ "destroy", "DOMAIN", "stop a domain at once and free its memory", cmd_destroy },

@@ -147,8 +147,10 @@ struct xg_config {
 /* Errors found in a configuration: where, which field, and why. */
 struct xg_config_error {
 	char file[256];
-	char field[128]; /* JSON path, e.g. "memory" */
-	char reason[256];
+	char field[128]; /* the key as the format spells it: JSON or xl.cfg key
+			    ("memory"), XML element path ("os/kernel");
+			    empty for the whole file */
+	char reason[256]; /* xl.cfg and XML reasons begin with "line N: " */
 };
 
 void xg_config_init(struct xg_config *cfg); /* defaults: memory 64, vcpus 1, destroy */
@@ -171,6 +173,73 @@ int xg_config_parse_json(const char *text, struct xg_config *cfg, struct xg_conf
 /* A configuration as JSON that xg_config_parse_json() reads back to the
  * same values; malloc'd, free() it.  NULL when out of memory. */
 char *xg_config_to_json(const struct xg_config *cfg);
+
+/*
+ * The three formats a configuration file may be in (docs/config.md):
+ * XG's JSON, Xen's xl.cfg, and libvirt's domain XML (<domain type='xen'>).
+ */
+enum xg_config_format {
+	XG_CONFIG_AUTO = 0, /* detect it (xg_config_detect_format) */
+	XG_CONFIG_JSON,
+	XG_CONFIG_XLCFG,
+	XG_CONFIG_XML,
+};
+
+/* Which format text (a file's content) is in: the first character other
+ * than white space (after a UTF-8 byte order mark) decides, '{' JSON and
+ * '<' XML; otherwise path's extension does, ".json" JSON and ".xml" XML,
+ * and anything else is xl.cfg.  path may be NULL. */
+enum xg_config_format xg_config_detect_format(const char *path, const char *text);
+/* "JSON", "xl.cfg", "libvirt XML". */
+const char *xg_config_format_name(enum xg_config_format fmt);
+
+/* Read a configuration file in whichever format it is in; *format (if not
+ * NULL) is set to the format it was read as.  Errors as
+ * xg_config_load_json(). */
+int xg_config_load_file(const char *path, struct xg_config *cfg, struct xg_config_error *err,
+			enum xg_config_format *format);
+
+/* Parse an xl.cfg(5) file: KEY = VALUE statements ended by a newline or
+ * ';', values quoted strings, numbers or [lists], '#' comments.  The keys
+ * XG takes are name, uuid, type (or builder), kernel, ramdisk, cmdline
+ * (or root and extra), memory, maxmem, vcpus, on_poweroff, on_crash; the
+ * other keys xl knows are refused as "not supported by XG", unknown keys
+ * and keys given twice as errors.  err->field is the key; err->reason
+ * begins with "line N: ".  On error returns -EINVAL (or -errno for I/O),
+ * and cfg holds nothing. */
+int xg_config_load_xlcfg(const char *path, struct xg_config *cfg, struct xg_config_error *err);
+/* The same from text in memory (relative paths stay relative). */
+int xg_config_parse_xlcfg(const char *text, struct xg_config *cfg, struct xg_config_error *err);
+
+/* Parse a libvirt domain XML file, <domain type='xen'> with name, uuid,
+ * memory and currentMemory (unit attribute, KiB by default; whole MiB),
+ * vcpu, os (type linux, kernel, initrd, cmdline), on_poweroff, on_crash and
+ * devices holding at most a pty console.  Any other element or attribute
+ * is an error naming it.  err->field is the element's path below <domain>
+ * ("os/kernel"); err->reason begins with "line N: ".  DOCTYPEs and
+ * entities are refused; nothing is fetched from the network. */
+int xg_config_load_xml(const char *path, struct xg_config *cfg, struct xg_config_error *err);
+/* The same from len bytes of text in memory. */
+int xg_config_parse_xml(const char *text, size_t len, struct xg_config *cfg, struct xg_config_error *err);
+/* A configuration as libvirt domain XML that xg_config_parse_xml() reads
+ * back to the same values; malloc'd, free() it.  NULL (with
+ * xg_last_error() set) when out of memory or when a string of cfg cannot be
+ * carried by XML 1.0 (invalid UTF-8, control characters other than tab,
+ * newline and carriage return). */
+char *xg_config_to_xml(const struct xg_config *cfg);
+
+/*
+ * Change a configuration as xl does with KEY=VALUE arguments after the
+ * file (`xg create g.cfg memory=32 'name="x"'`): each of the n overrides is
+ * one xl.cfg statement, for the keys xg_config_load_xlcfg() takes except
+ * root and extra (give the whole cmdline).  Relative paths stay relative
+ * to the current directory.  A key may be overridden once; maxmem is
+ * checked against memory afterwards.  On error returns -EINVAL, fills
+ * *err (file "(command line)", field the key, reason "override N
+ * 'TEXT': ...") and leaves cfg as it was.
+ */
+int xg_config_apply_overrides(struct xg_config *cfg, const char *const *overrides, size_t n,
+			      struct xg_config_error *err);
 
 /* The effective configuration a domain was created with (its UUID filled
  * in, its kernel path absolute).  -ENODATA for domains libxg did not build. */
