@@ -9,6 +9,7 @@
  * kernel on the stack_switch stack with ring 3's esp and ss in the frame.
  */
 #include "guest.h"
+#include "public/callback.h"
 
 const char guest_name[] = "traps32";
 
@@ -49,6 +50,9 @@ STUB(trap_nm, 7, 0, "");
 STUB(trap_gp, 13, 1, "add $4, %esp\n");
 STUB(trap_pf, 14, 1, "add $4, %esp\n");
 STUB(trap_int80, 0x80, 0, "");
+/* The sysenter and syscall32 callbacks: vectors 0x100 and 0x101 for trap_c. */
+STUB(sysenter_entry, 0x100, 0, "");
+STUB(syscall32_entry, 0x101, 0, "");
 
 __asm__(".text\n"
 	"ud_insn: ud2\nret\n"
@@ -70,15 +74,23 @@ __asm__(".section .data.user, \"awx\", @progbits\n.balign 4096\n.globl user_page
 	"movl $2, user_step\n"
 	"movb 0xa0000000, %al\n"
 	"movl $3, user_step\n"
+	"sysenter\n"
+	".globl user_after_sysenter\nuser_after_sysenter:\n"
+	"movl $4, user_step\n"
+	"syscall\n"
+	".globl user_after_syscall\nuser_after_syscall:\n"
+	"movl $5, user_step\n"
 	"mov $60, %eax\nint $0x80\n"
 	"ud2\n"
 	".balign 4\nuser_step: .long 0\n"
 	".balign 4096\nuser_stack_top:\n.previous\n");
 extern uint8_t user_page[], user_stack_top[];
-void user_entry(void);
+void user_entry(void), user_after_sysenter(void), user_after_syscall(void);
 extern volatile unsigned int user_step;
 
-static volatile unsigned int user_int80, mask_in_handler;
+static volatile unsigned int user_int80, mask_in_handler, user_ud;
+/* What the sysenter and syscall32 callbacks were given: eip, cs, esp, ss. */
+static volatile uint32_t sysenter_frame[4] = { ~0u, ~0u, ~0u, ~0u }, syscall_frame[4] = { ~0u, ~0u, ~0u, ~0u };
 static volatile uint32_t user_pf_error = ~0u, user_frame_esp, user_frame_ss, frame_at;
 static uint8_t kernel_trap_stack[4096] __attribute__((aligned(16)));
 static struct vcpu_info *vcpu0;
@@ -112,6 +124,19 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 		if (vector == 14) {
 			user_pf_error = seen.error;
 			f[0] += 5; /* the user's movb 0xa0000000, %al */
+		}
+		if (vector == 0x100 || vector == 0x101) {
+			volatile uint32_t *seen_frame = vector == 0x100 ? sysenter_frame : syscall_frame;
+			for (unsigned int i = 0; i < 4; i++)
+				seen_frame[i] = f[i == 0 ? 0 : i == 1 ? 1 : i + 1];
+		}
+		if (vector == 0x100) { /* sysenter leaves the way back to us */
+			f[0] = (uint32_t)user_after_sysenter;
+			f[3] = (uint32_t)user_stack_top;
+		}
+		if (vector == 6) { /* syscall where compatibility mode lacks it */
+			user_ud = 1;
+			f[0] += 2;
 		}
 	}
 }
@@ -173,9 +198,29 @@ static void test_kernel_traps(void)
 		    "it is #GP with the IDT error code at the int (%x)", seen.error);
 }
 
+/* Intel CPUs have no syscall in compatibility mode (#UD); AMD's do. */
+static bool compat_syscall_exists(void)
+{
+	uint32_t a = 0, b, c, d;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return b != 0x756e6547; /* "Genu"ineIntel */
+}
+
 static void user_mode_done(void)
 {
-	guest_check(user_step == 3, "ring 3 ran all its steps (%u)", user_step);
+	guest_check(user_step == 5, "ring 3 ran all its steps (%u)", user_step);
+	guest_check(sysenter_frame[0] == 0 && sysenter_frame[1] == 3 && sysenter_frame[2] == 0 &&
+			    sysenter_frame[3] == FLAT_USER_SS,
+		    "sysenter reached its callback with Xen's frame: eip 0, cs 3, esp 0, ss %x (%x %x %x %x)",
+		    FLAT_USER_SS, sysenter_frame[0], sysenter_frame[1], sysenter_frame[2], sysenter_frame[3]);
+	if (compat_syscall_exists())
+		guest_check(syscall_frame[0] == (uint32_t)user_after_syscall &&
+				    (syscall_frame[1] & 0xffff) == FLAT_USER_CS &&
+				    syscall_frame[2] == (uint32_t)user_stack_top && syscall_frame[3] == FLAT_USER_SS,
+			    "syscall reached the syscall32 callback, returning after it (%x %x %x %x)",
+			    syscall_frame[0], syscall_frame[1], syscall_frame[2], syscall_frame[3]);
+	else
+		guest_check(user_ud, "syscall in compatibility mode is #UD on this CPU");
 	guest_check(user_int80, "int $0x80 from ring 3 reached its handler");
 	guest_check(user_pf_error == PFEC_USER, "a ring-3 read of an unmapped page: #PF with the user bit (%x)",
 		    user_pf_error);
@@ -197,6 +242,14 @@ static void enter_ring3(start_info_t *si)
 	rc = hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
 		       (unsigned long)kernel_trap_stack + sizeof(kernel_trap_stack), 0, 0, 0);
 	guest_check(rc == 0, "stack_switch: %ld", rc);
+	struct callback_register cb = { .type = CALLBACKTYPE_sysenter,
+					.address = { FLAT_KERNEL_CS, (unsigned long)sysenter_entry } };
+	rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
+	guest_check(rc == 0, "registering the sysenter callback: %ld", rc);
+	cb = (struct callback_register){ .type = CALLBACKTYPE_syscall32,
+					 .address = { FLAT_KERNEL_CS, (unsigned long)syscall32_entry } };
+	rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
+	guest_check(rc == 0, "registering the syscall32 callback: %ld", rc);
 	static uint32_t frame[6];
 	frame[0] = 0; /* eax */
 	frame[1] = (uint32_t)user_entry;

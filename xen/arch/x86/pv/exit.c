@@ -120,8 +120,9 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 	switch (e->reason) {
 	case EXEC_EXIT_SYSCALL:
 		if (domain_is_pv32(v->domain)) {
-			domain_crash(v->domain, "vCPU %u: syscall from a 32-bit guest without a syscall callback",
-				     v->id);
+			if (!pv_compat_syscall(v))
+				domain_crash(v->domain, "vCPU %u: syscall without a syscall32 callback or #GP handler",
+					     v->id);
 			return;
 		}
 		if (!v->kernel_mode) {
@@ -142,7 +143,8 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 		}
 		if (e->vector == X86_EXC_PF && pv_ptwr_fault(v, e))
 			return;
-		if (e->vector == X86_EXC_GP && e->has_error_code && !e->error_code && pv_emulate_privileged(v))
+		if (e->vector == X86_EXC_GP && e->has_error_code && !e->error_code &&
+		    (pv_emulate_privileged(v) || pv_compat_sysenter(v)))
 			return;
 		if (e->vector == X86_EXC_NM) {
 			if (!pv_device_not_available(v))

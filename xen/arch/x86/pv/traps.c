@@ -160,8 +160,8 @@ static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_
  * is used and the vCPU goes to ring 1; the handler's selector must not be
  * null.
  */
-static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
-		     uint32_t error)
+static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
+			uint32_t error, uint32_t user_cs)
 {
 	struct domain *d = v->domain;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
@@ -171,7 +171,7 @@ static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool
 		return false;
 	}
 	bool from_user = st->sys.cpl == 3;
-	uint32_t cs = from_user ? COMPAT_FLAT_USER_CS : COMPAT_FLAT_KERNEL_CS;
+	uint32_t cs = from_user ? user_cs : COMPAT_FLAT_KERNEL_CS;
 	uint32_t esp = from_user ? (uint32_t)v->kernel_sp : (uint32_t)r->rsp;
 	bool was_masked = upcall_mask(v);
 	if (mask_events)
@@ -201,6 +201,12 @@ static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool
 	r->rip = (uint32_t)handler;
 	r->rflags = pv_sanitize_rflags(r->rflags & ~BOUNCE_CLEARED_RFLAGS);
 	return true;
+}
+
+static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
+		     uint32_t error)
+{
+	return bounce32_as(v, handler_cs, handler, mask_events, has_error, error, COMPAT_FLAT_USER_CS);
 }
 
 static bool enter_handler(struct vcpu *v, const struct pv_trap *t, bool has_error, uint32_t error)
@@ -257,6 +263,49 @@ bool pv_syscall_from_user(struct vcpu *v)
 		return pv_inject_exception(v, X86_EXC_UD, false, 0, 0);
 	bounce(v, cb->address, cb->mask_events, false, 0);
 	return true;
+}
+
+/*
+ * A 32-bit guest's `syscall` (CPUs that have it in compatibility mode):
+ * Xen bounces it to the syscall32 callback with a frame whose eip is the
+ * return address and whose eflags are the caller's (r11); without a
+ * callback it is #GP(0) at the instruction.
+ */
+bool pv_compat_syscall(struct vcpu *v)
+{
+	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_syscall32];
+	struct vcpu_regs *r = &hv->backend->vcpu_state(v->exec)->regs;
+	if (!(cb->cs & ~3u) || !cb->address) {
+		r->rip = (uint32_t)(r->rip - 2);
+		return pv_inject_exception(v, X86_EXC_GP, true, 0, 0);
+	}
+	r->rflags = pv_sanitize_rflags(r->r11);
+	return bounce32(v, cb->cs, cb->address, cb->mask_events, false, 0);
+}
+
+/*
+ * A 32-bit guest's `sysenter` (the backends report #GP(0) at it): the
+ * CPU saves neither eip nor esp, so, as in Xen, the sysenter callback gets
+ * a frame with eip 0, cs 3 (a null ring-3 selector), esp 0 and the user
+ * stack selector, and the guest finds its way back itself.  Without a
+ * callback: #GP(0) with that same frame.  From ring 1 it is an ordinary
+ * #GP (Xen would treat it as coming from ring 3).
+ */
+bool pv_compat_sysenter(struct vcpu *v)
+{
+	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_sysenter];
+	const struct pv_trap *gp = &v->traps[X86_EXC_GP];
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	uint8_t insn[2];
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = true };
+	if (!domain_is_pv32(v->domain) || st->sys.cpl != 3 || copy_from_guest(&ctx, insn, st->regs.rip, 2) ||
+	    insn[0] != 0x0f || insn[1] != 0x34 || (!cb->address && !gp->address))
+		return false;
+	st->regs.rip = 0;
+	st->regs.rsp = 0;
+	if (!cb->address)
+		return bounce32_as(v, gp->cs, gp->address, gp->flags & 4, true, 0, 3);
+	return bounce32_as(v, cb->cs, cb->address, cb->mask_events, false, 0, 3);
 }
 
 /* Entry i of a guest's trap_info list in its own layout. */
