@@ -260,7 +260,9 @@ static void ui_message(struct ui *ui, bool error, const char *fmt, ...)
  * (or, when that is gone or filtered out, on the row at its place). */
 static void ui_rebuild(struct ui *ui)
 {
-	if (!ui->have_cur)
+	/* Rows wait for the second sample: with one, every rate would read
+	 * 0, and a busy domain would look idle for the first interval. */
+	if (!ui->have_cur || !ui->have_prev)
 		return;
 	long n = build_rows(ui->have_prev ? &ui->prev : NULL, &ui->cur, ui->filter, ui->sort, ui->reverse, &ui->rows);
 	if (n < 0) {
@@ -371,7 +373,7 @@ static void draw_key_help(void)
 		char key;
 		const char *rest;
 	} keys[] = {
-		{ 'D', "elay" }, { 'V', "CPUs" }, { 'S', "ort" }, { 'R', "everse" }, { '/', "filter" },
+		{ 'D', "elay" }, { 'V', "CPUs" }, { 'S', "ort" }, { 'R', "everse" }, { '/', " filter" },
 		{ 'P', "ause" }, { 'X', " destroy" }, { 'Q', "uit" },
 	};
 	move(LINES - 1, 0);
@@ -436,7 +438,9 @@ static void ui_draw(struct ui *ui)
 		if (ui->show_vcpus)
 			put_line(y++, top_format_vcpu_line(line, sizeof(line), r));
 	}
-	if (!ui->nrows && ui->have_cur)
+	if (ui->have_cur && !ui->have_prev)
+		put_line(y, "(taking a second sample: rates need two)");
+	else if (!ui->nrows && ui->have_cur)
 		put_line(y, ui->filter[0] ? "(no domain name contains the filter)" : "(no domains)");
 
 	/* The status line: what is selected and how the view is arranged,
