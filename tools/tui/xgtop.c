@@ -214,7 +214,6 @@ enum {
 };
 
 struct ui {
-	const struct options *opt;
 	xg_handle *h;
 	bool read_only;      /* only the monitoring socket could be opened */
 	double delay_s;
@@ -407,11 +406,10 @@ static void ui_draw(struct ui *ui)
 	top_format_header(line, sizeof(line), name_width);
 	/* The header is a reverse-video bar across the screen, its sort
 	 * column in bold, as in xentop. */
-	int len = (int)strlen(line);
-	if (len < COLS && len < (int)sizeof(line) - 1) {
-		int pad = COLS - len < (int)sizeof(line) - 1 - len ? COLS - len : (int)sizeof(line) - 1 - len;
-		memset(line + len, ' ', (size_t)pad);
-		line[len + pad] = '\0';
+	size_t len = strlen(line), bar = (size_t)COLS < sizeof(line) - 1 ? (size_t)COLS : sizeof(line) - 1;
+	if (len < bar) {
+		memset(line + len, ' ', bar - len);
+		line[bar] = '\0';
 	}
 	attron(A_REVERSE);
 	put_line(TOP_SUMMARY_LINES, line);
@@ -692,7 +690,7 @@ static int run_interactive(const struct options *opt, xg_handle *h, bool read_on
 	 * from the start of an arrow key's sequence. */
 	set_escdelay(50);
 
-	struct ui ui = { .opt = opt, .h = h, .read_only = read_only, .delay_s = opt->delay_s,
+	struct ui ui = { .h = h, .read_only = read_only, .delay_s = opt->delay_s,
 			 .show_vcpus = opt->show_vcpus };
 	ui.color = opt->color && has_colors();
 	if (ui.color)
