@@ -16,6 +16,7 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
 	pthread_mutex_lock(&d->lock);
 	info->domid = d->id;
 	bool any_running = false;
+	uint64_t now = now_ns();
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 		if (!v)
@@ -24,6 +25,9 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
 		if (v->initialised)
 			info->nr_online_vcpus++;
 		info->cpu_time_ns += v->cpu_time_ns;
+		/* A run in progress counts up to now (xen/common/schedule.c). */
+		if (v->run_started_ns && now > v->run_started_ns)
+			info->cpu_time_ns += now - v->run_started_ns;
 		if (v->running)
 			any_running = true;
 	}

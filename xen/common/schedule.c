@@ -64,24 +64,32 @@ static void *vcpu_main(void *arg)
 		if (v->stop)
 			break;
 		v->running = true;
+		/* Published under the lock so that fill_domaininfo() can count a
+		 * run still in progress: a guest that computes without exiting
+		 * may stay inside vcpu_run() for seconds. */
+		uint64_t start = now_ns();
+		v->run_started_ns = start;
 		pthread_mutex_unlock(&d->lock);
 
 		atomic_store(&v->in_guest, true);
 		if (atomic_exchange(&v->flush_pending, false))
 			hv->backend->flush_tlb(v->exec);
 		struct exec_exit e;
-		uint64_t start = now_ns();
 		int rc = hv->backend->vcpu_run(v->exec, &e);
 		atomic_store(&v->in_guest, false);
-		uint64_t spent = now_ns() - start;
 		if (rc) {
 			e.reason = EXEC_EXIT_FATAL;
 			snprintf(e.detail, sizeof(e.detail), "backend run failed: %s", strerror(-rc));
 		}
 		arch_vcpu_handle_exit(v, &e);
 
+		/* The exit's handling (the hypercall, the emulated instruction) is
+		 * work done for this vCPU and is charged to it, as Xen does.  It
+		 * also keeps the reported time monotonic: a reader during the
+		 * handling already counted it through run_started_ns. */
 		pthread_mutex_lock(&d->lock);
-		v->cpu_time_ns += spent;
+		v->cpu_time_ns += now_ns() - start;
+		v->run_started_ns = 0;
 	}
 	v->running = false;
 	pthread_cond_broadcast(&d->changed);

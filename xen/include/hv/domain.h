@@ -92,8 +92,8 @@ struct vcpu {
 	/* Set before the thread checks flush_pending and enters the guest,
 	 * cleared when it is back: what domain_flush_tlbs_sync() waits on. */
 	_Atomic bool in_guest;
-	uint64_t cpu_time_ns;
-	uint64_t run_started_ns;
+	uint64_t cpu_time_ns;    /* under the domain lock: runs completed so far */
+	uint64_t run_started_ns; /* under the domain lock: when the current run began, 0 if none */
 };
 
 enum domain_type {
