@@ -201,14 +201,13 @@ double bare_vm_time_to_first_exit(enum bare_vm_backend backend)
 	return exited ? elapsed : -1;
 }
 
-int bare_vm_exit_round_trip(enum bare_vm_backend backend, unsigned int iterations, unsigned int runs,
-			    struct bare_exit_cost *median_cost)
+int bare_vm_exit_round_trips(enum bare_vm_backend backend, unsigned int iterations, unsigned int runs,
+			     struct bare_exit_cost *per_run)
 {
 	struct bare_vm b;
-	if (!iterations || !runs || bare_vm_create(backend, &b))
+	if (!iterations || bare_vm_create(backend, &b))
 		return -1;
-	double *ns = calloc(runs, sizeof(double)), *cycles = calloc(runs, sizeof(double));
-	bool exited = ns && cycles && bare_vm_run_to_exit(&b);
+	bool exited = bare_vm_run_to_exit(&b);
 	for (unsigned int run = 0; exited && run < runs; run++) {
 		double t0 = now_seconds();
 		uint64_t c0 = host_rdtsc();
@@ -216,15 +215,26 @@ int bare_vm_exit_round_trip(enum bare_vm_backend backend, unsigned int iteration
 			exited = bare_vm_run_to_exit(&b);
 		uint64_t c1 = host_rdtsc();
 		double t1 = now_seconds();
-		ns[run] = (t1 - t0) * 1e9 / iterations;
-		cycles[run] = (double)(c1 - c0) / iterations;
+		per_run[run].ns = (t1 - t0) * 1e9 / iterations;
+		per_run[run].cycles = (double)(c1 - c0) / iterations;
 	}
-	if (exited) {
-		median_cost->ns = median(ns, (int)runs);
-		median_cost->cycles = median(cycles, (int)runs);
+	bare_vm_destroy(&b);
+	return exited ? 0 : -1;
+}
+
+struct bare_exit_cost bare_exit_cost_median(const struct bare_exit_cost *v, unsigned int n)
+{
+	double *ns = calloc(n, sizeof(double)), *cycles = calloc(n, sizeof(double));
+	struct bare_exit_cost m = { -1, -1 };
+	if (ns && cycles) {
+		for (unsigned int i = 0; i < n; i++) {
+			ns[i] = v[i].ns;
+			cycles[i] = v[i].cycles;
+		}
+		m.ns = median(ns, (int)n);
+		m.cycles = median(cycles, (int)n);
 	}
 	free(ns);
 	free(cycles);
-	bare_vm_destroy(&b);
-	return exited ? 0 : -1;
+	return m;
 }

@@ -39,15 +39,17 @@ const char *bare_vm_description(enum bare_vm_backend backend);
  * any step failed. */
 double bare_vm_time_to_first_exit(enum bare_vm_backend backend);
 
-/* One bare exit round trip (run the vCPU until its next exit and return
- * to the host), as the median over `runs` runs of the average over
- * `iterations` round trips.  The VM is created and run once before any
- * timing, so neither creation nor first touches count. */
+/* The round trip of one bare exit (run the vCPU until its next exit and
+ * back to the host), averaged over `iterations` round trips, for each of
+ * `runs` runs into per_run[0..runs).  The VM is created and run once
+ * before any timing, so neither creation nor first touches count. */
 struct bare_exit_cost {
 	double ns;     /* CLOCK_MONOTONIC */
 	double cycles; /* host TSC */
 };
-int bare_vm_exit_round_trip(enum bare_vm_backend backend, unsigned int iterations, unsigned int runs,
-			    struct bare_exit_cost *median_cost);
+int bare_vm_exit_round_trips(enum bare_vm_backend backend, unsigned int iterations, unsigned int runs,
+			     struct bare_exit_cost *per_run);
+/* The medians of ns and of cycles over v[0..n) (n > 0). */
+struct bare_exit_cost bare_exit_cost_median(const struct bare_exit_cost *v, unsigned int n);
 
 #endif

@@ -25,6 +25,7 @@
 
 #define DEFAULT_ITERATIONS 20000
 #define DEFAULT_RUNS 5
+#define MAX_RUNS 64 /* the guest keeps at most 64 */
 #define MAX_OPERATIONS 32
 #define GUEST_MEMORY_MIB 32
 
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 	int runs = argc > 3 ? atoi(argv[3]) : DEFAULT_RUNS;
 	if (iterations < 1 || iterations > 10000000)
 		iterations = DEFAULT_ITERATIONS;
-	if (runs < 1 || runs > 64) /* the guest keeps at most 64 */
+	if (runs < 1 || runs > MAX_RUNS)
 		runs = DEFAULT_RUNS;
 
 	enum bare_vm_backend baseline_backend;
@@ -76,10 +77,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hypercall: %s\n", why);
 		return 1;
 	}
-	/* Baseline before and after the guest: a drift of the host's speed
-	 * during the run shows as a difference between the two. */
-	struct bare_exit_cost before, after;
-	if (bare_vm_exit_round_trip(baseline_backend, (unsigned int)iterations, (unsigned int)runs, &before)) {
+	/* The baseline's runs before and after the guest's, and its median
+	 * over both, so that a change of the host's speed during the run
+	 * (other load on a shared machine) weighs on both sides alike. */
+	struct bare_exit_cost baseline_runs[2 * MAX_RUNS];
+	if (bare_vm_exit_round_trips(baseline_backend, (unsigned int)iterations, (unsigned int)runs, baseline_runs)) {
 		fprintf(stderr, "hypercall: the bare VM's exit loop failed\n");
 		return 1;
 	}
@@ -100,20 +102,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hypercall: the hypercall guest did not run to its report\n");
 		return 1;
 	}
-	if (bare_vm_exit_round_trip(baseline_backend, (unsigned int)iterations, (unsigned int)runs, &after)) {
+	if (bare_vm_exit_round_trips(baseline_backend, (unsigned int)iterations, (unsigned int)runs,
+				     baseline_runs + runs)) {
 		fprintf(stderr, "hypercall: the bare VM's exit loop failed\n");
 		return 1;
 	}
-	const double base_cycles = (before.cycles + after.cycles) / 2, base_ns = (before.ns + after.ns) / 2;
+	const struct bare_exit_cost before = bare_exit_cost_median(baseline_runs, (unsigned int)runs),
+				    after = bare_exit_cost_median(baseline_runs + runs, (unsigned int)runs),
+				    baseline = bare_exit_cost_median(baseline_runs, 2 * (unsigned int)runs);
 
 	printf("hypercall: guest on backend %s; baseline: bare VM on %s, %s\n", guest_backend,
 	       bare_vm_backend_name(baseline_backend), bare_vm_description(baseline_backend));
 	printf("  %d iterations per run, medians of %d runs, TSC cycles per operation\n", iterations, runs);
-	printf("  baseline, bare exit round trip: %.0f cycles, %.1f ns (before the guest %.0f, after %.0f cycles)\n",
-	       base_cycles, base_ns, before.cycles, after.cycles);
+	printf("  baseline, bare exit round trip: %.0f cycles, %.1f ns (median of %d runs before the guest and after;\n"
+	       "    before alone %.0f cycles, after alone %.0f)\n",
+	       baseline.cycles, baseline.ns, 2 * runs, before.cycles, after.cycles);
 	printf("  %-58s %8s %11s %13s\n", "operation (in the guest)", "cycles", "/bare exit", "/guest ENOSYS");
 	for (unsigned int i = 0; i < report.nr; i++)
 		printf("  %-58s %8.0f %11.2f %13.2f\n", report.op[i].what, report.op[i].cycles,
-		       report.op[i].cycles / base_cycles, report.op[i].ratio_to_guest_bare_exit);
+		       report.op[i].cycles / baseline.cycles, report.op[i].ratio_to_guest_bare_exit);
 	return 0;
 }

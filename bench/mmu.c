@@ -411,11 +411,13 @@ static int bench_one_entry_update(struct domain *d0, struct domain *d, uint64_t 
 		unchanged_s[run] = unchanged;
 		moved_s[run] = moved;
 	}
-	struct bare_exit_cost exit_cost;
-	if (bare_vm_exit_round_trip(backend, ONE_ENTRY_CALLS, (unsigned int)runs, &exit_cost)) {
+	struct bare_exit_cost *exit_runs = calloc((size_t)runs, sizeof(*exit_runs));
+	if (bare_vm_exit_round_trips(backend, ONE_ENTRY_CALLS, (unsigned int)runs, exit_runs)) {
 		fprintf(stderr, "mmu: the bare VM's exit loop failed\n");
 		return -1;
 	}
+	const struct bare_exit_cost exit_cost = bare_exit_cost_median(exit_runs, (unsigned int)runs);
+	free(exit_runs);
 	double unchanged = median(unchanged_s, runs) * 1e9, moved = median(moved_s, runs) * 1e9;
 	printf("one-entry mmu_update, %d calls per run, medians of %d runs, against a bare exit round trip\n"
 	       "  (bare VM on %s, %s):\n",
