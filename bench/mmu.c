@@ -15,6 +15,17 @@
  *      data frames, so each update takes references on one frame and drops
  *      them on another.  Baseline: the same 512 values written with atomic
  *      stores into a scratch page.
+ *   3. One-entry calls: mmu_update of a single entry of a pinned L1,
+ *      rewritten unchanged (as a guest re-setting an entry) and moved to
+ *      another frame, one call at a time.  Baseline: the round trip of a
+ *      bare VM's exit (bench/bare_vm.h: raw KVM where /dev/kvm works, else
+ *      the emulating backend without the core), since a guest pays that
+ *      exit on top of the core's work for every hypercall.  The ratio says
+ *      how the core's work compares with the exit; the full guest round
+ *      trip, both together, is what bench/hypercall measures.
+ *      update_va_mapping is not here: it walks the calling vCPU's page
+ *      tables, and in-process calls come from the control domain, which
+ *      has no vCPU; bench/hypercall times it from a guest.
  *
  * The hypervisor core runs in this process, set up as
  * tests/unit/test_control.c does, and the calls go through
@@ -30,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "hv/domain.h"
 #include "hv/guest_walk.h"
@@ -40,6 +50,8 @@
 #include "public/memory.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
+#include "bench/bare_vm.h"
+#include "bench/measure.h"
 #include "tests/lib/inproc_hypervisor.h"
 
 #define PTE_FLAGS_WRITABLE 0x7ull /* present, writable, user */
@@ -55,7 +67,9 @@
 #define MACHINE_BYTES (4ull << 30)
 #define UPDATE_BATCH 512
 #define UPDATE_BATCHES_PER_RUN 500
+#define ONE_ENTRY_CALLS 20000 /* per run, as bench/hypercall's guest loops */
 _Static_assert(UPDATE_BATCHES_PER_RUN % 2 == 0, "each run must leave the entries where it found them");
+_Static_assert(ONE_ENTRY_CALLS % 2 == 0, "each run must leave the entry where it found it");
 
 /* A request's data area, as libxg builds it. */
 static struct inproc_req request;
@@ -80,25 +94,6 @@ static long hypercall_as_control(struct domain *d0, unsigned int nr, uint64_t a0
 {
 	request.caller = d0;
 	return inproc_call(&request, nr, a0, a1, a2, a3);
-}
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), compare_doubles);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static uint64_t *frame_entries(uint64_t mfn)
@@ -251,18 +246,18 @@ static int bench_validation(struct domain *d0, struct domain *d, struct tree *t,
 	/* One round first: it faults in the frame table and the tables, which
 	 * is start-up cost, not validation. */
 	for (int run = -1; run < runs; run++) {
-		double t0 = now();
+		double t0 = now_seconds();
 		uint64_t passed = walk_and_check(t);
-		double t1 = now();
+		double t1 = now_seconds();
 		long pin_rc = mmuext(d0, d, MMUEXT_PIN_L4_TABLE, t->l4);
-		double t2 = now();
+		double t2 = now_seconds();
 		/* The mapping holds a general reference beside the allocation's,
 		 * and a writable one a type reference. */
 		bool validated = (type_info(t->l1[NR_L1_TABLES - 1]) & PGT_validated) && ref_count(last_data) == 2 &&
 				 (type_info(last_data) & PGT_COUNT_MASK) == (writable ? 1u : 0u);
-		double t3 = now();
+		double t3 = now_seconds();
 		long unpin_rc = mmuext(d0, d, MMUEXT_UNPIN_TABLE, t->l4);
-		double t4 = now();
+		double t4 = now_seconds();
 		bool released = !(type_info(t->l1[0]) & (PGT_validated | PGT_COUNT_MASK)) &&
 				ref_count(last_data) == 1 && !(type_info(last_data) & PGT_COUNT_MASK);
 		if (passed != tree_entries() || pin_rc || unpin_rc || !validated || !released) {
@@ -329,13 +324,13 @@ static int bench_mmu_update(struct domain *d0, struct domain *d, uint64_t l1, co
 
 	double *update_s = calloc((size_t)runs, sizeof(double)), *store_s = calloc((size_t)runs, sizeof(double));
 	for (int run = -1; run < runs; run++) {
-		double t0 = now();
+		double t0 = now_seconds();
 		for (int b = 0; b < UPDATE_BATCHES_PER_RUN; b++) {
 			const struct mmu_update *v = b & 1 ? values_a : values_b;
 			for (unsigned int i = 0; i < UPDATE_BATCH; i++)
 				atomic_store(&scratch[i], v[i].val);
 		}
-		double t1 = now();
+		double t1 = now_seconds();
 		for (int b = 0; b < UPDATE_BATCHES_PER_RUN; b++) {
 			rc = hypercall_as_control(d0, __HYPERVISOR_mmu_update, b & 1 ? to_a : to_b, UPDATE_BATCH,
 						  done_handle, foreigndom);
@@ -345,7 +340,7 @@ static int bench_mmu_update(struct domain *d0, struct domain *d, uint64_t l1, co
 				return -1;
 			}
 		}
-		double t2 = now();
+		double t2 = now_seconds();
 		/* An even number of batches leaves every entry on frames_a. */
 		if ((type_info(frames_a[0]) & PGT_COUNT_MASK) != 1 || (type_info(frames_b[0]) & PGT_COUNT_MASK) != 0) {
 			fprintf(stderr, "mmu: type counts wrong after the updates\n");
@@ -370,11 +365,87 @@ static int bench_mmu_update(struct domain *d0, struct domain *d, uint64_t l1, co
 	return rc ? -1 : 0;
 }
 
+/* Average seconds per call of `calls` one-entry mmu_updates, alternating
+ * between the requests at first and second (the same handle twice for a
+ * rewrite of an unchanged entry). */
+static double time_one_entry_updates(struct domain *d0, uint64_t first, uint64_t second, uint64_t foreigndom,
+				     unsigned int calls)
+{
+	double t0 = now_seconds();
+	for (unsigned int i = 0; i < calls; i++)
+		if (hypercall_as_control(d0, __HYPERVISOR_mmu_update, i & 1 ? second : first, 1, 0, foreigndom))
+			return -1;
+	return (now_seconds() - t0) / calls;
+}
+
+static int bench_one_entry_update(struct domain *d0, struct domain *d, uint64_t l1, const uint64_t *data_frames,
+				  enum bare_vm_backend backend, int runs)
+{
+	uint64_t *entries = frame_entries(l1);
+	memset(entries, 0, PAGE_SIZE);
+	const uint64_t on_a = data_frames[0] << PAGE_SHIFT | PTE_FLAGS_WRITABLE,
+		       on_b = data_frames[1] << PAGE_SHIFT | PTE_FLAGS_WRITABLE;
+	entries[0] = on_a;
+	long rc = mmuext(d0, d, MMUEXT_PIN_L1_TABLE, l1);
+	if (rc) {
+		fprintf(stderr, "mmu: pinning the L1 failed (%ld)\n", rc);
+		return -1;
+	}
+	request.used = 0;
+	const struct mmu_update to_a = { .ptr = (l1 << PAGE_SHIFT) + MMU_NORMAL_PT_UPDATE, .val = on_a },
+				to_b = { .ptr = (l1 << PAGE_SHIFT) + MMU_NORMAL_PT_UPDATE, .val = on_b };
+	const uint64_t to_a_handle = request_put(&to_a, sizeof(to_a)), to_b_handle = request_put(&to_b, sizeof(to_b));
+	const uint64_t foreigndom = ((uint64_t)(d->id + 1) << 16) | d->id;
+
+	double *unchanged_s = calloc((size_t)runs, sizeof(double)), *moved_s = calloc((size_t)runs, sizeof(double));
+	for (int run = -1; run < runs; run++) {
+		double unchanged = time_one_entry_updates(d0, to_a_handle, to_a_handle, foreigndom, ONE_ENTRY_CALLS);
+		/* An even number of calls leaves the entry on frame a. */
+		double moved = time_one_entry_updates(d0, to_b_handle, to_a_handle, foreigndom, ONE_ENTRY_CALLS);
+		if (unchanged < 0 || moved < 0 || entries[0] != on_a) {
+			fprintf(stderr, "mmu: a one-entry mmu_update failed\n");
+			return -1;
+		}
+		if (run < 0)
+			continue; /* warm-up */
+		unchanged_s[run] = unchanged;
+		moved_s[run] = moved;
+	}
+	struct bare_exit_cost *exit_runs = calloc((size_t)runs, sizeof(*exit_runs));
+	if (bare_vm_exit_round_trips(backend, ONE_ENTRY_CALLS, (unsigned int)runs, exit_runs)) {
+		fprintf(stderr, "mmu: the bare VM's exit loop failed\n");
+		return -1;
+	}
+	const struct bare_exit_cost exit_cost = bare_exit_cost_median(exit_runs, (unsigned int)runs);
+	free(exit_runs);
+	double unchanged = median(unchanged_s, runs) * 1e9, moved = median(moved_s, runs) * 1e9;
+	printf("one-entry mmu_update, %d calls per run, medians of %d runs, against a bare exit round trip\n"
+	       "  (bare VM on %s, %s):\n",
+	       ONE_ENTRY_CALLS, runs, bare_vm_backend_name(backend), bare_vm_description(backend));
+	printf("  %-42s %9.1f ns/call\n", "mmu_update, entry rewritten unchanged", unchanged);
+	printf("  %-42s %9.1f ns/call\n", "mmu_update, entry moved to another frame", moved);
+	printf("  %-42s %9.1f ns/exit\n", "baseline: bare exit round trip", exit_cost.ns);
+	printf("  ratio unchanged / baseline %.2f, moved / baseline %.2f\n", unchanged / exit_cost.ns,
+	       moved / exit_cost.ns);
+	printf("  (the core's work alone, called in-process; a guest pays it on top of its exit:\n"
+	       "   the full guest round trip is measured by bench/hypercall)\n");
+	free(unchanged_s);
+	free(moved_s);
+	rc = mmuext(d0, d, MMUEXT_UNPIN_TABLE, l1);
+	return rc ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 21;
 	if (runs < 1 || runs > 1000)
 		runs = 21;
+	enum bare_vm_backend backend;
+	char bare_vm_why[200];
+	if (bare_vm_init(&backend, bare_vm_why, sizeof(bare_vm_why))) {
+		fprintf(stderr, "mmu: %s\n", bare_vm_why);
+		return 1;
+	}
 	/* Sparse memfd: only the frames written (the tables) cost memory. */
 	const char *why = "";
 	struct domain *d0 = inproc_hypervisor_start(MACHINE_BYTES, &why);
@@ -419,6 +490,8 @@ int main(int argc, char **argv)
 		failed = bench_validation(d0, d, t, data_frames, PTE_FLAGS_READ_ONLY, runs);
 	if (!failed)
 		failed = bench_mmu_update(d0, d, update_l1, data_frames, runs);
+	if (!failed)
+		failed = bench_one_entry_update(d0, d, update_l1, data_frames, backend, runs);
 
 	long destroy_rc = destroy_domain(d0, d);
 	domain_put(d);
