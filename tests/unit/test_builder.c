@@ -8,12 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bzlib.h>
-#include <lz4.h>
-#include <lzma.h>
-#include <zlib.h>
-#include <zstd.h>
-
+#include "tests/lib/bzimage_pack.h"
 #include "tests/tap.h"
 #include "public/compat/x86_32.h"
 #include "tools/libxg/dom.h"
@@ -365,114 +360,46 @@ static void test_required_feature(const uint8_t *good, size_t size)
 	free(img);
 }
 
-/* A bzImage around payload: boot protocol 2.15, one setup sector. */
-static uint8_t *make_bzimage(const uint8_t *payload, size_t len, size_t *size)
-{
-	*size = 1024 + len;
-	uint8_t *b = calloc(1, *size);
-	b[0x1f1] = 1;
-	memcpy(b + 0x202, "HdrS", 4);
-	b[0x206] = 0x0f;
-	b[0x207] = 0x02;
-	uint32_t off = 0, l = (uint32_t)len;
-	memcpy(b + 0x248, &off, 4);
-	memcpy(b + 0x24c, &l, 4);
-	memcpy(b + 1024, payload, len);
-	return b;
-}
-
-static size_t compress_with(const char *how, const uint8_t *in, size_t len, uint8_t *out, size_t cap)
-{
-	if (!strcmp(how, "gzip")) {
-		z_stream z;
-		memset(&z, 0, sizeof(z));
-		deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-		z.next_in = (Bytef *)in;
-		z.avail_in = (uInt)len;
-		z.next_out = out;
-		z.avail_out = (uInt)cap;
-		deflate(&z, Z_FINISH);
-		size_t n = z.total_out;
-		deflateEnd(&z);
-		return n;
-	}
-	if (!strcmp(how, "xz") || !strcmp(how, "lzma")) {
-		size_t n = 0;
-		if (!strcmp(how, "xz")) {
-			lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in, len, out, &n, cap);
-		} else {
-			lzma_options_lzma opt;
-			lzma_lzma_preset(&opt, 6);
-			lzma_stream s = LZMA_STREAM_INIT;
-			if (lzma_alone_encoder(&s, &opt) != LZMA_OK)
-				return 0;
-			s.next_in = in;
-			s.avail_in = len;
-			s.next_out = out;
-			s.avail_out = cap;
-			if (lzma_code(&s, LZMA_FINISH) == LZMA_STREAM_END)
-				n = cap - s.avail_out;
-			lzma_end(&s);
-		}
-		return n;
-	}
-	if (!strcmp(how, "zstd"))
-		return ZSTD_compress(out, cap, in, len, 3);
-	if (!strcmp(how, "bzip2")) {
-		unsigned int n = (unsigned int)cap;
-		BZ2_bzBuffToBuffCompress((char *)out, &n, (char *)in, (unsigned int)len, 9, 0, 0);
-		return n;
-	}
-	if (!strcmp(how, "lz4")) { /* the legacy frame Linux uses */
-		uint32_t magic = 0x184c2102u;
-		memcpy(out, &magic, 4);
-		int n = LZ4_compress_default((const char *)in, (char *)out + 8, (int)len, (int)cap - 12);
-		uint32_t block = (uint32_t)n;
-		memcpy(out + 4, &block, 4);
-		uint32_t orig = (uint32_t)len; /* Linux appends the uncompressed size */
-		memcpy(out + 8 + n, &orig, 4);
-		return 12 + (size_t)n;
-	}
-	return 0;
-}
-
 static void test_bzimage(const uint8_t *elf, size_t elf_size)
 {
-	static const char *const formats[] = { "gzip", "xz", "lzma", "zstd", "bzip2", "lz4" };
-	uint8_t *packed = malloc(elf_size * 2 + 4096);
-	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
-		size_t n = compress_with(formats[f], elf, elf_size, packed, elf_size * 2 + 4096);
-		size_t size;
-		uint8_t *bz = make_bzimage(packed, n, &size);
+	for (size_t f = 0; bzimage_formats[f]; f++) {
+		const char *format = bzimage_formats[f];
+		uint8_t *packed = NULL;
+		size_t n = bzimage_compress(format, elf, elf_size, &packed);
+		size_t size, at;
+		/* Alternate the header's shapes: 1 setup sector and the payload
+		 * first, or setup_sects 0 (meaning 4) behind a stub. */
+		uint8_t *bz = bzimage_wrap(packed, n, f % 2 ? 0 : 1, f % 2 ? 0x1234 : 0, &size, &at);
 		uint8_t *out = NULL;
 		size_t out_size = 0;
 		char fmt[16] = "", err[256] = "";
-		int rc = xg_is_bzimage(bz, size) ? xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt),
-								      err, sizeof(err))
-						 : -1;
-		TAP_CHECK(rc == 0 && !strcmp(fmt, formats[f]) && out_size == elf_size && !memcmp(out, elf, elf_size),
-			  "a %s bzImage unpacks to the exact ELF (%s)", formats[f], err);
+		int rc = n && xg_is_bzimage(bz, size) ? xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt),
+									   err, sizeof(err))
+						      : -1;
+		TAP_CHECK(rc == 0 && !strcmp(fmt, format) && out_size == elf_size && !memcmp(out, elf, elf_size),
+			  "a %s bzImage unpacks to the exact ELF (%s)", format, err);
 		struct xg_kernel k;
 		TAP_CHECK(rc == 0 && parse(out, out_size, &k, err) == 0, "and the ELF inside parses");
 		free(out);
 		out = NULL;
 		/* Damage the middle of the payload: an error, never a crash. */
-		bz[1024 + n / 2] ^= 0x55;
-		bz[1024 + n / 2 + 1] ^= 0xaa;
+		bz[at + n / 2] ^= 0x55;
+		bz[at + n / 2 + 1] ^= 0xaa;
 		rc = xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
 		TAP_CHECK(rc != 0 || out_size != elf_size || memcmp(out, elf, elf_size),
-			  "a damaged %s payload is refused or differs: %s", formats[f], rc ? err : "(undetected)");
+			  "a damaged %s payload is refused or differs: %s", format, rc ? err : "(undetected)");
 		free(out);
 		out = NULL;
 		/* Cut the file short. */
-		rc = xg_bzimage_extract(bz, size / 2, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
-		TAP_CHECK(rc != 0 && strstr(err, "outside the file"), "a truncated %s bzImage is refused: %s", formats[f],
+		rc = xg_bzimage_extract(bz, at + n / 2, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
+		TAP_CHECK(rc != 0 && strstr(err, "outside the file"), "a truncated %s bzImage is refused: %s", format,
 			  err);
 		free(out);
 		free(bz);
+		free(packed);
 	}
-	size_t size;
-	uint8_t *bz = make_bzimage((const uint8_t *)"garbage!garbage!", 16, &size);
+	size_t size, at;
+	uint8_t *bz = bzimage_wrap((const uint8_t *)"garbage!garbage!", 16, 1, 0, &size, &at);
 	uint8_t *out;
 	size_t out_size;
 	char fmt[16], err[256];
@@ -484,7 +411,6 @@ static void test_bzimage(const uint8_t *elf, size_t elf_size)
 			  strstr(err, "2.08"),
 		  "an old boot protocol is refused: %s", err);
 	free(bz);
-	free(packed);
 }
 
 
@@ -1071,9 +997,9 @@ static void test_bzimage32(const char *dir)
 		tap_skip("cannot read the 32-bit test guest");
 		return;
 	}
-	uint8_t *packed = malloc(elf_size * 2 + 4096);
-	size_t n = compress_with("gzip", elf, elf_size, packed, elf_size * 2 + 4096), size;
-	uint8_t *bz = make_bzimage(packed, n, &size), *out = NULL;
+	uint8_t *packed = NULL;
+	size_t n = bzimage_compress("gzip", elf, elf_size, &packed), size, at;
+	uint8_t *bz = bzimage_wrap(packed, n, 1, 0, &size, &at), *out = NULL;
 	size_t out_size = 0;
 	char fmt[16] = "", err[256] = "";
 	struct xg_kernel k;
