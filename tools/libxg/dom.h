@@ -185,7 +185,8 @@ int xg_pv_layout(const struct xg_kernel *k, uint64_t nr_pages, struct xg_pv_layo
 /* The same with a module of module_bytes (0: none), placed as Xen's
  * builder places it.  start_info then gives mod_start (its virtual
  * address, or its pfn with SIF_MOD_START_PFN when unmapped) and mod_len
- * (its size in whole pages, as Xen's builder gives it). */
+ * (its size in whole pages: as Xen's builder for an unmapped module; Xen
+ * gives a mapped one's exact size, see docs/linux-pv.md). */
 int xg_pv_layout_module(const struct xg_kernel *k, uint64_t nr_pages, uint64_t module_bytes,
 			struct xg_pv_layout *l, char *err, size_t errlen);
 
