@@ -6,13 +6,21 @@
  * "module" it checks the module (ramdisk) the builder loaded: mapped right
  * after the kernel, mod_len whole pages, and holding the test pattern
  * byte[i] = (7 * i + (i >> 9)) & 0xff (tests/system/lifecycle.sh).
+ * hello-p2m is the build with an INIT_P2M note: its P2M list must be at
+ * that address, outside the initial mapping, with start_info naming its
+ * frames.  Both check every P2M entry against the M2P and the entries of
+ * the initial L1 tables.
  */
 #include "guest.h"
 #include "public/features.h"
+#include "public/memory.h"
 
 const char guest_name[] = "hello";
 
 __asm__(XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, ".quad hypercall_page"));
+#ifdef GUEST_INIT_P2M /* hello-p2m: asks for its P2M list there, as Linux does */
+__asm__(XEN_NOTE(XEN_ELFNOTE_INIT_P2M, ".quad " GUEST_XSTR(GUEST_INIT_P2M)));
+#endif
 
 #define VIRT_BASE 0xffffffff80000000ul
 
@@ -24,7 +32,26 @@ static void check_start_info(start_info_t *si)
 	guest_check(si->shared_info && !(si->shared_info & 0xfff), "shared_info %lx is not a page address",
 		    si->shared_info);
 	guest_check(si->pt_base >= VIRT_BASE && !(si->pt_base & 0xfff), "pt_base %lx", si->pt_base);
+#ifdef GUEST_INIT_P2M
+	/* As Xen's builder: the list at the note's address, its frames (the
+	 * list, then the tables mapping it) after the initial mapping. */
+	unsigned long list_pages = (si->nr_pages * 8 + 4095) / 4096;
+	unsigned long mapped_end = (si->pt_base - VIRT_BASE) / 4096 + si->nr_pt_frames + 1; /* + boot stack */
+	guest_check(si->mfn_list == GUEST_INIT_P2M, "mfn_list %lx is not the INIT_P2M address %lx", si->mfn_list,
+		    (unsigned long)GUEST_INIT_P2M);
+	guest_check(si->first_p2m_pfn >= mapped_end && si->nr_p2m_frames > list_pages &&
+			    si->first_p2m_pfn + si->nr_p2m_frames <= si->nr_pages,
+		    "first_p2m_pfn %lx, nr_p2m_frames %lx: not the list (%lx pages) and its tables after the initial "
+		    "mapping",
+		    si->first_p2m_pfn, si->nr_p2m_frames, list_pages);
+	guest_printf("P2M list at %p: pfns %lx + %lx (list and its page tables)\n", (void *)si->mfn_list,
+		     si->first_p2m_pfn, si->nr_p2m_frames);
+#else
 	guest_check(si->mfn_list >= VIRT_BASE, "mfn_list %lx lies below the kernel", si->mfn_list);
+	guest_check(si->first_p2m_pfn == 0 && si->nr_p2m_frames == 0,
+		    "first_p2m_pfn %lx, nr_p2m_frames %lx: Xen names them only for an INIT_P2M list", si->first_p2m_pfn,
+		    si->nr_p2m_frames);
+#endif
 	guest_check(si->nr_pt_frames >= 4, "only %lu page-table frames (a 64-bit guest needs 4 levels)",
 		    si->nr_pt_frames);
 	guest_check(si->store_mfn && si->console.domU.mfn && si->store_mfn != si->console.domU.mfn,
@@ -78,6 +105,26 @@ static void check_page_tables(start_info_t *si)
 	/* The builder places the first L3 right after the L4 (Xen's order). */
 	guest_check(pt_pfn + 1 < si->nr_pages && p2m[pt_pfn + 1] == ((e & 0x000ffffffffff000ull) >> 12),
 		    "the kernel's L4 entry does not point at the L3 that follows the L4");
+	/* Every P2M entry names the frame the M2P maps back to its pfn, and
+	 * the pages of the initial mapping are those the L1 entries (after
+	 * the L4, one L3 and one L2) name. */
+	struct xen_machphys_mapping map;
+	long rc = hypercall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, (unsigned long)&map, 0, 0, 0);
+	unsigned long wrong = 0;
+	const volatile unsigned long *m2p = (const volatile unsigned long *)map.v_start;
+	for (unsigned long pfn = 0; rc == 0 && pfn < si->nr_pages; pfn++)
+		wrong += m2p[p2m[pfn]] != pfn;
+	guest_check(rc == 0 && wrong == 0, "%lu of %lu P2M entries disagree with the M2P (rc %ld)", wrong,
+		    si->nr_pages, rc);
+	const uint64_t *l1 = (const uint64_t *)(si->pt_base + 3 * 4096);
+	unsigned long nr_mapped = (si->nr_pt_frames - 3) * 512;
+	wrong = 0;
+	for (unsigned long pfn = 0; pfn < nr_mapped; pfn++)
+		wrong += ((l1[pfn] & 0x000ffffffffff000ull) >> 12) != p2m[pfn];
+	guest_check(si->nr_pt_frames > 3 && wrong == 0, "%lu of %lu L1 entries disagree with the P2M list", wrong,
+		    nr_mapped);
+	guest_printf("P2M list: %lu entries agree with the M2P and the %lu initial L1 entries\n", si->nr_pages,
+		     nr_mapped);
 	/* The stack is writable. */
 	volatile char probe[64];
 	for (int i = 0; i < 64; i++)

@@ -65,6 +65,10 @@ static void check_page_tables(start_info_t *si)
 		    "the L3's own mapping is not read-only (%llx)", (unsigned long long)pt);
 
 	xen_pfn_t l3_mfn = p2m[l3_pfn];
+	unsigned long high = 0;
+	for (unsigned long pfn = 0; pfn < si->nr_pages; pfn++)
+		high += p2m[pfn] >= 0x100000;
+	guest_printf("frames above 4 GiB: %lu of %lu\n", high, si->nr_pages);
 #ifdef GUEST_XEN_GUEST_SECTION
 	guest_check(l3_mfn < 0x100000, "the L3 (mfn %lx) lies above 4 GiB without extended-CR3 support",
 		    (unsigned long)l3_mfn);

@@ -34,5 +34,33 @@ if [ "$status" = 0 ] && grep -q "Dry run: domain debian would be created (512 Mi
 else
 	echo "not ok $n - writable page tables are offered: xg would create it"; failed=$((failed + 1))
 fi
+# The layout Xen's builder would give it, computed by xen-layout.py from
+# the kernel file alone (its bzImage header, xz payload, PT_LOAD headers
+# and notes, following xg_dom_core.c/xg_dom_x86.c): every region, the P2M
+# list at its INIT_P2M address with its own tables, the unmapped ramdisk
+# MOD_START_PFN asks for, and the page-table counts.  At 256 MiB and 2 GiB,
+# with and without a ramdisk.
+head -c 3000000 /dev/zero >"$work/initrd"
+for case in "256:" "2048:" "512:$work/initrd"; do
+	mib=${case%%:*} rd=${case#*:}
+	printf '{ "name": "debian", "kernel": "%s", "memory": %d%s }\n' "$KERNEL_IMAGE" "$mib" \
+		"${rd:+, \"ramdisk\": \"$rd\"}" >"$work/d.json"
+	"$top_builddir/xg" -N create "$work/d.json" >"$work/ours" 2>&1
+	if ! python3 "$top_srcdir/tests/system/xen-layout.py" "$KERNEL_IMAGE" "$mib" ${rd:+3000000} >"$work/xen" 2>&1 ||
+		[ "$(wc -l <"$work/xen")" -lt 9 ]; then
+		n=$((n + 1)); echo "not ok $n - Xen's layout for $mib MiB${rd:+ and a ramdisk} could be computed"
+		sed 's/^/# /' "$work/xen"; failed=$((failed + 1)); continue
+	fi
+	missing=$(grep -vxFf "$work/ours" "$work/xen")
+	n=$((n + 1))
+	if [ -z "$missing" ]; then
+		echo "ok $n - $mib MiB${rd:+ and a ramdisk}: all $(wc -l <"$work/xen") layout lines are what Xen's builder computes"
+	else
+		echo "not ok $n - $mib MiB${rd:+ and a ramdisk}: the layout is what Xen's builder computes"
+		{ echo "Xen's builder, not printed by xg:"; echo "$missing"; echo "xg:"; cat "$work/ours"; } | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+done
+check "INIT_P2M is read and used" "INIT_P2M = 0x8000000000$"
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -22,6 +22,16 @@ out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
 case "$out" in *"using hypercall page"*"RESULT: PASS hello"*) ok "a guest using the hypercall page passes" ;; *) not_ok "a guest using the hypercall page passes"; diag "$out" ;; esac
 wait_gone hcpage 10
 
+# hello-p2m asks for its P2M list at 0x8000000000 (an INIT_P2M note, as
+# Linux has): 16 MiB take 8 list pages, after the 4 MiB initial mapping
+# (pfn 0x400), mapped by an L3, an L2 and an L1 of their own (pfn 0x408).
+cfg=$(guest_config p2mhello hello-p2m)
+out=$("$XG_BIN" -N create "$cfg" 2>&1)
+case "$out" in *"INIT_P2M = 0x8000000000"*"start info  : 0xffffffff8000c000 -> 0xffffffff8000d000  (pfn 0xc + 0x1 pages)"*"phys2mach   : 0x0000008000000000 -> 0x0000008000008000  (pfn 0x400 + 0x8 pages)"*"P2M tables  : pfn 0x408 + 0x3 (1 L3, 1 L2, 1 L1; not mapped); start_info first_p2m_pfn 0x400, nr_p2m_frames 0xb"*) ok "xg -N create maps the P2M list at the INIT_P2M address, after the initial mapping" ;; *) not_ok "xg -N create maps the P2M list at the INIT_P2M address, after the initial mapping"; diag "$out" ;; esac
+out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
+case "$out" in *"P2M list at 0x8000000000: pfns 400 + b"*"P2M list: 4096 entries agree with the M2P"*"RESULT: PASS hello"*) ok "the guest reads its whole P2M list at 0x8000000000 and it agrees with the M2P and its L1s" ;; *) not_ok "the guest reads its whole P2M list at 0x8000000000 and it agrees with the M2P and its L1s"; diag "$out" ;; esac
+wait_gone p2mhello 10
+
 # A module (ramdisk) from the configuration: 3 pages and 100 bytes of a
 # pattern hello checks (its command line says "module"); the builder maps
 # it after the kernel with mod_len rounded to whole pages, as Xen's does.

@@ -8,12 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bzlib.h>
-#include <lz4.h>
-#include <lzma.h>
-#include <zlib.h>
-#include <zstd.h>
-
+#include "tests/lib/bzimage_pack.h"
 #include "tests/tap.h"
 #include "public/compat/x86_32.h"
 #include "tools/libxg/dom.h"
@@ -135,6 +130,118 @@ void *frame(void *ctx, uint64_t pfn)
 	return (uint8_t(*)[4096])ctx + pfn;
 }
 
+/* A 4-level walk of the written tables, as the CPU would do it: the pfn
+ * behind va (p2m[pfn] = mfn_base + 3 pfn), or -1 when not mapped; *flags
+ * gets the L1 entry's flags. */
+static int64_t walk64(uint8_t (*mem)[4096], uint64_t nr, uint64_t top_pfn, uint64_t mfn_base, uint64_t va,
+		      uint64_t *flags)
+{
+	uint64_t pfn = top_pfn;
+	for (int level = 4; level >= 1; level--) {
+		uint64_t e = ((const uint64_t *)mem[pfn])[(va >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & 1))
+			return -1;
+		uint64_t mfn = (e & 0x000ffffffffff000ull) >> 12;
+		if (mfn < mfn_base || (mfn - mfn_base) % 3 || (mfn - mfn_base) / 3 >= nr)
+			return -1;
+		pfn = (mfn - mfn_base) / 3;
+		if (level == 1)
+			*flags = e & 0xfff;
+	}
+	return (int64_t)pfn;
+}
+
+/* INIT_P2M: the P2M list at the kernel's address, with tables of its own
+ * after the initial mapping, as Xen's builder places it. */
+static void test_init_p2m(const uint8_t *img, size_t size)
+{
+	struct xg_kernel k;
+	struct xg_pv_layout plain, l;
+	char err[256] = "";
+	if (parse(img, size, &k, err) || xg_pv_layout(&k, 4096, &plain, err, sizeof(err))) {
+		tap_skip("no layout");
+		return;
+	}
+	const uint64_t base = 0x8000000000ull; /* Linux's INIT_P2M: 512 GiB, L4 slot 1 */
+	k.notes.init_p2m = base;
+	int rc = xg_pv_layout(&k, 4096, &l, err, sizeof(err));
+	uint64_t mapped = (l.virt_end - l.virt_base) / 4096;
+	TAP_CHECK(rc == 0 && l.p2m_separate && l.p2m_virt == base && l.p2m_pages == 8 && l.p2m_pfn == mapped &&
+			  l.p2m_tables == 3 && l.ranges[1].lv[2].count == 1 && l.ranges[1].lv[1].count == 1 &&
+			  l.ranges[1].lv[0].count == 1 && l.ranges[1].lv[3].count == 0,
+		  "INIT_P2M 0x8000000000: 8 list pages after the initial mapping (pfn %#llx), then an L3, an L2 and an L1 "
+		  "of its own (%s)",
+		  (unsigned long long)l.p2m_pfn, rc ? err : "ok");
+	TAP_CHECK(l.start_info_pfn == plain.p2m_pfn && l.pgtables_pages == plain.pgtables_pages &&
+			  l.virt_end == plain.virt_end,
+		  "the initial mapping holds no P2M: start_info follows the kernel, same tables and end");
+	static uint8_t mem[4096][4096];
+	memset(mem, 0, sizeof(mem));
+	static uint64_t p2m[4096];
+	for (uint64_t i = 0; i < 4096; i++)
+		p2m[i] = 0x10000 + i * 3;
+	xg_pv_write_pagetables(&l, p2m, frame, mem);
+	memcpy(mem[l.p2m_pfn], p2m, sizeof(p2m)); /* what the builder copies there */
+	int bad = 0, ro = 0;
+	for (uint64_t i = 0; i < 4096; i++) {
+		uint64_t va = base + i * 8, flags = 0;
+		int64_t pfn = walk64(mem, 4096, l.pgtables_pfn, 0x10000, va, &flags);
+		if (pfn < 0 || ((const uint64_t *)mem[pfn])[(va & 4095) / 8] != p2m[i])
+			bad++;
+		else if ((flags & 0x67) != 0x23) /* P|RW|A, no USER, not dirty: Xen's L1 flags */
+			ro++;
+	}
+	TAP_CHECK(bad == 0 && ro == 0, "every P2M entry reads back through the page tables at 0x8000000000 + 8 pfn "
+				       "(%d wrong, %d with other flags)", bad, ro);
+	uint64_t flags;
+	TAP_CHECK(walk64(mem, 4096, l.pgtables_pfn, 0x10000, base + 8 * 4096, &flags) < 0 &&
+			  walk64(mem, 4096, l.pgtables_pfn, 0x10000, base - 4096, &flags) < 0,
+		  "nothing is mapped just before or after the list");
+	TAP_CHECK(walk64(mem, 4096, l.pgtables_pfn, 0x10000, l.virt_base, &flags) == 0 &&
+			  walk64(mem, 4096, l.pgtables_pfn, 0x10000, l.virt_end - 4096, &flags) == (int64_t)mapped - 1 &&
+			  walk64(mem, 4096, l.pgtables_pfn, 0x10000, l.virt_end, &flags) < 0,
+		  "the initial mapping is unchanged");
+	const uint64_t *l4 = (const uint64_t *)mem[l.pgtables_pfn];
+	int present = 0;
+	for (int i = 0; i < 512; i++)
+		present += (l4[i] & 1) != 0;
+	TAP_CHECK(present == 2 && (l4[1] >> 12) == p2m[l.p2m_pfn + 8] && (l4[1] & 0x67) == 0x67,
+		  "the L4 has two entries: slot 1 names the P2M's L3 (P|RW|U|A|D), slot 511 the kernel's");
+	xg_pv_write_start_info(&l, p2m, 0x1234, NULL, mem[l.start_info_pfn]);
+	const start_info_t *si = (const void *)mem[l.start_info_pfn];
+	TAP_CHECK(si->mfn_list == base && si->first_p2m_pfn == l.p2m_pfn && si->nr_p2m_frames == 8 + 3 &&
+			  si->nr_pt_frames == l.pgtables_pages,
+		  "start_info: mfn_list 0x8000000000, first_p2m_pfn %#lx, nr_p2m_frames %lu (list and its tables); "
+		  "nr_pt_frames counts the initial tables only",
+		  si->first_p2m_pfn, si->nr_p2m_frames);
+	xg_pv_write_start_info(&plain, p2m, 0x1234, NULL, mem[plain.start_info_pfn]);
+	si = (const void *)mem[plain.start_info_pfn];
+	TAP_CHECK(si->mfn_list == plain.virt_base + plain.p2m_pfn * 4096 && si->first_p2m_pfn == 0 &&
+			  si->nr_p2m_frames == 0,
+		  "without INIT_P2M, as Xen: mfn_list in the initial mapping, first_p2m_pfn and nr_p2m_frames 0");
+
+	/* Cases Xen's builder ignores the note in, and ones it refuses. */
+	k.notes.init_p2m = base + 8;
+	rc = xg_pv_layout(&k, 4096, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0 && !l.p2m_separate && l.p2m_pfn == plain.p2m_pfn, "an unaligned INIT_P2M is ignored");
+	k.notes.init_p2m = l.virt_end;
+	rc = xg_pv_layout(&k, 4096, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0 && !l.p2m_separate, "an INIT_P2M above VIRT_BASE is ignored");
+	k.notes.init_p2m = k.virt_base - 4096;
+	rc = xg_pv_layout(&k, 4096, &l, err, sizeof(err));
+	TAP_CHECK(rc == -EINVAL && strstr(err, "overlap"), "a list running into the initial mapping: %s", err);
+	/* mapped + 5 pages: a 3-page list and its 3 tables need one more. */
+	k.notes.init_p2m = base;
+	rc = xg_pv_layout(&k, mapped + 5, &l, err, sizeof(err));
+	TAP_CHECK(rc == -ENOMEM && strstr(err, "INIT_P2M"), "one page short of the list's tables: %s", err);
+	rc = xg_pv_layout(&k, mapped + 6, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0 && l.p2m_pages == 3 && l.p2m_pfn + 3 + 3 == mapped + 6,
+		  "with that page it fits exactly (%s)", rc ? err : "ok");
+	rc = xg_pv_layout(&k, 1u << 20, &l, err, sizeof(err));
+	TAP_CHECK(rc == 0 && l.p2m_pages == 2048 && l.ranges[1].lv[0].count == 4 && l.p2m_tables == 6,
+		  "4 GiB: a 2048-page list needs 4 L1s, one L2 and one L3 (%s)", rc ? err : "ok");
+}
+
 static void expect_error(const char *what, const uint8_t *img, size_t size, const char *word)
 {
 	struct xg_kernel k;
@@ -253,114 +360,46 @@ static void test_required_feature(const uint8_t *good, size_t size)
 	free(img);
 }
 
-/* A bzImage around payload: boot protocol 2.15, one setup sector. */
-static uint8_t *make_bzimage(const uint8_t *payload, size_t len, size_t *size)
-{
-	*size = 1024 + len;
-	uint8_t *b = calloc(1, *size);
-	b[0x1f1] = 1;
-	memcpy(b + 0x202, "HdrS", 4);
-	b[0x206] = 0x0f;
-	b[0x207] = 0x02;
-	uint32_t off = 0, l = (uint32_t)len;
-	memcpy(b + 0x248, &off, 4);
-	memcpy(b + 0x24c, &l, 4);
-	memcpy(b + 1024, payload, len);
-	return b;
-}
-
-static size_t compress_with(const char *how, const uint8_t *in, size_t len, uint8_t *out, size_t cap)
-{
-	if (!strcmp(how, "gzip")) {
-		z_stream z;
-		memset(&z, 0, sizeof(z));
-		deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-		z.next_in = (Bytef *)in;
-		z.avail_in = (uInt)len;
-		z.next_out = out;
-		z.avail_out = (uInt)cap;
-		deflate(&z, Z_FINISH);
-		size_t n = z.total_out;
-		deflateEnd(&z);
-		return n;
-	}
-	if (!strcmp(how, "xz") || !strcmp(how, "lzma")) {
-		size_t n = 0;
-		if (!strcmp(how, "xz")) {
-			lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in, len, out, &n, cap);
-		} else {
-			lzma_options_lzma opt;
-			lzma_lzma_preset(&opt, 6);
-			lzma_stream s = LZMA_STREAM_INIT;
-			if (lzma_alone_encoder(&s, &opt) != LZMA_OK)
-				return 0;
-			s.next_in = in;
-			s.avail_in = len;
-			s.next_out = out;
-			s.avail_out = cap;
-			if (lzma_code(&s, LZMA_FINISH) == LZMA_STREAM_END)
-				n = cap - s.avail_out;
-			lzma_end(&s);
-		}
-		return n;
-	}
-	if (!strcmp(how, "zstd"))
-		return ZSTD_compress(out, cap, in, len, 3);
-	if (!strcmp(how, "bzip2")) {
-		unsigned int n = (unsigned int)cap;
-		BZ2_bzBuffToBuffCompress((char *)out, &n, (char *)in, (unsigned int)len, 9, 0, 0);
-		return n;
-	}
-	if (!strcmp(how, "lz4")) { /* the legacy frame Linux uses */
-		uint32_t magic = 0x184c2102u;
-		memcpy(out, &magic, 4);
-		int n = LZ4_compress_default((const char *)in, (char *)out + 8, (int)len, (int)cap - 12);
-		uint32_t block = (uint32_t)n;
-		memcpy(out + 4, &block, 4);
-		uint32_t orig = (uint32_t)len; /* Linux appends the uncompressed size */
-		memcpy(out + 8 + n, &orig, 4);
-		return 12 + (size_t)n;
-	}
-	return 0;
-}
-
 static void test_bzimage(const uint8_t *elf, size_t elf_size)
 {
-	static const char *const formats[] = { "gzip", "xz", "lzma", "zstd", "bzip2", "lz4" };
-	uint8_t *packed = malloc(elf_size * 2 + 4096);
-	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
-		size_t n = compress_with(formats[f], elf, elf_size, packed, elf_size * 2 + 4096);
-		size_t size;
-		uint8_t *bz = make_bzimage(packed, n, &size);
+	for (size_t f = 0; bzimage_formats[f]; f++) {
+		const char *format = bzimage_formats[f];
+		uint8_t *packed = NULL;
+		size_t n = bzimage_compress(format, elf, elf_size, &packed);
+		size_t size, at;
+		/* Alternate the header's shapes: 1 setup sector and the payload
+		 * first, or setup_sects 0 (meaning 4) behind a stub. */
+		uint8_t *bz = bzimage_wrap(packed, n, f % 2 ? 0 : 1, f % 2 ? 0x1234 : 0, &size, &at);
 		uint8_t *out = NULL;
 		size_t out_size = 0;
 		char fmt[16] = "", err[256] = "";
-		int rc = xg_is_bzimage(bz, size) ? xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt),
-								      err, sizeof(err))
-						 : -1;
-		TAP_CHECK(rc == 0 && !strcmp(fmt, formats[f]) && out_size == elf_size && !memcmp(out, elf, elf_size),
-			  "a %s bzImage unpacks to the exact ELF (%s)", formats[f], err);
+		int rc = n && xg_is_bzimage(bz, size) ? xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt),
+									   err, sizeof(err))
+						      : -1;
+		TAP_CHECK(rc == 0 && !strcmp(fmt, format) && out_size == elf_size && !memcmp(out, elf, elf_size),
+			  "a %s bzImage unpacks to the exact ELF (%s)", format, err);
 		struct xg_kernel k;
 		TAP_CHECK(rc == 0 && parse(out, out_size, &k, err) == 0, "and the ELF inside parses");
 		free(out);
 		out = NULL;
 		/* Damage the middle of the payload: an error, never a crash. */
-		bz[1024 + n / 2] ^= 0x55;
-		bz[1024 + n / 2 + 1] ^= 0xaa;
+		bz[at + n / 2] ^= 0x55;
+		bz[at + n / 2 + 1] ^= 0xaa;
 		rc = xg_bzimage_extract(bz, size, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
 		TAP_CHECK(rc != 0 || out_size != elf_size || memcmp(out, elf, elf_size),
-			  "a damaged %s payload is refused or differs: %s", formats[f], rc ? err : "(undetected)");
+			  "a damaged %s payload is refused or differs: %s", format, rc ? err : "(undetected)");
 		free(out);
 		out = NULL;
 		/* Cut the file short. */
-		rc = xg_bzimage_extract(bz, size / 2, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
-		TAP_CHECK(rc != 0 && strstr(err, "outside the file"), "a truncated %s bzImage is refused: %s", formats[f],
+		rc = xg_bzimage_extract(bz, at + n / 2, &out, &out_size, fmt, sizeof(fmt), err, sizeof(err));
+		TAP_CHECK(rc != 0 && strstr(err, "outside the file"), "a truncated %s bzImage is refused: %s", format,
 			  err);
 		free(out);
 		free(bz);
+		free(packed);
 	}
-	size_t size;
-	uint8_t *bz = make_bzimage((const uint8_t *)"garbage!garbage!", 16, &size);
+	size_t size, at;
+	uint8_t *bz = bzimage_wrap((const uint8_t *)"garbage!garbage!", 16, 1, 0, &size, &at);
 	uint8_t *out;
 	size_t out_size;
 	char fmt[16], err[256];
@@ -372,7 +411,6 @@ static void test_bzimage(const uint8_t *elf, size_t elf_size)
 			  strstr(err, "2.08"),
 		  "an old boot protocol is refused: %s", err);
 	free(bz);
-	free(packed);
 }
 
 
@@ -885,9 +923,10 @@ static void test_pae_layout_of(const char *what, const uint8_t *img, size_t size
 			  si->shared_info == 0xabcde000u && si->flags == 0,
 		  "%s: compat start_info: magic, nr_pages, shared_info", what);
 	TAP_CHECK(si->pt_base == l.virt_base + l.pgtables_pfn * 4096 && si->nr_pt_frames == l.pgtables_pages &&
-			  si->mfn_list == l.virt_base + l.p2m_pfn * 4096 && si->first_p2m_pfn == l.p2m_pfn &&
-			  si->nr_p2m_frames == l.p2m_pages,
-		  "%s: pt_base is the L3's address; mfn_list and the P2M frames", what);
+			  si->mfn_list == l.virt_base + l.p2m_pfn * 4096 && si->first_p2m_pfn == 0 &&
+			  si->nr_p2m_frames == 0,
+		  "%s: pt_base is the L3's address; mfn_list in the initial mapping, no P2M frames named (as Xen)",
+		  what);
 	TAP_CHECK(si->store_mfn == p2m[l.xenstore_pfn] && si->console.domU.mfn == p2m[l.console_pfn] &&
 			  si->store_evtchn == 0 && si->mod_start == 0 && !strcmp((const char *)si->cmd_line, "console=hvc0"),
 		  "%s: xenstore and console frames, no module, the command line", what);
@@ -958,9 +997,9 @@ static void test_bzimage32(const char *dir)
 		tap_skip("cannot read the 32-bit test guest");
 		return;
 	}
-	uint8_t *packed = malloc(elf_size * 2 + 4096);
-	size_t n = compress_with("gzip", elf, elf_size, packed, elf_size * 2 + 4096), size;
-	uint8_t *bz = make_bzimage(packed, n, &size), *out = NULL;
+	uint8_t *packed = NULL;
+	size_t n = bzimage_compress("gzip", elf, elf_size, &packed), size, at;
+	uint8_t *bz = bzimage_wrap(packed, n, 1, 0, &size, &at), *out = NULL;
 	size_t out_size = 0;
 	char fmt[16] = "", err[256] = "";
 	struct xg_kernel k;
@@ -1054,6 +1093,7 @@ int main(int argc, char **argv)
 	}
 	test_good(img, size);
 	test_page_tables(img, size);
+	test_init_p2m(img, size);
 	test_damaged(img, size);
 	test_required_feature(img, size);
 	test_bzimage(img, size);

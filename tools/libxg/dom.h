@@ -120,6 +120,22 @@ int xg_kernel_check_features(const struct xg_kernel *k, char *err, size_t errlen
  * writable_page_tables. */
 unsigned long xg_kernel_vm_assist(const struct xg_kernel *k);
 
+/* One virtual range the initial page tables map (Xen's builder has at
+ * most two: the initial mapping from VIRT_BASE, and the P2M list at the
+ * INIT_P2M address).  lv[0] is the L1 level, lv[levels - 1] the top; each
+ * level's tables cover [from, to] (inclusive, addresses cut to the
+ * guest's virtual-address width) starting at pfn; count 0 where another
+ * range's tables already cover it (the top level belongs to range 0). */
+struct xg_pt_level {
+	uint64_t from, to, pfn, count;
+};
+struct xg_pt_range {
+	uint64_t from, to;  /* the mapped addresses, inclusive */
+	uint64_t pfn;       /* the pfn mapped at from */
+	uint64_t tables;    /* page-table frames this range adds */
+	struct xg_pt_level lv[4];
+};
+
 /* The x86 PV layout (64-bit, or 32-bit PAE), in guest pseudo-physical
  * frames (pfn) and virtual addresses, as Xen's builder lays it out. */
 struct xg_pv_layout {
@@ -135,13 +151,22 @@ struct xg_pv_layout {
 	 * asks for it unmapped.  module_pages 0: none. */
 	uint64_t module_pfn, module_pages;
 	bool module_unmapped;
-	uint64_t p2m_pfn, p2m_pages;
+	uint64_t p2m_pfn, p2m_pages; /* the list itself */
+	/* Where the guest finds its P2M list (start_info.mfn_list): in the
+	 * initial mapping, or (64-bit, kernel's INIT_P2M note below
+	 * VIRT_BASE) at the note's address, mapped by tables of its own that
+	 * follow the list, all after the initial mapping (p2m_separate). */
+	uint64_t p2m_virt;
+	bool p2m_separate;
+	uint64_t p2m_tables; /* page tables of the P2M's own mapping (0 if none) */
 	uint64_t start_info_pfn;
 	uint64_t xenstore_pfn;
 	uint64_t console_pfn;
 	uint64_t pgtables_pfn, pgtables_pages; /* the top-level table first */
 	uint64_t nr_l4, nr_l3, nr_l2, nr_l1;   /* nr_l4 is 0 for pv32 */
 	uint64_t bootstack_pfn;
+	unsigned int nr_ranges;  /* 1, or 2 with a separate P2M mapping */
+	struct xg_pt_range ranges[2];
 	uint64_t virt_end;     /* end of the initial mapping */
 	uint64_t alloc_end_pfn; /* first pfn after everything allocated */
 };
@@ -160,7 +185,8 @@ int xg_pv_layout(const struct xg_kernel *k, uint64_t nr_pages, struct xg_pv_layo
 /* The same with a module of module_bytes (0: none), placed as Xen's
  * builder places it.  start_info then gives mod_start (its virtual
  * address, or its pfn with SIF_MOD_START_PFN when unmapped) and mod_len
- * (its size in whole pages, as Xen's builder gives it). */
+ * (its size in whole pages: as Xen's builder for an unmapped module; Xen
+ * gives a mapped one's exact size, see docs/linux-pv.md). */
 int xg_pv_layout_module(const struct xg_kernel *k, uint64_t nr_pages, uint64_t module_bytes,
 			struct xg_pv_layout *l, char *err, size_t errlen);
 

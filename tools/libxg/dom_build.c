@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -31,8 +32,22 @@ struct kernel_image {
 	char format[32];
 };
 
+/* Where the build's time goes (milliseconds), printed in the builder log
+ * (`xg create -v`) and read by bench/build. */
+struct build_times {
+	double decompress, parse, populate, load, pt_write, pt_pin, total;
+};
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 struct build {
 	xg_handle *h;
+	struct build_times times;
 	uint32_t domid;
 	struct xg_kernel kernel;
 	struct kernel_image image;
@@ -79,9 +94,10 @@ static int read_file(const char *what, const char *path, struct kernel_image *im
 }
 
 /* Read a kernel file, unpack a bzImage, parse the ELF and its notes. */
-static int open_kernel(const char *path, struct kernel_image *img, struct xg_kernel *k)
+static int open_kernel(const char *path, struct kernel_image *img, struct xg_kernel *k, struct build_times *t)
 {
 	char err[256];
+	double t0 = now_ms();
 	memset(img, 0, sizeof(*img));
 	int rc = read_file("kernel", path, img);
 	if (rc)
@@ -97,7 +113,12 @@ static int open_kernel(const char *path, struct kernel_image *img, struct xg_ker
 			return xg_error(rc, "kernel %s: %s", path, err);
 		snprintf(img->format, sizeof(img->format), "bzImage/%s", compression);
 	}
+	double t1 = now_ms();
 	rc = xg_kernel_parse(img->elf, img->elf_size, k, err, sizeof(err));
+	if (t) {
+		t->decompress = t1 - t0; /* reading the file, and unpacking a bzImage */
+		t->parse = now_ms() - t1;
+	}
 	if (rc)
 		return xg_error(rc, "kernel %s: %s", path, err);
 	return 0;
@@ -118,7 +139,7 @@ static int describe(const char *path, const char *ramdisk, uint64_t memory_mib, 
 	struct xg_pv_layout l;
 	char err[256];
 	memset(&rd, 0, sizeof(rd));
-	int rc = open_kernel(path, &img, &k);
+	int rc = open_kernel(path, &img, &k, NULL);
 	if (!rc && ramdisk)
 		rc = read_file("ramdisk", ramdisk, &rd);
 	if (!rc) {
@@ -291,6 +312,7 @@ static void load_module(struct build *b)
 
 static int load_image(struct build *b, const struct xg_config *cfg)
 {
+	double t0 = now_ms();
 	int rc = load_kernel(b);
 	if (!rc && b->layout.module_pages)
 		load_module(b);
@@ -298,10 +320,13 @@ static int load_image(struct build *b, const struct xg_config *cfg)
 		rc = write_p2m(b);
 	if (rc)
 		return rc;
+	b->times.load = now_ms() - t0; /* kernel, module, P2M list */
 	xg_pv_write_start_info(&b->layout, b->p2m, b->shared_info_mfn, cfg->cmdline,
 			       pfn_frame(b, b->layout.start_info_pfn));
-	xg_pv_write_pagetables(&b->layout, b->p2m, pfn_frame, b);
 	mask_events(b);
+	double t1 = now_ms();
+	xg_pv_write_pagetables(&b->layout, b->p2m, pfn_frame, b);
+	b->times.pt_write = now_ms() - t1;
 	return 0;
 }
 
@@ -432,8 +457,10 @@ static int build(struct build *b, const struct xg_config *cfg, unsigned int flag
 	b->p2m = calloc(b->layout.nr_pages, sizeof(uint64_t));
 	if (!b->p2m)
 		return xg_error(-ENOMEM, "out of memory for the P2M list");
+	double t0 = now_ms();
 	if ((rc = populate_all(b)) || (rc = xg_machine_map(b->h)))
 		return rc;
+	b->times.populate = now_ms() - t0;
 	for (uint64_t pfn = 0; pfn < b->layout.nr_pages; pfn++)
 		if ((b->p2m[pfn] + 1) * XG_PAGE_SIZE > b->h->machine_size ||
 		    (b->layout.pv32 && b->p2m[pfn] > UINT32_MAX))
@@ -450,7 +477,11 @@ static int build(struct build *b, const struct xg_config *cfg, unsigned int flag
 		if ((rc = domctl(b, &hc, "write the hypercall page")))
 			return rc;
 	}
-	if ((rc = pin_tables(b)) || (rc = start_vcpu0(b)))
+	double t1 = now_ms();
+	if ((rc = pin_tables(b)))
+		return rc;
+	b->times.pt_pin = now_ms() - t1;
+	if ((rc = start_vcpu0(b)))
 		return rc;
 	if (!(flags & XG_CREATE_PAUSED)) {
 		struct xg_domctl up = { .cmd = XG_DOMCTL_unpausedomain };
@@ -473,7 +504,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		return xg_error(-EINVAL, "maxmem must be between memory and 1 TiB");
 	if (!cfg->vcpus || cfg->vcpus > 128)
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
-	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel);
+	double t_start = now_ms();
+	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel, &b.times);
 	if (!rc && cfg->ramdisk)
 		rc = read_file("ramdisk", cfg->ramdisk, &b.ramdisk);
 	if (rc)
@@ -528,6 +560,15 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		goto out;
 	}
 	*domid = b.domid;
+	b.times.total = now_ms() - t_start;
+	if (log) {
+		const struct build_times *t = &b.times;
+		fprintf(log,
+			"xg builder: time: total %.2f ms: decompress %.2f, parse %.2f, populate %.2f, load %.2f, "
+			"page tables %.2f (write %.2f, pin %.2f)\n",
+			t->total, t->decompress, t->parse, t->populate, t->load, t->pt_write + t->pt_pin, t->pt_write,
+			t->pt_pin);
+	}
 out:
 	free(b.p2m);
 	free(b.ramdisk.file);

@@ -614,6 +614,12 @@ static int derive_addresses(struct xg_kernel *k, uint64_t pstart, uint64_t pend,
 	     (n->hypercall_page & (XG_PAGE_SIZE - 1))))
 		return fail(err, errlen, -EINVAL, "%s",
 			    "the hypercall page is not a page-aligned address inside the kernel image");
+	/* Xen's libelf refuses a P2M address inside the kernel image. */
+	if (n->init_p2m != XG_UNSET_ADDR && n->init_p2m >= k->virt_kstart && n->init_p2m < k->virt_kend) {
+		char addr[24];
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)n->init_p2m);
+		return fail(err, errlen, -EINVAL, "the INIT_P2M address %s lies inside the kernel image", addr);
+	}
 	return 0;
 }
 

@@ -20,14 +20,13 @@
 #define PT_USER (1ull << 2)
 #define PT_ACCESSED (1ull << 5)
 #define PT_DIRTY (1ull << 6)
-/* 64-bit PV guest kernels run in ring 3, so every level carries USER. */
-#define PT_PROT (PT_PRESENT | PT_RW | PT_USER | PT_ACCESSED | PT_DIRTY)
-/* 32-bit PAE kernels run in ring 1: Xen's builder gives the L1 entries
- * (the pages themselves) no USER bit, and the L2 and L3 entries the same
- * flags as 64-bit upper levels (a 64-bit hypervisor runs the guest's L3 as
- * an ordinary long-mode L3, not as PDPTEs). */
-#define PT32_L1_PROT (PT_PRESENT | PT_RW | PT_ACCESSED)
-#define PT32_UPPER_PROT (PT_PRESENT | PT_RW | PT_ACCESSED | PT_DIRTY | PT_USER)
+/* The entries Xen's builder writes, for both guest types: L1 entries
+ * present, writable, accessed (no USER: the hypervisor adds it for 64-bit
+ * kernels, which run in ring 3, as it validates them; 32-bit PAE kernels
+ * run in ring 1); upper levels also dirty and user (a 64-bit hypervisor
+ * runs a 32-bit guest's L3 as an ordinary long-mode L3, not as PDPTEs). */
+#define PT_L1_PROT (PT_PRESENT | PT_RW | PT_ACCESSED)
+#define PT_UPPER_PROT (PT_PRESENT | PT_RW | PT_ACCESSED | PT_DIRTY | PT_USER)
 
 /* The initial mapping always extends 512 KiB past everything allocated,
  * and ends on a 4 MiB boundary. */
@@ -40,11 +39,6 @@
 static uint64_t pages_for(uint64_t bytes)
 {
 	return (bytes + XG_PAGE_SIZE - 1) / XG_PAGE_SIZE;
-}
-
-static uint64_t tables_at(uint64_t start, uint64_t last, unsigned int shift)
-{
-	return (last >> shift) - (start >> shift) + 1;
 }
 
 /* Bits of address space one table of a level maps: 21 for an L1, 30 for
@@ -64,24 +58,65 @@ bool xg_pv_l3_below_4g(const struct xg_kernel *k)
 	return !k->is_64bit && !k->extended_cr3;
 }
 
-/* How many tables of each level map [virt_base, last]. */
-static void count_tables(struct xg_pv_layout *l, uint64_t last)
+/* The guest's virtual-address width, as Xen's builder cuts addresses. */
+static uint64_t vaddr_mask(const struct xg_pv_layout *l)
 {
-	uint64_t base = l->virt_base;
-	if (l->pv32) {
-		/* Xen's builder always gives L3 slot 3 its L2: the L2 range
-		 * runs to the top of the address space when the mapping
-		 * ends below slot 3. */
-		uint64_t l2_last = last < PAE_SLOT3_VA ? PAE_TOP_VA : last;
-		l->nr_l4 = 0;
-		l->nr_l3 = 1;
-		l->nr_l2 = tables_at(base, l2_last, table_shift(2));
-	} else {
-		l->nr_l4 = 1;
-		l->nr_l3 = tables_at(base, last, table_shift(3));
-		l->nr_l2 = tables_at(base, last, table_shift(2));
+	return l->pv32 ? 0xffffffffull : (1ull << 48) - 1;
+}
+
+/* Count the tables range number r needs to map [from, to] (inclusive)
+ * when its tables start at pfn: as Xen's builder, each level covers the
+ * range rounded out to whole tables, less what an earlier range's tables
+ * of that level already cover; the top level exists once, in range 0.  A
+ * 32-bit PAE range 0 ending below 0xC0000000 also gets the L2 of L3 slot
+ * 3.  -EINVAL if the ranges overlap. */
+static int count_range(struct xg_pv_layout *l, unsigned int r, uint64_t from, uint64_t to, uint64_t pfn)
+{
+	struct xg_pt_range *m = &l->ranges[r];
+	/* (Xen's builder compares the new range uncut with the cut earlier
+	 * ones, which misses an overlap in the upper half; this compares
+	 * like with like.) */
+	for (unsigned int i = 0; i < r; i++)
+		if ((from & vaddr_mask(l)) <= l->ranges[i].to && (to & vaddr_mask(l)) >= l->ranges[i].from)
+			return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->from = from & vaddr_mask(l);
+	m->to = to & vaddr_mask(l);
+	for (int lv = (int)l->levels - 1; lv >= 0; lv--) {
+		struct xg_pt_level *v = &m->lv[lv];
+		v->pfn = pfn + m->tables;
+		if (lv == (int)l->levels - 1) {
+			if (r == 0) {
+				v->from = 0;
+				v->to = vaddr_mask(l);
+				v->count = 1;
+				m->tables++;
+			}
+			continue;
+		}
+		uint64_t mask = (1ull << table_shift((unsigned int)lv + 1)) - 1;
+		v->from = m->from & ~mask;
+		v->to = m->to | mask;
+		if (l->pv32 && r == 0 && to < PAE_SLOT3_VA && lv == 1)
+			v->to = vaddr_mask(l);
+		for (unsigned int i = 0; i < r; i++) {
+			const struct xg_pt_level *o = &l->ranges[i].lv[lv];
+			if (o->from == o->to)
+				continue;
+			if (v->from >= o->from && v->to <= o->to) {
+				v->from = v->to = 0;
+				break;
+			}
+			if (v->from >= o->from && v->from <= o->to)
+				v->from = o->to + 1;
+			if (v->to >= o->from && v->to <= o->to)
+				v->to = o->from - 1;
+		}
+		if (v->from < v->to)
+			v->count = ((v->to - v->from) >> table_shift((unsigned int)lv + 1)) + 1;
+		m->tables += v->count;
 	}
-	l->nr_l1 = tables_at(base, last, table_shift(1));
+	return 0;
 }
 
 static void set_geometry(const struct xg_kernel *k, struct xg_pv_layout *l)
@@ -132,9 +167,16 @@ int xg_pv_layout_module(const struct xg_kernel *k, uint64_t nr_pages, uint64_t m
 		l->module_pfn = next;
 		next += l->module_pages;
 	}
-	l->p2m_pfn = next;
 	l->p2m_pages = pages_for(nr_pages * l->pfn_size);
-	next += l->p2m_pages;
+	/* As Xen's builder: an INIT_P2M address is used by 64-bit kernels
+	 * only, and only below VIRT_BASE and page-aligned; otherwise the
+	 * list is in the initial mapping after the kernel (and module). */
+	l->p2m_separate = !l->pv32 && k->notes.init_p2m != XG_UNSET_ADDR && k->notes.init_p2m < k->virt_base &&
+			  !(k->notes.init_p2m & (XG_PAGE_SIZE - 1));
+	if (!l->p2m_separate) {
+		l->p2m_pfn = next;
+		next += l->p2m_pages;
+	}
 	l->start_info_pfn = next++;
 	l->xenstore_pfn = next++;
 	l->console_pfn = next++;
@@ -155,14 +197,21 @@ int xg_pv_layout_module(const struct xg_kernel *k, uint64_t nr_pages, uint64_t m
 				snprintf(err, errlen, "the initial mapping does not fit in the address space");
 			return -EINVAL;
 		}
-		count_tables(l, last);
-		uint64_t tables = l->nr_l4 + l->nr_l3 + l->nr_l2 + l->nr_l1;
-		pages = tables + extra;
+		count_range(l, 0, k->virt_base, last, 0);
+		pages = l->ranges[0].tables + extra;
 		if (alloc_end_va + pages * XG_PAGE_SIZE <= last + 1)
 			break;
 	}
+	struct xg_pt_range *r0 = &l->ranges[0];
+	l->nr_ranges = 1;
+	for (unsigned int lv = 0; lv < l->levels; lv++)
+		r0->lv[lv].pfn += next;
+	l->nr_l1 = r0->lv[0].count;
+	l->nr_l2 = r0->lv[1].count;
+	l->nr_l3 = r0->lv[2].count;
+	l->nr_l4 = l->pv32 ? 0 : r0->lv[3].count;
 	l->pgtables_pfn = next;
-	l->pgtables_pages = l->nr_l4 + l->nr_l3 + l->nr_l2 + l->nr_l1;
+	l->pgtables_pages = r0->tables;
 	next += l->pgtables_pages;
 	l->bootstack_pfn = next++;
 	l->alloc_end_pfn = next;
@@ -173,82 +222,89 @@ int xg_pv_layout_module(const struct xg_kernel *k, uint64_t nr_pages, uint64_t m
 	if (l->module_unmapped)
 		l->module_pfn = mapped;
 	uint64_t needed = l->module_unmapped ? mapped + l->module_pages : mapped;
+	l->p2m_virt = l->virt_base + l->p2m_pfn * XG_PAGE_SIZE;
+	if (l->p2m_separate) {
+		/* The list and then its own page tables follow everything
+		 * else; its mapping covers the list only. */
+		l->p2m_pfn = needed;
+		l->p2m_virt = k->notes.init_p2m;
+		uint64_t p2m_last = l->p2m_virt + l->p2m_pages * XG_PAGE_SIZE - 1;
+		if (p2m_last < l->p2m_virt || count_range(l, 1, l->p2m_virt, p2m_last, l->p2m_pfn)) {
+			snprintf(err, errlen,
+				 "the P2M list at the INIT_P2M address 0x%" PRIx64 " (%" PRIu64
+				 " pages) would overlap the initial mapping",
+				 l->p2m_virt, l->p2m_pages);
+			return -EINVAL;
+		}
+		l->nr_ranges = 2;
+		l->ranges[1].pfn = l->p2m_pfn;
+		for (unsigned int lv = 0; lv < l->levels; lv++)
+			l->ranges[1].lv[lv].pfn += l->p2m_pages;
+		l->p2m_tables = l->ranges[1].tables;
+		needed += l->p2m_pages + l->p2m_tables;
+	}
 	if (needed > nr_pages) {
 		snprintf(err, errlen,
-			 "%" PRIu64 " KiB of memory is too little: the kernel%s and its initial mapping need %" PRIu64
+			 "%" PRIu64 " KiB of memory is too little: the kernel%s and its initial mapping%s need %" PRIu64
 			 " KiB",
-			 nr_pages * 4, l->module_pages ? ", its ramdisk" : "", needed * 4);
+			 nr_pages * 4, l->module_pages ? ", its ramdisk" : "",
+			 l->p2m_separate ? " and the P2M list at INIT_P2M" : "", needed * 4);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
+/* Page-table frames (of either range) are never mapped writable. */
 static bool is_pagetable(const struct xg_pv_layout *l, uint64_t pfn)
 {
-	return pfn >= l->pgtables_pfn && pfn < l->pgtables_pfn + l->pgtables_pages;
-}
-
-/* The run of tables of one level: its first pfn, how many, and the first
- * address its first table maps. */
-struct table_run {
-	uint64_t pfn, count, va;
-};
-
-/* Tables in Xen's order: the top level, then each level down, each run
- * covering the mapping from its start. */
-static void table_runs(const struct xg_pv_layout *l, struct table_run run[5])
-{
-	const uint64_t count[5] = { 0, l->nr_l1, l->nr_l2, l->nr_l3, l->nr_l4 };
-	uint64_t pfn = l->pgtables_pfn;
-	for (unsigned int level = l->levels; level >= 1; level--) {
-		run[level].pfn = pfn;
-		run[level].count = count[level];
-		run[level].va = level == l->levels ? 0 : l->virt_base & ~((1ull << table_shift(level)) - 1);
-		pfn += count[level];
+	for (unsigned int r = 0; r < l->nr_ranges; r++) {
+		uint64_t first = l->ranges[r].lv[l->levels - 1].pfn;
+		if (pfn >= first && pfn < first + l->ranges[r].tables)
+			return true;
 	}
+	return false;
 }
 
-static uint64_t upper_prot(const struct xg_pv_layout *l)
+static uint64_t entry_prot(const struct xg_pv_layout *l, unsigned int lv, uint64_t pfn)
 {
-	return l->pv32 ? PT32_UPPER_PROT : PT_PROT;
-}
-
-static uint64_t l1_prot(const struct xg_pv_layout *l, uint64_t pfn)
-{
-	uint64_t prot = l->pv32 ? PT32_L1_PROT : PT_PROT;
-	if (is_pagetable(l, pfn))
-		prot &= ~PT_RW; /* a page table is never mapped writable */
-	return prot;
+	if (lv > 0)
+		return PT_UPPER_PROT;
+	return is_pagetable(l, pfn) ? PT_L1_PROT & ~PT_RW : PT_L1_PROT;
 }
 
 void xg_pv_write_pagetables(const struct xg_pv_layout *l, const uint64_t *p2m, xg_pfn_map_fn frame,
 			    void *ctx)
 {
-	struct table_run run[5];
-	table_runs(l, run);
-	for (uint64_t i = 0; i < l->pgtables_pages; i++)
-		memset(frame(ctx, l->pgtables_pfn + i), 0, XG_PAGE_SIZE);
-
-	/* Each upper-level table points at every table of the level below
-	 * that lies in its range. */
-	for (unsigned int level = l->levels; level >= 2; level--) {
-		const struct table_run *up = &run[level], *down = &run[level - 1];
-		unsigned int down_shift = table_shift(level - 1);
-		for (uint64_t j = 0; j < down->count; j++) {
-			uint64_t va = down->va + (j << down_shift);
-			uint64_t table = level == l->levels ? 0 : (va >> table_shift(level)) - (up->va >> table_shift(level));
-			uint64_t *entries = frame(ctx, up->pfn + table);
-			entries[(va >> down_shift) & 511] = (p2m[down->pfn + j] << 12) | upper_prot(l);
-		}
+	for (unsigned int r = 0; r < l->nr_ranges; r++) {
+		uint64_t first = l->ranges[r].lv[l->levels - 1].pfn;
+		for (uint64_t i = 0; i < l->ranges[r].tables; i++)
+			memset(frame(ctx, first + i), 0, XG_PAGE_SIZE);
 	}
-
-	/* The L1 entries map the pages of the initial mapping. */
-	uint64_t start = l->virt_base, last = l->virt_end - 1;
-	for (uint64_t va = start; va <= last && va >= start; va += XG_PAGE_SIZE) {
-		uint64_t pfn = (va - start) / XG_PAGE_SIZE;
-		uint64_t table = (va >> table_shift(1)) - (run[1].va >> table_shift(1));
-		uint64_t *l1 = frame(ctx, run[1].pfn + table);
-		l1[(va >> 12) & 511] = (p2m[pfn] << 12) | l1_prot(l, pfn);
+	/* Each level's tables of each range point at what every range has
+	 * below them within their span: the next level's tables, or (L1)
+	 * the mapped pages.  A level's tables are consecutive frames, so
+	 * entry p is entry p % 512 of its (p / 512)th table. */
+	for (int lv = (int)l->levels - 1; lv >= 0; lv--) {
+		unsigned int shift = table_shift((unsigned int)lv);
+		for (unsigned int r1 = 0; r1 < l->nr_ranges; r1++) {
+			const struct xg_pt_level *t = &l->ranges[r1].lv[lv];
+			if (!t->count)
+				continue;
+			for (unsigned int r2 = 0; r2 < l->nr_ranges; r2++) {
+				const struct xg_pt_range *m = &l->ranges[r2];
+				struct xg_pt_level below = lv > 0 ? m->lv[lv - 1]
+								  : (struct xg_pt_level){ m->from, m->to, m->pfn, 1 };
+				if (!below.count || below.from >= t->to || below.to <= t->from)
+					continue;
+				uint64_t lo = below.from > t->from ? below.from : t->from;
+				uint64_t hi = below.to < t->to ? below.to : t->to;
+				uint64_t pfn = ((lo - below.from) >> shift) + below.pfn;
+				for (uint64_t p = (lo - t->from) >> shift; p <= (hi - t->from) >> shift; p++, pfn++) {
+					uint64_t *entries = frame(ctx, t->pfn + p / 512);
+					entries[p % 512] = (p2m[pfn] << 12) | entry_prot(l, (unsigned int)lv, pfn);
+				}
+			}
+		}
 	}
 }
 
@@ -267,9 +323,13 @@ static void start_info64(const struct xg_pv_layout *l, const uint64_t *p2m, uint
 	si->console.domU.mfn = p2m[l->console_pfn];
 	si->pt_base = pfn_va(l, l->pgtables_pfn);
 	si->nr_pt_frames = l->pgtables_pages;
-	si->mfn_list = pfn_va(l, l->p2m_pfn);
-	si->first_p2m_pfn = l->p2m_pfn;
-	si->nr_p2m_frames = l->p2m_pages;
+	si->mfn_list = l->p2m_virt;
+	/* As Xen's builder: only a P2M list at INIT_P2M has its frames
+	 * (the list and the tables mapping it) named here. */
+	if (l->p2m_separate) {
+		si->first_p2m_pfn = l->p2m_pfn;
+		si->nr_p2m_frames = l->p2m_pages + l->p2m_tables;
+	}
 	if (l->module_pages) {
 		si->mod_start = l->module_unmapped ? l->module_pfn : pfn_va(l, l->module_pfn);
 		si->mod_len = l->module_pages * XG_PAGE_SIZE;
@@ -292,9 +352,7 @@ static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, uint
 	si->console.domU.mfn = (uint32_t)p2m[l->console_pfn];
 	si->pt_base = (uint32_t)pfn_va(l, l->pgtables_pfn);
 	si->nr_pt_frames = (uint32_t)l->pgtables_pages;
-	si->mfn_list = (uint32_t)pfn_va(l, l->p2m_pfn);
-	si->first_p2m_pfn = (uint32_t)l->p2m_pfn;
-	si->nr_p2m_frames = (uint32_t)l->p2m_pages;
+	si->mfn_list = (uint32_t)l->p2m_virt; /* never at INIT_P2M: Xen's builder ignores it for pv32 */
 	if (l->module_pages) {
 		si->mod_start = (uint32_t)(l->module_unmapped ? l->module_pfn : pfn_va(l, l->module_pfn));
 		si->mod_len = (uint32_t)(l->module_pages * XG_PAGE_SIZE);
@@ -360,8 +418,11 @@ static void print_notes(FILE *log, const struct xg_kernel *k)
 	if (n->hypercall_page != XG_UNSET_ADDR)
 		fprintf(log, "  HYPERCALL_PAGE = 0x%" PRIx64 "\n", n->hypercall_page);
 	if (n->init_p2m != XG_UNSET_ADDR)
-		fprintf(log, "  INIT_P2M = 0x%" PRIx64 " (not used yet: the P2M is mapped in the initial region)\n",
-			n->init_p2m);
+		fprintf(log, "  INIT_P2M = 0x%" PRIx64 "%s\n", n->init_p2m,
+			!k->is_64bit ? " (ignored: a 32-bit kernel)"
+			: n->init_p2m >= k->virt_base || (n->init_p2m & (XG_PAGE_SIZE - 1))
+				? " (ignored: not a page below VIRT_BASE)"
+				: "");
 	if (n->hv_start_low != XG_UNSET_ADDR)
 		fprintf(log, "  HV_START_LOW = 0x%" PRIx64 "\n", n->hv_start_low);
 	if (n->pae_mode[0] && k->is_64bit) {
@@ -402,7 +463,8 @@ void xg_pv_print_layout(FILE *log, const struct xg_kernel *k, const struct xg_pv
 	region(log, "kernel", l, l->kernel_pfn, l->kernel_pages, p2m);
 	if (l->module_pages && !l->module_unmapped)
 		region(log, "module", l, l->module_pfn, l->module_pages, p2m);
-	region(log, "phys2mach", l, l->p2m_pfn, l->p2m_pages, p2m);
+	if (!l->p2m_separate)
+		region(log, "phys2mach", l, l->p2m_pfn, l->p2m_pages, p2m);
 	region(log, "start info", l, l->start_info_pfn, 1, p2m);
 	region(log, "xenstore", l, l->xenstore_pfn, 1, p2m);
 	region(log, "console", l, l->console_pfn, 1, p2m);
@@ -410,6 +472,18 @@ void xg_pv_print_layout(FILE *log, const struct xg_kernel *k, const struct xg_pv
 	region(log, "boot stack", l, l->bootstack_pfn, 1, p2m);
 	if (l->module_unmapped)
 		region(log, "module", l, l->module_pfn, l->module_pages, p2m);
+	if (l->p2m_separate) {
+		fprintf(log, "  phys2mach   : 0x%016" PRIx64 " -> 0x%016" PRIx64 "  (pfn 0x%" PRIx64 " + 0x%" PRIx64
+			" pages)",
+			l->p2m_virt, l->p2m_virt + l->p2m_pages * XG_PAGE_SIZE, l->p2m_pfn, l->p2m_pages);
+		if (p2m)
+			fprintf(log, "  mfn 0x%" PRIx64, p2m[l->p2m_pfn]);
+		const struct xg_pt_range *r = &l->ranges[1];
+		fprintf(log, "\n  P2M tables  : pfn 0x%" PRIx64 " + 0x%" PRIx64 " (%" PRIu64 " L3, %" PRIu64 " L2, %" PRIu64
+			" L1; not mapped); start_info first_p2m_pfn 0x%" PRIx64 ", nr_p2m_frames 0x%" PRIx64 "\n",
+			l->p2m_pfn + l->p2m_pages, l->p2m_tables, r->lv[2].count, r->lv[1].count, r->lv[0].count,
+			l->p2m_pfn, l->p2m_pages + l->p2m_tables);
+	}
 	if (l->module_pages)
 		fprintf(log, "  module      : start_info mod_start = %s 0x%" PRIx64 ", mod_len = 0x%" PRIx64 "%s\n",
 			l->module_unmapped ? "pfn" : "address",

@@ -309,7 +309,10 @@ void guest_check_p2m(start_info_t *si)
 		if (sorted[i] == sorted[i - 1])
 			dups++;
 	guest_check(dups == 0, "%lu P2M entries repeat a frame", (unsigned long)dups);
+	/* Xen's builder names the P2M's frames only for a list at the
+	 * kernel's INIT_P2M address (and then with the tables mapping it). */
 	unsigned long per_frame = 4096 / sizeof(xen_pfn_t);
-	guest_check(si->nr_p2m_frames * per_frame >= si->nr_pages, "%lu P2M frames cannot hold %lu entries",
-		    (unsigned long)si->nr_p2m_frames, (unsigned long)si->nr_pages);
+	guest_check(si->nr_p2m_frames == 0 || si->nr_p2m_frames * per_frame >= si->nr_pages,
+		    "%lu P2M frames cannot hold %lu entries", (unsigned long)si->nr_p2m_frames,
+		    (unsigned long)si->nr_pages);
 }
