@@ -5,6 +5,7 @@
  * docs/events.md describes the model and the locking.
  *
  * Locking, outermost first:
+ *   a vCPU's periodic_lock (the periodic timer sends its event under it);
  *   a domain's event lock (struct evtchn_domain.lock): its port table and
  *     its vCPUs' virq_to_evtchn; with two domains (interdomain bind and
  *     close) the lower domain id's lock is taken first;
