@@ -6,6 +6,7 @@
  * when tables are pinned, and that destruction returns every frame.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "hv/domain.h"
@@ -14,6 +15,7 @@
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/pv.h"
+#include "public/event_channel.h"
 #include "public/memory.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
@@ -628,6 +630,130 @@ static void test_cpuid(struct domain *d0)
 	TAP_CHECK((e1[3] & (1u << 29 | 1u << 20)) == (1u << 29 | 1u << 20), "long mode and NX stay");
 }
 
+/* One event_channel_op from `caller` with its own request (threads). */
+static long evtchn_as(struct inproc_req *r, struct domain *caller, unsigned int cmd, void *op, size_t len)
+{
+	r->caller = caller;
+	r->readonly = false;
+	r->used = 0;
+	uint64_t h = inproc_put(r, op, len);
+	long rc = inproc_call(r, __HYPERVISOR_event_channel_op, cmd, h, 0, 0);
+	memcpy(op, inproc_at(r, h), len);
+	return rc;
+}
+
+static bool port_pending_in(struct domain *d, unsigned int port)
+{
+	const uint8_t *si = machine_frame(&hv->machine, d->shared_info_mfn);
+	return si[offsetof(struct shared_info, evtchn_pending) + port / 8] & (1u << (port % 8));
+}
+
+struct churn {
+	struct domain *offerer, *binder;
+	unsigned int rounds, failures;
+	bool binder_closes_first;
+};
+
+/* Offer a port, bind it from the other domain, close both ends (in the
+ * order given), again and again: with a mirror thread this takes the two
+ * domains' event locks from both sides at once. */
+static void *churn_main(void *arg)
+{
+	struct churn *c = arg;
+	struct inproc_req r;
+	memset(&r, 0, sizeof(r));
+	for (unsigned int i = 0; i < c->rounds; i++) {
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = c->binder->id };
+		struct evtchn_bind_interdomain bi = { .remote_dom = c->offerer->id };
+		long rc = evtchn_as(&r, c->offerer, EVTCHNOP_alloc_unbound, &au, sizeof(au));
+		bi.remote_port = au.port;
+		rc = rc ? rc : evtchn_as(&r, c->binder, EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
+		struct evtchn_close c1 = { .port = c->binder_closes_first ? bi.local_port : au.port };
+		struct evtchn_close c2 = { .port = c->binder_closes_first ? au.port : bi.local_port };
+		struct domain *first = c->binder_closes_first ? c->binder : c->offerer;
+		struct domain *second = c->binder_closes_first ? c->offerer : c->binder;
+		rc = rc ? rc : evtchn_as(&r, first, EVTCHNOP_close, &c1, sizeof(c1));
+		rc = rc ? rc : evtchn_as(&r, second, EVTCHNOP_close, &c2, sizeof(c2));
+		if (rc)
+			c->failures++;
+	}
+	return NULL;
+}
+
+/* Interdomain channels between two domains as the toolstack and the
+ * domains themselves would make them (no vCPU runs: events only set bits). */
+static void test_event_channels(struct domain *d0, uint64_t free0)
+{
+	struct domain *a = make_domain(d0, "evt-a", 64), *b = make_domain(d0, "evt-b", 64),
+		      *c = make_domain(d0, "evt-c", 64);
+	if (!TAP_CHECK(a && b && c, "three domains for event channels"))
+		return;
+	struct inproc_req r;
+	memset(&r, 0, sizeof(r));
+	/* The toolstack offers a port of A to B. */
+	struct evtchn_alloc_unbound au = { .dom = a->id, .remote_dom = b->id };
+	long rc = evtchn_as(&r, d0, EVTCHNOP_alloc_unbound, &au, sizeof(au));
+	TAP_CHECK(rc == 0 && au.port == 1, "the control domain allocates an unbound port in A for B (%ld, port %u)", rc, au.port);
+	struct evtchn_alloc_unbound au2 = { .dom = a->id, .remote_dom = b->id };
+	rc = evtchn_as(&r, b, EVTCHNOP_alloc_unbound, &au2, sizeof(au2));
+	TAP_CHECK(rc == -EPERM, "B cannot allocate ports in A (%ld)", rc);
+	struct evtchn_bind_interdomain bi = { .remote_dom = a->id, .remote_port = au.port };
+	rc = evtchn_as(&r, c, EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
+	TAP_CHECK(rc == -EINVAL, "C cannot bind a port offered to B (%ld)", rc);
+	rc = evtchn_as(&r, b, EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
+	unsigned int pb = bi.local_port;
+	TAP_CHECK(rc == 0 && pb == 1, "B binds it (%ld, port %u)", rc, pb);
+	rc = evtchn_as(&r, b, EVTCHNOP_bind_interdomain, &bi, sizeof(bi));
+	TAP_CHECK(rc == -EINVAL, "binding a connected port again is -EINVAL (%ld)", rc);
+	struct evtchn_status st = { .dom = a->id, .port = au.port };
+	rc = evtchn_as(&r, d0, EVTCHNOP_status, &st, sizeof(st));
+	TAP_CHECK(rc == 0 && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == b->id &&
+		   st.u.interdomain.port == pb,
+	   "A's end is interdomain to B's port");
+	rc = evtchn_as(&r, b, EVTCHNOP_status, &st, sizeof(st));
+	TAP_CHECK(rc == -EPERM, "B may not read the status of A's port (%ld)", rc);
+	struct evtchn_send s = { .port = pb };
+	rc = evtchn_as(&r, b, EVTCHNOP_send, &s, sizeof(s));
+	const struct vcpu_info *vi = &((const struct shared_info *)machine_frame(&hv->machine, a->shared_info_mfn))->vcpu_info[0];
+	TAP_CHECK(rc == 0 && port_pending_in(a, au.port) && (vi->evtchn_pending_sel & 1) && vi->evtchn_upcall_pending,
+	   "B's send makes A's port pending, with A's selector and upcall (%ld)", rc);
+	s.port = au.port;
+	rc = evtchn_as(&r, c, EVTCHNOP_send, &s, sizeof(s));
+	TAP_CHECK(rc == -EINVAL, "C sending on the port number of A's port sends on its own (free) port: -EINVAL (%ld)", rc);
+
+	/* Both directions at once: the lower id's lock is always taken first. */
+	struct churn c1 = { .offerer = a, .binder = b, .rounds = 400, .binder_closes_first = true };
+	struct churn c2 = { .offerer = b, .binder = a, .rounds = 400, .binder_closes_first = false };
+	pthread_t t1, t2;
+	pthread_create(&t1, NULL, churn_main, &c1);
+	pthread_create(&t2, NULL, churn_main, &c2);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	TAP_CHECK(c1.failures == 0 && c2.failures == 0,
+	   "two threads binding and closing between A and B in opposite directions: no failure, no deadlock (%u, %u)",
+	   c1.failures, c2.failures);
+
+	/* Destroying A leaves B's end unbound, offered to A again. */
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = a->id };
+	domctl(d0, false, &op);
+	st = (struct evtchn_status){ .dom = DOMID_SELF, .port = pb };
+	rc = evtchn_as(&r, b, EVTCHNOP_status, &st, sizeof(st));
+	TAP_CHECK(rc == 0 && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == a->id,
+	   "after A is destroyed B's port is unbound (%ld, %u)", rc, st.status);
+	s.port = pb;
+	rc = evtchn_as(&r, b, EVTCHNOP_send, &s, sizeof(s));
+	TAP_CHECK(rc == 0, "and a send on it is dropped (%ld)", rc);
+	struct domain *doms[] = { b, c };
+	for (unsigned int i = 0; i < 2; i++) {
+		op = (struct xg_domctl){ .cmd = XG_DOMCTL_destroydomain, .domain = doms[i]->id };
+		domctl(d0, false, &op);
+	}
+	domain_put(a);
+	domain_put(b);
+	domain_put(c);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after the event-channel domains");
+}
+
 int main(void)
 {
 	const char *why = "";
@@ -646,6 +772,7 @@ int main(void)
 	test_mmu_update(d0, free0);
 	test_m2p_mapping(d0, free0);
 	test_exchange_and_page_ops(d0, free0);
+	test_event_channels(d0, free0);
 	inproc_hypervisor_stop(d0);
 	return tap_done();
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "hv/arch.h"
+#include "hv/event.h"
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/page_alloc.h"
@@ -83,7 +84,8 @@ static void reaper_queue_destroy(struct domain *d)
 
 int domain_subsystem_init(void)
 {
-	return -pthread_create(&reaper, NULL, reaper_main, NULL);
+	int rc = timer_subsystem_init();
+	return rc ? rc : -pthread_create(&reaper, NULL, reaper_main, NULL);
 }
 
 void domain_subsystem_fini(void)
@@ -101,6 +103,7 @@ void domain_subsystem_fini(void)
 	pthread_cond_signal(&reaper_wake);
 	pthread_mutex_unlock(&reaper_lock);
 	pthread_join(reaper, NULL);
+	timer_subsystem_fini();
 	pthread_mutex_lock(&table_lock);
 	for (unsigned int i = 0; i < GRAVEYARD_SIZE; i++) {
 		domain_put(graveyard[i]);
@@ -119,8 +122,12 @@ void domain_subsystem_fini(void)
 
 static void domain_free(struct domain *d)
 {
-	for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
+	for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++) {
+		if (d->vcpus[i])
+			pthread_mutex_destroy(&d->vcpus[i]->periodic_lock);
 		free(d->vcpus[i]);
+	}
+	evtchn_domain_free(d);
 	text_ring_destroy(&d->console);
 	frame_set_clear(&d->frames);
 	free(d->toolstack_data);
@@ -203,6 +210,12 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 	if (!d)
 		return NULL;
 	if (text_ring_init(&d->console, DOMAIN_CONSOLE_HISTORY)) {
+		free(d);
+		return NULL;
+	}
+	d->type = args->type;
+	if (evtchn_domain_init(d)) {
+		text_ring_destroy(&d->console);
 		free(d);
 		return NULL;
 	}
@@ -387,6 +400,13 @@ int domain_destroy(struct domain *d)
 	}
 	hv->backend->vm_destroy(d->vm);
 	d->vm = NULL;
+
+	/* No vCPU runs: stop their timers (waiting for a callback under
+	 * way), then close every port, which unbinds the peers' ends. */
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_timers_kill(d->vcpus[i]);
+	evtchn_domain_destroy(d);
 
 	/* No vCPU runs and the VM is gone.  The frames are released under the
 	 * domain's lock, which every operation that checks a frame's owner and

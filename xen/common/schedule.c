@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hv/arch.h"
 #include "hv/domain.h"
+#include "hv/event.h"
 #include "hv/hypervisor.h"
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id)
@@ -26,6 +28,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 		return NULL;
 	}
 	v->kernel_mode = true;
+	vcpu_timers_init(v);
 	d->vcpus[id] = v;
 	arch_vcpu_reset(v);
 	return v;
@@ -71,7 +74,14 @@ static void *vcpu_main(void *arg)
 		v->run_started_ns = start;
 		pthread_mutex_unlock(&d->lock);
 
+		/* in_guest before the check for events: a sender that sees it
+		 * clear knows the check below will see its event. */
 		atomic_store(&v->in_guest, true);
+		if (!arch_vcpu_enter_guest(v)) {
+			atomic_store(&v->in_guest, false);
+			pthread_mutex_lock(&d->lock);
+			continue;
+		}
 		if (atomic_exchange(&v->flush_pending, false))
 			hv->backend->flush_tlb(v->exec);
 		struct exec_exit e;
@@ -95,6 +105,57 @@ static void *vcpu_main(void *arg)
 	pthread_cond_broadcast(&d->changed);
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+	if (!atomic_load(&v->blocked))
+		return;
+	struct domain *d = v->domain;
+	pthread_mutex_lock(&d->lock);
+	pthread_cond_broadcast(&d->changed);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/*
+ * Sleep inside a hypercall (SCHEDOP_block, SCHEDOP_poll) until done(v)
+ * holds, the system time reaches deadline (0: none), or the vCPU must
+ * stop.  The thread waits on d->changed and uses no CPU; meanwhile the
+ * vCPU counts as not running, so pausing the domain does not wait for it,
+ * and it returns only while the domain may run.  Whoever makes done()
+ * true calls vcpu_wake() afterwards (it reads `blocked`, set here before
+ * done() is checked: one of the two sees the other).
+ */
+void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v, void *arg), void *arg, uint64_t deadline)
+{
+	struct domain *d = v->domain;
+	vcpu_periodic_pause(v);
+	pthread_mutex_lock(&d->lock);
+	atomic_store(&v->blocked, true);
+	for (;;) {
+		if (v->stop)
+			break;
+		bool runnable = vcpu_runnable(v);
+		if (runnable && (done(v, arg) || (deadline && time_system_ns() >= deadline)))
+			break;
+		if (v->running) {
+			v->running = false;
+			pthread_cond_broadcast(&d->changed);
+		}
+		if (deadline && runnable) {
+			uint64_t abs = hv->start_ns + deadline;
+			struct timespec ts = { .tv_sec = (time_t)(abs / 1000000000ull),
+					       .tv_nsec = (long)(abs % 1000000000ull) };
+			pthread_cond_timedwait(&d->changed, &d->lock, &ts);
+		} else {
+			pthread_cond_wait(&d->changed, &d->lock);
+		}
+	}
+	atomic_store(&v->blocked, false);
+	v->running = true;
+	pthread_mutex_unlock(&d->lock);
+	vcpu_periodic_resume(v);
+	time_update_vcpu(v);
 }
 
 void vcpu_request_flush(struct vcpu *v)

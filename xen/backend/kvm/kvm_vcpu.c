@@ -12,6 +12,7 @@
 #include "hv/guest_walk.h"
 #include "kvm_internal.h"
 
+#define MSR_IA32_TSC 0x10
 #define MSR_SYSENTER_CS 0x174
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
@@ -169,6 +170,14 @@ int kvm_vcpu_create(struct exec_vm *vm, unsigned int id, struct exec_vcpu **out)
 	uint32_t misc = MSR_MISC_FEATURES_ENABLES;
 	uint64_t faulting = MISC_FEATURES_CPUID_FAULTING;
 	v->cpuid_faulting = set_msrs(v, &misc, &faulting, 1) == 0;
+	/* The guest's TSC is the host's (KVM starts it at 0): vcpu_time_info
+	 * holds host TSC values (xen/arch/x86/time.c).  The write is off by
+	 * the ioctl's latency, a few microseconds at most. */
+	uint32_t tsc_idx = MSR_IA32_TSC;
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t tsc = (uint64_t)hi << 32 | lo;
+	set_msrs(v, &tsc_idx, &tsc, 1);
 	*out = v;
 	return 0;
 fail:;

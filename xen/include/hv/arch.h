@@ -9,6 +9,11 @@
  * thread without the domain lock. */
 void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e);
 
+/* v's thread is about to run guest code (after every exit, hypercall or
+ * not): refresh its time record and deliver a pending event upcall.
+ * false if the domain was crashed meanwhile (no run this time). */
+bool arch_vcpu_enter_guest(struct vcpu *v);
+
 /* What a new domain needs beyond the common parts (32-bit PV: its vCPUs'
  * root tables), and giving it back; fini is safe after a failed init. */
 int arch_domain_init(struct domain *d);

@@ -20,11 +20,13 @@
 
 #include "hv/console.h"
 #include "hv/exec.h"
+#include "hv/timer.h"
 
 #define DOMID_CONTROL 0
 #define DOMAIN_MAX_VCPUS 128
 #define DOMAIN_NAME_MAX 64
 #define DOMAIN_CONSOLE_HISTORY (64u << 10)
+#define DOMAIN_NR_VIRQS 24 /* NR_VIRQS */
 
 struct domain;
 
@@ -94,6 +96,22 @@ struct vcpu {
 	_Atomic bool in_guest;
 	uint64_t cpu_time_ns;    /* under the domain lock: runs completed so far */
 	uint64_t run_started_ns; /* under the domain lock: when the current run began, 0 if none */
+
+	/* Events (xen/common/event_channel.c): the port each VIRQ is bound
+	 * to (0: none), under the domain's event lock. */
+	uint32_t virq_to_evtchn[DOMAIN_NR_VIRQS];
+	/* In SCHEDOP_block or SCHEDOP_poll, waiting on domain->changed;
+	 * what vcpu_wake() looks at (seq_cst against the pending bits). */
+	_Atomic bool blocked;
+	_Atomic bool polling;
+	_Atomic bool event_woken; /* an upcall became pending (ends a poll) */
+	/* Time (xen/arch/x86/time.c): set_timer_op and the singleshot timer,
+	 * the periodic timer (period 0: off; Xen's default for PV is 10 ms). */
+	struct hv_timer singleshot_timer, periodic_timer;
+	pthread_mutex_t periodic_lock;
+	uint64_t periodic_period, periodic_last_event; /* under periodic_lock */
+	bool periodic_paused;                          /* under periodic_lock */
+	_Atomic uint64_t time_updated_ns; /* system time of the last vcpu_time_info update */
 };
 
 enum domain_type {
@@ -141,6 +159,10 @@ struct domain {
 	struct exec_vm *vm;
 
 	struct text_ring console;
+	/* Event channels (opaque: xen/common/event_channel.c). */
+	struct evtchn_domain *evtchn;
+	_Atomic unsigned int pollers; /* vCPUs in SCHEDOP_poll */
+	_Atomic bool wallclock_set;
 	uint64_t created_ns;
 	_Atomic uint64_t hypercalls;
 };
@@ -206,6 +228,9 @@ void domain_release_frame(struct domain *d, uint64_t mfn);
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 void vcpu_kick(struct vcpu *v);
+/* Sleep in v's hypercall until done(v, arg), the system-time deadline (0:
+ * none) or the vCPU must stop (schedule.c); see vcpu_wake() in hv/event.h. */
+void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v, void *arg), void *arg, uint64_t deadline);
 
 /* Have v flush its TLB before it next runs guest code, kicking it out of
  * the guest if it is there. */

@@ -93,6 +93,10 @@ long do_get_debugreg(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_physdev_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_set_gdt(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_update_descriptor(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_event_channel_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_event_channel_op_compat(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_set_timer_op(struct hcall_ctx *ctx, const uint64_t a[5]);
+long do_vcpu_op(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5]);
 long do_sysctl(struct hcall_ctx *ctx, const uint64_t a[5]);
 

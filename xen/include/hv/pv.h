@@ -208,6 +208,11 @@ bool pv_compat_sysenter(struct vcpu *v);
  * (true), or the guest's own #GP (false). */
 bool pv_emulate_privileged(struct vcpu *v);
 
+/* If v has an event upcall due (evtchn_upcall_pending and not masked)
+ * and an event callback, enter the callback with Xen's frame and events
+ * masked.  false if that crashed the domain (an unusable stack). */
+bool pv_deliver_event_upcall(struct vcpu *v);
+
 /* vcpu_info.evtchn_upcall_mask, the guest's virtual interrupt flag. */
 void pv_set_upcall_mask(struct vcpu *v, bool masked);
 

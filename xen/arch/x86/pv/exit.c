@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hv/arch.h"
+#include "hv/event.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
@@ -112,6 +113,12 @@ static bool at_forced_emulation(struct vcpu *v, const struct vcpu_state *st)
 	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
 	return !copy_from_guest(&ctx, bytes, st->regs.rip, sizeof(bytes)) &&
 	       !memcmp(bytes, forced_emulation_cpuid, sizeof(bytes));
+}
+
+bool arch_vcpu_enter_guest(struct vcpu *v)
+{
+	time_refresh_vcpu(v);
+	return pv_deliver_event_upcall(v);
 }
 
 void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)

@@ -254,6 +254,22 @@ bool pv_software_interrupt(struct vcpu *v, unsigned int vector)
 	return pv_inject_exception(v, X86_EXC_GP, true, (vector & 255) << 3 | 2, 0);
 }
 
+bool pv_deliver_event_upcall(struct vcpu *v)
+{
+	struct vcpu_info *vi = vcpu_info_of(v);
+	if (!vi || !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) ||
+	    __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST))
+		return true;
+	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_event];
+	if (!cb->address)
+		return true; /* no callback: the event waits (Xen would jump to 0) */
+	/* Xen's frame, no error code, events masked on entry; the pending
+	 * flag is the guest's to clear. */
+	if (domain_is_pv32(v->domain))
+		return bounce32(v, cb->cs, cb->address, true, false, 0);
+	return bounce(v, cb->address, true, false, 0);
+}
+
 bool pv_syscall_from_user(struct vcpu *v)
 {
 	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_syscall];

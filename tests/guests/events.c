@@ -1,0 +1,648 @@
+/*
+ * events (and events32, the same source built for a 32-bit PAE kernel):
+ * event channels, upcalls, blocking, polling and timers from inside a PV
+ * guest, as Xen's ABI has them.  It registers an event callback whose
+ * handler scans the 2-level bitmaps as Linux does (clear
+ * evtchn_upcall_pending, take evtchn_pending_sel, clear each pending and
+ * unmasked port) and records the ports it saw.  Then: vcpu_time_info and
+ * the wallclock; VIRQ_TIMER with singleshot timers, set_timer_op and the
+ * periodic timer while blocked; IPIs to itself; masks and the upcall
+ * mask; a loopback interdomain channel; status of each kind of port;
+ * poll with and without pending ports; and what a hostile guest tries.
+ * With "block" on its command line it blocks forever with no timer, for
+ * the test that a blocked vCPU uses no host CPU.
+ */
+#include "guest.h"
+#include "public/callback.h"
+#include "public/event_channel.h"
+#include "public/vcpu.h"
+
+#ifdef __i386__
+const char guest_name[] = "events32";
+#else
+const char guest_name[] = "events";
+#endif
+
+#define EINVAL 22
+#define ENOENT 2
+#define ESRCH 3
+#define EFAULT 14
+#define EPERM 1
+#define EBUSY 16
+#define EEXIST 17
+#define ENOSPC 28
+#define ENOSYS 38
+#define ETIME 62
+
+#define MS 1000000ull
+#define BITS_PER_WORD (sizeof(unsigned long) * 8)
+#define MAX_PORTS (BITS_PER_WORD * BITS_PER_WORD)
+
+static struct shared_info *shinfo;
+static struct vcpu_info *vi;
+
+/* What the event handler saw. */
+static volatile unsigned int upcalls;
+static volatile unsigned int port_hits[MAX_PORTS];
+static volatile unsigned int last_port;
+static volatile unsigned long frame_flags, frame_cs;
+static volatile unsigned int mask_in_handler;
+
+void event_c(unsigned long *frame);
+
+/* The event callback: Xen's bounce frame, no error code.  Like traps.c's
+ * stubs: save what C may clobber, call event_c(frame), return with the
+ * iret hypercall, which restores the upcall mask from the frame's IF. */
+#ifdef __i386__
+/* Frame: eip, cs (saved mask in bits 16-23), eflags. */
+__asm__(".text\n.globl event_entry\nevent_entry:\n"
+	"pusha\nlea 32(%esp), %eax\npush %eax\ncall event_c\nadd $4, %esp\npopa\n"
+	"push %eax\nmov $23, %eax\nint $0x82\n");
+#else
+/* Frame: rcx, r11, rip, cs (saved mask in bits 32-39), rflags, rsp, ss. */
+__asm__(".text\n.globl event_entry\nevent_entry:\n"
+	"pop %rcx\npop %r11\n"
+	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\n"
+	"push %r8\npush %r9\npush %r10\npush %r11\n"
+	"lea 72(%rsp), %rdi\n"
+	"push %rbp\nmov %rsp, %rbp\nand $-16, %rsp\ncall event_c\nmov %rbp, %rsp\npop %rbp\n"
+	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\n"
+	"push $0\npush %rcx\npush %r11\npush %rax\nmov $23, %eax\nsyscall\n");
+#endif
+void event_entry(void);
+
+void event_c(unsigned long *frame)
+{
+	/* frame: ip, cs, flags */
+	frame_cs = frame[1];
+	frame_flags = frame[2];
+	mask_in_handler = vi->evtchn_upcall_mask;
+	upcalls++;
+	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+	unsigned long sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	while (sel) {
+		unsigned int w = (unsigned int)__builtin_ctzl(sel);
+		sel &= sel - 1;
+		unsigned long bits = __atomic_load_n(&shinfo->evtchn_pending[w], __ATOMIC_SEQ_CST) &
+				     ~__atomic_load_n(&shinfo->evtchn_mask[w], __ATOMIC_SEQ_CST);
+		while (bits) {
+			unsigned int b = (unsigned int)__builtin_ctzl(bits);
+			bits &= bits - 1;
+			__atomic_fetch_and(&shinfo->evtchn_pending[w], ~(1ul << b), __ATOMIC_SEQ_CST);
+			unsigned int port = w * (unsigned int)BITS_PER_WORD + b;
+			port_hits[port]++;
+			last_port = port;
+		}
+	}
+}
+
+static long evtchn_op(unsigned int cmd, void *arg)
+{
+	return hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static long vcpu_op(unsigned int cmd, unsigned int vcpu, void *arg)
+{
+	return hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg, 0, 0);
+}
+
+static long set_timer_op(uint64_t t)
+{
+#ifdef __i386__
+	return hypercall(__HYPERVISOR_set_timer_op, (uint32_t)t, (uint32_t)(t >> 32), 0, 0, 0);
+#else
+	return hypercall(__HYPERVISOR_set_timer_op, t, 0, 0, 0, 0);
+#endif
+}
+
+static long block(void)
+{
+	return HYPERVISOR_sched_op(SCHEDOP_block, 0);
+}
+
+static long poll(evtchn_port_t *ports, unsigned int n, uint64_t timeout)
+{
+	struct sched_poll p = { .nr_ports = n, .timeout = timeout };
+	p.ports.p = ports;
+	return HYPERVISOR_sched_op(SCHEDOP_poll, &p);
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* (delta * mul) >> 32 without 128-bit or library arithmetic. */
+static uint64_t mul_frac(uint64_t delta, uint32_t mul)
+{
+	uint64_t lo = (uint64_t)(uint32_t)delta * mul;
+	uint64_t hi = (uint64_t)(uint32_t)(delta >> 32) * mul;
+	return hi + (lo >> 32);
+}
+
+/* System time now, from vcpu_time_info and the TSC (Xen's protocol). */
+static uint64_t now(void)
+{
+	volatile struct vcpu_time_info *t = &vi->time;
+	uint32_t ver;
+	uint64_t ts, st, tsc;
+	uint32_t mul;
+	int8_t shift;
+	do {
+		ver = t->version;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		ts = t->tsc_timestamp;
+		st = t->system_time;
+		mul = t->tsc_to_system_mul;
+		shift = t->tsc_shift;
+		tsc = rdtsc();
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	} while ((ver & 1) || ver != t->version);
+	uint64_t delta = tsc - ts;
+	if (shift < 0)
+		delta >>= -shift;
+	else
+		delta <<= shift;
+	return st + mul_frac(delta, mul);
+}
+
+static bool port_pending(unsigned int port)
+{
+	return __atomic_load_n(&shinfo->evtchn_pending[port / BITS_PER_WORD], __ATOMIC_SEQ_CST) &
+	       (1ul << (port % BITS_PER_WORD));
+}
+
+static void set_mask(unsigned int port, bool masked)
+{
+	unsigned long bit = 1ul << (port % BITS_PER_WORD);
+	if (masked)
+		__atomic_fetch_or(&shinfo->evtchn_mask[port / BITS_PER_WORD], bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&shinfo->evtchn_mask[port / BITS_PER_WORD], ~bit, __ATOMIC_SEQ_CST);
+}
+
+static struct evtchn_status status_of(unsigned int port, long *rc)
+{
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+	*rc = evtchn_op(EVTCHNOP_status, &st);
+	return st;
+}
+
+static unsigned int bind_timer(void)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	long rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == 0 && bv.port > 0, "bind_virq(VIRQ_TIMER): %ld, port %u", rc, bv.port);
+	return bv.port;
+}
+
+static void test_time(void)
+{
+	volatile struct vcpu_time_info *t = &vi->time;
+	guest_check(!(t->version & 1) && t->version && t->tsc_to_system_mul && t->system_time,
+		    "vcpu_time_info is filled in (version %u, mul %#x, shift %d, system time %llu)", t->version,
+		    t->tsc_to_system_mul, t->tsc_shift, (unsigned long long)t->system_time);
+	guest_check(!(shinfo->wc_version & 1) && shinfo->wc_version && shinfo->wc_sec > 1600000000u,
+		    "the wallclock is set (version %u, %u s %u ns)", shinfo->wc_version, shinfo->wc_sec,
+		    shinfo->wc_nsec);
+	uint64_t a = now();
+	for (volatile unsigned int i = 0; i < 20000; i++)
+		;
+	uint64_t b = now();
+	guest_check(b > a, "system time advances (%llu then %llu)", (unsigned long long)a, (unsigned long long)b);
+}
+
+static void test_timers(unsigned int tp)
+{
+	long rc;
+	/* A singleshot timer wakes a blocked vCPU at its deadline. */
+	uint64_t t0 = now();
+	struct vcpu_set_singleshot_timer ss = { .timeout_abs_ns = t0 + 50 * MS, .flags = VCPU_SSHOTTMR_future };
+	unsigned int before = port_hits[tp];
+	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
+	guest_check(rc == 0, "set_singleshot_timer: %ld", rc);
+	vi->evtchn_upcall_mask = 1; /* block must unmask by itself */
+	rc = block();
+	uint64_t took = now() - t0;
+	guest_check(rc == 0 && port_hits[tp] == before + 1 && last_port == tp,
+		    "SCHEDOP_block wakes on VIRQ_TIMER and the upcall names its port (%ld, %u hits, port %u)", rc,
+		    port_hits[tp] - before, last_port);
+	guest_check(took >= 50 * MS && took < 3000 * MS, "the singleshot timer fired after 50 ms (%llu ns)",
+		    (unsigned long long)took);
+	guest_check(vi->evtchn_upcall_mask == 0, "block left event delivery enabled");
+	guest_check(mask_in_handler == 1, "the upcall masked events on entry");
+#ifdef __i386__
+	guest_check(((frame_cs >> 16) & 0xff) == 0 && (frame_flags & 0x200),
+		    "the frame's saved mask is 0 and IF set (cs %lx, eflags %lx)", frame_cs, frame_flags);
+#else
+	guest_check(((frame_cs >> 32) & 0xff) == 0 && (frame_flags & 0x200),
+		    "the frame's saved mask is 0 and IF set (cs %lx, rflags %lx)", frame_cs, frame_flags);
+#endif
+
+	/* set_timer_op: absolute time; 0 cancels. */
+	t0 = now();
+	rc = set_timer_op(t0 + 30 * MS);
+	before = port_hits[tp];
+	while (port_hits[tp] == before && now() - t0 < 5000 * MS)
+		block();
+	took = now() - t0;
+	guest_check(rc == 0 && port_hits[tp] == before + 1 && took >= 30 * MS,
+		    "set_timer_op fires VIRQ_TIMER at its deadline (%llu ns)", (unsigned long long)took);
+	set_timer_op(now() + 20 * MS);
+	set_timer_op(0);
+	evtchn_port_t pp = tp;
+	before = port_hits[tp];
+	t0 = now();
+	rc = poll(&pp, 1, t0 + 100 * MS);
+	took = now() - t0;
+	guest_check(rc == 0 && took >= 100 * MS && port_hits[tp] == before,
+		    "set_timer_op(0) cancels: a poll of the timer port times out (%ld, %llu ns)", rc,
+		    (unsigned long long)took);
+
+	/* Deadlines in the past: -ETIME with the flag (Xen 4.17), at once
+	 * without it. */
+	ss = (struct vcpu_set_singleshot_timer){ .timeout_abs_ns = now() - MS, .flags = VCPU_SSHOTTMR_future };
+	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
+	guest_check(rc == -ETIME, "a past singleshot deadline with VCPU_SSHOTTMR_future is -ETIME (%ld)", rc);
+	ss = (struct vcpu_set_singleshot_timer){ .timeout_abs_ns = 1, .flags = 0 };
+	before = port_hits[tp];
+	t0 = now();
+	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
+	if (port_hits[tp] == before)
+		block();
+	took = now() - t0;
+	guest_check(rc == 0 && port_hits[tp] == before + 1 && took < 2000 * MS,
+		    "a past deadline without the flag fires at once (%ld, %llu ns)", rc, (unsigned long long)took);
+
+	/* Far future: no event. */
+	ss = (struct vcpu_set_singleshot_timer){ .timeout_abs_ns = now() + 1000000 * MS, .flags = 0 };
+	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
+	before = port_hits[tp];
+	t0 = now();
+	long prc = poll(&pp, 1, t0 + 80 * MS);
+	took = now() - t0;
+	guest_check(rc == 0 && prc == 0 && port_hits[tp] == before && took >= 80 * MS,
+		    "a far-future timer does not fire (%ld, %ld, %u)", rc, prc, port_hits[tp] - before);
+	rc = vcpu_op(VCPUOP_stop_singleshot_timer, 0, 0);
+	guest_check(rc == 0, "stop_singleshot_timer: %ld", rc);
+	/* A timer wrapped negative: Xen's workaround gives an event in 100 ms. */
+	before = port_hits[tp];
+	t0 = now();
+	rc = set_timer_op(0x8000000000000000ull);
+	while (port_hits[tp] == before && now() - t0 < 5000 * MS)
+		block();
+	took = now() - t0;
+	guest_check(rc == 0 && port_hits[tp] == before + 1 && took >= 95 * MS,
+		    "a negative set_timer_op deadline becomes 100 ms (%llu ns)", (unsigned long long)took);
+
+	/* Another vCPU's singleshot timer is -EINVAL; no such vCPU -ENOENT. */
+	rc = vcpu_op(VCPUOP_stop_singleshot_timer, 1, 0);
+	guest_check(rc == -ENOENT, "timers of a vCPU that does not exist: -ENOENT (%ld)", rc);
+
+	/* The periodic timer: 20 ms ticks while the vCPU runs (as in Xen it
+	 * is stopped while the vCPU is blocked): each tick kicks the running
+	 * vCPU out of the guest and comes back as an upcall. */
+	struct vcpu_set_periodic_timer per = { .period_ns = MS / 2 };
+	rc = vcpu_op(VCPUOP_set_periodic_timer, 0, &per);
+	guest_check(rc == -EINVAL, "a period under 1 ms is -EINVAL (%ld)", rc);
+	per.period_ns = 20 * MS;
+	before = port_hits[tp];
+	t0 = now();
+	rc = vcpu_op(VCPUOP_set_periodic_timer, 0, &per);
+	while (now() - t0 < 300 * MS)
+		;
+	unsigned int ticks = port_hits[tp] - before;
+	long rc2 = vcpu_op(VCPUOP_stop_periodic_timer, 0, 0);
+	/* At most one per period; fewer when the host is so busy that this
+	 * vCPU does not run between ticks (a tick finding its port still
+	 * pending adds nothing, as on Xen). */
+	guest_check(rc == 0 && rc2 == 0 && ticks >= 3 && ticks <= 17,
+		    "a 20 ms periodic timer ticks repeatedly, at most every 20 ms (%u in 300 ms)", ticks);
+	before = port_hits[tp];
+	t0 = now();
+	while (now() - t0 < 60 * MS)
+		;
+	guest_check(port_hits[tp] == before && !port_pending(tp), "stopped, it ticks no more");
+}
+
+static void test_ipi_and_masks(unsigned int *ipi_port)
+{
+	long rc;
+	struct evtchn_bind_ipi bi = { .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_ipi, &bi);
+	guest_check(rc == 0 && bi.port > 0, "bind_ipi: %ld, port %u", rc, bi.port);
+	unsigned int pi = bi.port;
+	*ipi_port = pi;
+	struct evtchn_status st = status_of(pi, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_ipi && st.vcpu == 0, "status of an IPI port (%ld, %u)", rc,
+		    st.status);
+
+	vi->evtchn_upcall_mask = 0;
+	struct evtchn_send s = { .port = pi };
+	unsigned int before = port_hits[pi];
+	rc = evtchn_op(EVTCHNOP_send, &s);
+	guest_check(rc == 0 && port_hits[pi] == before + 1 && last_port == pi,
+		    "an IPI to itself is an upcall on the way back from send (%ld)", rc);
+
+	/* A masked port: pending, no upcall; unmask delivers it. */
+	set_mask(pi, true);
+	before = upcalls;
+	rc = evtchn_op(EVTCHNOP_send, &s);
+	guest_check(rc == 0 && upcalls == before && port_pending(pi) && !vi->evtchn_upcall_pending,
+		    "a masked port becomes pending without an upcall");
+	before = port_hits[pi];
+	struct evtchn_unmask um = { .port = pi };
+	rc = evtchn_op(EVTCHNOP_unmask, &um);
+	guest_check(rc == 0 && port_hits[pi] == before + 1 && !port_pending(pi),
+		    "EVTCHNOP_unmask of a pending port delivers it (%ld)", rc);
+
+	/* The upcall mask: pending waits; clearing it and any hypercall (as
+	 * Linux's xen_force_evtchn_callback, xen_version(0)) delivers. */
+	vi->evtchn_upcall_mask = 1;
+	before = port_hits[pi];
+	rc = evtchn_op(EVTCHNOP_send, &s);
+	guest_check(rc == 0 && port_hits[pi] == before && vi->evtchn_upcall_pending,
+		    "with the upcall mask set an event only sets evtchn_upcall_pending");
+	vi->evtchn_upcall_mask = 0;
+	HYPERVISOR_xen_version(0, 0);
+	guest_check(port_hits[pi] == before + 1, "unmasking and xen_version(0) delivers it");
+
+	/* Poll: a pending port returns at once, masked or not. */
+	set_mask(pi, true);
+	evtchn_op(EVTCHNOP_send, &s);
+	evtchn_port_t pp = pi;
+	uint64_t t0 = now();
+	rc = poll(&pp, 1, t0 + 10000 * MS);
+	uint64_t took = now() - t0;
+	guest_check(rc == 0 && took < 2000 * MS, "poll of a pending (masked) port returns at once (%ld, %llu ns)", rc,
+		    (unsigned long long)took);
+	__atomic_fetch_and(&shinfo->evtchn_pending[pi / BITS_PER_WORD], ~(1ul << (pi % BITS_PER_WORD)),
+			   __ATOMIC_SEQ_CST);
+	set_mask(pi, false);
+}
+
+static void test_interdomain_loopback(void)
+{
+	long rc;
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	guest_check(rc == 0 && au.port > 0, "alloc_unbound: %ld, port %u", rc, au.port);
+	unsigned int pu = au.port;
+	struct evtchn_status st = status_of(pu, &rc);
+	domid_t self = st.u.unbound.dom;
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_unbound && self > 0 && self < 0x7ff0,
+		    "status of an unbound port names who may bind: this domain (%ld, %u, dom %u)", rc, st.status,
+		    self);
+	struct evtchn_send s = { .port = pu };
+	rc = evtchn_op(EVTCHNOP_send, &s);
+	guest_check(rc == 0 && !port_pending(pu), "send on an unbound port is dropped silently (%ld)", rc);
+
+	struct evtchn_bind_interdomain bi = { .remote_dom = DOMID_SELF, .remote_port = pu };
+	unsigned int before = upcalls;
+	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bi);
+	unsigned int pl = bi.local_port;
+	guest_check(rc == 0 && pl > 0 && pl != pu, "bind_interdomain to its own unbound port: %ld, port %u", rc, pl);
+	guest_check(upcalls == before + 1 && port_hits[pl] == 1,
+		    "binding marks the new port pending, as Xen does (%u)", port_hits[pl]);
+	st = status_of(pl, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == self &&
+			    st.u.interdomain.port == pu,
+		    "status of an interdomain port names the peer (%u, %u)", st.u.interdomain.dom,
+		    st.u.interdomain.port);
+	st = status_of(pu, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.port == pl,
+		    "and so does the other end");
+	s.port = pl;
+	before = port_hits[pu];
+	rc = evtchn_op(EVTCHNOP_send, &s);
+	guest_check(rc == 0 && port_hits[pu] == before + 1, "send on one end raises the other (%ld)", rc);
+
+	struct evtchn_bind_vcpu bv = { .port = pl, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_vcpu, &bv);
+	guest_check(rc == 0, "bind_vcpu of an interdomain port to vCPU 0: %ld", rc);
+
+	struct evtchn_close c = { .port = pl };
+	rc = evtchn_op(EVTCHNOP_close, &c);
+	st = status_of(pu, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == self,
+		    "closing one end leaves the other unbound (%u)", st.status);
+	c.port = pu;
+	rc = evtchn_op(EVTCHNOP_close, &c);
+	st = status_of(pu, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_closed, "a closed port's status is closed (%u)", st.status);
+	rc = evtchn_op(EVTCHNOP_close, &c);
+	guest_check(rc == -EINVAL, "closing it again: -EINVAL (%ld)", rc);
+	s.port = pu;
+	rc = evtchn_op(EVTCHNOP_send, &s);
+	guest_check(rc == -EINVAL, "sending on a closed port: -EINVAL (%ld)", rc);
+
+	/* Poll of a valid but unbound port waits for the timeout. */
+	evtchn_port_t pp = pu;
+	uint64_t t0 = now();
+	rc = poll(&pp, 1, t0 + 50 * MS);
+	uint64_t took = now() - t0;
+	guest_check(rc == 0 && took >= 50 * MS, "poll of a closed port waits out its timeout (%ld, %llu ns)", rc,
+		    (unsigned long long)took);
+}
+
+static void test_hostile(unsigned int tp, unsigned int pi)
+{
+	long rc;
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == -EEXIST, "binding VIRQ_TIMER twice: -EEXIST (%ld)", rc);
+	bv = (struct evtchn_bind_virq){ .virq = VIRQ_TIMER, .vcpu = 1 };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == -ENOENT, "VIRQ_TIMER of a vCPU that does not exist: -ENOENT (%ld)", rc);
+	bv = (struct evtchn_bind_virq){ .virq = VIRQ_DEBUG, .vcpu = 0xffffffffu };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == -ENOENT, "vCPU 0xffffffff: -ENOENT (%ld)", rc);
+	bv = (struct evtchn_bind_virq){ .virq = VIRQ_CONSOLE, .vcpu = 1 };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == -EINVAL, "a global VIRQ on vCPU 1: -EINVAL (%ld)", rc);
+	bv = (struct evtchn_bind_virq){ .virq = VIRQ_DOM_EXC, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == -EBUSY, "a global VIRQ that belongs to the control domain: -EBUSY (%ld)", rc);
+	bv = (struct evtchn_bind_virq){ .virq = NR_VIRQS, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == -EINVAL, "VIRQ %u: -EINVAL (%ld)", NR_VIRQS, rc);
+	bv = (struct evtchn_bind_virq){ .virq = 0x80000000u, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == -EINVAL, "VIRQ 0x80000000: -EINVAL (%ld)", rc);
+	struct evtchn_bind_ipi bi = { .vcpu = 7 };
+	rc = evtchn_op(EVTCHNOP_bind_ipi, &bi);
+	guest_check(rc == -ENOENT, "an IPI port for a vCPU that does not exist: -ENOENT (%ld)", rc);
+
+	struct evtchn_close c = { .port = 0 };
+	rc = evtchn_op(EVTCHNOP_close, &c);
+	guest_check(rc == -EINVAL, "closing port 0: -EINVAL (%ld)", rc);
+	struct evtchn_status st = status_of(0, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_closed, "port 0 is reserved and reads as closed (%ld)", rc);
+	unsigned int bad[] = { (unsigned int)MAX_PORTS, (unsigned int)MAX_PORTS - 1, 100000, 0xffffffffu };
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct evtchn_send s = { .port = bad[i] };
+		long r1 = evtchn_op(EVTCHNOP_send, &s);
+		c.port = bad[i];
+		long r2 = evtchn_op(EVTCHNOP_close, &c);
+		struct evtchn_unmask um = { .port = bad[i] };
+		long r3 = evtchn_op(EVTCHNOP_unmask, &um);
+		status_of(bad[i], &rc);
+		struct evtchn_bind_vcpu bvc = { .port = bad[i], .vcpu = 0 };
+		long r4 = evtchn_op(EVTCHNOP_bind_vcpu, &bvc);
+		guest_check(r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL && rc == -EINVAL && r4 == -EINVAL,
+			    "port %u (not allocated): send, close, unmask, status, bind_vcpu -EINVAL (%ld %ld %ld %ld %ld)",
+			    bad[i], r1, r2, r3, rc, r4);
+		evtchn_port_t pp = bad[i];
+		rc = poll(&pp, 1, now() + 1000 * MS);
+		guest_check(rc == -EINVAL, "poll of port %u: -EINVAL (%ld)", bad[i], rc);
+	}
+	struct evtchn_bind_vcpu bvc = { .port = pi, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_vcpu, &bvc);
+	guest_check(rc == -EINVAL, "bind_vcpu of an IPI port: -EINVAL (%ld)", rc);
+	bvc = (struct evtchn_bind_vcpu){ .port = tp, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_vcpu, &bvc);
+	guest_check(rc == -EINVAL, "bind_vcpu of a per-vCPU VIRQ: -EINVAL (%ld)", rc);
+	bvc = (struct evtchn_bind_vcpu){ .port = tp, .vcpu = 3 };
+	rc = evtchn_op(EVTCHNOP_bind_vcpu, &bvc);
+	guest_check(rc == -ENOENT, "bind_vcpu to a vCPU that does not exist: -ENOENT (%ld)", rc);
+
+	/* Other domains' ports. */
+	struct evtchn_status ost = { .dom = 0, .port = 1 };
+	rc = evtchn_op(EVTCHNOP_status, &ost);
+	guest_check(rc == -EPERM, "status of the control domain's port: -EPERM (%ld)", rc);
+	struct evtchn_alloc_unbound au = { .dom = 0, .remote_dom = DOMID_SELF };
+	rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	guest_check(rc == -EPERM, "alloc_unbound in another domain: -EPERM (%ld)", rc);
+	struct evtchn_reset rs = { .dom = 0 };
+	rc = evtchn_op(EVTCHNOP_reset, &rs);
+	guest_check(rc == -EPERM, "reset of another domain: -EPERM (%ld)", rc);
+	struct evtchn_bind_interdomain bid = { .remote_dom = 0x7000, .remote_port = 1 };
+	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bid);
+	guest_check(rc == -ESRCH, "bind_interdomain to a domain that does not exist: -ESRCH (%ld)", rc);
+	bid = (struct evtchn_bind_interdomain){ .remote_dom = 0, .remote_port = 1 };
+	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bid);
+	guest_check(rc == -EINVAL, "bind_interdomain to a port not offered to it: -EINVAL (%ld)", rc);
+	bid = (struct evtchn_bind_interdomain){ .remote_dom = DOMID_SELF, .remote_port = tp };
+	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bid);
+	guest_check(rc == -EINVAL, "bind_interdomain to a VIRQ port: -EINVAL (%ld)", rc);
+	bid = (struct evtchn_bind_interdomain){ .remote_dom = DOMID_SELF, .remote_port = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_interdomain, &bid);
+	guest_check(rc == -EINVAL, "bind_interdomain to port 0: -EINVAL (%ld)", rc);
+
+	/* Bad buffers, bad poll lists, the FIFO ABI. */
+	rc = evtchn_op(EVTCHNOP_status, (void *)0x1000);
+	guest_check(rc == -EFAULT, "an unmapped argument: -EFAULT (%ld)", rc);
+	rc = poll((evtchn_port_t *)0x1000, 1, 0);
+	guest_check(rc == -EFAULT, "poll with an unmapped port list: -EFAULT (%ld)", rc);
+	static evtchn_port_t many[129];
+	rc = poll(many, 129, 0);
+	guest_check(rc == -EINVAL, "poll of 129 ports: -EINVAL (%ld)", rc);
+	static struct evtchn_init_control ic;
+	rc = evtchn_op(EVTCHNOP_init_control, &ic);
+	long r2 = evtchn_op(EVTCHNOP_expand_array, &ic);
+	long r3 = evtchn_op(EVTCHNOP_set_priority, &ic);
+	guest_check(rc == -ENOSYS && r2 == -ENOSYS && r3 == -ENOSYS,
+		    "the FIFO ABI is not offered: -ENOSYS (%ld %ld %ld)", rc, r2, r3);
+	rc = evtchn_op(99, &ic);
+	guest_check(rc == -ENOSYS, "an unknown op: -ENOSYS (%ld)", rc);
+
+	/* The old interface, hypercall 16: struct evtchn_op. */
+	static struct evtchn_op op;
+	op.cmd = EVTCHNOP_status;
+	op.u.status = (struct evtchn_status){ .dom = DOMID_SELF, .port = pi };
+	rc = hypercall(__HYPERVISOR_event_channel_op_compat, (unsigned long)&op, 0, 0, 0, 0);
+	guest_check(rc == 0 && op.u.status.status == EVTCHNSTAT_ipi, "event_channel_op_compat status (%ld, %u)", rc,
+		    op.u.status.status);
+}
+
+/* Allocate ports until the limit: 4096 (64-bit) or 1024 (32-bit) ports,
+ * port 0 reserved; then reset closes them all. */
+static void test_limits(void)
+{
+	long rc = 0;
+	unsigned int n = 0, last = 0;
+	for (;;) {
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+		rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+		if (rc)
+			break;
+		n++;
+		last = au.port;
+		if (n > MAX_PORTS)
+			break;
+	}
+	guest_check(rc == -ENOSPC && last == MAX_PORTS - 1,
+		    "ports run out at the 2-level limit: -ENOSPC after port %u (%ld, %u allocated)", last, rc, n);
+	struct evtchn_status st = status_of(last, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_unbound, "the last port %u works", last);
+	struct evtchn_reset rs = { .dom = DOMID_SELF };
+	rc = evtchn_op(EVTCHNOP_reset, &rs);
+	guest_check(rc == 0, "EVTCHNOP_reset: %ld", rc);
+	st = status_of(last, &rc);
+	long rc1;
+	struct evtchn_status s1 = status_of(1, &rc1);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_closed && rc1 == 0 && s1.status == EVTCHNSTAT_closed,
+		    "after reset every port is closed");
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	guest_check(rc == 0 && au.port == 1, "and port 1 is the first free one again (%u)", au.port);
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+	guest_check(rc == 0, "VIRQ_TIMER can be bound again after reset (%ld)", rc);
+}
+
+static void block_forever(unsigned int tp)
+{
+	(void)tp;
+	guest_puts("blocking with no timer\n");
+	for (;;)
+		block();
+}
+
+int guest_main(start_info_t *si)
+{
+#ifdef __i386__
+	uint32_t va = (uint32_t)si->pt_base + (si->nr_pt_frames + 2) * 4096;
+	uint64_t pte = (uint64_t)si->shared_info | 0x3;
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32),
+			    UVMF_INVLPG | UVMF_LOCAL, 0);
+	guest_check(rc == 0, "mapping shared_info: %ld", rc);
+	rc = hypercall(__HYPERVISOR_set_callbacks, FLAT_KERNEL_CS, (unsigned long)event_entry, FLAT_KERNEL_CS,
+		       (unsigned long)event_entry, 0);
+	guest_check(rc == 0, "set_callbacks: %ld", rc);
+#else
+	uint64_t va = si->pt_base + (si->nr_pt_frames + 2) * 4096;
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, si->shared_info | 0x7, UVMF_INVLPG | UVMF_LOCAL, 0, 0);
+	guest_check(rc == 0, "mapping shared_info: %ld", rc);
+	struct callback_register cb = { .type = CALLBACKTYPE_event, .address = (unsigned long)event_entry };
+	rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
+	guest_check(rc == 0, "registering the event callback: %ld", rc);
+#endif
+	shinfo = (struct shared_info *)va;
+	vi = &shinfo->vcpu_info[0];
+	if (guest_failed())
+		return GUEST_FAIL;
+
+	test_time();
+	/* Linux stops the 100 Hz default tick first, and so do we. */
+	rc = vcpu_op(VCPUOP_stop_periodic_timer, 0, 0);
+	guest_check(rc == 0, "stop_periodic_timer: %ld", rc);
+	unsigned int tp = bind_timer();
+	struct evtchn_status st = status_of(tp, &rc);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_TIMER && st.vcpu == 0,
+		    "status of the VIRQ_TIMER port (%ld, %u, virq %u)", rc, st.status, st.u.virq);
+
+	if (guest_strstr((const char *)si->cmd_line, "block"))
+		block_forever(tp);
+
+	test_timers(tp);
+	unsigned int pi = 0;
+	test_ipi_and_masks(&pi);
+	test_interdomain_loopback();
+	test_hostile(tp, pi);
+	test_limits();
+	guest_printf("%u upcalls\n", upcalls);
+	return guest_failed() ? GUEST_FAIL : GUEST_PASS;
+}

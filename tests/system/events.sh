@@ -1,0 +1,51 @@
+#!/bin/bash
+# Event channels, upcalls, blocking, polling and timers from inside a
+# guest (tests/guests/events.c), 64-bit and 32-bit PAE; then a guest that
+# blocks with no timer must use no host CPU, and can still be destroyed.
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/lib.sh"
+start_hypervisor
+free0=$(free_frames)
+
+for g in events events32; do
+	cfg=$(guest_config "$g" "$g")
+	out=$(timeout 300 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
+	case "$rc:$out" in
+	0:*"RESULT: PASS $g"*) ok "$g: ports, upcalls, block, poll, timers and hostile inputs behave as in Xen" ;;
+	*) not_ok "$g: ports, upcalls, block, poll, timers and hostile inputs behave as in Xen"; diag "$out" ;;
+	esac
+	check "the $g guest is gone and its frames are back" wait_frames "$free0" 10
+done
+
+# CPU time of the host thread of vCPU 0 of domain $1 (utime + stime, ticks).
+vcpu_ticks() {
+	local t
+	for t in /proc/"$HV_PID"/task/*; do
+		if [ "$(cat "$t/comm" 2>/dev/null)" = "d${1}v0" ]; then
+			awk '{ print $14 + $15 }' "$t/stat"
+			return 0
+		fi
+	done
+	return 1
+}
+
+cfg=$(guest_config blocker events '"cmdline": "block"')
+check "a guest that blocks with no timer starts" xg create "$cfg"
+ok_wait=
+for _ in $(seq 120); do
+	case "$(timeout 0.5 "$XG_BIN" console blocker 2>/dev/null)" in
+	*"blocking with no timer"*) ok_wait=1; break ;;
+	esac
+done
+check "it reaches its block" [ -n "$ok_wait" ]
+sleep 0.5
+domid=$("$XG_BIN" domid blocker)
+t0=$(vcpu_ticks "$domid"); sleep 1; t1=$(vcpu_ticks "$domid")
+if [ -n "$t0" ] && [ -n "$t1" ] && [ $((t1 - t0)) -le 2 ]; then
+	ok "a blocked vCPU uses no host CPU ($((t1 - t0)) ticks in 1 s)"
+else
+	not_ok "a blocked vCPU uses no host CPU"; diag "ticks: '$t0' then '$t1'"
+fi
+check "the blocked guest is still running (state b or r)" sh -c "'$XG_BIN' list blocker | awk 'NR == 2 { exit !(\$5 ~ /[rb]/) }'"
+check "a blocked guest can be destroyed" xg destroy blocker
+check "every frame is back" wait_frames "$free0" 10
+finish
