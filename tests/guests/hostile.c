@@ -44,8 +44,8 @@ int guest_main(start_info_t *si)
 
 	rc = hypercall(200, 0, 0, 0, 0, 0);
 	guest_check(rc == -ENOSYS, "hypercall 200: %ld", rc);
-	rc = hypercall(__HYPERVISOR_set_gdt, 0, 0, 0, 0, 0);
-	guest_check(rc == -ENOSYS, "a hypercall XG lacks is -ENOSYS: %ld", rc);
+	rc = hypercall(__HYPERVISOR_xenoprof_op, 0, 0, 0, 0, 0);
+	guest_check(rc == -ENOSYS, "a hypercall XG refuses by design (xenoprof) is -ENOSYS: %ld", rc);
 	static struct trap_info bad_traps[2] = { { .vector = 3, .flags = 3, .address = 0x8000000000000000ul } };
 	rc = hypercall(__HYPERVISOR_set_trap_table, (unsigned long)bad_traps, 0, 0, 0, 0);
 	guest_check(rc == -EINVAL, "a trap handler at a non-canonical address: %ld", rc);
@@ -63,9 +63,9 @@ int guest_main(start_info_t *si)
 	rc = HYPERVISOR_xen_version(XENVER_commandline, cmdline);
 	guest_check(rc == -EPERM, "reading the hypervisor's command line: %ld", rc);
 
-	/* VM assists: only what XG implements can be enabled. */
-	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0);
-	guest_check(rc == -EINVAL, "enabling the runstate update flag, not implemented yet: %ld", rc);
+	/* VM assists: Xen's mask for 64-bit PV guests, nothing else. */
+	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, 6, 0, 0, 0);
+	guest_check(rc == -EINVAL, "an assist type outside Xen's mask (6): %ld", rc);
 	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3, 0, 0, 0);
 	guest_check(rc == 0, "extended CR3 is accepted (no effect for 64-bit guests): %ld", rc);
 	rc = hypercall(__HYPERVISOR_vm_assist, VMASST_CMD_enable, 64, 0, 0, 0);
