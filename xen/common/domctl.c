@@ -22,7 +22,7 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
 		if (!v)
 			continue;
 		info->nr_vcpus++;
-		if (v->initialised)
+		if (v->initialised && !v->down)
 			info->nr_online_vcpus++;
 		info->cpu_time_ns += v->cpu_time_ns;
 		/* A run in progress counts up to now (xen/common/schedule.c). */

@@ -15,6 +15,7 @@
 #include "hv/domain.h"
 #include "hv/event.h"
 #include "hv/hypervisor.h"
+#include "hv/runstate.h"
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
@@ -28,7 +29,9 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 		return NULL;
 	}
 	v->kernel_mode = true;
+	v->down = true; /* until a context with VGCF_online, or VCPUOP_up */
 	vcpu_timers_init(v);
+	runstate_init(v);
 	d->vcpus[id] = v;
 	arch_vcpu_reset(v);
 	return v;
@@ -43,7 +46,7 @@ void vcpu_kick(struct vcpu *v)
 static bool vcpu_runnable(const struct vcpu *v)
 {
 	const struct domain *d = v->domain;
-	return v->initialised && !v->stop && !d->pause_count && !d->is_shutdown && !d->is_crashed &&
+	return v->initialised && !v->down && !v->stop && !d->pause_count && !d->is_shutdown && !d->is_crashed &&
 	       !d->is_dying;
 }
 
@@ -54,6 +57,7 @@ static void *vcpu_main(void *arg)
 	char name[16];
 	snprintf(name, sizeof(name), "d%uv%u", d->id, v->id);
 	pthread_setname_np(pthread_self(), name);
+	runstate_thread_started(v);
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
@@ -62,11 +66,13 @@ static void *vcpu_main(void *arg)
 				v->running = false;
 				pthread_cond_broadcast(&d->changed);
 			}
+			runstate_change(v, RUNSTATE_offline);
 			pthread_cond_wait(&d->changed, &d->lock);
 		}
 		if (v->stop)
 			break;
 		v->running = true;
+		runstate_change(v, RUNSTATE_running);
 		/* Published under the lock so that fill_domaininfo() can count a
 		 * run still in progress: a guest that computes without exiting
 		 * may stay inside vcpu_run() for seconds. */
@@ -132,6 +138,7 @@ void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v, void *arg), v
 	vcpu_periodic_pause(v);
 	pthread_mutex_lock(&d->lock);
 	atomic_store(&v->blocked, true);
+	runstate_change(v, RUNSTATE_blocked);
 	for (;;) {
 		if (v->stop)
 			break;
@@ -153,6 +160,7 @@ void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v, void *arg), v
 	}
 	atomic_store(&v->blocked, false);
 	v->running = true;
+	runstate_change(v, RUNSTATE_running);
 	pthread_mutex_unlock(&d->lock);
 	vcpu_periodic_resume(v);
 	time_update_vcpu(v);

@@ -66,7 +66,7 @@ long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5])
 		if (copy_from_guest(ctx, &fi, arg, sizeof(fi)))
 			return -EFAULT;
 		/* The features Xen offers a PV domain that XG implements; the
-		 * others (runstate/time areas by physical address, vNUMA)
+		 * others (time areas by physical address, vNUMA)
 		 * arrive with the code behind them.  gnttab_map_avail_bits
 		 * says how grant mappings treat a PTE's available bits; Xen
 		 * offers it to every PV domain and Linux refuses to boot
@@ -77,7 +77,8 @@ long do_xen_version(struct hcall_ctx *ctx, const uint64_t a[5])
 		fi.submap = 0;
 		if (fi.submap_idx == 0) {
 			fi.submap = 1u << XENFEAT_mmu_pt_update_preserve_ad | 1u << XENFEAT_highmem_assist |
-				    1u << XENFEAT_gnttab_map_avail_bits | 1u << XENFEAT_direct_mapped;
+				    1u << XENFEAT_gnttab_map_avail_bits | 1u << XENFEAT_direct_mapped |
+				    1u << XENFEAT_runstate_phys_area;
 			if (ctx->caller->vm_assist & (1ul << VMASST_TYPE_pae_extended_cr3))
 				fi.submap |= 1u << XENFEAT_pae_pgdir_above_4gb;
 		}

@@ -17,18 +17,17 @@ uint8_t *pv_domain_frame(void *ctx, uint64_t mfn)
 }
 
 /* Copy len bytes between the hypervisor and guest virtual address va, page
- * by page, through the calling vCPU's current page tables. */
-static int copy_guest_va(struct vcpu *v, uint64_t va, void *buf, size_t len, bool to_guest)
+ * by page, through the page tables at root (a CR3 value). */
+static int copy_guest_va_in(struct vcpu *v, uint64_t root, uint64_t va, void *buf, size_t len, bool to_guest)
 {
 	struct domain *d = v->domain;
-	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	uint8_t *p = buf;
 	while (len) {
 		if (pv_va_reserved(d, va))
 			return -EFAULT;
 		struct walk_result r;
 		unsigned int access = to_guest ? WALK_WRITE : WALK_READ;
-		if (guest_walk(pv_domain_frame, d, st->sys.cr3, va, access, false, &r))
+		if (guest_walk(pv_domain_frame, d, root, va, access, false, &r))
 			return -EFAULT;
 		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
 		if (chunk > len)
@@ -43,6 +42,22 @@ static int copy_guest_va(struct vcpu *v, uint64_t va, void *buf, size_t len, boo
 		len -= chunk;
 	}
 	return 0;
+}
+
+/* The same through the vCPU's current page tables. */
+static int copy_guest_va(struct vcpu *v, uint64_t va, void *buf, size_t len, bool to_guest)
+{
+	return copy_guest_va_in(v, hv->backend->vcpu_state(v->exec)->sys.cr3, va, buf, len, to_guest);
+}
+
+int pv_copy_to_guest_kernel(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t len)
+{
+	struct vcpu *v = ctx->vcpu;
+	uint64_t root = hv->backend->vcpu_state(v->exec)->sys.cr3;
+	/* A 64-bit guest in user mode has its user tables loaded. */
+	if (!domain_is_pv32(v->domain) && !v->kernel_mode && v->has_cr3)
+		root = v->cr3_mfn << PAGE_SHIFT;
+	return copy_guest_va_in(v, root, addr, (void *)src, len, true);
 }
 
 static uint8_t *control_data(struct hcall_ctx *ctx, uint64_t addr, size_t len)

@@ -271,17 +271,8 @@ long do_set_timer_op(struct hcall_ctx *ctx, const uint64_t a[5])
 	return 0;
 }
 
-/* HYPERVISOR_vcpu_op(cmd, vcpuid, arg): the timer operations.  Bringing
- * vCPUs up and down, runstate and vcpu_info placement are not here yet. */
-long do_vcpu_op(struct hcall_ctx *ctx, const uint64_t a[5])
+long time_vcpu_op(struct hcall_ctx *ctx, unsigned int cmd, struct vcpu *v, uint64_t arg)
 {
-	unsigned int cmd = (unsigned int)a[0];
-	uint32_t vcpuid = (uint32_t)a[1];
-	uint64_t arg = a[2];
-	struct domain *d = ctx->caller;
-	struct vcpu *v = vcpuid < d->max_vcpus ? d->vcpus[vcpuid] : NULL;
-	if (!v)
-		return -ENOENT;
 	switch (cmd) {
 	case VCPUOP_set_periodic_timer: {
 		struct vcpu_set_periodic_timer set;

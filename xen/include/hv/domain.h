@@ -17,10 +17,12 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hv/console.h"
 #include "hv/exec.h"
 #include "hv/timer.h"
+#include "public/vcpu.h"
 
 #define DOMID_CONTROL 0
 #define DOMAIN_MAX_VCPUS 128
@@ -112,6 +114,18 @@ struct vcpu {
 	uint64_t periodic_period, periodic_last_event; /* under periodic_lock */
 	bool periodic_paused;                          /* under periodic_lock */
 	_Atomic uint64_t time_updated_ns; /* system time of the last vcpu_time_info update */
+
+	/* Up and down (VCPUOP_up/down, VGCF_online in a context): a vCPU that
+	 * is down does not run.  Under the domain lock. */
+	bool down;
+	/* Runstate (xen/common/runstate.c), under runstate_lock. */
+	pthread_mutex_t runstate_lock;
+	struct vcpu_runstate_info runstate;
+	pid_t tid;                   /* its host thread, for the run delay */
+	uint64_t run_delay_at_entry; /* the thread's run delay when it last began running */
+	uint64_t runstate_va;        /* registered copy by virtual address, 0: none */
+	uint64_t runstate_phys_mfn;  /* by physical address: the frame held, or MFN_INVALID */
+	unsigned int runstate_phys_offset;
 };
 
 enum domain_type {

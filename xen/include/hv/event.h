@@ -76,5 +76,9 @@ void vcpu_periodic_resume(struct vcpu *v);
 void vcpu_timer_virq_bound(struct vcpu *v);
 /* Host TSC and its conversion to ns (calibrated once). */
 uint64_t time_host_tsc(void);
+struct hcall_ctx;
+/* The timer sub-ops of vcpu_op for v (xen/arch/x86/time.c); -ENOSYS for
+ * any other. */
+long time_vcpu_op(struct hcall_ctx *ctx, unsigned int cmd, struct vcpu *v, uint64_t arg);
 
 #endif

@@ -38,6 +38,11 @@ void hypercall_continue(struct hcall_ctx *ctx, const uint64_t args[5]);
 int copy_from_guest(struct hcall_ctx *ctx, void *dst, uint64_t addr, size_t len);
 int copy_to_guest(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t len);
 
+/* Copy to a guest virtual address as the guest kernel sees it (the kernel's
+ * page tables even while a 64-bit guest runs user mode), as Xen writes the
+ * areas a guest registers.  ctx->vcpu must be set. */
+int pv_copy_to_guest_kernel(struct hcall_ctx *ctx, uint64_t addr, const void *src, size_t len);
+
 /* Element i of an array of the caller's unsigned longs (xen_pfn_t,
  * xen_ulong_t): 4 bytes each for a 32-bit guest, else 8.  0 or -EFAULT. */
 int copy_long_from_guest(struct hcall_ctx *ctx, uint64_t array, uint64_t i, uint64_t *val);

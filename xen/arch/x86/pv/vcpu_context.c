@@ -206,8 +206,11 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		pthread_mutex_unlock(&d->lock);
 		return -EINVAL;
 	}
-	/* Assists first: they decide how the tables below are validated. */
-	d->vm_assist = cv.vm_assist;
+	/* Assists first: they decide how the tables below are validated.  As
+	 * in Xen, only vCPU 0's context sets them (the toolstack's; a guest's
+	 * VCPUOP_initialise of another vCPU leaves them). */
+	if (v->id == 0)
+		d->vm_assist = cv.vm_assist;
 	char why[200];
 	int rc = get_root_in_steps(d, cv.cr3_mfn, pv_root_type(d), why, sizeof(why));
 	if (rc) {
@@ -261,6 +264,7 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 	load_traps(v, &cv);
 	v->kernel_mode = true;
 	v->initialised = true;
+	v->down = !(cv.flags & VGCF_online); /* as Xen: up only if the context says online */
 	pthread_mutex_unlock(&d->lock);
 	if (hv->backend->flush_tlb)
 		hv->backend->flush_tlb(v->exec);
@@ -279,7 +283,7 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	r->eflags = (uint32_t)st->regs.rflags | v->iopl;
 	r->cs = v->kernel_mode ? COMPAT_FLAT_KERNEL_CS : COMPAT_FLAT_USER_CS;
 	r->ss = v->kernel_mode ? COMPAT_FLAT_KERNEL_SS : COMPAT_FLAT_USER_SS;
-	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised ? VGCF_online : 0);
+	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = (compat_ulong_t)v->domain->vm_assist;
 	c->ctrlreg[0] = (compat_ulong_t)st->sys.cr0;
 	c->ctrlreg[2] = (compat_ulong_t)st->sys.cr2;
@@ -308,7 +312,7 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	r->rflags = st->regs.rflags | v->iopl;
 	r->cs = FLAT_KERNEL_CS;
 	r->ss = FLAT_KERNEL_SS;
-	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised ? VGCF_online : 0);
+	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = v->domain->vm_assist;
 	c->ctrlreg[0] = st->sys.cr0;
 	c->ctrlreg[2] = st->sys.cr2;
