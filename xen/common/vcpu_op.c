@@ -128,6 +128,12 @@ long do_vcpu_op(struct hcall_ctx *ctx, const uint64_t a[5])
 		return is_up(v);
 	case VCPUOP_get_runstate_info:
 		return get_runstate_info(ctx, v, arg);
+	case VCPUOP_send_nmi:
+		if (arg)
+			return -EINVAL;
+		if (!atomic_exchange(&v->nmi_pending, true))
+			vcpu_kick(v);
+		return 0;
 	case VCPUOP_register_runstate_memory_area:
 	case VCPUOP_register_runstate_phys_area:
 		return register_runstate(ctx, cmd, v, arg);

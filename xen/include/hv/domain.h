@@ -118,6 +118,11 @@ struct vcpu {
 	/* Up and down (VCPUOP_up/down, VGCF_online in a context): a vCPU that
 	 * is down does not run.  Under the domain lock. */
 	bool down;
+	/* VCPUOP_send_nmi: an NMI waits for the vCPU's next entry (any
+	 * thread sets it); nmi_masked from its delivery to the guest's next
+	 * iret (the vCPU's own thread). */
+	_Atomic bool nmi_pending;
+	bool nmi_masked;
 	/* Runstate (xen/common/runstate.c), under runstate_lock. */
 	pthread_mutex_t runstate_lock;
 	struct vcpu_runstate_info runstate;

@@ -212,6 +212,7 @@ bool pv_emulate_privileged(struct vcpu *v);
  * and an event callback, enter the callback with Xen's frame and events
  * masked.  false if that crashed the domain (an unusable stack). */
 bool pv_deliver_event_upcall(struct vcpu *v);
+bool pv_deliver_nmi(struct vcpu *v);
 
 /* vcpu_info.evtchn_upcall_mask, the guest's virtual interrupt flag. */
 void pv_set_upcall_mask(struct vcpu *v, bool masked);

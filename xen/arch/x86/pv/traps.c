@@ -270,6 +270,23 @@ bool pv_deliver_event_upcall(struct vcpu *v)
 	return bounce(v, cb->address, true, false, 0);
 }
 
+/*
+ * An NMI sent with VCPUOP_send_nmi goes to the NMI callback as Xen
+ * delivers it: events masked, no error code, and no further NMI until the
+ * guest's next iret.  Without a callback it stays pending.
+ */
+bool pv_deliver_nmi(struct vcpu *v)
+{
+	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_nmi];
+	if (!atomic_load(&v->nmi_pending) || v->nmi_masked || !cb->address)
+		return true;
+	atomic_store(&v->nmi_pending, false);
+	v->nmi_masked = true;
+	if (domain_is_pv32(v->domain))
+		return bounce32(v, cb->cs, cb->address, true, false, 0);
+	return bounce(v, cb->address, true, false, 0);
+}
+
 bool pv_syscall_from_user(struct vcpu *v)
 {
 	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_syscall];
@@ -501,6 +518,7 @@ static long iret32(struct vcpu *v)
 		return 0;
 	}
 	r->rip = f[1];
+	v->nmi_masked = false; /* as Xen's async_exception_cleanup */
 	pv_iret_iopl(v, f[3]);
 	r->rflags = pv_sanitize_rflags(f[3]);
 	r->rsp = ring == 3 ? f[4] : esp + 16;
@@ -537,6 +555,7 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 	}
 	r->rip = ic.rip;
 	r->rsp = ic.rsp;
+	v->nmi_masked = false; /* as Xen's async_exception_cleanup */
 	pv_iret_iopl(v, ic.rflags);
 	r->rflags = pv_sanitize_rflags(ic.rflags);
 	if (!(ic.flags & VGCF_in_syscall)) {
