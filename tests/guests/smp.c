@@ -7,7 +7,9 @@
  * virtual address, vCPU 1 one by physical address; both must show real
  * transitions (blocked time from the polls, running time, vCPU 1 offline
  * at the end) and times that add up to the time since the vCPUs were
- * created, which is the same moment for both.  Hostile inputs: vCPUs that
+ * created, which is the same moment for both.  Both vCPUs' vcpu_info move
+ * out of shared_info into a page of the guest's (VCPUOP_register_vcpu_info,
+ * as Linux does at boot): vCPU 0's by itself, vCPU 1's while it is down.  Hostile inputs: vCPUs that
  * do not exist, a second initialise, runstate areas across a page,
  * misaligned, on a page table or on a frame that is not the guest's.
  */
@@ -27,6 +29,9 @@ const char guest_name[] = "smp";
 #define ROUNDS 20
 
 static struct shared_info *shinfo;
+/* Where each vCPU's vcpu_info is: first shared_info, then vcpu_infos. */
+static volatile struct vcpu_info *vinfo[2];
+static struct vcpu_info vcpu_infos[64] __attribute__((aligned(4096)));
 static volatile evtchn_port_t port0, port1;
 static volatile unsigned int round_seen_by_1, vcpu1_failed;
 static struct vcpu_runstate_info area0;
@@ -56,7 +61,7 @@ static long send(evtchn_port_t port)
 static bool wait_port(unsigned int self, evtchn_port_t port, uint64_t timeout_ns)
 {
 	evtchn_port_t ports[1] = { port };
-	volatile struct vcpu_time_info *t = &shinfo->vcpu_info[self].time;
+	volatile struct vcpu_time_info *t = &vinfo[self]->time;
 	struct sched_poll p = { .nr_ports = 1, .timeout = t->system_time + timeout_ns };
 	p.ports.p = ports;
 	unsigned long *word = &shinfo->evtchn_pending[port / 64], bit = 1ul << (port % 64);
@@ -105,6 +110,42 @@ static uint64_t sum(const struct vcpu_runstate_info *r)
 	return r->time[0] + r->time[1] + r->time[2] + r->time[3];
 }
 
+static void test_vcpu_info(void)
+{
+	struct vcpu_register_vcpu_info r = { .mfn = mfn_of(vcpu_infos), .offset = 4 };
+	long rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
+	guest_check(rc == -EINVAL, "a misaligned vcpu_info is -EINVAL: %ld", rc);
+	r.offset = 4096 - 32;
+	rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
+	guest_check(rc == -EINVAL, "one running off its page is -EINVAL: %ld", rc);
+	r = (struct vcpu_register_vcpu_info){ .mfn = 0x10, .offset = 0 };
+	rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
+	guest_check(rc == -EINVAL, "one on a frame that is not ours is -EINVAL: %ld", rc);
+
+	r = (struct vcpu_register_vcpu_info){ .mfn = mfn_of(vcpu_infos), .offset = sizeof(struct vcpu_info) };
+	rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
+	guest_check(rc == 0 && vcpu_infos[1].evtchn_upcall_mask == 1 && vcpu_infos[1].evtchn_upcall_pending == 1,
+		    "vCPU 1's vcpu_info moves while it is down, its mask kept, everything marked pending: %ld", rc);
+	rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
+	guest_check(rc == -EINVAL, "moving it again is -EINVAL: %ld", rc);
+	vinfo[1] = &vcpu_infos[1];
+	vcpu_infos[1].evtchn_upcall_pending = 0;
+	vcpu_infos[1].evtchn_pending_sel = 0;
+
+	uint32_t version = shinfo->vcpu_info[0].time.version;
+	r.offset = 0;
+	rc = vcpu_op(VCPUOP_register_vcpu_info, 0, &r);
+	guest_check(rc == 0 && vcpu_infos[0].evtchn_pending_sel == ~0ul && vcpu_infos[0].evtchn_upcall_pending == 1,
+		    "vCPU 0 moves its own: %ld", rc);
+	vinfo[0] = &vcpu_infos[0];
+	vcpu_infos[0].evtchn_upcall_pending = 0;
+	vcpu_infos[0].evtchn_pending_sel = 0;
+	HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+	guest_check(vcpu_infos[0].time.version != 0 && vcpu_infos[0].time.system_time &&
+			    shinfo->vcpu_info[0].time.version == version,
+		    "its time is kept there now, not in shared_info");
+}
+
 static void test_hostile(start_info_t *si)
 {
 	long rc = vcpu_op(VCPUOP_is_up, 2, 0);
@@ -132,6 +173,8 @@ int guest_main(start_info_t *si)
 	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, si->shared_info | 0x7, UVMF_INVLPG | UVMF_LOCAL, 0, 0);
 	guest_check(rc == 0, "mapping shared_info: %ld", rc);
 	shinfo = (struct shared_info *)va;
+	vinfo[0] = &shinfo->vcpu_info[0];
+	vinfo[1] = &shinfo->vcpu_info[1];
 
 	guest_check(vcpu_op(VCPUOP_is_up, 0, 0) == 1 && vcpu_op(VCPUOP_is_up, 1, 0) == 0,
 		    "vCPU 0 is up, vCPU 1 is down at boot");
@@ -166,6 +209,7 @@ int guest_main(start_info_t *si)
 	guest_check(rc == 0 && vcpu_op(VCPUOP_is_up, 1, 0) == 0, "initialise vCPU 1 (still down): %ld", rc);
 	rc = vcpu_op(VCPUOP_initialise, 1, &ctxt1);
 	guest_check(rc == -EEXIST, "a second initialise is -EEXIST: %ld", rc);
+	test_vcpu_info();
 	rc = vcpu_op(VCPUOP_up, 1, 0);
 	guest_check(rc == 0 && vcpu_op(VCPUOP_is_up, 1, 0) == 1, "VCPUOP_up: %ld", rc);
 

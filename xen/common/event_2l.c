@@ -12,6 +12,7 @@
  */
 #include <stddef.h>
 
+#include "hv/vcpu_info.h"
 #include "hv/event.h"
 #include "hv/hypervisor.h"
 #include "hv/page_alloc.h"
@@ -52,13 +53,6 @@ static uint32_t *mask_word(struct domain *d, unsigned int port)
 	return si ? (uint32_t *)(si + off) + port / 32 : NULL;
 }
 
-static uint8_t *vcpu_info_bytes(struct vcpu *v)
-{
-	uint8_t *si = shared_info_of(v->domain);
-	if (!si || v->id >= XEN_LEGACY_MAX_VCPUS)
-		return NULL; /* no vcpu_info: events stay in the arrays */
-	return si + (size_t)v->id * sizeof(struct vcpu_info);
-}
 
 static bool test_and_set(uint32_t *w, unsigned int bit)
 {

@@ -17,6 +17,7 @@
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
 #include "hv/runstate.h"
+#include "hv/vcpu_info.h"
 #include "public/compat/x86_32.h"
 #include "public/vcpu.h"
 #include "public/xen.h"
@@ -128,6 +129,8 @@ long do_vcpu_op(struct hcall_ctx *ctx, const uint64_t a[5])
 		return is_up(v);
 	case VCPUOP_get_runstate_info:
 		return get_runstate_info(ctx, v, arg);
+	case VCPUOP_register_vcpu_info:
+		return vcpu_register_vcpu_info(ctx, v, arg);
 	case VCPUOP_send_nmi:
 		if (arg)
 			return -EINVAL;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "hv/vcpu_info.h"
 #include "hv/event.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
@@ -81,13 +82,6 @@ static void calibrate(void)
 	       (unsigned)tsc_mul, tsc_shift);
 }
 
-static uint8_t *vcpu_info_bytes(struct vcpu *v)
-{
-	struct domain *d = v->domain;
-	if (d->shared_info_mfn == MFN_INVALID || v->id >= XEN_LEGACY_MAX_VCPUS)
-		return NULL;
-	return (uint8_t *)machine_frame(&hv->machine, d->shared_info_mfn) + (size_t)v->id * sizeof(struct vcpu_info);
-}
 
 /* Xen's version_update_begin/end: odd while the record is written. */
 static void version_begin(uint32_t *ver)

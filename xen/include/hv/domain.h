@@ -123,6 +123,10 @@ struct vcpu {
 	 * iret (the vCPU's own thread). */
 	_Atomic bool nmi_pending;
 	bool nmi_masked;
+	/* VCPUOP_register_vcpu_info: the machine address of the vcpu_info the
+	 * guest registered, 0 while it is the shared_info slot.  Set once,
+	 * under the domain lock; read by any thread (acquire). */
+	_Atomic uint64_t vcpu_info_maddr;
 	/* Runstate (xen/common/runstate.c), under runstate_lock. */
 	pthread_mutex_t runstate_lock;
 	struct vcpu_runstate_info runstate;

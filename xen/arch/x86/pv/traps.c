@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hv/vcpu_info.h"
 #include "hv/guest_walk.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
@@ -32,10 +33,7 @@
 
 static struct vcpu_info *vcpu_info_of(struct vcpu *v)
 {
-	if (v->id >= XEN_LEGACY_MAX_VCPUS)
-		return NULL;
-	struct shared_info *si = machine_frame(&hv->machine, v->domain->shared_info_mfn);
-	return &si->vcpu_info[v->id];
+	return (struct vcpu_info *)vcpu_info_bytes(v);
 }
 
 void pv_set_upcall_mask(struct vcpu *v, bool masked)
