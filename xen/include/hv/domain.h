@@ -92,6 +92,7 @@ struct vcpu {
 	struct pv_callback callbacks[PV_NR_CALLBACKS];
 	uint64_t kernel_ss, kernel_sp; /* the stack for traps from user mode */
 	uint32_t iopl; /* the virtual IOPL, in EFLAGS' bits 12-13 */
+	uint64_t guest_cr4; /* CR4 as the guest reads and writes it (pv_fixup_guest_cr4) */
 	_Atomic bool flush_pending; /* another vCPU asked for a TLB flush */
 	/* Set before the thread checks flush_pending and enters the guest,
 	 * cleared when it is back: what domain_flush_tlbs_sync() waits on. */

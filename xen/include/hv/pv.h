@@ -180,6 +180,12 @@ int pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value);
 int pv_get_debugreg(struct vcpu *v, unsigned int reg, uint64_t *value);
 int pv_check_context_debugregs(const uint64_t dr[8], bool compat);
 
+/* CR4 as a PV guest sees it after writing val, as Xen's
+ * pv_fixup_guest_cr4: of the bits a guest may choose (TSD, DE, FSGSBASE,
+ * OSXSAVE) XG offers none yet, so it always reads the hardware bits it
+ * may observe (PAE, MCE, OSFXSR, OSXMMEXCPT as the vCPU has them). */
+uint64_t pv_fixup_guest_cr4(const struct vcpu *v, uint64_t val);
+
 /* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
 uint64_t pv_sanitize_rflags(uint64_t rflags);
 

@@ -8,7 +8,8 @@
  *   rdmsr/wrmsr of FS_BASE, GS_BASE, SHADOW_GS_BASE (64-bit guests; the
  *   bases must be canonical), rdmsr of EFER;
  *   mov from CR0, CR2, CR3 (the guest's own table in the Xen encoding of
- *   its width) and CR4; clts, and mov to CR0 changing only TS (fpu.c);
+ *   its width) and CR4 (the guest's view); clts, mov to CR0 changing
+ *   only TS (fpu.c), mov to CR4 (bits the guest may not set dropped);
  *   mov to and from the debug registers (debugreg.c);
  * and in any mode whose ring the virtual IOPL allows: cli, sti, in, out.
  */
@@ -86,7 +87,7 @@ static bool read_cr(struct vcpu *v, struct vcpu_state *st, unsigned int cr, uint
 		return true;
 	}
 	case 4:
-		*val = st->sys.cr4;
+		*val = v->guest_cr4;
 		return true;
 	default:
 		return false;
@@ -185,6 +186,11 @@ bool pv_emulate_privileged(struct vcpu *v)
 		uint64_t val = vcpu_gprs(&st->regs)[reg];
 		if (pv32)
 			val = (uint32_t)val;
+		if (cr == 4) { /* as Xen: taken, with what the guest may not set dropped */
+			v->guest_cr4 = pv_fixup_guest_cr4(v, val);
+			ok = true;
+			break;
+		}
 		ok = cr == 0 && !((val ^ st->sys.cr0) & ~X86_CR0_TS);
 		if (ok)
 			pv_set_guest_ts(v, val & X86_CR0_TS);

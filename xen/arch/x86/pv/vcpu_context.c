@@ -19,6 +19,17 @@
 	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |           \
 	 X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_RF | X86_RFLAGS_AC | X86_RFLAGS_ID)
 
+#define CR4_PAE (1ull << 5)
+#define CR4_MCE (1ull << 6)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+
+uint64_t pv_fixup_guest_cr4(const struct vcpu *v, uint64_t val)
+{
+	(void)val; /* no guest-chosen bit is offered (see pv.h) */
+	return hv->backend->vcpu_state(v->exec)->sys.cr4 & (CR4_PAE | CR4_MCE | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}
+
 uint64_t pv_sanitize_rflags(uint64_t rflags)
 {
 	return (rflags & GUEST_RFLAGS_MASK) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
@@ -38,6 +49,7 @@ void arch_vcpu_reset(struct vcpu *v)
 	st->sys.efer = 0xd01; /* SCE, LME, LMA, NXE */
 	st->sys.dr6 = X86_DR6_DEFAULT;
 	st->sys.dr7 = X86_DR7_DEFAULT;
+	v->guest_cr4 = pv_fixup_guest_cr4(v, 0);
 }
 
 /* What a vCPU context sets, read from either guest width's layout. */
@@ -288,7 +300,7 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	c->ctrlreg[0] = (compat_ulong_t)st->sys.cr0;
 	c->ctrlreg[2] = (compat_ulong_t)st->sys.cr2;
 	c->ctrlreg[3] = v->has_cr3 ? compat_xen_pfn_to_cr3(v->cr3_mfn) : 0;
-	c->ctrlreg[4] = (compat_ulong_t)st->sys.cr4;
+	c->ctrlreg[4] = (compat_ulong_t)v->guest_cr4;
 	c->ldt_base = (compat_ulong_t)v->ldt_base;
 	c->ldt_ents = v->ldt_ents;
 	for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++)
@@ -327,7 +339,7 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 		c->debugreg[i] = st->sys.dr[i];
 	c->debugreg[6] = st->sys.dr6;
 	c->debugreg[7] = st->sys.dr7;
-	c->ctrlreg[4] = st->sys.cr4;
+	c->ctrlreg[4] = v->guest_cr4;
 	c->fs_base = st->sys.fs_base;
 	c->gs_base_kernel = v->kernel_mode ? st->sys.gs_base : st->sys.kernel_gs_base;
 	c->gs_base_user = v->kernel_mode ? st->sys.kernel_gs_base : st->sys.gs_base;
