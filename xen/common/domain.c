@@ -13,6 +13,7 @@
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/page_alloc.h"
+#include "hv/watch.h"
 #include "public/sched.h"
 #include "public/xg_control.h"
 
@@ -240,6 +241,34 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 	return d;
 }
 
+/* The state watchers are told of (XG_CTL_EVSTATE_*); d->lock held. */
+static unsigned int lifecycle_state(const struct domain *d)
+{
+	if (d->is_dying)
+		return XG_CTL_EVSTATE_DYING;
+	if (d->is_crashed)
+		return XG_CTL_EVSTATE_CRASHED;
+	if (d->is_shutdown)
+		return XG_CTL_EVSTATE_SHUTDOWN;
+	if (d->toolstack_pauses)
+		return XG_CTL_EVSTATE_PAUSED;
+	return XG_CTL_EVSTATE_RUNNING;
+}
+
+/* Tell watchers of an event of d; d->lock held, so a domain's events are
+ * queued in the order they happen.  A state event is sent only when the
+ * state (or the shutdown reason) differs from the last one reported. */
+static void notify_locked(struct domain *d, unsigned int type)
+{
+	unsigned int state = lifecycle_state(d);
+	unsigned int reason = state == XG_CTL_EVSTATE_SHUTDOWN ? d->shutdown_reason : 0;
+	if (type == XG_CTL_EVENT_STATE && state == d->reported_state && reason == d->reported_reason)
+		return;
+	d->reported_state = state;
+	d->reported_reason = reason;
+	watch_post(type, d->id, d->name, state, reason);
+}
+
 /* Insert into the table under a free id; the name must be unique. */
 static int table_insert(struct domain *d, bool control)
 {
@@ -270,6 +299,13 @@ static int table_insert(struct domain *d, bool control)
 	}
 	table[d->id] = d;
 	nr_domains++;
+	if (!control) {
+		/* Announced while the table lock is held: nobody can reach the
+		 * domain (and cause another event) before its creation is told. */
+		pthread_mutex_lock(&d->lock);
+		notify_locked(d, XG_CTL_EVENT_CREATED);
+		pthread_mutex_unlock(&d->lock);
+	}
 out:
 	pthread_mutex_unlock(&table_lock);
 	return rc;
@@ -334,6 +370,7 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 	}
 	/* Domains start paused, as in Xen: the toolstack unpauses them once built. */
 	d->pause_count = 1;
+	d->toolstack_pauses = 1;
 	rc = table_insert(d, false);
 	if (rc)
 		goto fail;
@@ -382,6 +419,7 @@ int domain_destroy(struct domain *d)
 		return 0;
 	}
 	d->is_dying = true;
+	notify_locked(d, XG_CTL_EVENT_STATE);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			d->vcpus[i]->stop = true;
@@ -425,6 +463,9 @@ int domain_destroy(struct domain *d)
 	pthread_mutex_lock(&table_lock);
 	table[d->id] = NULL;
 	nr_domains--;
+	pthread_mutex_lock(&d->lock);
+	notify_locked(d, XG_CTL_EVENT_DESTROYED);
+	pthread_mutex_unlock(&d->lock);
 	struct domain *evicted = graveyard[graveyard_next];
 	graveyard[graveyard_next] = d;
 	graveyard_next = (graveyard_next + 1) % GRAVEYARD_SIZE;
@@ -451,6 +492,7 @@ int domain_rename(struct domain *d, const char *name)
 		} else {
 			printk("d%u: renamed '%s' to '%s'\n", d->id, d->name, name);
 			snprintf(d->name, sizeof(d->name), "%s", name);
+			notify_locked(d, XG_CTL_EVENT_RENAMED);
 		}
 		pthread_mutex_unlock(&d->lock);
 	}
@@ -487,9 +529,38 @@ int domain_unpause(struct domain *d)
 	return rc;
 }
 
+int domain_toolstack_pause(struct domain *d)
+{
+	int rc = domain_pause(d);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&d->lock);
+	d->toolstack_pauses++;
+	notify_locked(d, XG_CTL_EVENT_STATE);
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int domain_toolstack_unpause(struct domain *d)
+{
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	if (d->is_dying || !d->toolstack_pauses || !d->pause_count) {
+		rc = -EINVAL;
+	} else {
+		d->toolstack_pauses--;
+		if (--d->pause_count == 0)
+			pthread_cond_broadcast(&d->changed);
+		notify_locked(d, XG_CTL_EVENT_STATE);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 /* Called with d->lock held: stop the vCPUs and queue the configured action. */
 static void stop_and_act(struct domain *d, unsigned int action)
 {
+	notify_locked(d, XG_CTL_EVENT_STATE);
 	kick_all(d);
 	pthread_cond_broadcast(&d->changed);
 	text_ring_close(&d->console);

@@ -238,10 +238,10 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 		rc = domain_destroy(d);
 		break;
 	case XG_DOMCTL_pausedomain:
-		rc = d->is_privileged ? -EINVAL : domain_pause(d);
+		rc = d->is_privileged ? -EINVAL : domain_toolstack_pause(d);
 		break;
 	case XG_DOMCTL_unpausedomain:
-		rc = d->is_privileged ? -EINVAL : domain_unpause(d);
+		rc = d->is_privileged ? -EINVAL : domain_toolstack_unpause(d);
 		break;
 	case XG_DOMCTL_getdomaininfo:
 		fill_domaininfo(d, &op.u.getdomaininfo);

@@ -145,7 +145,14 @@ struct domain {
 	pthread_cond_t changed; /* a vCPU stopped running, or the state changed */
 
 	/* Under lock. */
-	unsigned int pause_count; /* toolstack pauses */
+	unsigned int pause_count; /* pauses in force: the toolstack's and the hypervisor's own */
+	/* Pauses the toolstack asked for (createdomain's initial one, then
+	 * pausedomain); what events and `p` report.  The hypervisor's own
+	 * short pauses (reading a vCPU context) are not state changes. */
+	unsigned int toolstack_pauses;
+	/* The lifecycle state last reported to watchers (XG_CTL_EVSTATE_*)
+	 * and its shutdown reason: a state event is sent when they change. */
+	unsigned int reported_state, reported_reason;
 	bool is_shutdown;
 	unsigned int shutdown_reason;
 	bool is_crashed;
@@ -218,6 +225,11 @@ int domain_destroy(struct domain *d);
 int domain_rename(struct domain *d, const char *name);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
+/* Pause and unpause on the toolstack's behalf (pausedomain, unpausedomain):
+ * the same, and watchers are told.  Unpausing a domain the toolstack did
+ * not pause is -EINVAL. */
+int domain_toolstack_pause(struct domain *d);
+int domain_toolstack_unpause(struct domain *d);
 /* Guest-requested stop; called from any thread. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* The guest did something it cannot survive.  reason is logged. */

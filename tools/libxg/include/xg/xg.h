@@ -124,6 +124,63 @@ int xg_domain_unpause(xg_handle *h, uint32_t domid);
 /* Tear the domain down now, whatever it is doing; its memory returns to the host. */
 int xg_domain_destroy(xg_handle *h, uint32_t domid);
 
+/* ---- domain events ------------------------------------------------------- */
+
+/*
+ * A stream of domain state changes, for a poll() loop: open a watch, poll
+ * its fd for POLLIN, and call xg_event_read() with timeout 0 until it
+ * returns 0.  Events concern every domain (filter on domid yourself).
+ *
+ * To follow the domains without a gap, open the watch first and then list
+ * the domains (xg_domain_list): every change after the list is then an
+ * event.  A watcher that falls behind (the hypervisor keeps at most a few
+ * hundred unread events for it; it never waits for a watcher) loses events
+ * and receives one XG_EVENT_OVERFLOW in their place: list the domains again.
+ *
+ * A watch is its own connection, independent of the handle it was opened
+ * from (which may be closed afterwards); use one watch from one thread at a
+ * time.  Watches on the monitoring socket (XG_OPEN_READONLY) are allowed.
+ * The hypervisor accepts at most 128 watchers at once (-EBUSY beyond).
+ */
+typedef struct xg_event_watch xg_event_watch;
+
+enum xg_event_type {
+	XG_EVENT_CREATED = 1,   /* a domain exists (state XG_DOMAIN_PAUSED until its builder starts it) */
+	XG_EVENT_STATE = 2,     /* its lifecycle state changed: see state, shutdown_reason */
+	XG_EVENT_RENAMED = 3,   /* name is its new name */
+	XG_EVENT_DESTROYED = 4, /* it is gone */
+	XG_EVENT_OVERFLOW = 5,  /* events were lost (domid 0, no name): list the domains again */
+};
+
+struct xg_event {
+	enum xg_event_type type;
+	uint32_t domid;
+	char name[XG_NAME_MAX];        /* the domain's name after the event */
+	/* The state after the event: XG_DOMAIN_RUNNING (events do not tell
+	 * running from blocked, which changes at every wait), _PAUSED (by the
+	 * toolstack), _SHUTDOWN, _CRASHED or _DYING (being destroyed). */
+	enum xg_domain_state state;
+	unsigned int shutdown_reason;  /* enum xg_shutdown_reason, when state is XG_DOMAIN_SHUTDOWN */
+	uint64_t seq;                  /* the event's number on this watch, from 1; skips after an overflow */
+	uint64_t time_ns;              /* hypervisor uptime when it happened */
+};
+
+/* Subscribe to domain events over a new connection to h's hypervisor and
+ * socket.  NULL on failure, with *err (if given) a negative errno. */
+xg_event_watch *xg_event_watch_open(xg_handle *h, int *err);
+/* The descriptor to poll() for POLLIN (also set on hang-up). */
+int xg_event_watch_fd(const xg_event_watch *w);
+/*
+ * The next event.  Waits up to timeout_ms for it (0: don't wait, -1:
+ * forever).  Returns 1 with *ev filled, 0 when no whole event arrived in
+ * time, -EPIPE when the hypervisor closed the watch (it stopped), or
+ * another negative errno.
+ */
+int xg_event_read(xg_event_watch *w, struct xg_event *ev, int timeout_ms);
+void xg_event_watch_close(xg_event_watch *w);
+/* "created", "state", "renamed", "destroyed", "overflow". */
+const char *xg_event_type_name(enum xg_event_type type);
+
 /* ---- building and starting domains -------------------------------------- */
 
 enum xg_action {
