@@ -65,4 +65,17 @@ int cli_follow_console(xg_handle *h, uint32_t domid);
 
 extern const struct command cli_commands[];
 
+/* The domain monitor (monitor.c): does the configuration have an action
+ * (restart, rename-restart) that needs one? */
+bool cli_config_needs_monitor(const struct xg_config *cfg);
+/* Start a detached monitor for domid (log and pid file under
+ * RUNDIR/monitors/NAME.*); returns once it watches the domain's events, 0,
+ * or -1 with the error printed. */
+int cli_monitor_start(struct cli *cli, uint32_t domid, const char *name);
+/* Be the monitor in this process (xg create -F); its log goes to stderr.
+ * Returns the exit status when the domain is gone or kept. */
+int cli_monitor_foreground(struct cli *cli, uint32_t domid);
+/* Seconds between two starts of a restarted domain ($XG_MIN_RESTART_INTERVAL, default 10). */
+double cli_min_restart_interval(void);
+
 #endif

@@ -13,8 +13,9 @@
 #endif
 
 const struct command cli_commands[] = {
-	{ "create", "CONFIG [KEY=VALUE...] [-c] [-p]",
-	  "build and start a domain (JSON, xl.cfg or libvirt XML; KEY=VALUE overrides)",
+	{ "create", "CONFIG [KEY=VALUE...] [-c] [-p] [-F] [-e]",
+	  "build and start a domain (JSON, xl.cfg or libvirt XML; KEY=VALUE overrides); -F: stay as its "
+	  "monitor, -e: no monitor for restarts",
 	  cmd_create },
 	{ "dumpxml", "DOMAIN", "print a domain's configuration as libvirt domain XML", cmd_dumpxml },
 	{ "list", "[-l] [--json] [DOMAIN...]", "list domains (-l: with their configurations, as JSON)", cmd_list },

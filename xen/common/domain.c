@@ -235,6 +235,8 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 	d->max_pages = args->max_pages;
 	d->on_poweroff = args->on_poweroff;
 	d->on_crash = args->on_crash;
+	d->on_reboot = args->on_reboot;
+	d->on_watchdog = args->on_watchdog;
 	d->shared_info_mfn = MFN_INVALID;
 	d->pv32_roots_mfn = MFN_INVALID;
 	d->created_ns = now_ns() - hv->start_ns;
@@ -330,7 +332,8 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 		return -EINVAL;
 	if (args->max_vcpus < 1 || args->max_vcpus > DOMAIN_MAX_VCPUS)
 		return -EINVAL;
-	if (args->on_poweroff > XG_DOMACT_PRESERVE || args->on_crash > XG_DOMACT_PRESERVE)
+	if (args->on_poweroff > XG_DOMACT_PRESERVE || args->on_crash > XG_DOMACT_PRESERVE ||
+	    args->on_reboot > XG_DOMACT_PRESERVE || args->on_watchdog > XG_DOMACT_PRESERVE)
 		return -EINVAL;
 
 	struct domain *d = domain_alloc(args);
@@ -586,13 +589,18 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	printk("d%u: shutdown: %s\n", d->id,
 	       reason < sizeof(shutdown_names) / sizeof(shutdown_names[0]) ? shutdown_names[reason]
 									    : "unknown reason");
-	/* Only poweroff and crash have configured actions so far; a reboot
-	 * request ends the domain as a poweroff does, and a suspended domain
-	 * waits for the toolstack. */
+	/* Each reason has its action, as xl's on_poweroff, on_reboot,
+	 * on_watchdog and on_crash; a suspended (or soft-reset) domain waits
+	 * for the toolstack.  Restarts are the toolstack's: it asked for
+	 * PRESERVE and acts on the shutdown event. */
 	unsigned int action = XG_DOMACT_PRESERVE;
-	if (reason == SHUTDOWN_poweroff || reason == SHUTDOWN_reboot)
+	if (reason == SHUTDOWN_poweroff)
 		action = d->on_poweroff;
-	else if (reason == SHUTDOWN_crash || reason == SHUTDOWN_watchdog)
+	else if (reason == SHUTDOWN_reboot)
+		action = d->on_reboot;
+	else if (reason == SHUTDOWN_watchdog)
+		action = d->on_watchdog;
+	else if (reason == SHUTDOWN_crash)
 		action = d->on_crash;
 	stop_and_act(d, action);
 	pthread_mutex_unlock(&d->lock);

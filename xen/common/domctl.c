@@ -90,6 +90,8 @@ static long createdomain(struct xg_domctl *op)
 		.max_pages = c->max_pages,
 		.on_poweroff = c->on_poweroff,
 		.on_crash = c->on_crash,
+		.on_reboot = c->on_reboot,
+		.on_watchdog = c->on_watchdog,
 	};
 	struct domain *d;
 	int rc = domain_create(&args, &d);

@@ -158,7 +158,7 @@ struct domain {
 	bool is_crashed;
 	bool is_dying;
 	bool action_pending; /* on_poweroff/on_crash queued for the reaper */
-	unsigned int on_poweroff, on_crash; /* XG_ACTION_* */
+	unsigned int on_poweroff, on_crash, on_reboot, on_watchdog; /* XG_DOMACT_* */
 	struct frame_set frames;
 	uint64_t max_pages;
 	uint64_t shared_info_mfn;
@@ -199,7 +199,7 @@ struct domain_create_args {
 	enum domain_type type;
 	unsigned int max_vcpus;
 	uint64_t max_pages;
-	unsigned int on_poweroff, on_crash;
+	unsigned int on_poweroff, on_crash, on_reboot, on_watchdog;
 };
 
 /* Hypervisor-wide state every part of the core may reach. */

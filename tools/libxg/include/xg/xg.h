@@ -183,9 +183,19 @@ const char *xg_event_type_name(enum xg_event_type type);
 
 /* ---- building and starting domains -------------------------------------- */
 
+/*
+ * What happens when a domain shuts down, per reason (xl's on_poweroff,
+ * on_reboot, on_watchdog, on_crash).  The hypervisor carries out destroy
+ * and preserve itself.  Restarting needs the builder, so the hypervisor
+ * keeps such a domain (as preserve) and a toolstack process watching the
+ * domain's events does the rest: `xg create` leaves a monitor for that
+ * (docs/xg.md), and other programs call xg_domain_restart() themselves.
+ */
 enum xg_action {
-	XG_ACTION_DESTROY = 0,  /* the domain goes away */
-	XG_ACTION_PRESERVE = 1, /* it stays, shut down or crashed, for inspection */
+	XG_ACTION_DESTROY = 0,        /* the domain goes away */
+	XG_ACTION_PRESERVE = 1,       /* it stays, shut down or crashed, for inspection */
+	XG_ACTION_RESTART = 2,        /* destroyed, and created again from its configuration */
+	XG_ACTION_RENAME_RESTART = 3, /* renamed NAME-1 (NAME-2, ...) and kept; a new NAME is created */
 };
 
 struct xg_config {
@@ -199,6 +209,8 @@ struct xg_config {
 	enum xg_action on_crash;
 	char *ramdisk;          /* the module (initrd) path; may be NULL; malloc'd */
 	uint64_t maxmem_mib;    /* most memory it may balloon up to; 0: memory_mib */
+	enum xg_action on_reboot;   /* the guest asked to reboot (default restart, as xl) */
+	enum xg_action on_watchdog; /* its watchdog fired (default destroy) */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
@@ -210,7 +222,16 @@ struct xg_config_error {
 	char reason[256]; /* xl.cfg and XML reasons begin with "line N: " */
 };
 
-void xg_config_init(struct xg_config *cfg); /* defaults: memory 64, vcpus 1, destroy */
+/* Defaults as xl's: memory 64, vcpus 1, on_reboot restart, other actions destroy. */
+void xg_config_init(struct xg_config *cfg);
+/* The action cfg gives for a domain that stopped: state XG_DOMAIN_CRASHED
+ * (on_crash) or XG_DOMAIN_SHUTDOWN with a reason (poweroff: on_poweroff,
+ * reboot: on_reboot, watchdog: on_watchdog, crash: on_crash).  Suspend
+ * and soft reset wait for the toolstack: XG_ACTION_PRESERVE. */
+enum xg_action xg_config_action_for(const struct xg_config *cfg, enum xg_domain_state state,
+				    unsigned int shutdown_reason);
+/* "destroy", "preserve", "restart", "rename-restart". */
+const char *xg_action_name(enum xg_action action);
 void xg_config_dispose(struct xg_config *cfg);
 /* Parse a JSON domain configuration (schema in docs/config.md).  On error
  * returns -EINVAL (or -errno for I/O) and fills *err. */
@@ -311,6 +332,18 @@ enum xg_create_flags {
  * there.  On failure no domain is left behind. */
 int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsigned int flags, FILE *log,
 		     uint32_t *domid);
+
+/*
+ * Restart a domain that stopped, from its recorded configuration
+ * (xg_domain_config), as xl's restart and rename-restart do.  restart:
+ * the domain is destroyed and created again under the same name and UUID.
+ * rename-restart: the old domain is renamed NAME-N (the smallest N >= 1 not
+ * in use) and kept as it is, and a new NAME is created with a new UUID.
+ * *new_domid is the new domain's id.  If the new domain cannot be built
+ * the old one is gone (restart) or keeps its new name (rename-restart),
+ * and the error says so.
+ */
+int xg_domain_restart(xg_handle *h, uint32_t domid, bool rename_old, uint32_t *new_domid);
 
 /* ---- building blocks (what the builder itself is made of) --------------- */
 
