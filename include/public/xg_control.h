@@ -167,9 +167,9 @@ struct xg_domctl_createdomain {
 /* Host CPUs as a bitmap: bit n of byte n / 8 is CPU n. */
 #define XG_MAX_HOST_CPUS 1024
 
-#define XG_VCPUINFO_online (1u << 0)  /* has a context (it may run) */
+#define XG_VCPUINFO_online (1u << 0)  /* has a context and is up (VCPUOP_up, VGCF_online) */
 #define XG_VCPUINFO_running (1u << 1) /* its thread is running it now */
-#define XG_VCPUINFO_blocked (1u << 2) /* online, its domain runnable, but not running */
+#define XG_VCPUINFO_blocked (1u << 2) /* waiting for an event (SCHEDOP_block, SCHEDOP_poll) */
 #define XG_VCPUINFO_pinned (1u << 3)  /* affinity was set (else: every host CPU) */
 
 struct xg_domctl_vcpuinfo {

@@ -57,6 +57,15 @@ int cmd_rename(struct cli *cli, int argc, char **argv);
 int cmd_domid(struct cli *cli, int argc, char **argv);
 int cmd_domname(struct cli *cli, int argc, char **argv);
 int cmd_uptime(struct cli *cli, int argc, char **argv);
+int cmd_mem_max(struct cli *cli, int argc, char **argv);
+int cmd_vcpu_list(struct cli *cli, int argc, char **argv);
+int cmd_vcpu_pin(struct cli *cli, int argc, char **argv);
+int cmd_top(struct cli *cli, int argc, char **argv);
+int cmd_shutdown(struct cli *cli, int argc, char **argv);
+int cmd_reboot(struct cli *cli, int argc, char **argv);
+int cmd_save(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
 const struct command *cli_find_command(const char *name);
 
 /* Follow a domain's console on stdout until it stops or the user detaches;

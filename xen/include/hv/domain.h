@@ -126,6 +126,11 @@ struct vcpu {
 	uint64_t runstate_va;        /* registered copy by virtual address, 0: none */
 	uint64_t runstate_phys_mfn;  /* by physical address: the frame held, or MFN_INVALID */
 	unsigned int runstate_phys_offset;
+	unsigned int cpu_seen;   /* under the domain lock: host CPU of its last run plus 1; 0 if it never ran */
+	/* Under the domain lock: the host CPUs its thread may run on (bit n
+	 * of byte n / 8), when pinned; applied when the thread starts. */
+	bool pinned;
+	uint8_t affinity[128]; /* XG_MAX_HOST_CPUS / 8 */
 };
 
 enum domain_type {
@@ -257,6 +262,9 @@ void vcpu_kick(struct vcpu *v);
 /* Sleep in v's hypercall until done(v, arg), the system-time deadline (0:
  * none) or the vCPU must stop (schedule.c); see vcpu_wake() in hv/event.h. */
 void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v, void *arg), void *arg, uint64_t deadline);
+/* Give v's thread its affinity (v->affinity if pinned, else every CPU);
+ * d->lock held, the thread started and not yet joined.  0 or -errno. */
+int vcpu_apply_affinity(struct vcpu *v);
 
 /* Have v flush its TLB before it next runs guest code, kicking it out of
  * the guest if it is there. */

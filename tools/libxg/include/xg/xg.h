@@ -123,6 +123,33 @@ int xg_domain_pause(xg_handle *h, uint32_t domid);
 int xg_domain_unpause(xg_handle *h, uint32_t domid);
 /* Tear the domain down now, whatever it is doing; its memory returns to the host. */
 int xg_domain_destroy(xg_handle *h, uint32_t domid);
+/* The most memory the domain may own (KiB, rounded down to whole pages);
+ * at most the host's RAM.  libxg refuses less than it owns now (-EINVAL),
+ * as xl's mem-max does.  The recorded configuration keeps its maxmem. */
+int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib);
+
+/* ---- vCPUs --------------------------------------------------------------- */
+
+#define XG_MAX_HOST_CPUS 1024 /* affinity bitmaps: bit n of byte n / 8 is host CPU n */
+
+struct xg_vcpu_info {
+	uint32_t vcpu;
+	bool online;   /* it has a context and is up (vCPU 0 from the builder, others once the guest brings them up) */
+	bool running;  /* its host thread is running it now */
+	bool blocked;  /* it waits for an event (SCHEDOP_block or SCHEDOP_poll) */
+	bool pinned;   /* a hard affinity was set (else: every host CPU) */
+	int cpu;       /* host CPU it last ran on; -1 if it never ran */
+	uint64_t cpu_time_ns;
+	uint8_t affinity[XG_MAX_HOST_CPUS / 8]; /* hard affinity (every host CPU when not pinned) */
+};
+
+/* One vCPU of a domain (vcpu < its nr_vcpus; -EINVAL otherwise). */
+int xg_vcpu_info(xg_handle *h, uint32_t domid, uint32_t vcpu, struct xg_vcpu_info *out);
+/* Pin the vCPU's host thread to the CPUs set in mask (hard affinity, as
+ * Xen's vcpu-pin; XG has no soft affinity).  Every set bit must be a host
+ * CPU (< xg_physinfo's nr_cpus), at least one must be set; a mask of every
+ * host CPU unpins it.  A vCPU not yet online keeps it for when it starts. */
+int xg_vcpu_set_affinity(xg_handle *h, uint32_t domid, uint32_t vcpu, const uint8_t mask[XG_MAX_HOST_CPUS / 8]);
 
 /* ---- domain events ------------------------------------------------------- */
 
