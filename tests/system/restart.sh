@@ -20,6 +20,18 @@ monitor_gone() { # name seconds: its monitor process has ended
 	done
 	return 1
 }
+# Wait until the monitor of $1 waits out the minimum interval (the domain is
+# shut down, its restart not yet begun): a destroy then cannot race with a
+# restart in progress.
+wait_restart_pending() { # name seconds
+	local end
+	end=$(deadline_in "$2")
+	while [ "$SECONDS" -le "$end" ]; do
+		[ "$(grep -c "restarting in" "$MON/$1.log")" -gt "$(restarts "$1")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 wait_log() { # name pattern seconds
 	local end
 	end=$(deadline_in "$3")
@@ -59,15 +71,15 @@ sleep 7
 n=$(restarts looper)
 check "a rebooting loop is slowed to the minimum interval: $n restarts after 7 s more (at most 4)" [ "$n" -ge 2 ] && [ "$n" -le 4 ]
 check "the wait is logged" grep -q "less than the 3.0 s between restarts: restarting in" "$MON/looper.log"
+check "the monitor is waiting to restart looper" wait_restart_pending looper 20
 xg destroy looper
 check "xg destroy ends the loop: the monitor exits" monitor_gone looper 10
-check "and says why" grep -q "destroyed\(; the monitor ends\| before its restart\)" "$MON/looper.log"
+check "and says why" grep -q "destroyed before its restart" "$MON/looper.log"
 sleep 1
 check "no domain looper is left" sh -c "! '$XG_BIN' domid looper 2>/dev/null"
 check "every frame is back after the restart loop" wait_frames "$free0" 10
 
 # rename-restart: the old domain is kept as NAME-1, NAME-2, ...
-export XG_MIN_RESTART_INTERVAL=1
 cfg=$(guest_config rr hello '"cmdline": "shutdown=reboot", "on_reboot": "rename-restart"')
 check "a guest with on_reboot rename-restart is created" xg create "$cfg"
 uuid0=$(uuid_of rr)
@@ -80,6 +92,7 @@ assert d["state"] == "shutdown" and d["shutdown_reason"] == "reboot", d
 ' "$(xg list --json rr-1)"
 check "rr-1 keeps the original uuid" [ "$(uuid_of rr-1)" = "$uuid0" ]
 check "the new rr has another" [ "$(uuid_of rr)" != "$uuid0" ]
+check "the monitor is waiting to restart rr" wait_restart_pending rr 20
 xg destroy rr
 check "destroying rr ends its monitor" monitor_gone rr 10
 for d in $(xg list | awk '$1 ~ /^rr-[0-9]+$/ { print $1 }'); do xg destroy "$d"; done
@@ -103,16 +116,18 @@ xg destroy wd
 cfg=$(guest_config wdr hello '"cmdline": "shutdown=watchdog", "on_watchdog": "restart"')
 check "on_watchdog restart" xg create "$cfg"
 check "restarts it" wait_log wdr "stopped: watchdog; action restart" 20
+check "its monitor then waits out the interval" wait_restart_pending wdr 20
 xg destroy wdr
-monitor_gone wdr 10
+check "destroying wdr ends its monitor" monitor_gone wdr 10
 
 # on_crash restart with the crashing guest.
 cfg=$(guest_config cr crash '"on_crash": "restart"')
 check "a guest that crashes, on_crash restart" xg create "$cfg"
 check "is restarted after its crash" wait_log cr "stopped: crashed; action restart" 20
 check "and runs again" wait_log cr "restarted as domain" 20
+check "its monitor then waits out the interval" wait_restart_pending cr 20
 xg destroy cr
-monitor_gone cr 10
+check "destroying cr ends its monitor" monitor_gone cr 10
 
 # -e: no monitor; the hypervisor keeps the domain for the toolstack.
 cfg=$(guest_config nomon2 hello '"cmdline": "shutdown=reboot"')
