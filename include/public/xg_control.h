@@ -31,6 +31,50 @@
 #define XG_CTL_OP_BASE 0x10000u
 /* Reply carries the machine-memory memfd as SCM_RIGHTS (privileged socket only). */
 #define XG_CTL_OP_MACHINE_MEMORY (XG_CTL_OP_BASE + 1)
+/*
+ * Subscribe to domain events (both sockets).  After a reply with ret 0 the
+ * connection carries only struct xg_ctl_event records, hypervisor to
+ * client, until either side closes it; anything the client sends after
+ * the request ends the subscription.  ret -EBUSY: too many watchers
+ * (XG_CTL_MAX_WATCHERS).  Each watcher has its own queue of
+ * XG_CTL_WATCH_QUEUE records; when a watcher does not read and its queue
+ * is full, later events are dropped and, once it reads again, it gets
+ * one XG_CTL_EVENT_OVERFLOW record: it must list the domains again.
+ */
+#define XG_CTL_OP_WATCH_DOMAINS (XG_CTL_OP_BASE + 2)
+#define XG_CTL_MAX_WATCHERS 128
+#define XG_CTL_WATCH_QUEUE 256
+
+#define XG_CTL_EVENT_MAGIC 0x31455847u /* "XGE1" */
+#define XG_CTL_EVENT_CREATED 1   /* a new domain (paused until its builder unpauses it) */
+#define XG_CTL_EVENT_STATE 2     /* its lifecycle state changed: state, shutdown_reason */
+#define XG_CTL_EVENT_RENAMED 3   /* name is the new name */
+#define XG_CTL_EVENT_DESTROYED 4 /* it no longer exists */
+#define XG_CTL_EVENT_OVERFLOW 5  /* events were lost (domid 0): list the domains again */
+
+/* Lifecycle states in events (the values of libxg's enum xg_domain_state).
+ * Events do not tell running from blocked: that changes at every wait
+ * for an event, so a state event says RUNNING for "not paused, not
+ * stopped". */
+#define XG_CTL_EVSTATE_RUNNING 0
+#define XG_CTL_EVSTATE_PAUSED 2
+#define XG_CTL_EVSTATE_SHUTDOWN 3
+#define XG_CTL_EVSTATE_CRASHED 4
+#define XG_CTL_EVSTATE_DYING 5
+
+struct xg_ctl_event {
+	uint32_t magic;
+	uint32_t type;            /* XG_CTL_EVENT_* */
+	uint64_t seq;             /* this watcher's count of events generated, from 1; a gap follows an overflow */
+	uint64_t time_ns;         /* hypervisor uptime when it happened */
+	uint16_t domid;
+	uint16_t pad0;
+	uint32_t state;           /* XG_CTL_EVSTATE_*, the state after the event */
+	uint32_t shutdown_reason; /* SHUTDOWN_* when state is SHUTDOWN */
+	uint32_t pad1;
+	char name[64];            /* the domain's name (after the event) */
+};
+_Static_assert(sizeof(struct xg_ctl_event) == 104, "xg_ctl_event layout");
 
 struct xg_ctl_request {
 	uint32_t magic;
@@ -51,7 +95,7 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 
 /* ---- domctl: one domain (hypercall __HYPERVISOR_domctl) ----------------- */
 
-#define XG_DOMCTL_INTERFACE_VERSION 1
+#define XG_DOMCTL_INTERFACE_VERSION 2
 
 #define XG_DOMCTL_createdomain 1
 #define XG_DOMCTL_destroydomain 2
@@ -70,11 +114,15 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 #define XG_DOMCTL_set_toolstack_data 13
 #define XG_DOMCTL_get_toolstack_data 14
 #define XG_TOOLSTACK_DATA_MAX (64u << 10)
+#define XG_DOMCTL_getvcpuinfo 15     /* u.vcpuinfo: one vCPU's state, time, host CPU and affinity */
+#define XG_DOMCTL_setvcpuaffinity 16 /* u.vcpuaffinity: the host CPUs a vCPU's thread may run on */
 
 /* createdomain flags */
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
 
-/* What happens when a domain shuts down or crashes. */
+/* What the hypervisor does when a domain shuts down or crashes.  Restarting
+ * is the toolstack's work (it has the builder): it asks for PRESERVE and
+ * acts on the domain's events. */
 #define XG_DOMACT_DESTROY 0
 #define XG_DOMACT_PRESERVE 1
 
@@ -110,8 +158,33 @@ struct xg_domctl_createdomain {
 	uint32_t flags;   /* XG_DOMCRF_* */
 	uint32_t max_vcpus;
 	uint64_t max_pages;
-	uint32_t on_poweroff; /* XG_ACTION_* */
-	uint32_t on_crash;
+	uint32_t on_poweroff; /* XG_DOMACT_*: shutdown with SHUTDOWN_poweroff */
+	uint32_t on_crash;    /* a crash, or SHUTDOWN_crash */
+	uint32_t on_reboot;   /* SHUTDOWN_reboot */
+	uint32_t on_watchdog; /* SHUTDOWN_watchdog */
+};
+
+/* Host CPUs as a bitmap: bit n of byte n / 8 is CPU n. */
+#define XG_MAX_HOST_CPUS 1024
+
+#define XG_VCPUINFO_online (1u << 0)  /* has a context and is up (VCPUOP_up, VGCF_online) */
+#define XG_VCPUINFO_running (1u << 1) /* its thread is running it now */
+#define XG_VCPUINFO_blocked (1u << 2) /* waiting for an event (SCHEDOP_block, SCHEDOP_poll) */
+#define XG_VCPUINFO_pinned (1u << 3)  /* affinity was set (else: every host CPU) */
+
+struct xg_domctl_vcpuinfo {
+	uint32_t vcpu;       /* IN */
+	uint32_t flags;      /* OUT: XG_VCPUINFO_* */
+	int32_t cpu;         /* OUT: host CPU it last ran on, -1 if it never ran */
+	uint32_t max_vcpus;  /* OUT: vCPUs the domain has */
+	uint64_t cpu_time_ns; /* OUT */
+	uint8_t affinity[XG_MAX_HOST_CPUS / 8]; /* OUT: hard affinity */
+};
+
+struct xg_domctl_vcpuaffinity {
+	uint32_t vcpu;
+	uint32_t pad;
+	uint8_t affinity[XG_MAX_HOST_CPUS / 8]; /* at least one of the host's CPUs */
 };
 
 struct xg_domctl_vcpucontext {
@@ -150,6 +223,8 @@ struct xg_domctl {
 		struct xg_domctl_console_read console_read;
 		struct xg_domctl_getmemlist getmemlist;
 		struct { char name[64]; } setdomainname;
+		struct xg_domctl_vcpuinfo vcpuinfo;
+		struct xg_domctl_vcpuaffinity vcpuaffinity;
 		struct {
 			uint64_t buffer; /* handle */
 			uint32_t size;   /* IN: bytes to set / room to get; OUT (get): bytes held */

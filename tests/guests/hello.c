@@ -9,7 +9,9 @@
  * hello-p2m is the build with an INIT_P2M note: its P2M list must be at
  * that address, outside the initial mapping, with start_info naming its
  * frames.  Both check every P2M entry against the M2P and the entries of
- * the initial L1 tables.
+ * the initial L1 tables.  With "shutdown=reboot", "shutdown=watchdog" or
+ * "shutdown=crash" it ends with that SCHEDOP_shutdown reason instead of
+ * poweroff (restart.sh).
  */
 #include "guest.h"
 #include "public/features.h"
@@ -163,6 +165,12 @@ int guest_main(start_info_t *si)
 		guest_puts("using hypercall page\n");
 	}
 	guest_printf("Hello from XG guest %s!\n", guest_name);
+	if (guest_strstr((const char *)si->cmd_line, "shutdown=reboot"))
+		guest_exit_reason = SHUTDOWN_reboot;
+	else if (guest_strstr((const char *)si->cmd_line, "shutdown=watchdog"))
+		guest_exit_reason = SHUTDOWN_watchdog;
+	else if (guest_strstr((const char *)si->cmd_line, "shutdown=crash"))
+		guest_exit_reason = SHUTDOWN_crash;
 	check_start_info(si);
 	if (guest_strstr((const char *)si->cmd_line, "module"))
 		check_module(si);

@@ -57,6 +57,15 @@ int cmd_rename(struct cli *cli, int argc, char **argv);
 int cmd_domid(struct cli *cli, int argc, char **argv);
 int cmd_domname(struct cli *cli, int argc, char **argv);
 int cmd_uptime(struct cli *cli, int argc, char **argv);
+int cmd_mem_max(struct cli *cli, int argc, char **argv);
+int cmd_vcpu_list(struct cli *cli, int argc, char **argv);
+int cmd_vcpu_pin(struct cli *cli, int argc, char **argv);
+int cmd_top(struct cli *cli, int argc, char **argv);
+int cmd_shutdown(struct cli *cli, int argc, char **argv);
+int cmd_reboot(struct cli *cli, int argc, char **argv);
+int cmd_save(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
 const struct command *cli_find_command(const char *name);
 
 /* Follow a domain's console on stdout until it stops or the user detaches;
@@ -64,5 +73,18 @@ const struct command *cli_find_command(const char *name);
 int cli_follow_console(xg_handle *h, uint32_t domid);
 
 extern const struct command cli_commands[];
+
+/* The domain monitor (monitor.c): does the configuration have an action
+ * (restart, rename-restart) that needs one? */
+bool cli_config_needs_monitor(const struct xg_config *cfg);
+/* Start a detached monitor for domid (log and pid file under
+ * RUNDIR/monitors/NAME.*); returns once it watches the domain's events, 0,
+ * or -1 with the error printed. */
+int cli_monitor_start(struct cli *cli, uint32_t domid, const char *name);
+/* Be the monitor in this process (xg create -F); its log goes to stderr.
+ * Returns the exit status when the domain is gone or kept. */
+int cli_monitor_foreground(struct cli *cli, uint32_t domid);
+/* Seconds between two starts of a restarted domain ($XG_MIN_RESTART_INTERVAL, default 10). */
+double cli_min_restart_interval(void);
 
 #endif

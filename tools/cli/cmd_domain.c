@@ -12,21 +12,30 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "console", no_argument, NULL, 'c' },
 		{ "paused", no_argument, NULL, 'p' },
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "no-monitor", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool console = false, paused = false;
+	bool console = false, paused = false, foreground = false, no_monitor = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "cph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cpFeh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': console = true; break;
 		case 'p': paused = true; break;
+		case 'F': foreground = true; break;
+		case 'e': no_monitor = true; break;
 		case 'h': cli_command_usage(self, false); return EXIT_OK;
 		default: cli_command_usage(self, true); return EXIT_USAGE;
 		}
 	}
 	if (argc - optind < 1) {
+		cli_command_usage(self, true);
+		return EXIT_USAGE;
+	}
+	if (foreground && (console || no_monitor)) {
+		cli_error("-F (stay as the domain's monitor) cannot be combined with %s", console ? "-c" : "-e");
 		cli_command_usage(self, true);
 		return EXIT_USAGE;
 	}
@@ -73,16 +82,29 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 	}
 	uint32_t domid;
 	int rc = xg_domain_create(h, &cfg, paused ? XG_CREATE_PAUSED : 0, cli->verbose ? stderr : NULL, &domid);
+	int status = EXIT_OK;
 	if (rc < 0) {
 		cli_error("%s", xg_last_error());
+		status = EXIT_FAIL;
+	} else if (foreground) {
+		fprintf(stderr, "Created domain %s (domid %u)%s; monitoring it (-F)\n", cfg.name, domid,
+			paused ? ", paused" : "");
+		status = cli_monitor_foreground(cli, domid);
+	} else if (!no_monitor && cli_config_needs_monitor(&cfg) && cli_monitor_start(cli, domid, cfg.name) < 0) {
+		/* A domain whose restart nobody would carry out is not what
+		 * the configuration asks for: nothing is left. */
+		xg_domain_destroy(h, domid);
+		status = EXIT_FAIL;
 	} else {
 		fprintf(stderr, "Created domain %s (domid %u)%s\n", cfg.name, domid, paused ? ", paused" : "");
-		if (console && (rc = cli_follow_console(h, domid)) < 0)
+		if (console && cli_follow_console(h, domid) < 0) {
 			cli_error("%s", xg_last_error());
+			status = EXIT_FAIL;
+		}
 	}
 	xg_config_dispose(&cfg);
 	xg_close(h);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return status;
 }
 
 int cmd_destroy(struct cli *cli, int argc, char **argv)

@@ -13,7 +13,7 @@
 #endif
 
 const struct command cli_commands[] = {
-	{ "create", "CONFIG [KEY=VALUE...] [-c] [-p]",
+	{ "create", "CONFIG [KEY=VALUE...] [-c] [-p] [-F] [-e]",
 	  "build and start a domain (JSON, xl.cfg or libvirt XML; KEY=VALUE overrides)",
 	  cmd_create },
 	{ "dumpxml", "DOMAIN", "print a domain's configuration as libvirt domain XML", cmd_dumpxml },
@@ -28,6 +28,18 @@ const struct command cli_commands[] = {
 	{ "domname", "ID", "print the name of the domain with that id", cmd_domname },
 	{ "uptime", "[--json] [DOMAIN...]", "how long domains have existed", cmd_uptime },
 	{ "dmesg", "[-c]", "show the hypervisor's log (-c: clear it afterwards)", cmd_dmesg },
+	{ "mem-max", "DOMAIN MEM", "set the most memory a domain may have (MEM in MiB, or with t g m k b)",
+	  cmd_mem_max },
+	{ "vcpu-list", "[--json] [DOMAIN...]", "list vCPUs: host CPU, state, time, affinity", cmd_vcpu_list },
+	{ "vcpu-pin", "DOMAIN VCPU|all CPUS", "pin vCPUs to host CPUs (all, N, N-M, ^N, comma separated)",
+	  cmd_vcpu_pin },
+	{ "top", "[XGTOP-OPTIONS]", "watch the domains live (runs xgtop)", cmd_top },
+	{ "shutdown", "[-w] [-a] [DOMAIN]", "ask a domain to shut down (not possible yet: needs xenstore)",
+	  cmd_shutdown },
+	{ "reboot", "[-w] [-a] [DOMAIN]", "ask a domain to reboot (not possible yet: needs xenstore)", cmd_reboot },
+	{ "save", "DOMAIN FILE", "save a domain to a file (not yet supported)", cmd_save },
+	{ "restore", "FILE", "restore a saved domain (not yet supported)", cmd_restore },
+	{ "migrate", "DOMAIN HOST", "move a domain to another host (not yet supported)", cmd_migrate },
 	{ NULL, NULL, NULL, NULL },
 };
 

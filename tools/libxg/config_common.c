@@ -18,6 +18,33 @@ XG_EXPORT void xg_config_init(struct xg_config *cfg)
 	cfg->vcpus = 1;
 	cfg->on_poweroff = XG_ACTION_DESTROY;
 	cfg->on_crash = XG_ACTION_DESTROY;
+	cfg->on_reboot = XG_ACTION_RESTART;
+	cfg->on_watchdog = XG_ACTION_DESTROY;
+}
+
+XG_EXPORT enum xg_action xg_config_action_for(const struct xg_config *cfg, enum xg_domain_state state,
+					      unsigned int shutdown_reason)
+{
+	if (state == XG_DOMAIN_CRASHED)
+		return cfg->on_crash;
+	switch (shutdown_reason) {
+	case XG_SHUTDOWN_POWEROFF: return cfg->on_poweroff;
+	case XG_SHUTDOWN_REBOOT: return cfg->on_reboot;
+	case XG_SHUTDOWN_WATCHDOG: return cfg->on_watchdog;
+	case XG_SHUTDOWN_CRASH: return cfg->on_crash;
+	default: return XG_ACTION_PRESERVE;
+	}
+}
+
+XG_EXPORT const char *xg_action_name(enum xg_action action)
+{
+	switch (action) {
+	case XG_ACTION_DESTROY: return "destroy";
+	case XG_ACTION_PRESERVE: return "preserve";
+	case XG_ACTION_RESTART: return "restart";
+	case XG_ACTION_RENAME_RESTART: return "rename-restart";
+	}
+	return "unknown";
 }
 
 XG_EXPORT void xg_config_dispose(struct xg_config *cfg)
@@ -139,17 +166,26 @@ int xg_cfg_action(const char *field, const char *s, enum xg_action *out, struct 
 		*out = XG_ACTION_DESTROY;
 	else if (!strcmp(s, "preserve"))
 		*out = XG_ACTION_PRESERVE;
-	else if (!strcmp(s, "restart") || !strcmp(s, "rename-restart") || !strcmp(s, "coredump-destroy") ||
-		 !strcmp(s, "coredump-restart") || !strcmp(s, "soft-reset"))
-		return xg_cfg_bad(err, field, "'%s' is not supported yet (use \"destroy\" or \"preserve\")", s);
+	else if (!strcmp(s, "restart"))
+		*out = XG_ACTION_RESTART;
+	else if (!strcmp(s, "rename-restart"))
+		*out = XG_ACTION_RENAME_RESTART;
+	else if (!strcmp(s, "coredump-destroy") || !strcmp(s, "coredump-restart") || !strcmp(s, "soft-reset"))
+		return xg_cfg_bad(err, field,
+				  "'%s' is not supported yet (use \"destroy\", \"restart\", \"rename-restart\" or "
+				  "\"preserve\")",
+				  s);
 	else
-		return xg_cfg_bad(err, field, "unknown action '%.64s' (expected \"destroy\" or \"preserve\")", s);
+		return xg_cfg_bad(err, field,
+				  "unknown action '%.64s' (expected \"destroy\", \"restart\", \"rename-restart\" or "
+				  "\"preserve\")",
+				  s);
 	return 0;
 }
 
 const char *xg_cfg_action_name(enum xg_action a)
 {
-	return a == XG_ACTION_PRESERVE ? "preserve" : "destroy";
+	return xg_action_name(a);
 }
 
 int xg_cfg_check_type(const char *field, const char *s, struct xg_config_error *err)

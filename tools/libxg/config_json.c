@@ -95,6 +95,10 @@ static int apply(const char *path, json_object *root, struct xg_config *cfg, str
 			rc = get_action(v, key, &cfg->on_poweroff, err);
 		} else if (!strcmp(key, "on_crash")) {
 			rc = get_action(v, key, &cfg->on_crash, err);
+		} else if (!strcmp(key, "on_reboot")) {
+			rc = get_action(v, key, &cfg->on_reboot, err);
+		} else if (!strcmp(key, "on_watchdog")) {
+			rc = get_action(v, key, &cfg->on_watchdog, err);
 		} else {
 			rc = xg_cfg_bad(err, key, "unknown key");
 		}
@@ -185,6 +189,8 @@ XG_EXPORT char *xg_config_to_json(const struct xg_config *cfg)
 	if (cfg->ramdisk)
 		json_object_object_add(o, "ramdisk", json_object_new_string(cfg->ramdisk));
 	json_object_object_add(o, "on_poweroff", json_object_new_string(xg_cfg_action_name(cfg->on_poweroff)));
+	json_object_object_add(o, "on_reboot", json_object_new_string(xg_cfg_action_name(cfg->on_reboot)));
+	json_object_object_add(o, "on_watchdog", json_object_new_string(xg_cfg_action_name(cfg->on_watchdog)));
 	json_object_object_add(o, "on_crash", json_object_new_string(xg_cfg_action_name(cfg->on_crash)));
 	char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

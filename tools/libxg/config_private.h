@@ -28,8 +28,8 @@ int xg_cfg_set_path(char **slot, const char *config_path, const char *field, con
 int xg_cfg_set_cmdline(struct xg_config *cfg, const char *field, const char *s, struct xg_config_error *err);
 /* Integers: memory and maxmem in MiB, vcpus. */
 int xg_cfg_check_range(const char *field, uint64_t n, uint64_t min, uint64_t max, struct xg_config_error *err);
-/* "destroy" or "preserve"; the other actions Xen knows are "not supported
- * yet"; anything else is unknown. */
+/* "destroy", "preserve", "restart", "rename-restart"; the other actions
+ * Xen knows (coredump-*, soft-reset) are "not supported yet". */
 int xg_cfg_action(const char *field, const char *s, enum xg_action *out, struct xg_config_error *err);
 /* type: "pv" only. */
 int xg_cfg_check_type(const char *field, const char *s, struct xg_config_error *err);

@@ -385,7 +385,7 @@ static int parse_statements(struct parser *ps)
 static const char *const unsupported_keys[] = {
 	"pvh", "seclabel", "init_seclabel", "max_grant_frames", "max_maptrack_frames", "max_grant_version",
 	"nomigrate", "driver_domain", "device_tree", "passthrough", "maxvcpus", "cpus", "cpus_soft", "cpu_weight",
-	"cap", "pool", "vnuma", "on_watchdog", "on_soft_reset", "bootloader", "bootloader_args",
+	"cap", "pool", "vnuma", "on_soft_reset", "bootloader", "bootloader_args",
 	"bootloader_restrict", "bootloader_user", "e820_host", "iomem", "ioports", "irqs", "max_event_channels",
 	"vdispl", "vsnd", "vtpm", "p9", "pvcalls", "vfb", "vkb", "vkb_device", "channel", "disk", "vif", "pci",
 	"pci_permissive", "pci_msitranslate", "pci_seize", "pci_power_mgmt", "rdm", "rdm_mem_boundary", "dtdev",
@@ -416,7 +416,7 @@ struct apply_state {
 
 static const char *const keys[] = {
 	"name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "root", "extra", "memory", "maxmem",
-	"vcpus", "on_poweroff", "on_crash", "on_reboot",
+	"vcpus", "on_poweroff", "on_crash", "on_reboot", "on_watchdog",
 };
 
 static const char *type_of(const struct value *v)
@@ -538,16 +538,13 @@ static int apply_one(struct apply_state *as, const struct statement *st, struct 
 			cfg->vcpus = (uint32_t)n;
 		return rc;
 	}
-	if (!strcmp(key, "on_poweroff") || !strcmp(key, "on_crash")) {
-		int rc = want_string(st, &s, err);
-		return rc ? rc
-			  : xg_cfg_action(key, s, !strcmp(key, "on_poweroff") ? &cfg->on_poweroff : &cfg->on_crash,
-					  err);
-	}
-	/* on_reboot */
-	return xg_cfg_bad(err, key,
-			  "'on_reboot' is not supported by XG: a guest's reboot request is handled as a poweroff, "
-			  "by on_poweroff");
+	/* on_poweroff, on_crash, on_reboot, on_watchdog */
+	enum xg_action *action = !strcmp(key, "on_poweroff") ? &cfg->on_poweroff
+				 : !strcmp(key, "on_crash")  ? &cfg->on_crash
+				 : !strcmp(key, "on_reboot") ? &cfg->on_reboot
+							     : &cfg->on_watchdog;
+	int rc = want_string(st, &s, err);
+	return rc ? rc : xg_cfg_action(key, s, action, err);
 }
 
 /* The command line xl builds: cmdline, else "root=ROOT EXTRA". */

@@ -252,7 +252,7 @@ static int once(const xmlNode *n, const char *field, const xmlNode **first, stru
 struct xml_state {
 	struct xg_config *cfg;
 	const char *path;
-	const xmlNode *name, *uuid, *memory, *current, *vcpu, *os, *poweroff, *crash, *devices;
+	const xmlNode *name, *uuid, *memory, *current, *vcpu, *os, *poweroff, *reboot, *crash, *devices;
 	const xmlNode *type, *kernel, *initrd, *cmdline, *console;
 	uint64_t memory_mib, current_mib;
 };
@@ -419,16 +419,16 @@ static int parse_domain(struct xml_state *st, const xmlNode *root, struct xg_con
 		} else if (!strcmp(el, "os")) {
 			if (!(rc = once(c, el, &st->os, err)))
 				rc = parse_os(st, c, err);
-		} else if (!strcmp(el, "on_poweroff") || !strcmp(el, "on_crash")) {
-			bool poweroff = !strcmp(el, "on_poweroff");
-			if (!(rc = once(c, el, poweroff ? &st->poweroff : &st->crash, err)) &&
-			    !(rc = check_attrs(c, el, NULL, err)) && !(rc = text_of(c, el, &text, err)))
-				rc = at(xg_cfg_action(el, text, poweroff ? &cfg->on_poweroff : &cfg->on_crash, err), err,
-					c);
-		} else if (!strcmp(el, "on_reboot")) {
-			rc = bad_at(err, c, el,
-				    "<on_reboot> is not supported by XG: a guest's reboot request is handled as a "
-				    "poweroff, by <on_poweroff>");
+		} else if (!strcmp(el, "on_poweroff") || !strcmp(el, "on_crash") || !strcmp(el, "on_reboot")) {
+			const xmlNode **seen = !strcmp(el, "on_poweroff") ? &st->poweroff
+					       : !strcmp(el, "on_crash")  ? &st->crash
+									  : &st->reboot;
+			enum xg_action *action = !strcmp(el, "on_poweroff") ? &cfg->on_poweroff
+						 : !strcmp(el, "on_crash")  ? &cfg->on_crash
+									    : &cfg->on_reboot;
+			if (!(rc = once(c, el, seen, err)) && !(rc = check_attrs(c, el, NULL, err)) &&
+			    !(rc = text_of(c, el, &text, err)))
+				rc = at(xg_cfg_action(el, text, action, err), err, c);
 		} else if (!strcmp(el, "devices")) {
 			if (!(rc = once(c, el, &st->devices, err)))
 				rc = parse_devices(st, c, err);
@@ -575,7 +575,10 @@ XG_EXPORT char *xg_config_to_xml(const struct xg_config *cfg)
 	ok = os && add_text(os, "type", "linux") && (!cfg->kernel || add_text(os, "kernel", cfg->kernel)) &&
 	     (!cfg->ramdisk || add_text(os, "initrd", cfg->ramdisk)) &&
 	     (!cfg->cmdline || add_text(os, "cmdline", cfg->cmdline));
+	/* libvirt has no on_watchdog (its <watchdog> device carries its own
+	 * action): the XML does not carry it (docs/config.md). */
 	ok = ok && add_text(root, "on_poweroff", xg_cfg_action_name(cfg->on_poweroff)) &&
+	     add_text(root, "on_reboot", xg_cfg_action_name(cfg->on_reboot)) &&
 	     add_text(root, "on_crash", xg_cfg_action_name(cfg->on_crash));
 	xmlNode *devices = ok ? xmlNewChild(root, NULL, (const xmlChar *)"devices", NULL) : NULL;
 	ok = devices && (n = xmlNewChild(devices, NULL, (const xmlChar *)"console", NULL)) &&

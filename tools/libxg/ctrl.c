@@ -29,6 +29,23 @@ int xg_error(int err, const char *fmt, ...)
 	return err;
 }
 
+int xg_connect_socket(const char *rundir, unsigned int flags)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", rundir,
+			 (flags & XG_OPEN_READONLY) ? "hypervisor-ro.sock" : "hypervisor.sock");
+	if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
+		return xg_error(-ENAMETOOLONG, "run directory path too long: %s", rundir);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return xg_error(-e, "cannot connect to the hypervisor at %s: %s", addr.sun_path, strerror(e));
+	}
+	return fd;
+}
+
 XG_EXPORT xg_handle *xg_open(const char *rundir, unsigned int flags, int *err)
 {
 	int dummy;
@@ -38,11 +55,7 @@ XG_EXPORT xg_handle *xg_open(const char *rundir, unsigned int flags, int *err)
 		rundir = getenv("XG_RUNDIR");
 	if (!rundir || !*rundir)
 		rundir = XG_DEFAULT_RUNDIR;
-
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", rundir,
-			 (flags & XG_OPEN_READONLY) ? "hypervisor-ro.sock" : "hypervisor.sock");
-	if (n < 0 || (size_t)n >= sizeof(addr.sun_path)) {
+	if (strlen(rundir) >= sizeof(((xg_handle *)0)->rundir)) {
 		*err = xg_error(-ENAMETOOLONG, "run directory path too long: %s", rundir);
 		return NULL;
 	}
@@ -52,18 +65,15 @@ XG_EXPORT xg_handle *xg_open(const char *rundir, unsigned int flags, int *err)
 		return NULL;
 	}
 	h->memfd = -1;
+	h->flags = flags;
 	snprintf(h->rundir, sizeof(h->rundir), "%s", rundir);
-	pthread_mutex_init(&h->lock, NULL);
-	h->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (h->fd < 0 || connect(h->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		*err = xg_error(-errno, "cannot connect to the hypervisor at %s: %s", addr.sun_path,
-				strerror(errno));
-		if (h->fd >= 0)
-			close(h->fd);
-		pthread_mutex_destroy(&h->lock);
+	h->fd = xg_connect_socket(rundir, flags);
+	if (h->fd < 0) {
+		*err = h->fd;
 		free(h);
 		return NULL;
 	}
+	pthread_mutex_init(&h->lock, NULL);
 	*err = 0;
 	return h;
 }

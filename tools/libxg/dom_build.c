@@ -535,8 +535,12 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 	/* A maxmem above memory starts the guest pre-ballooned: it may grow
 	 * up to maxmem with populate_physmap, as under xl. */
 	c->max_pages = cfg->maxmem_mib > cfg->memory_mib ? cfg->maxmem_mib * 256 : b.layout.nr_pages;
-	c->on_poweroff = cfg->on_poweroff == XG_ACTION_PRESERVE ? XG_DOMACT_PRESERVE : XG_DOMACT_DESTROY;
-	c->on_crash = cfg->on_crash == XG_ACTION_PRESERVE ? XG_DOMACT_PRESERVE : XG_DOMACT_DESTROY;
+	/* The hypervisor destroys or keeps; a domain to be restarted is kept
+	 * for the toolstack's monitor (xg_domain_restart). */
+	c->on_poweroff = cfg->on_poweroff == XG_ACTION_DESTROY ? XG_DOMACT_DESTROY : XG_DOMACT_PRESERVE;
+	c->on_crash = cfg->on_crash == XG_ACTION_DESTROY ? XG_DOMACT_DESTROY : XG_DOMACT_PRESERVE;
+	c->on_reboot = cfg->on_reboot == XG_ACTION_DESTROY ? XG_DOMACT_DESTROY : XG_DOMACT_PRESERVE;
+	c->on_watchdog = cfg->on_watchdog == XG_ACTION_DESTROY ? XG_DOMACT_DESTROY : XG_DOMACT_PRESERVE;
 	long r = xg_do_domctl(h, &op);
 	if (r == -EEXIST) {
 		rc = xg_error(-EEXIST, "a domain named '%s' already exists", cfg->name);

@@ -371,3 +371,67 @@ XG_EXPORT long xg_console_read(xg_handle *h, uint32_t domid, uint64_t *pos, char
 		return xg_error(-ESRCH, "domain %u has stopped", domid);
 	return (long)got;
 }
+
+XG_EXPORT int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib)
+{
+	struct xg_domain_info info;
+	int rc = xg_domain_info(h, domid, &info);
+	if (rc)
+		return rc;
+	if (max_kib / 4 < info.tot_frames)
+		return xg_error(-EINVAL, "%llu KiB is less than domain %u has now (%llu KiB)", (unsigned long long)max_kib,
+				domid, (unsigned long long)info.tot_frames * 4);
+	struct xg_domctl op = { .cmd = XG_DOMCTL_max_mem, .domain = (uint16_t)domid };
+	op.u.max_mem.max_kb = max_kib;
+	long r = xg_do_domctl(h, &op);
+	if (r == -EINVAL)
+		return xg_error((int)r, "%llu KiB is more than the host's memory, or domain %u cannot take it",
+				(unsigned long long)max_kib, domid);
+	if (r < 0)
+		return xg_error((int)r, "cannot set the memory limit of domain %u: %s", domid, strerror((int)-r));
+	return 0;
+}
+
+XG_EXPORT int xg_vcpu_info(xg_handle *h, uint32_t domid, uint32_t vcpu, struct xg_vcpu_info *out)
+{
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	struct xg_domctl op = { .cmd = XG_DOMCTL_getvcpuinfo, .domain = (uint16_t)domid };
+	op.u.vcpuinfo.vcpu = vcpu;
+	long rc = xg_do_domctl(h, &op);
+	if (rc == -ESRCH)
+		return xg_error((int)rc, "no domain with id %u", domid);
+	if (rc == -EINVAL)
+		return xg_error((int)rc, "domain %u has no vCPU %u", domid, vcpu);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot read vCPU %u of domain %u: %s", vcpu, domid, strerror((int)-rc));
+	const struct xg_domctl_vcpuinfo *vi = &op.u.vcpuinfo;
+	memset(out, 0, sizeof(*out));
+	out->vcpu = vcpu;
+	out->online = vi->flags & XG_VCPUINFO_online;
+	out->running = vi->flags & XG_VCPUINFO_running;
+	out->blocked = vi->flags & XG_VCPUINFO_blocked;
+	out->pinned = vi->flags & XG_VCPUINFO_pinned;
+	out->cpu = vi->cpu;
+	out->cpu_time_ns = vi->cpu_time_ns;
+	memcpy(out->affinity, vi->affinity, sizeof(out->affinity));
+	return 0;
+}
+
+XG_EXPORT int xg_vcpu_set_affinity(xg_handle *h, uint32_t domid, uint32_t vcpu, const uint8_t mask[XG_MAX_HOST_CPUS / 8])
+{
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	struct xg_domctl op = { .cmd = XG_DOMCTL_setvcpuaffinity, .domain = (uint16_t)domid };
+	op.u.vcpuaffinity.vcpu = vcpu;
+	memcpy(op.u.vcpuaffinity.affinity, mask, sizeof(op.u.vcpuaffinity.affinity));
+	long rc = xg_do_domctl(h, &op);
+	if (rc == -ESRCH)
+		return xg_error((int)rc, "no domain with id %u", domid);
+	if (rc == -EINVAL)
+		return xg_error((int)rc, "cannot pin vCPU %u of domain %u: no such vCPU, no host CPU in the set, or the domain is being destroyed",
+				vcpu, domid);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot pin vCPU %u of domain %u: %s", vcpu, domid, strerror((int)-rc));
+	return 0;
+}

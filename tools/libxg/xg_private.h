@@ -19,7 +19,12 @@ struct xg_handle {
 	uint8_t *machine;     /* its mapping */
 	size_t machine_size;
 	char rundir[256];
+	unsigned int flags;   /* as given to xg_open() */
 };
+
+/* Connect a socket to the hypervisor of rundir (flags: XG_OPEN_*); the fd
+ * or a negative errno with the message set. */
+int xg_connect_socket(const char *rundir, unsigned int flags);
 
 /* Record the error message for this thread; returns err (a negative errno). */
 int xg_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

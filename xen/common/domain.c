@@ -13,6 +13,7 @@
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/page_alloc.h"
+#include "hv/watch.h"
 #include "public/sched.h"
 #include "public/xg_control.h"
 
@@ -234,10 +235,40 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 	d->max_pages = args->max_pages;
 	d->on_poweroff = args->on_poweroff;
 	d->on_crash = args->on_crash;
+	d->on_reboot = args->on_reboot;
+	d->on_watchdog = args->on_watchdog;
 	d->shared_info_mfn = MFN_INVALID;
 	d->pv32_roots_mfn = MFN_INVALID;
 	d->created_ns = now_ns() - hv->start_ns;
 	return d;
+}
+
+/* The state watchers are told of (XG_CTL_EVSTATE_*); d->lock held. */
+static unsigned int lifecycle_state(const struct domain *d)
+{
+	if (d->is_dying)
+		return XG_CTL_EVSTATE_DYING;
+	if (d->is_crashed)
+		return XG_CTL_EVSTATE_CRASHED;
+	if (d->is_shutdown)
+		return XG_CTL_EVSTATE_SHUTDOWN;
+	if (d->toolstack_pauses)
+		return XG_CTL_EVSTATE_PAUSED;
+	return XG_CTL_EVSTATE_RUNNING;
+}
+
+/* Tell watchers of an event of d; d->lock held, so a domain's events are
+ * queued in the order they happen.  A state event is sent only when the
+ * state (or the shutdown reason) differs from the last one reported. */
+static void notify_locked(struct domain *d, unsigned int type)
+{
+	unsigned int state = lifecycle_state(d);
+	unsigned int reason = state == XG_CTL_EVSTATE_SHUTDOWN ? d->shutdown_reason : 0;
+	if (type == XG_CTL_EVENT_STATE && state == d->reported_state && reason == d->reported_reason)
+		return;
+	d->reported_state = state;
+	d->reported_reason = reason;
+	watch_post(type, d->id, d->name, state, reason);
 }
 
 /* Insert into the table under a free id; the name must be unique. */
@@ -270,6 +301,13 @@ static int table_insert(struct domain *d, bool control)
 	}
 	table[d->id] = d;
 	nr_domains++;
+	if (!control) {
+		/* Announced while the table lock is held: nobody can reach the
+		 * domain (and cause another event) before its creation is told. */
+		pthread_mutex_lock(&d->lock);
+		notify_locked(d, XG_CTL_EVENT_CREATED);
+		pthread_mutex_unlock(&d->lock);
+	}
 out:
 	pthread_mutex_unlock(&table_lock);
 	return rc;
@@ -294,7 +332,8 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 		return -EINVAL;
 	if (args->max_vcpus < 1 || args->max_vcpus > DOMAIN_MAX_VCPUS)
 		return -EINVAL;
-	if (args->on_poweroff > XG_DOMACT_PRESERVE || args->on_crash > XG_DOMACT_PRESERVE)
+	if (args->on_poweroff > XG_DOMACT_PRESERVE || args->on_crash > XG_DOMACT_PRESERVE ||
+	    args->on_reboot > XG_DOMACT_PRESERVE || args->on_watchdog > XG_DOMACT_PRESERVE)
 		return -EINVAL;
 
 	struct domain *d = domain_alloc(args);
@@ -334,6 +373,7 @@ int domain_create(const struct domain_create_args *args, struct domain **out)
 	}
 	/* Domains start paused, as in Xen: the toolstack unpauses them once built. */
 	d->pause_count = 1;
+	d->toolstack_pauses = 1;
 	rc = table_insert(d, false);
 	if (rc)
 		goto fail;
@@ -382,6 +422,7 @@ int domain_destroy(struct domain *d)
 		return 0;
 	}
 	d->is_dying = true;
+	notify_locked(d, XG_CTL_EVENT_STATE);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			d->vcpus[i]->stop = true;
@@ -425,6 +466,9 @@ int domain_destroy(struct domain *d)
 	pthread_mutex_lock(&table_lock);
 	table[d->id] = NULL;
 	nr_domains--;
+	pthread_mutex_lock(&d->lock);
+	notify_locked(d, XG_CTL_EVENT_DESTROYED);
+	pthread_mutex_unlock(&d->lock);
 	struct domain *evicted = graveyard[graveyard_next];
 	graveyard[graveyard_next] = d;
 	graveyard_next = (graveyard_next + 1) % GRAVEYARD_SIZE;
@@ -451,6 +495,7 @@ int domain_rename(struct domain *d, const char *name)
 		} else {
 			printk("d%u: renamed '%s' to '%s'\n", d->id, d->name, name);
 			snprintf(d->name, sizeof(d->name), "%s", name);
+			notify_locked(d, XG_CTL_EVENT_RENAMED);
 		}
 		pthread_mutex_unlock(&d->lock);
 	}
@@ -487,9 +532,38 @@ int domain_unpause(struct domain *d)
 	return rc;
 }
 
+int domain_toolstack_pause(struct domain *d)
+{
+	int rc = domain_pause(d);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&d->lock);
+	d->toolstack_pauses++;
+	notify_locked(d, XG_CTL_EVENT_STATE);
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int domain_toolstack_unpause(struct domain *d)
+{
+	int rc = 0;
+	pthread_mutex_lock(&d->lock);
+	if (d->is_dying || !d->toolstack_pauses || !d->pause_count) {
+		rc = -EINVAL;
+	} else {
+		d->toolstack_pauses--;
+		if (--d->pause_count == 0)
+			pthread_cond_broadcast(&d->changed);
+		notify_locked(d, XG_CTL_EVENT_STATE);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 /* Called with d->lock held: stop the vCPUs and queue the configured action. */
 static void stop_and_act(struct domain *d, unsigned int action)
 {
+	notify_locked(d, XG_CTL_EVENT_STATE);
 	kick_all(d);
 	pthread_cond_broadcast(&d->changed);
 	text_ring_close(&d->console);
@@ -515,13 +589,18 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	printk("d%u: shutdown: %s\n", d->id,
 	       reason < sizeof(shutdown_names) / sizeof(shutdown_names[0]) ? shutdown_names[reason]
 									    : "unknown reason");
-	/* Only poweroff and crash have configured actions so far; a reboot
-	 * request ends the domain as a poweroff does, and a suspended domain
-	 * waits for the toolstack. */
+	/* Each reason has its action, as xl's on_poweroff, on_reboot,
+	 * on_watchdog and on_crash; a suspended (or soft-reset) domain waits
+	 * for the toolstack.  Restarts are the toolstack's: it asked for
+	 * PRESERVE and acts on the shutdown event. */
 	unsigned int action = XG_DOMACT_PRESERVE;
-	if (reason == SHUTDOWN_poweroff || reason == SHUTDOWN_reboot)
+	if (reason == SHUTDOWN_poweroff)
 		action = d->on_poweroff;
-	else if (reason == SHUTDOWN_crash || reason == SHUTDOWN_watchdog)
+	else if (reason == SHUTDOWN_reboot)
+		action = d->on_reboot;
+	else if (reason == SHUTDOWN_watchdog)
+		action = d->on_watchdog;
+	else if (reason == SHUTDOWN_crash)
 		action = d->on_crash;
 	stop_and_act(d, action);
 	pthread_mutex_unlock(&d->lock);

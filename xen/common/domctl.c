@@ -1,5 +1,7 @@
 /* HYPERVISOR_domctl: the toolstack's operations on one domain. */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +92,8 @@ static long createdomain(struct xg_domctl *op)
 		.max_pages = c->max_pages,
 		.on_poweroff = c->on_poweroff,
 		.on_crash = c->on_crash,
+		.on_reboot = c->on_reboot,
+		.on_watchdog = c->on_watchdog,
 	};
 	struct domain *d;
 	int rc = domain_create(&args, &d);
@@ -207,6 +211,98 @@ static long vcpucontext(struct hcall_ctx *ctx, struct domain *d, struct xg_domct
 	return rc;
 }
 
+/* Every host CPU, as an affinity bitmap. */
+static void all_cpus(uint8_t mask[XG_MAX_HOST_CPUS / 8])
+{
+	memset(mask, 0, XG_MAX_HOST_CPUS / 8);
+	for (unsigned int c = 0; c < hv->nr_cpus && c < XG_MAX_HOST_CPUS; c++)
+		mask[c / 8] |= (uint8_t)(1u << (c % 8));
+}
+
+int vcpu_apply_affinity(struct vcpu *v)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	uint8_t all[XG_MAX_HOST_CPUS / 8];
+	all_cpus(all);
+	const uint8_t *mask = v->pinned ? v->affinity : all;
+	for (unsigned int c = 0; c < XG_MAX_HOST_CPUS && c < CPU_SETSIZE; c++)
+		if (mask[c / 8] & (1u << (c % 8)))
+			CPU_SET(c, &set);
+	return -pthread_setaffinity_np(v->thread, sizeof(set), &set);
+}
+
+static long getvcpuinfo(struct domain *d, struct xg_domctl_vcpuinfo *vi)
+{
+	if (vi->vcpu >= d->max_vcpus || !d->vcpus[vi->vcpu])
+		return -EINVAL;
+	struct vcpu *v = d->vcpus[vi->vcpu];
+	pthread_mutex_lock(&d->lock);
+	bool online = v->initialised && !v->down;
+	vi->flags = 0;
+	if (online)
+		vi->flags |= XG_VCPUINFO_online;
+	/* Blocked: waiting in SCHEDOP_block or SCHEDOP_poll (schedule.c),
+	 * during which its thread does not count as running. */
+	if (online && atomic_load(&v->blocked))
+		vi->flags |= XG_VCPUINFO_blocked;
+	else if (v->running)
+		vi->flags |= XG_VCPUINFO_running;
+	if (v->pinned)
+		vi->flags |= XG_VCPUINFO_pinned;
+	vi->cpu = (int32_t)v->cpu_seen - 1;
+	vi->max_vcpus = d->max_vcpus;
+	vi->cpu_time_ns = v->cpu_time_ns;
+	uint64_t now = now_ns();
+	if (v->run_started_ns && now > v->run_started_ns)
+		vi->cpu_time_ns += now - v->run_started_ns;
+	if (v->pinned)
+		memcpy(vi->affinity, v->affinity, sizeof(vi->affinity));
+	else
+		all_cpus(vi->affinity);
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+/* Pin a vCPU's host thread (Xen's hard affinity).  The mask must name at
+ * least one host CPU and no other. */
+static long setvcpuaffinity(struct domain *d, const struct xg_domctl_vcpuaffinity *va)
+{
+	if (va->vcpu >= d->max_vcpus || !d->vcpus[va->vcpu])
+		return -EINVAL;
+	uint8_t all[XG_MAX_HOST_CPUS / 8];
+	all_cpus(all);
+	bool any = false, everything = true;
+	for (unsigned int i = 0; i < sizeof(all); i++) {
+		if (va->affinity[i] & ~all[i])
+			return -EINVAL; /* a CPU the host does not have */
+		any = any || va->affinity[i];
+		everything = everything && va->affinity[i] == all[i];
+	}
+	if (!any)
+		return -EINVAL;
+	struct vcpu *v = d->vcpus[va->vcpu];
+	long rc = 0;
+	pthread_mutex_lock(&d->lock);
+	/* While d->lock is held and the domain is not dying, its vCPU
+	 * threads are not joined (domain_destroy marks it dying first). */
+	if (d->is_dying) {
+		rc = -EINVAL;
+	} else {
+		bool was_pinned = v->pinned;
+		uint8_t old[sizeof(v->affinity)];
+		memcpy(old, v->affinity, sizeof(old));
+		v->pinned = !everything;
+		memcpy(v->affinity, va->affinity, sizeof(v->affinity));
+		if (v->thread_started && (rc = vcpu_apply_affinity(v))) {
+			v->pinned = was_pinned;
+			memcpy(v->affinity, old, sizeof(old));
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	if (!ctx->caller->is_privileged)
@@ -216,7 +312,7 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 		return -EFAULT;
 	if (op.interface_version != XG_DOMCTL_INTERFACE_VERSION)
 		return -EACCES;
-	if (ctx->readonly && op.cmd != XG_DOMCTL_getdomaininfo)
+	if (ctx->readonly && op.cmd != XG_DOMCTL_getdomaininfo && op.cmd != XG_DOMCTL_getvcpuinfo)
 		return -EPERM;
 
 	if (op.cmd == XG_DOMCTL_createdomain) {
@@ -238,10 +334,10 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 		rc = domain_destroy(d);
 		break;
 	case XG_DOMCTL_pausedomain:
-		rc = d->is_privileged ? -EINVAL : domain_pause(d);
+		rc = d->is_privileged ? -EINVAL : domain_toolstack_pause(d);
 		break;
 	case XG_DOMCTL_unpausedomain:
-		rc = d->is_privileged ? -EINVAL : domain_unpause(d);
+		rc = d->is_privileged ? -EINVAL : domain_toolstack_unpause(d);
 		break;
 	case XG_DOMCTL_getdomaininfo:
 		fill_domaininfo(d, &op.u.getdomaininfo);
@@ -284,6 +380,13 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XG_DOMCTL_get_toolstack_data:
 		rc = d->is_privileged ? -EINVAL : toolstack_data(ctx, d, &op);
 		copy_back = op.cmd == XG_DOMCTL_get_toolstack_data;
+		break;
+	case XG_DOMCTL_getvcpuinfo:
+		rc = d->is_privileged ? -EINVAL : getvcpuinfo(d, &op.u.vcpuinfo);
+		copy_back = true;
+		break;
+	case XG_DOMCTL_setvcpuaffinity:
+		rc = d->is_privileged ? -EINVAL : setvcpuaffinity(d, &op.u.vcpuaffinity);
 		break;
 	case XG_DOMCTL_getmemlist:
 		rc = getmemlist(ctx, d, &op.u.getmemlist);

@@ -103,9 +103,11 @@ static void *vcpu_main(void *arg)
 		 * work done for this vCPU and is charged to it, as Xen does.  It
 		 * also keeps the reported time monotonic: a reader during the
 		 * handling already counted it through run_started_ns. */
+		int cpu = sched_getcpu();
 		pthread_mutex_lock(&d->lock);
 		v->cpu_time_ns += now_ns() - start;
 		v->run_started_ns = 0;
+		v->cpu_seen = cpu >= 0 ? (unsigned int)cpu + 1 : 0;
 	}
 	v->running = false;
 	pthread_cond_broadcast(&d->changed);
@@ -201,6 +203,8 @@ int domain_start_vcpus(struct domain *d)
 		rc = -pthread_create(&v->thread, NULL, vcpu_main, v);
 		if (!rc)
 			v->thread_started = true;
+		if (!rc && v->pinned)
+			vcpu_apply_affinity(v); /* a mask that no longer fits the host leaves it unpinned */
 	}
 	pthread_mutex_unlock(&d->lock);
 	return rc;

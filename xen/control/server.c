@@ -16,6 +16,7 @@
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
+#include "hv/watch.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 
@@ -119,6 +120,19 @@ static int serve_one(struct client *c, struct domain *dom0)
 			free(data);
 			return -1;
 		}
+	}
+
+	if (req.op == XG_CTL_OP_WATCH_DOMAINS) {
+		/* The connection becomes a stream of events and stays so until
+		 * the client leaves (hv/watch.h). */
+		int err = -EINVAL;
+		struct watcher *w = len ? NULL : watch_register(&err);
+		int rc = send_reply(c->fd, err, data, len, -1);
+		free(data);
+		if (!w)
+			return rc;
+		watch_stream(w, c->fd); /* a failed reply ends it at once: the peer is gone */
+		return -1;
 	}
 
 	int64_t ret;

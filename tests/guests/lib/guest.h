@@ -64,6 +64,9 @@ bool guest_failed(void);
 
 void guest_finish(int result) __attribute__((noreturn));
 void guest_shutdown(unsigned int reason) __attribute__((noreturn));
+/* The reason the framework shuts down with after the RESULT line
+ * (SHUTDOWN_poweroff unless the guest changes it). */
+extern unsigned int guest_exit_reason;
 
 /* Sort frame numbers in place (heap sort). */
 void guest_sort_pfns(xen_pfn_t *a, size_t n);

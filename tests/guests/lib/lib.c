@@ -284,13 +284,15 @@ void guest_shutdown(unsigned int reason)
 		HYPERVISOR_sched_op(SCHEDOP_yield, 0);
 }
 
+unsigned int guest_exit_reason = SHUTDOWN_poweroff;
+
 void guest_finish(int result)
 {
 	if (result == GUEST_PASS && any_failure)
 		result = GUEST_FAIL;
 	static const char *const words[] = { "PASS", "FAIL", "SKIP" };
 	guest_printf("RESULT: %s %s\n", words[result], guest_name);
-	guest_shutdown(SHUTDOWN_poweroff);
+	guest_shutdown(guest_exit_reason);
 }
 
 /* The P2M list: no frame twice among the first entries, and enough

@@ -136,6 +136,11 @@ struct vcpu {
 	uint64_t runstate_va;        /* registered copy by virtual address, 0: none */
 	uint64_t runstate_phys_mfn;  /* by physical address: the frame held, or MFN_INVALID */
 	unsigned int runstate_phys_offset;
+	unsigned int cpu_seen;   /* under the domain lock: host CPU of its last run plus 1; 0 if it never ran */
+	/* Under the domain lock: the host CPUs its thread may run on (bit n
+	 * of byte n / 8), when pinned; applied when the thread starts. */
+	bool pinned;
+	uint8_t affinity[128]; /* XG_MAX_HOST_CPUS / 8 */
 };
 
 enum domain_type {
@@ -155,13 +160,20 @@ struct domain {
 	pthread_cond_t changed; /* a vCPU stopped running, or the state changed */
 
 	/* Under lock. */
-	unsigned int pause_count; /* toolstack pauses */
+	unsigned int pause_count; /* pauses in force: the toolstack's and the hypervisor's own */
+	/* Pauses the toolstack asked for (createdomain's initial one, then
+	 * pausedomain); what events and `p` report.  The hypervisor's own
+	 * short pauses (reading a vCPU context) are not state changes. */
+	unsigned int toolstack_pauses;
+	/* The lifecycle state last reported to watchers (XG_CTL_EVSTATE_*)
+	 * and its shutdown reason: a state event is sent when they change. */
+	unsigned int reported_state, reported_reason;
 	bool is_shutdown;
 	unsigned int shutdown_reason;
 	bool is_crashed;
 	bool is_dying;
 	bool action_pending; /* on_poweroff/on_crash queued for the reaper */
-	unsigned int on_poweroff, on_crash; /* XG_ACTION_* */
+	unsigned int on_poweroff, on_crash, on_reboot, on_watchdog; /* XG_DOMACT_* */
 	struct frame_set frames;
 	uint64_t max_pages;
 	uint64_t shared_info_mfn;
@@ -202,7 +214,7 @@ struct domain_create_args {
 	enum domain_type type;
 	unsigned int max_vcpus;
 	uint64_t max_pages;
-	unsigned int on_poweroff, on_crash;
+	unsigned int on_poweroff, on_crash, on_reboot, on_watchdog;
 };
 
 /* Hypervisor-wide state every part of the core may reach. */
@@ -228,6 +240,11 @@ int domain_destroy(struct domain *d);
 int domain_rename(struct domain *d, const char *name);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
+/* Pause and unpause on the toolstack's behalf (pausedomain, unpausedomain):
+ * the same, and watchers are told.  Unpausing a domain the toolstack did
+ * not pause is -EINVAL. */
+int domain_toolstack_pause(struct domain *d);
+int domain_toolstack_unpause(struct domain *d);
 /* Guest-requested stop; called from any thread. */
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* The guest did something it cannot survive.  reason is logged. */
@@ -255,6 +272,9 @@ void vcpu_kick(struct vcpu *v);
 /* Sleep in v's hypercall until done(v, arg), the system-time deadline (0:
  * none) or the vCPU must stop (schedule.c); see vcpu_wake() in hv/event.h. */
 void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v, void *arg), void *arg, uint64_t deadline);
+/* Give v's thread its affinity (v->affinity if pinned, else every CPU);
+ * d->lock held, the thread started and not yet joined.  0 or -errno. */
+int vcpu_apply_affinity(struct vcpu *v);
 
 /* Have v flush its TLB before it next runs guest code, kicking it out of
  * the guest if it is there. */

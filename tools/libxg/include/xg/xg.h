@@ -123,12 +123,106 @@ int xg_domain_pause(xg_handle *h, uint32_t domid);
 int xg_domain_unpause(xg_handle *h, uint32_t domid);
 /* Tear the domain down now, whatever it is doing; its memory returns to the host. */
 int xg_domain_destroy(xg_handle *h, uint32_t domid);
+/* The most memory the domain may own (KiB, rounded down to whole pages);
+ * at most the host's RAM.  libxg refuses less than it owns now (-EINVAL),
+ * as xl's mem-max does.  The recorded configuration keeps its maxmem. */
+int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib);
+
+/* ---- vCPUs --------------------------------------------------------------- */
+
+#define XG_MAX_HOST_CPUS 1024 /* affinity bitmaps: bit n of byte n / 8 is host CPU n */
+
+struct xg_vcpu_info {
+	uint32_t vcpu;
+	bool online;   /* it has a context and is up (vCPU 0 from the builder, others once the guest brings them up) */
+	bool running;  /* its host thread is running it now */
+	bool blocked;  /* it waits for an event (SCHEDOP_block or SCHEDOP_poll) */
+	bool pinned;   /* a hard affinity was set (else: every host CPU) */
+	int cpu;       /* host CPU it last ran on; -1 if it never ran */
+	uint64_t cpu_time_ns;
+	uint8_t affinity[XG_MAX_HOST_CPUS / 8]; /* hard affinity (every host CPU when not pinned) */
+};
+
+/* One vCPU of a domain (vcpu < its nr_vcpus; -EINVAL otherwise). */
+int xg_vcpu_info(xg_handle *h, uint32_t domid, uint32_t vcpu, struct xg_vcpu_info *out);
+/* Pin the vCPU's host thread to the CPUs set in mask (hard affinity, as
+ * Xen's vcpu-pin; XG has no soft affinity).  Every set bit must be a host
+ * CPU (< xg_physinfo's nr_cpus), at least one must be set; a mask of every
+ * host CPU unpins it.  A vCPU not yet online keeps it for when it starts. */
+int xg_vcpu_set_affinity(xg_handle *h, uint32_t domid, uint32_t vcpu, const uint8_t mask[XG_MAX_HOST_CPUS / 8]);
+
+/* ---- domain events ------------------------------------------------------- */
+
+/*
+ * A stream of domain state changes, for a poll() loop: open a watch, poll
+ * its fd for POLLIN, and call xg_event_read() with timeout 0 until it
+ * returns 0.  Events concern every domain (filter on domid yourself).
+ *
+ * To follow the domains without a gap, open the watch first and then list
+ * the domains (xg_domain_list): every change after the list is then an
+ * event.  A watcher that falls behind (the hypervisor keeps at most a few
+ * hundred unread events for it; it never waits for a watcher) loses events
+ * and receives one XG_EVENT_OVERFLOW in their place: list the domains again.
+ *
+ * A watch is its own connection, independent of the handle it was opened
+ * from (which may be closed afterwards); use one watch from one thread at a
+ * time.  Watches on the monitoring socket (XG_OPEN_READONLY) are allowed.
+ * The hypervisor accepts at most 128 watchers at once (-EBUSY beyond).
+ */
+typedef struct xg_event_watch xg_event_watch;
+
+enum xg_event_type {
+	XG_EVENT_CREATED = 1,   /* a domain exists (state XG_DOMAIN_PAUSED until its builder starts it) */
+	XG_EVENT_STATE = 2,     /* its lifecycle state changed: see state, shutdown_reason */
+	XG_EVENT_RENAMED = 3,   /* name is its new name */
+	XG_EVENT_DESTROYED = 4, /* it is gone */
+	XG_EVENT_OVERFLOW = 5,  /* events were lost (domid 0, no name): list the domains again */
+};
+
+struct xg_event {
+	enum xg_event_type type;
+	uint32_t domid;
+	char name[XG_NAME_MAX];        /* the domain's name after the event */
+	/* The state after the event: XG_DOMAIN_RUNNING (events do not tell
+	 * running from blocked, which changes at every wait), _PAUSED (by the
+	 * toolstack), _SHUTDOWN, _CRASHED or _DYING (being destroyed). */
+	enum xg_domain_state state;
+	unsigned int shutdown_reason;  /* enum xg_shutdown_reason, when state is XG_DOMAIN_SHUTDOWN */
+	uint64_t seq;                  /* the event's number on this watch, from 1; skips after an overflow */
+	uint64_t time_ns;              /* hypervisor uptime when it happened */
+};
+
+/* Subscribe to domain events over a new connection to h's hypervisor and
+ * socket.  NULL on failure, with *err (if given) a negative errno. */
+xg_event_watch *xg_event_watch_open(xg_handle *h, int *err);
+/* The descriptor to poll() for POLLIN (also set on hang-up). */
+int xg_event_watch_fd(const xg_event_watch *w);
+/*
+ * The next event.  Waits up to timeout_ms for it (0: don't wait, -1:
+ * forever).  Returns 1 with *ev filled, 0 when no whole event arrived in
+ * time, -EPIPE when the hypervisor closed the watch (it stopped), or
+ * another negative errno.
+ */
+int xg_event_read(xg_event_watch *w, struct xg_event *ev, int timeout_ms);
+void xg_event_watch_close(xg_event_watch *w);
+/* "created", "state", "renamed", "destroyed", "overflow". */
+const char *xg_event_type_name(enum xg_event_type type);
 
 /* ---- building and starting domains -------------------------------------- */
 
+/*
+ * What happens when a domain shuts down, per reason (xl's on_poweroff,
+ * on_reboot, on_watchdog, on_crash).  The hypervisor carries out destroy
+ * and preserve itself.  Restarting needs the builder, so the hypervisor
+ * keeps such a domain (as preserve) and a toolstack process watching the
+ * domain's events does the rest: `xg create` leaves a monitor for that
+ * (docs/xg.md), and other programs call xg_domain_restart() themselves.
+ */
 enum xg_action {
-	XG_ACTION_DESTROY = 0,  /* the domain goes away */
-	XG_ACTION_PRESERVE = 1, /* it stays, shut down or crashed, for inspection */
+	XG_ACTION_DESTROY = 0,        /* the domain goes away */
+	XG_ACTION_PRESERVE = 1,       /* it stays, shut down or crashed, for inspection */
+	XG_ACTION_RESTART = 2,        /* destroyed, and created again from its configuration */
+	XG_ACTION_RENAME_RESTART = 3, /* renamed NAME-1 (NAME-2, ...) and kept; a new NAME is created */
 };
 
 struct xg_config {
@@ -142,6 +236,8 @@ struct xg_config {
 	enum xg_action on_crash;
 	char *ramdisk;          /* the module (initrd) path; may be NULL; malloc'd */
 	uint64_t maxmem_mib;    /* most memory it may balloon up to; 0: memory_mib */
+	enum xg_action on_reboot;   /* the guest asked to reboot (default restart, as xl) */
+	enum xg_action on_watchdog; /* its watchdog fired (default destroy) */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
@@ -153,7 +249,16 @@ struct xg_config_error {
 	char reason[256]; /* xl.cfg and XML reasons begin with "line N: " */
 };
 
-void xg_config_init(struct xg_config *cfg); /* defaults: memory 64, vcpus 1, destroy */
+/* Defaults as xl's: memory 64, vcpus 1, on_reboot restart, other actions destroy. */
+void xg_config_init(struct xg_config *cfg);
+/* The action cfg gives for a domain that stopped: state XG_DOMAIN_CRASHED
+ * (on_crash) or XG_DOMAIN_SHUTDOWN with a reason (poweroff: on_poweroff,
+ * reboot: on_reboot, watchdog: on_watchdog, crash: on_crash).  Suspend
+ * and soft reset wait for the toolstack: XG_ACTION_PRESERVE. */
+enum xg_action xg_config_action_for(const struct xg_config *cfg, enum xg_domain_state state,
+				    unsigned int shutdown_reason);
+/* "destroy", "preserve", "restart", "rename-restart". */
+const char *xg_action_name(enum xg_action action);
 void xg_config_dispose(struct xg_config *cfg);
 /* Parse a JSON domain configuration (schema in docs/config.md).  On error
  * returns -EINVAL (or -errno for I/O) and fills *err. */
@@ -254,6 +359,18 @@ enum xg_create_flags {
  * there.  On failure no domain is left behind. */
 int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsigned int flags, FILE *log,
 		     uint32_t *domid);
+
+/*
+ * Restart a domain that stopped, from its recorded configuration
+ * (xg_domain_config), as xl's restart and rename-restart do.  restart:
+ * the domain is destroyed and created again under the same name and UUID.
+ * rename-restart: the old domain is renamed NAME-N (the smallest N >= 1 not
+ * in use) and kept as it is, and a new NAME is created with a new UUID.
+ * *new_domid is the new domain's id.  If the new domain cannot be built
+ * the old one is gone (restart) or keeps its new name (rename-restart),
+ * and the error says so.
+ */
+int xg_domain_restart(xg_handle *h, uint32_t domid, bool rename_old, uint32_t *new_domid);
 
 /* ---- building blocks (what the builder itself is made of) --------------- */
 
