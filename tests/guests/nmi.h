@@ -1,8 +1,6 @@
 /*
- * The NMI checks both traps guests run in their kernel (see iopl.h for
- * what the including guest provides; its trap handler counts vector
- * 0x102, the NMI callback, in nmi_count and sets nmi_nested if it is
- * entered while nmi_depth is non-zero).  VCPUOP_send_nmi to itself: the
+ * The NMI checks both traps guests run in their kernel: their NMI
+ * callback (vector 0x102 of their trap handler) calls nmi_seen().  VCPUOP_send_nmi to itself: the
  * NMI callback runs once on the way back; a second NMI sent from inside
  * the handler waits for the handler's iret instead of nesting.
  */
@@ -13,6 +11,21 @@
 #include "public/vcpu.h"
 
 void nmi_entry(void);
+
+static volatile unsigned int nmi_count, nmi_depth, nmi_nested, nmi_resend;
+
+/* The handler's part: count, note nesting, send one more if asked. */
+static void nmi_seen(void)
+{
+	nmi_nested |= nmi_depth;
+	nmi_depth++;
+	nmi_count++;
+	if (nmi_resend) {
+		nmi_resend = 0;
+		hypercall(__HYPERVISOR_vcpu_op, VCPUOP_send_nmi, 0, 0, 0, 0);
+	}
+	nmi_depth--;
+}
 
 static long send_nmi_to_self(void)
 {

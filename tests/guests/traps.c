@@ -36,8 +36,8 @@ static volatile struct seen seen;
 static volatile unsigned long skip; /* bytes the handler steps over */
 
 void trap_c(struct saved *s, unsigned long vector, unsigned long has_error);
+#include "nmi.h"
 static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
-static volatile unsigned int nmi_count, nmi_depth, nmi_nested, nmi_resend; /* see nmi.h */
 
 /* One stub per vector: restore rcx/r11 from the frame, save, call
  * trap_c(saved, vector, has_error), restore, and return through the iret
@@ -130,16 +130,8 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 		f[2] = (f[2] & ~0x3000ul) | iret_iopl << 12;
 	if (vector == 1) /* resume past the breakpoint, stop single-stepping */
 		f[2] = (f[2] & ~0x100ul) | 0x10000ul;
-	if (vector == 0x102) {
-		nmi_nested |= nmi_depth;
-		nmi_depth++;
-		nmi_count++;
-		if (nmi_resend) {
-			nmi_resend = 0;
-			hypercall(__HYPERVISOR_vcpu_op, 11 /* VCPUOP_send_nmi */, 0, 0, 0, 0);
-		}
-		nmi_depth--;
-	}
+	if (vector == 0x102)
+		nmi_seen();
 	if (vector == 6)
 		mask_in_handler = vcpu0->evtchn_upcall_mask;
 	if (RPL(seen.cs) == 3 && vector == 0x80)
@@ -178,7 +170,6 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #define SEEN_IP seen.rip
 #include "fpu.h"
 #include "debugreg.h"
-#include "nmi.h"
 
 /* What Xen emulates for a PV kernel: the FS/GS base MSRs, reading CRs. */
 static void test_privileged(start_info_t *si)

@@ -31,8 +31,8 @@ static volatile struct seen seen;
 static volatile unsigned long skip;
 
 void trap_c(struct saved *s, unsigned long vector, unsigned long has_error);
+#include "nmi.h"
 static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
-static volatile unsigned int nmi_count, nmi_depth, nmi_nested, nmi_resend; /* see nmi.h */
 
 /* Stubs: save, call trap_c(saved, vector, has_error), restore, drop the
  * error code if any, and return through the iret hypercall with eax
@@ -114,16 +114,8 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 		f[2] = (f[2] & ~0x3000u) | (uint32_t)iret_iopl << 12;
 	if (vector == 1) /* resume past the breakpoint, stop single-stepping */
 		f[2] = (f[2] & ~0x100u) | 0x10000u;
-	if (vector == 0x102) {
-		nmi_nested |= nmi_depth;
-		nmi_depth++;
-		nmi_count++;
-		if (nmi_resend) {
-			nmi_resend = 0;
-			hypercall(__HYPERVISOR_vcpu_op, 11 /* VCPUOP_send_nmi */, 0, 0, 0, 0);
-		}
-		nmi_depth--;
-	}
+	if (vector == 0x102)
+		nmi_seen();
 	if (vector == 6)
 		mask_in_handler = vcpu0->evtchn_upcall_mask;
 	if (RING(seen.cs) == 3) {
@@ -169,7 +161,6 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #define SEEN_IP seen.eip
 #include "fpu.h"
 #include "debugreg.h"
-#include "nmi.h"
 
 static void test_kernel_traps(void)
 {

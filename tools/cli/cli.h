@@ -38,6 +38,15 @@ void cli_print_json(json_object *v);
 int cli_simple_options(int argc, char **argv, const struct command *cmd, bool *json);
 void cli_command_usage(const struct command *cmd, bool to_stderr);
 json_object *cli_domain_json(const struct xg_domain_info *d);
+/* Parse a command's --json/--help options and check it has between min and
+ * max operands (max < 0: no limit): -1 after help (exit 0), -2 after a
+ * usage message (exit 2), else the index of the first operand. */
+int cli_operands(int argc, char **argv, const char *name, int min, int max, bool *json);
+/* The exit status for cli_operands()'s -1 and -2. */
+int cli_operands_status(int first);
+/* Resolve a DOMAIN operand that must not be domain 0 (why_not says what
+ * domain 0 cannot do); prints the error.  Returns 0 or -1. */
+int cli_guest_domain(xg_handle *h, const char *arg, const char *why_not, uint32_t *domid);
 /* A command whose one operand is a DOMAIN (not domain 0): parse, connect,
  * resolve, run op; op's failure message comes from xg_last_error().
  * Returns the exit status. */

@@ -125,24 +125,14 @@ int cmd_unpause(struct cli *cli, int argc, char **argv)
 /* The domain's effective configuration as libvirt domain XML. */
 int cmd_dumpxml(struct cli *cli, int argc, char **argv)
 {
-	const struct command *self = cli_find_command("dumpxml");
-	int first = cli_simple_options(argc, argv, self, NULL);
-	if (first == -1)
-		return EXIT_OK;
-	if (first < 0 || argc - first != 1) {
-		if (first >= 0)
-			cli_command_usage(self, true);
-		return EXIT_USAGE;
-	}
+	int first = cli_operands(argc, argv, "dumpxml", 1, 1, NULL);
+	if (first < 0)
+		return cli_operands_status(first);
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;
 	uint32_t domid;
-	int rc = cli_lookup(h, argv[first], &domid);
-	if (!rc && domid == 0) {
-		cli_error("domain 0 is the host itself: it has no domain configuration");
-		rc = -1;
-	}
+	int rc = cli_guest_domain(h, argv[first], "it has no domain configuration", &domid);
 	struct xg_config cfg;
 	if (!rc && xg_domain_config(h, domid, &cfg) < 0) {
 		cli_error("%s", xg_last_error());

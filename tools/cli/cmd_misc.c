@@ -5,38 +5,16 @@
 
 #include "cli.h"
 
-/* Parses a command with exactly `operands` operands; returns their index,
- * or -1 after printing help (exit 0) / -2 on a usage error. */
-static int operands_of(int argc, char **argv, const char *name, int operands, bool *json)
-{
-	const struct command *self = cli_find_command(name);
-	int first = cli_simple_options(argc, argv, self, json);
-	if (first >= 0 && operands >= 0 && argc - first != operands) {
-		cli_command_usage(self, true);
-		return -2;
-	}
-	return first;
-}
-
-static int status_of(int first)
-{
-	return first == -1 ? EXIT_OK : EXIT_USAGE;
-}
-
 int cmd_rename(struct cli *cli, int argc, char **argv)
 {
-	int first = operands_of(argc, argv, "rename", 2, NULL);
+	int first = cli_operands(argc, argv, "rename", 2, 2, NULL);
 	if (first < 0)
-		return status_of(first);
+		return cli_operands_status(first);
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;
 	uint32_t domid;
-	int rc = cli_lookup(h, argv[first], &domid);
-	if (!rc && domid == 0) {
-		cli_error("domain 0 is the host itself: it keeps its name");
-		rc = -1;
-	}
+	int rc = cli_guest_domain(h, argv[first], "it keeps its name", &domid);
 	if (!rc && xg_domain_rename(h, domid, argv[first + 1]) < 0) {
 		cli_error("%s", xg_last_error());
 		rc = -1;
@@ -48,9 +26,9 @@ int cmd_rename(struct cli *cli, int argc, char **argv)
 /* domid NAME and domname ID: one lookup, printing the other half. */
 static int translate(struct cli *cli, int argc, char **argv, const char *name, bool want_id)
 {
-	int first = operands_of(argc, argv, name, 1, NULL);
+	int first = cli_operands(argc, argv, name, 1, 1, NULL);
 	if (first < 0)
-		return status_of(first);
+		return cli_operands_status(first);
 	xg_handle *h = cli_connect(cli, true);
 	if (!h)
 		return EXIT_FAIL;
@@ -106,9 +84,9 @@ static void format_uptime(uint64_t ns, char *out, size_t size)
 int cmd_uptime(struct cli *cli, int argc, char **argv)
 {
 	bool json = false;
-	int first = operands_of(argc, argv, "uptime", -1, &json);
+	int first = cli_operands(argc, argv, "uptime", 0, -1, &json);
 	if (first < 0)
-		return status_of(first);
+		return cli_operands_status(first);
 	xg_handle *h = cli_connect(cli, true);
 	if (!h)
 		return EXIT_FAIL;

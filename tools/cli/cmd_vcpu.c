@@ -10,34 +10,12 @@
 
 #include "cli.h"
 
-/* Parse the operands of a command with --json/--help; -1: help shown,
- * -2: usage error, else the first operand (count checked when >= 0). */
-static int operands(int argc, char **argv, const char *name, int min, int max, bool *json)
-{
-	const struct command *self = cli_find_command(name);
-	int first = cli_simple_options(argc, argv, self, json);
-	if (first >= 0 && (argc - first < min || (max >= 0 && argc - first > max))) {
-		cli_command_usage(self, true);
-		return -2;
-	}
-	return first;
-}
-
-static int status_of(int first)
-{
-	return first == -1 ? EXIT_OK : EXIT_USAGE;
-}
-
 /* A domain operand that must not be domain 0; prints the error. */
 static int guest_domain(xg_handle *h, const char *arg, const char *what, uint32_t *domid)
 {
-	if (cli_lookup(h, arg, domid) < 0)
-		return -1;
-	if (*domid == 0) {
-		cli_error("domain 0 is the host itself: %s does not apply to it", what);
-		return -1;
-	}
-	return 0;
+	char why_not[80];
+	snprintf(why_not, sizeof(why_not), "%s does not apply to it", what);
+	return cli_guest_domain(h, arg, why_not, domid);
 }
 
 /* xl's memory sizes: a number with an optional unit t, g, m (the default),
@@ -69,9 +47,9 @@ static int parse_mem_kib(const char *s, uint64_t *kib)
 
 int cmd_mem_max(struct cli *cli, int argc, char **argv)
 {
-	int first = operands(argc, argv, "mem-max", 2, 2, NULL);
+	int first = cli_operands(argc, argv, "mem-max", 2, 2, NULL);
 	if (first < 0)
-		return status_of(first);
+		return cli_operands_status(first);
 	uint64_t kib;
 	if (parse_mem_kib(argv[first + 1], &kib) < 0 || kib == 0) {
 		cli_error("'%s' is not a memory size (a number, optionally with a unit t, g, m, k or b; "
@@ -126,9 +104,9 @@ static const char *vcpu_state_name(const struct xg_vcpu_info *v)
 int cmd_vcpu_list(struct cli *cli, int argc, char **argv)
 {
 	bool json = false;
-	int first = operands(argc, argv, "vcpu-list", 0, -1, &json);
+	int first = cli_operands(argc, argv, "vcpu-list", 0, -1, &json);
 	if (first < 0)
-		return status_of(first);
+		return cli_operands_status(first);
 	xg_handle *h = cli_connect(cli, true);
 	if (!h)
 		return EXIT_FAIL;
@@ -278,9 +256,9 @@ static int parse_cpus(const char *s, unsigned int nr_cpus, uint8_t mask[XG_MAX_H
 
 int cmd_vcpu_pin(struct cli *cli, int argc, char **argv)
 {
-	int first = operands(argc, argv, "vcpu-pin", 3, 4, NULL);
+	int first = cli_operands(argc, argv, "vcpu-pin", 3, 4, NULL);
 	if (first < 0)
-		return status_of(first);
+		return cli_operands_status(first);
 	if (argc - first == 4 && strcmp(argv[first + 3], "-")) {
 		cli_error("soft affinity is not supported by XG (give only the hard affinity, or '-')");
 		return EXIT_FAIL;

@@ -113,26 +113,46 @@ int cli_simple_options(int argc, char **argv, const struct command *cmd, bool *j
 	return optind;
 }
 
+int cli_operands(int argc, char **argv, const char *name, int min, int max, bool *json)
+{
+	const struct command *self = cli_find_command(name);
+	int first = cli_simple_options(argc, argv, self, json);
+	if (first >= 0 && (argc - first < min || (max >= 0 && argc - first > max))) {
+		cli_command_usage(self, true);
+		return -2;
+	}
+	return first;
+}
+
+int cli_operands_status(int first)
+{
+	return first == -1 ? EXIT_OK : EXIT_USAGE;
+}
+
+int cli_guest_domain(xg_handle *h, const char *arg, const char *why_not, uint32_t *domid)
+{
+	if (cli_lookup(h, arg, domid) < 0)
+		return -1;
+	if (*domid == 0) {
+		cli_error("domain 0 is the host itself: %s", why_not);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_on_domain(struct cli *cli, int argc, char **argv, const struct command *self,
 		  int (*op)(xg_handle *h, uint32_t domid))
 {
-	int first = cli_simple_options(argc, argv, self, NULL);
-	if (first == -1)
-		return EXIT_OK;
-	if (first < 0 || argc - first != 1) {
-		if (first >= 0)
-			cli_command_usage(self, true);
-		return EXIT_USAGE;
-	}
+	int first = cli_operands(argc, argv, self->name, 1, 1, NULL);
+	if (first < 0)
+		return cli_operands_status(first);
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;
 	uint32_t domid;
-	int rc = cli_lookup(h, argv[first], &domid);
-	if (!rc && domid == 0) {
-		cli_error("domain 0 is the host itself: xg %s does not apply to it", self->name);
-		rc = -1;
-	}
+	char why_not[80];
+	snprintf(why_not, sizeof(why_not), "xg %s does not apply to it", self->name);
+	int rc = cli_guest_domain(h, argv[first], why_not, &domid);
 	if (!rc && op(h, domid) < 0) {
 		cli_error("%s", xg_last_error());
 		rc = -1;

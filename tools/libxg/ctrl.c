@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/stream_io.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 #include "xg_private.h"
@@ -124,21 +125,6 @@ void xg_call_free(struct xg_call *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Receive exactly len bytes; the first chunk may carry a file descriptor. */
 static int read_full(int fd, void *buf, size_t len, int *passed_fd)
 {
@@ -181,7 +167,7 @@ static long exchange(xg_handle *h, uint32_t op, const uint64_t args[5], struct x
 	struct xg_ctl_reply rep;
 	long rc;
 	pthread_mutex_lock(&h->lock);
-	if (write_full(h->fd, &req, sizeof(req)) || (len && write_full(h->fd, c->data, len)) ||
+	if (stream_transfer(h->fd, &req, sizeof(req), true) || (len && stream_transfer(h->fd, c->data, len, true)) ||
 	    read_full(h->fd, &rep, sizeof(rep), passed_fd)) {
 		rc = xg_error(-EPIPE, "lost the connection to the hypervisor");
 		goto out;

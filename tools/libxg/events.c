@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/stream_io.h"
 #include "public/xg_control.h"
 #include "xg_private.h"
 
@@ -41,21 +42,6 @@ XG_EXPORT const char *xg_event_type_name(enum xg_event_type type)
 	return "unknown";
 }
 
-static int full_io(int fd, void *buf, size_t len, bool out)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = out ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 XG_EXPORT xg_event_watch *xg_event_watch_open(xg_handle *h, int *err)
 {
 	int dummy;
@@ -69,7 +55,7 @@ XG_EXPORT xg_event_watch *xg_event_watch_open(xg_handle *h, int *err)
 	struct xg_ctl_request req = { .magic = XG_CTL_MAGIC, .size = sizeof(req), .op = XG_CTL_OP_WATCH_DOMAINS };
 	struct xg_ctl_reply rep;
 	int rc = 0;
-	if (full_io(fd, &req, sizeof(req), true) || full_io(fd, &rep, sizeof(rep), false))
+	if (stream_transfer(fd, &req, sizeof(req), true) || stream_transfer(fd, &rep, sizeof(rep), false))
 		rc = xg_error(-EPIPE, "lost the connection to the hypervisor while subscribing to events");
 	else if (rep.magic != XG_CTL_MAGIC || rep.size != sizeof(rep))
 		rc = xg_error(-EPROTO, "malformed reply from the hypervisor");

@@ -1,4 +1,5 @@
 /* Serving libxg clients on the control sockets. */
+#include "common/stream_io.h"
 #include "hv/control.h"
 
 #include <errno.h>
@@ -33,21 +34,6 @@ struct client {
 	int fd;
 	bool readonly;
 };
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int send_reply(int fd, int64_t ret, const uint8_t *data, size_t len, int pass_fd)
 {
@@ -104,7 +90,7 @@ static bool allowed_readonly(uint32_t op)
 static int serve_one(struct client *c, struct domain *dom0)
 {
 	struct xg_ctl_request req;
-	if (read_full(c->fd, &req, sizeof(req)))
+	if (stream_transfer(c->fd, &req, sizeof(req), false))
 		return -1;
 	if (req.magic != XG_CTL_MAGIC || req.size < sizeof(req) ||
 	    req.size - sizeof(req) > XG_CTL_MAX_DATA) {
@@ -116,7 +102,7 @@ static int serve_one(struct client *c, struct domain *dom0)
 	uint8_t *data = NULL;
 	if (len) {
 		data = malloc(len);
-		if (!data || read_full(c->fd, data, len)) {
+		if (!data || stream_transfer(c->fd, data, len, false)) {
 			free(data);
 			return -1;
 		}

@@ -1,4 +1,5 @@
 /* Domain events streamed to control-socket watchers (see hv/watch.h). */
+#include "common/stream_io.h"
 #include "hv/watch.h"
 
 #include <errno.h>
@@ -112,21 +113,6 @@ static void unregister(struct watcher *w)
 	free(w);
 }
 
-static int send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 void watch_stream(struct watcher *w, int fd)
 {
 	int sndbuf = WATCH_SNDBUF;
@@ -174,7 +160,7 @@ void watch_stream(struct watcher *w, int fd)
 		pthread_mutex_unlock(&watch_lock);
 		/* May block while the client does not read; only this client's
 		 * thread waits, and a hang-up ends the write with an error. */
-		if (n && send_all(fd, out, n * sizeof(*out)))
+		if (n && stream_transfer(fd, out, n * sizeof(*out), true))
 			break;
 	}
 	free(out);
