@@ -80,12 +80,14 @@ else
 fi
 
 # The monitoring socket lists but cannot control.
-out=$(XG_RUNDIR="$XG_RUNDIR" python3 - "$XG_RUNDIR/hypervisor-ro.sock" <<'PY'
+version=$(sed -n 's/^#define XG_DOMCTL_INTERFACE_VERSION \([0-9]*\).*/\1/p' "$top_srcdir/include/public/xg_control.h")
+out=$(XG_RUNDIR="$XG_RUNDIR" python3 - "$XG_RUNDIR/hypervisor-ro.sock" "$version" <<'PY'
 import socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-# domctl destroydomain (cmd 2) for domain 1 through the read-only socket
-dom = struct.pack("<IIH6x", 2, 1, 1) + bytes(256)
+# domctl destroydomain (cmd 2) for domain 1 through the read-only socket,
+# in the current interface version
+dom = struct.pack("<IIH6x", 2, int(sys.argv[2]), 1) + bytes(256)
 s.sendall(struct.pack("<IIII5Q", 0x31434758, 56 + len(dom), 36, 0, 0x10000, 0, 0, 0, 0) + dom)
 rep = s.recv(16)
 print(struct.unpack("<IIq", rep)[2])
