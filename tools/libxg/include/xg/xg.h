@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define XG_API_VERSION 1
+#define XG_API_VERSION 2 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info */
 
 typedef struct xg_handle xg_handle;
 
