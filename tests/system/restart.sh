@@ -79,7 +79,10 @@ sleep 1
 check "no domain looper is left" sh -c "! '$XG_BIN' domid looper 2>/dev/null"
 check "every frame is back after the restart loop" wait_frames "$free0" 10
 
-# rename-restart: the old domain is kept as NAME-1, NAME-2, ...
+# rename-restart: the old domain is kept as NAME-1, NAME-2, ...  A longer
+# interval here, so that the destroy below lands while the monitor waits
+# even when a loaded machine makes each incarnation slow to reboot.
+export XG_MIN_RESTART_INTERVAL=6
 cfg=$(guest_config rr hello '"cmdline": "shutdown=reboot", "on_reboot": "rename-restart"')
 check "a guest with on_reboot rename-restart is created" xg create "$cfg"
 uuid0=$(uuid_of rr)
@@ -97,6 +100,7 @@ xg destroy rr
 check "destroying rr ends its monitor" monitor_gone rr 10
 for d in $(xg list | awk '$1 ~ /^rr-[0-9]+$/ { print $1 }'); do xg destroy "$d"; done
 check "every frame is back after rename-restart" wait_frames "$free0" 10
+export XG_MIN_RESTART_INTERVAL=3
 
 # on_reboot destroy: no monitor is needed, the hypervisor destroys it.
 cfg=$(guest_config rbd hello '"cmdline": "shutdown=reboot", "on_reboot": "destroy"')
