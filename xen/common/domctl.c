@@ -299,7 +299,12 @@ static long setvcpuaffinity(struct domain *d, const struct xg_domctl_vcpuaffinit
 			memcpy(v->affinity, old, sizeof(old));
 		}
 	}
+	bool started = v->thread_started;
 	pthread_mutex_unlock(&d->lock);
+	/* The host has moved the thread already; a kick makes a vCPU that
+	 * computes without exits note where it now runs (vcpu-list's CPU). */
+	if (!rc && started)
+		vcpu_kick(v);
 	return rc;
 }
 
