@@ -12,31 +12,19 @@ free0=$(free_frames)
 # breakpoints (its single steps work); there the traps guests check that a
 # breakpoint is armed, not that it fires (docs/testing.md).
 cmdline=${XG_UNDER_QEMU_TCG:+\"cmdline\": \"nohwbp\"}
-cfg=$(guest_config traps traps "$cmdline")
-out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1)
-case "$out" in
-*"entering user mode"*"RESULT: PASS traps"*) ok "exceptions, software interrupts, iret, user mode, syscall and GS bases work as in Xen" ;;
-*) not_ok "exceptions, software interrupts, iret, user mode, syscall and GS bases work as in Xen"; diag "$out" ;;
-esac
+guest_run_matches "exceptions, software interrupts, iret, user mode, syscall and GS bases work as in Xen" \
+	"$(guest_config traps traps "$cmdline")" '*entering user mode*RESULT: PASS traps*'
 check "the traps guest is gone and its frames are back" wait_frames "$free0" 10
 
 # The same for a 32-bit PAE kernel in ring 1 and its user mode in ring 3.
-cfg=$(guest_config traps32 traps32 "$cmdline")
-out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
-case "$rc:$out" in
-0:*"entering ring 3"*"RESULT: PASS traps32"*) ok "a 32-bit kernel's exceptions, software interrupts, iret and ring 3 work as in Xen" ;;
-*) not_ok "a 32-bit kernel's exceptions, software interrupts, iret and ring 3 work as in Xen"; diag "$out" ;;
-esac
+guest_run_matches "a 32-bit kernel's exceptions, software interrupts, iret and ring 3 work as in Xen" \
+	"$(guest_config traps32 traps32 "$cmdline")" '0:*entering ring 3*RESULT: PASS traps32*'
 check "the 32-bit traps guest is gone and its frames are back" wait_frames "$free0" 10
 
 # Descriptor tables, both widths.
 for g in descriptors descriptors32; do
-	cfg=$(guest_config "$g" "$g")
-	out=$(timeout 120 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
-	case "$rc:$out" in
-	0:*"RESULT: PASS descriptors"*) ok "$g: set_gdt and update_descriptor check, correct and refuse descriptors as Xen does" ;;
-	*) not_ok "$g: set_gdt and update_descriptor check, correct and refuse descriptors as Xen does"; diag "$out" ;;
-	esac
+	guest_run_matches "$g: set_gdt and update_descriptor check, correct and refuse descriptors as Xen does" \
+		"$(guest_config "$g" "$g")" '0:*RESULT: PASS descriptors*'
 	check "the $g guest is gone and its frames are back" wait_frames "$free0" 10
 done
 

@@ -7,22 +7,14 @@ start_hypervisor
 free0=$(free_frames)
 
 for g in events events32; do
-	cfg=$(guest_config "$g" "$g")
-	out=$(timeout 300 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
-	case "$rc:$out" in
-	0:*"RESULT: PASS $g"*) ok "$g: ports, upcalls, block, poll, timers and hostile inputs behave as in Xen" ;;
-	*) not_ok "$g: ports, upcalls, block, poll, timers and hostile inputs behave as in Xen"; diag "$out" ;;
-	esac
+	guest_run_matches "$g: ports, upcalls, block, poll, timers and hostile inputs behave as in Xen" \
+		"$(guest_config "$g" "$g")" "0:*RESULT: PASS $g*" 300
 	check "the $g guest is gone and its frames are back" wait_frames "$free0" 10
 done
 
 # Two vCPUs: the second brought up by the guest, IPIs both ways, runstates.
-cfg=$(guest_config smp smp '"vcpus": 2')
-out=$(timeout 300 "$XG_BIN" create "$cfg" -c 2>&1); rc=$?
-case "$rc:$out" in
-0:*"RESULT: PASS smp"*) ok "smp: a second vCPU comes up, IPIs go both ways, runstates add up" ;;
-*) not_ok "smp: a second vCPU comes up, IPIs go both ways, runstates add up"; diag "$out" ;;
-esac
+guest_run_matches "smp: a second vCPU comes up, IPIs go both ways, runstates add up" \
+	"$(guest_config smp smp '"vcpus": 2')" '0:*RESULT: PASS smp*' 300
 check "the smp guest is gone and its frames are back" wait_frames "$free0" 10
 
 # CPU time of the host thread of vCPU 0 of domain $1 (utime + stime, ticks).

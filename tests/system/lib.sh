@@ -102,6 +102,17 @@ JSON
 	echo "$WORK/$name.json"
 }
 
+# Run a domain to its end with `xg create -c` (bounded by seconds, default
+# 120): ok "what" if "EXIT_STATUS:OUTPUT" matches the glob (callers that
+# need exit status 0 start it with 0:; quotes in it are literal
+# characters), else not_ok with the output.
+guest_run_matches() { # what config glob [seconds]
+	local out rc
+	out=$(timeout "${4:-120}" "$XG_BIN" create "$2" -c 2>&1); rc=$?
+	# shellcheck disable=SC2053 # the glob is the caller's pattern
+	if [[ "$rc:$out" == $3 ]]; then ok "$1"; else not_ok "$1"; diag "$out"; fi
+}
+
 # Wait until `xg list` no longer shows the domain (or the timeout passes).
 wait_gone() { # name seconds
 	local end
