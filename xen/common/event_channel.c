@@ -181,13 +181,24 @@ static void unlock_pair(struct domain *a, struct domain *b)
 	pthread_mutex_unlock(&a->evtchn->lock);
 }
 
+/* Copy a sub-op's arguments (len bytes at arg into op) and take the domain
+ * its domain field (dom, inside op) names: NULL with *err set if either
+ * fails.  The caller puts the domain. */
+static struct domain *read_op_for_domain(struct hcall_ctx *ctx, uint64_t arg, void *op, size_t len,
+					  const domid_t *dom, int *err)
+{
+	if (copy_from_guest(ctx, op, arg, len)) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	return hcall_target_domain(ctx, *dom, err);
+}
+
 static long evtchn_alloc_unbound(struct hcall_ctx *ctx, uint64_t arg)
 {
 	struct evtchn_alloc_unbound op;
-	if (copy_from_guest(ctx, &op, arg, sizeof(op)))
-		return -EFAULT;
 	int err = 0;
-	struct domain *d = hcall_target_domain(ctx, op.dom, &err);
+	struct domain *d = read_op_for_domain(ctx, arg, &op, sizeof(op), &op.dom, &err);
 	if (!d)
 		return err;
 	pthread_mutex_lock(&d->evtchn->lock);
@@ -411,10 +422,8 @@ static long evtchn_send(struct domain *d, uint32_t port)
 static long evtchn_status(struct hcall_ctx *ctx, uint64_t arg)
 {
 	struct evtchn_status op;
-	if (copy_from_guest(ctx, &op, arg, sizeof(op)))
-		return -EFAULT;
 	int err = 0;
-	struct domain *d = hcall_target_domain(ctx, op.dom, &err);
+	struct domain *d = read_op_for_domain(ctx, arg, &op, sizeof(op), &op.dom, &err);
 	if (!d)
 		return err;
 	if (!port_is_valid(d, op.port)) {
@@ -495,10 +504,8 @@ static long evtchn_unmask(struct domain *d, uint32_t port)
 static long evtchn_reset(struct hcall_ctx *ctx, uint64_t arg, bool cont)
 {
 	struct evtchn_reset op;
-	if (copy_from_guest(ctx, &op, arg, sizeof(op)))
-		return -EFAULT;
 	int err = 0;
-	struct domain *d = hcall_target_domain(ctx, op.dom, &err);
+	struct domain *d = read_op_for_domain(ctx, arg, &op, sizeof(op), &op.dom, &err);
 	if (!d)
 		return err;
 	long rc = 0;
