@@ -204,7 +204,7 @@ static long vcpucontext(struct hcall_ctx *ctx, struct domain *d, struct xg_domct
 	int rc = domain_pause(d);
 	if (rc)
 		return rc;
-	rc = pv_set_vcpu_context(v, &gc, size);
+	rc = pv_set_vcpu_context(v, &gc, size, false);
 	domain_unpause(d);
 	if (!rc)
 		rc = domain_start_vcpus(d);

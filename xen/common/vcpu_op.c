@@ -32,13 +32,8 @@ static long initialise(struct hcall_ctx *ctx, struct vcpu *v, uint64_t arg)
 	if (!buf)
 		return -ENOMEM;
 	long rc = copy_from_guest(ctx, buf, arg, len) ? -EFAULT : 0;
-	pthread_mutex_lock(&d->lock);
-	bool initialised = v->initialised;
-	pthread_mutex_unlock(&d->lock);
-	if (!rc && initialised)
-		rc = -EEXIST;
 	if (!rc)
-		rc = pv_set_vcpu_context(v, buf, len);
+		rc = pv_set_vcpu_context(v, buf, len, true);
 	free(buf);
 	return rc;
 }

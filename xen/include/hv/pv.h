@@ -115,9 +115,11 @@ uint64_t pv_root_type(const struct domain *d);
 bool pv_root_frame(const struct domain *d, uint64_t mfn);
 
 /* Set or read a vCPU's state as a vcpu_guest_context in buf, in the
- * layout of the domain's guest width, pv_vcpu_context_size() bytes. */
+ * layout of the domain's guest width, pv_vcpu_context_size() bytes.
+ * first: only a vCPU without a context may take it (-EEXIST otherwise,
+ * checked under the domain lock: VCPUOP_initialise). */
 size_t pv_vcpu_context_size(const struct domain *d);
-int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len);
+int pv_set_vcpu_context(struct vcpu *v, const void *ctxt, size_t len, bool first);
 int pv_get_vcpu_context(struct vcpu *v, void *ctxt, size_t len);
 
 /*

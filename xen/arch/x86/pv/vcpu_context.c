@@ -186,10 +186,19 @@ static int get_root_in_steps(struct domain *d, uint64_t mfn, uint64_t type, char
 	return rc;
 }
 
-int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
+int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len, bool first)
 {
 	struct domain *d = v->domain;
 	struct context_values cv = { 0 };
+	/* -EEXIST before anything about the context, as Xen answers it; the
+	 * check that counts is repeated below, where the context is taken. */
+	if (first) {
+		pthread_mutex_lock(&d->lock);
+		bool initialised = v->initialised;
+		pthread_mutex_unlock(&d->lock);
+		if (initialised)
+			return -EEXIST;
+	}
 	if (len < pv_vcpu_context_size(d))
 		return -EINVAL;
 	if (domain_is_pv32(d))
@@ -214,9 +223,10 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len)
 		return -EINVAL;
 
 	pthread_mutex_lock(&d->lock);
-	if (d->is_dying) {
+	if (d->is_dying || (first && v->initialised)) {
+		bool dying = d->is_dying;
 		pthread_mutex_unlock(&d->lock);
-		return -EINVAL;
+		return dying ? -EINVAL : -EEXIST;
 	}
 	/* Assists first: they decide how the tables below are validated.  As
 	 * in Xen, only vCPU 0's context sets them (the toolstack's; a guest's
