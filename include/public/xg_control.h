@@ -116,6 +116,11 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 #define XG_TOOLSTACK_DATA_MAX (64u << 10)
 #define XG_DOMCTL_getvcpuinfo 15     /* u.vcpuinfo: one vCPU's state, time, host CPU and affinity */
 #define XG_DOMCTL_setvcpuaffinity 16 /* u.vcpuaffinity: the host CPUs a vCPU's thread may run on */
+/* The guest's PV console ring (docs/console.md): the builder names its
+ * frame, the hypervisor serves it and returns the port for start_info;
+ * console_write queues input for the guest. */
+#define XG_DOMCTL_console_attach 17 /* u.console_attach */
+#define XG_DOMCTL_console_write 18  /* u.console_write */
 
 /* createdomain flags */
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
@@ -202,6 +207,18 @@ struct xg_domctl_console_read {
 	uint32_t stopped; /* OUT: 1 if the domain has stopped and everything was read */
 };
 
+struct xg_domctl_console_attach {
+	uint64_t mfn;  /* a frame of the domain, not typed otherwise */
+	uint32_t port; /* OUT: the guest's end (start_info.console.domU.evtchn) */
+	uint32_t pad;
+};
+
+struct xg_domctl_console_write {
+	uint64_t buffer; /* handle to the bytes */
+	uint32_t len;    /* at most XG_CTL_MAX_DATA */
+	uint32_t count;  /* OUT: bytes queued (fewer when the guest's ring is full) */
+};
+
 struct xg_domctl_getmemlist {
 	uint64_t start;  /* index of the first frame wanted, in MFN order */
 	uint64_t max;    /* entries the buffer holds */
@@ -221,6 +238,8 @@ struct xg_domctl {
 		struct xg_domctl_vcpucontext vcpucontext;
 		struct { uint64_t gmfn; } hypercall_init;
 		struct xg_domctl_console_read console_read;
+		struct xg_domctl_console_attach console_attach;
+		struct xg_domctl_console_write console_write;
 		struct xg_domctl_getmemlist getmemlist;
 		struct { char name[64]; } setdomainname;
 		struct xg_domctl_vcpuinfo vcpuinfo;

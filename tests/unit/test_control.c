@@ -17,6 +17,7 @@
 #include "hv/pv.h"
 #include "public/event_channel.h"
 #include "public/memory.h"
+#include "public/io/console.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 #include "tests/tap.h"
@@ -754,6 +755,110 @@ static void test_event_channels(struct domain *d0, uint64_t free0)
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after the event-channel domains");
 }
 
+static long console_attach(struct domain *d0, uint16_t domid, uint64_t mfn, uint32_t *port)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_console_attach, .domain = domid };
+	op.u.console_attach.mfn = mfn;
+	long rc = domctl(d0, false, &op);
+	if (!rc)
+		*port = op.u.console_attach.port;
+	return rc;
+}
+
+/* Input for the guest's ring: the count queued, or the error. */
+static long console_write(struct domain *d0, bool readonly, uint16_t domid, const char *bytes, uint32_t len)
+{
+	req.used = 0;
+	struct xg_domctl op = { .cmd = XG_DOMCTL_console_write, .interface_version = XG_DOMCTL_INTERFACE_VERSION,
+				.domain = domid };
+	op.u.console_write.buffer = put(bytes, len);
+	op.u.console_write.len = len;
+	uint64_t h = put(&op, sizeof(op));
+	req.caller = d0;
+	req.readonly = readonly;
+	long rc = inproc_call(&req, __HYPERVISOR_domctl, h, 0, 0, 0);
+	return rc ? rc : (long)((struct xg_domctl *)at(h))->u.console_write.count;
+}
+
+static bool history_is(struct domain *d, const char *want)
+{
+	char got[256];
+	uint64_t pos = 0;
+	size_t n = text_ring_read(&d->console, &pos, got, sizeof(got) - 1, 0);
+	got[n] = 0;
+	return !strcmp(got, want);
+}
+
+/* The hypervisor as the backend of a console ring (console_ring.c): what
+ * the toolstack may name as the ring, input and output through it, and
+ * what a guest may do to the shared indexes. */
+static void test_console_ring(struct domain *d0, uint64_t free0)
+{
+	struct pair p;
+	if (!pair_setup(d0, &p, "console", "neighbour"))
+		return;
+	struct domain *d = p.d;
+	const uint64_t *m = p.m;
+	uint32_t port = 0;
+	TAP_CHECK(console_write(d0, false, d->id, "x", 1) == -ENODEV, "input for a domain without a ring is -ENODEV");
+	TAP_CHECK(console_attach(d0, d->id, p.o[0], &port) == -EINVAL, "another domain's frame cannot be the ring");
+	TAP_CHECK(console_attach(d0, d->id, hv->machine.nr_frames + 3, &port) == -EINVAL,
+		  "nor a frame beyond machine memory");
+	build_tables(m);
+	TAP_CHECK(pin_l4(d0, d->id, m[0]) == 0, "pin a tree");
+	TAP_CHECK(console_attach(d0, d->id, m[2], &port) == -EACCES, "a page table cannot be the ring (-EACCES)");
+	TAP_CHECK(console_attach(d0, d->id, m[10], &port) == 0 && port > 0, "a plain frame can (port %u)", port);
+	TAP_CHECK(console_attach(d0, d->id, m[11], &port) == -EEXIST, "a second ring is -EEXIST");
+	TAP_CHECK(unpin(d0, d->id, m[0]) == 0, "unpin it");
+	frame(m[2])[0] = m[10] << 12 | P; /* the ring as an L1 */
+	long rc = pin_l4(d0, d->id, m[0]);
+	TAP_CHECK(rc == -EINVAL, "the ring cannot become a page table while it is served (%ld)", rc);
+	frame(m[2])[0] = m[3] << 12 | P;
+
+	struct inproc_req r;
+	memset(&r, 0, sizeof(r));
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+	rc = evtchn_as(&r, d, EVTCHNOP_status, &st, sizeof(st));
+	TAP_CHECK(rc == 0 && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == 0,
+		  "to the guest the port is interdomain with domain 0 (%ld, %u)", rc, st.status);
+
+	struct xencons_interface *ring = (struct xencons_interface *)frame(m[10]);
+	TAP_CHECK(console_write(d0, true, d->id, "x", 1) == -EPERM, "the read-only socket cannot give input");
+	TAP_CHECK(console_write(d0, false, d->id, "abc", 3) == 3 && ring->in_prod == 3 && !memcmp(ring->in, "abc", 3) &&
+			  port_pending_in(d, port),
+		  "input lands in the ring's in[] with in_prod moved, and the port pending");
+	char big[2000];
+	memset(big, 'z', sizeof(big));
+	TAP_CHECK(console_write(d0, false, d->id, big, sizeof(big)) == 1021, "only the room left is taken (1021)");
+	TAP_CHECK(console_write(d0, false, d->id, big, 1) == 0, "a full ring takes nothing");
+	ring->in_cons = 1024;
+	TAP_CHECK(console_write(d0, false, d->id, "wrap", 4) == 4 && !memcmp(ring->in, "wrap", 4),
+		  "once the guest has read it, input wraps around to the start");
+	ring->in_cons = ring->in_prod + 5000;
+	TAP_CHECK(console_write(d0, false, d->id, "x", 1) == -EIO, "impossible input indexes are -EIO");
+	ring->in_cons = ring->in_prod;
+
+	ring->out[2046] = 'h'; /* across the end of out[] */
+	ring->out[2047] = 'i';
+	ring->out[0] = '\n';
+	ring->out_cons = ring->out_prod = 2046;
+	ring->out_prod += 3;
+	struct evtchn_send send = { .port = port };
+	rc = evtchn_as(&r, d, EVTCHNOP_send, &send, sizeof(send));
+	TAP_CHECK(rc == 0 && ring->out_cons == 2049 && history_is(d, "hi\n"),
+		  "a notify moves the output, wrapped around, into the history (%ld)", rc);
+	ring->out_prod += 3000;
+	rc = evtchn_as(&r, d, EVTCHNOP_send, &send, sizeof(send));
+	TAP_CHECK(rc == 0 && ring->out_cons == 2049 && history_is(d, "hi\n"),
+		  "output indexes 3000 apart are left alone (%ld)", rc);
+
+	uint64_t free1 = heap_free_frames(&hv->heap);
+	TAP_CHECK(decrease(d, DOMID_SELF, &m[10], 1) == 1 && heap_free_frames(&hv->heap) == free1,
+		  "the guest may give the ring's frame back, but it stays allocated while served");
+	pair_destroy(d0, &p);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after the domain, the ring's included");
+}
+
 int main(void)
 {
 	const char *why = "";
@@ -773,6 +878,7 @@ int main(void)
 	test_m2p_mapping(d0, free0);
 	test_exchange_and_page_ops(d0, free0);
 	test_event_channels(d0, free0);
+	test_console_ring(d0, free0);
 	inproc_hypervisor_stop(d0);
 	return tap_done();
 }

@@ -159,3 +159,19 @@ void printk(const char *fmt, ...)
 	if (log_to_stderr)
 		fwrite(line, 1, len, stderr);
 }
+
+void printk_guest_output(unsigned int domid, const char *buf, size_t len)
+{
+	while (len) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) + 1 : len;
+		size_t shown = n;
+		if (shown && buf[shown - 1] == '\n')
+			shown--;
+		if (shown && buf[shown - 1] == '\r')
+			shown--;
+		printk("(d%u) %.*s\n", domid, (int)shown, buf);
+		buf += n;
+		len -= n;
+	}
+}

@@ -9,22 +9,6 @@
 #define CONSOLE_WRITE_BATCH 16384
 #define CONSOLE_CHUNK 256
 
-static void log_output(struct domain *d, const char *buf, size_t len)
-{
-	while (len) {
-		const char *nl = memchr(buf, '\n', len);
-		size_t n = nl ? (size_t)(nl - buf) + 1 : len;
-		size_t shown = n;
-		if (shown && buf[shown - 1] == '\n')
-			shown--;
-		if (shown && buf[shown - 1] == '\r')
-			shown--;
-		printk("(d%u) %.*s\n", d->id, (int)shown, buf);
-		buf += n;
-		len -= n;
-	}
-}
-
 long do_console_io(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	unsigned int cmd = (unsigned int)a[0];
@@ -51,13 +35,14 @@ long do_console_io(struct hcall_ctx *ctx, const uint64_t a[5])
 			if (copy_from_guest(ctx, chunk, buffer + done, n))
 				return -EFAULT;
 			text_ring_write(&d->console, chunk, n);
-			log_output(d, chunk, n);
+			printk_guest_output(d->id, chunk, n);
 			done += n;
 		}
 		return 0;
 	}
 	case CONSOLEIO_read:
-		/* Console input reaches guests through the console ring (to come). */
+		/* Xen gives console input this way to the hardware domain only;
+		 * other guests read theirs from the console ring. */
 		return -ENOSYS;
 	default:
 		return -ENOSYS;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "hv/arch.h"
+#include "hv/console_ring.h"
 #include "hv/event.h"
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
@@ -129,6 +130,7 @@ static void domain_free(struct domain *d)
 		free(d->vcpus[i]);
 	}
 	evtchn_domain_free(d);
+	console_ring_free(d);
 	text_ring_destroy(&d->console);
 	frame_set_clear(&d->frames);
 	free(d->toolstack_data);
@@ -453,6 +455,7 @@ int domain_destroy(struct domain *d)
 	 * domain's lock, which every operation that checks a frame's owner and
 	 * then uses the frame holds across both (so it sees is_dying instead). */
 	pthread_mutex_lock(&d->lock);
+	console_ring_release_locked(d);
 	uint64_t freed = d->frames.frames + 1;
 	for (size_t i = 0; i < d->frames.n; i++)
 		heap_free_range(&hv->heap, d->frames.v[i].mfn, d->frames.v[i].count);
@@ -579,6 +582,7 @@ static const char *const shutdown_names[] = {
 
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
+	console_ring_flush(d); /* its last words, if it did not notify */
 	pthread_mutex_lock(&d->lock);
 	if (d->is_shutdown || d->is_crashed || d->is_dying) {
 		pthread_mutex_unlock(&d->lock);
@@ -614,6 +618,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 
+	console_ring_flush(d);
 	pthread_mutex_lock(&d->lock);
 	if (d->is_crashed || d->is_dying) {
 		pthread_mutex_unlock(&d->lock);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/console_ring.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
@@ -121,6 +122,21 @@ static long console_read(struct hcall_ctx *ctx, struct domain *d, struct xg_domc
 	pthread_mutex_unlock(&d->lock);
 	c->stopped = stopped && c->pos >= text_ring_head(&d->console);
 	return rc;
+}
+
+static long console_write(struct hcall_ctx *ctx, struct domain *d, struct xg_domctl_console_write *c)
+{
+	if (c->len > XG_CTL_MAX_DATA)
+		return -EINVAL;
+	char *tmp = malloc(c->len ? c->len : 1);
+	if (!tmp)
+		return -ENOMEM;
+	long rc = copy_from_guest(ctx, tmp, c->buffer, c->len) ? -EFAULT : console_ring_write_input(d, tmp, c->len);
+	free(tmp);
+	if (rc < 0)
+		return rc;
+	c->count = (uint32_t)rc;
+	return 0;
 }
 
 static long getmemlist(struct hcall_ctx *ctx, struct domain *d, struct xg_domctl_getmemlist *g)
@@ -375,6 +391,15 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XG_DOMCTL_console_read:
 		rc = console_read(ctx, d, &op.u.console_read);
 		copy_back = true;
+		break;
+	case XG_DOMCTL_console_attach:
+		rc = d->is_privileged ? -EINVAL
+				      : console_ring_attach(d, op.u.console_attach.mfn, &op.u.console_attach.port);
+		copy_back = rc == 0;
+		break;
+	case XG_DOMCTL_console_write:
+		rc = d->is_privileged ? -EINVAL : console_write(ctx, d, &op.u.console_write);
+		copy_back = rc == 0;
 		break;
 	case XG_DOMCTL_setdomainname:
 		rc = d->is_privileged || !valid_name(op.u.setdomainname.name, sizeof(op.u.setdomainname.name))

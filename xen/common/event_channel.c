@@ -31,6 +31,7 @@ enum {
 	ECS_INTERDOMAIN,
 	ECS_VIRQ,
 	ECS_IPI,
+	ECS_HOST, /* connected to a service of the hypervisor (evtchn_bind_host_service) */
 };
 
 struct evtchn {
@@ -43,6 +44,10 @@ struct evtchn {
 			uint32_t port;
 		} interdomain;
 		uint32_t virq;
+		struct {
+			const struct evtchn_host_service *svc;
+			void *arg;
+		} host;
 	} u;
 };
 
@@ -342,6 +347,7 @@ static long evtchn_close(struct domain *d1, uint32_t port)
 			goto out;
 		case ECS_UNBOUND:
 		case ECS_IPI:
+		case ECS_HOST:
 			evtchn_free(d1, port);
 			goto out;
 		case ECS_VIRQ: {
@@ -394,9 +400,15 @@ static long evtchn_send(struct domain *d, uint32_t port)
 	if (!port_is_valid(d, port))
 		return -EINVAL;
 	long rc = 0;
+	const struct evtchn_host_service *svc = NULL;
+	void *svc_arg = NULL;
 	pthread_mutex_lock(&d->evtchn->lock);
 	struct evtchn *chn = chn_of(d, port);
 	switch (chn->state) {
+	case ECS_HOST:
+		svc = chn->u.host.svc;
+		svc_arg = chn->u.host.arg;
+		break;
 	case ECS_INTERDOMAIN: {
 		struct domain *rd = chn->u.interdomain.dom;
 		uint32_t rport = chn->u.interdomain.port;
@@ -416,6 +428,11 @@ static long evtchn_send(struct domain *d, uint32_t port)
 		break;
 	}
 	pthread_mutex_unlock(&d->evtchn->lock);
+	/* The service runs without the event lock: it may take its own
+	 * locks and notify the guest back.  Its state lives as long as the
+	 * domain, which the sender is. */
+	if (svc)
+		svc->notify(d, svc_arg);
 	return rc;
 }
 
@@ -446,6 +463,13 @@ static long evtchn_status(struct hcall_ctx *ctx, uint64_t arg)
 		op.status = EVTCHNSTAT_interdomain;
 		op.u.interdomain.dom = chn->u.interdomain.dom->id;
 		op.u.interdomain.port = chn->u.interdomain.port;
+		break;
+	case ECS_HOST:
+		/* The hypervisor's services stand in for the control domain's
+		 * backends; there is no port table on that side. */
+		op.status = EVTCHNSTAT_interdomain;
+		op.u.interdomain.dom = DOMID_CONTROL;
+		op.u.interdomain.port = 0;
 		break;
 	case ECS_VIRQ:
 		op.status = EVTCHNSTAT_virq;
@@ -479,6 +503,7 @@ static long evtchn_bind_vcpu(struct domain *d, uint32_t port, uint32_t vcpu)
 		break;
 	case ECS_UNBOUND:
 	case ECS_INTERDOMAIN:
+	case ECS_HOST:
 		__atomic_store_n(&chn->notify_vcpu, vcpu, __ATOMIC_RELAXED);
 		break;
 	default:
@@ -536,6 +561,34 @@ static long evtchn_reset(struct hcall_ctx *ctx, uint64_t arg, bool cont)
 	pthread_mutex_unlock(&d->evtchn->lock);
 	domain_put(d);
 	return rc;
+}
+
+int evtchn_bind_host_service(struct domain *d, const struct evtchn_host_service *svc, void *arg)
+{
+	pthread_mutex_lock(&d->evtchn->lock);
+	int port = get_free_port(d);
+	if (port >= 0) {
+		struct evtchn *chn = chn_of(d, (unsigned int)port);
+		chn->state = ECS_HOST;
+		chn->u.host.svc = svc;
+		chn->u.host.arg = arg;
+	}
+	pthread_mutex_unlock(&d->evtchn->lock);
+	return port;
+}
+
+bool evtchn_notify_from_host(struct domain *d, uint32_t port, const struct evtchn_host_service *svc, void *arg)
+{
+	if (!port_is_valid(d, port))
+		return false;
+	pthread_mutex_lock(&d->evtchn->lock);
+	struct evtchn *chn = chn_of(d, port);
+	/* The guest may have closed the port and reused its number. */
+	bool bound = chn->state == ECS_HOST && chn->u.host.svc == svc && chn->u.host.arg == arg;
+	if (bound)
+		evtchn_2l_set_pending(d, chn->notify_vcpu, port);
+	pthread_mutex_unlock(&d->evtchn->lock);
+	return bound;
 }
 
 void evtchn_domain_destroy(struct domain *d)

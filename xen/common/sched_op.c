@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <sched.h>
 
+#include "hv/console_ring.h"
 #include "hv/event.h"
 #include "hv/hypercall.h"
 #include "hv/pv.h"
@@ -104,6 +105,9 @@ long do_sched_op(struct hcall_ctx *ctx, const uint64_t a[5])
 
 	switch (cmd) {
 	case SCHEDOP_yield:
+		/* A guest waiting for room in its console ring may yield
+		 * instead of notifying (Linux's early console does). */
+		console_ring_poll(ctx->caller);
 		sched_yield();
 		return 0;
 	case SCHEDOP_block:

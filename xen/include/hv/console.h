@@ -42,5 +42,7 @@ void console_init(bool to_stderr);
 void console_fini(void);
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct text_ring *console_log(void);
+/* A guest's console output into the log, one "(dN) " line per line. */
+void printk_guest_output(unsigned int domid, const char *buf, size_t len);
 
 #endif

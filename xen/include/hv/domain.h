@@ -195,6 +195,9 @@ struct domain {
 	struct exec_vm *vm;
 
 	struct text_ring console;
+	/* The PV console ring the hypervisor serves (console_ring.c): set
+	 * once under lock (release), read without it (acquire). */
+	struct console_ring *console_ring;
 	/* Event channels (opaque: xen/common/event_channel.c). */
 	struct evtchn_domain *evtchn;
 	_Atomic unsigned int pollers; /* vCPUs in SCHEDOP_poll */

@@ -30,6 +30,23 @@ void evtchn_domain_free(struct domain *d);
  * Called while the domain is dying, with no lock held. */
 void evtchn_domain_destroy(struct domain *d);
 
+/*
+ * Ports whose other end is a service of the hypervisor itself (the console
+ * backend), standing in for a backend in the control domain: to the guest
+ * they are interdomain ports connected to DOMID_CONTROL.  When the guest
+ * sends on one, notify(d, arg) runs on the sender's thread with no lock
+ * held; it must be quick.  arg must live as long as the domain.
+ */
+struct evtchn_host_service {
+	const char *name;
+	void (*notify)(struct domain *d, void *arg);
+};
+/* A new port of d bound to svc: the port, or a negative errno. */
+int evtchn_bind_host_service(struct domain *d, const struct evtchn_host_service *svc, void *arg);
+/* Mark port pending for the guest if it is still bound to svc/arg (the
+ * guest may have closed it): whether it was. */
+bool evtchn_notify_from_host(struct domain *d, uint32_t port, const struct evtchn_host_service *svc, void *arg);
+
 /* Raise a per-vCPU VIRQ (VIRQ_TIMER, VIRQ_DEBUG) on v if bound. */
 void evtchn_send_vcpu_virq(struct vcpu *v, unsigned int virq);
 bool evtchn_virq_bound(struct vcpu *v, unsigned int virq);
