@@ -13,6 +13,9 @@
 #include "public/compat/x86_32.h"
 #include "tools/libxg/dom.h"
 
+/* start_info's other inputs where a test does not look at them. */
+static const struct xg_pv_start_info_args plain_start_info = { .shared_info_mfn = 0x1234 };
+
 static uint8_t *load(const char *path, size_t *size)
 {
 	FILE *f = fopen(path, "rb");
@@ -207,14 +210,14 @@ static void test_init_p2m(const uint8_t *img, size_t size)
 		present += (l4[i] & 1) != 0;
 	TAP_CHECK(present == 2 && (l4[1] >> 12) == p2m[l.p2m_pfn + 8] && (l4[1] & 0x67) == 0x67,
 		  "the L4 has two entries: slot 1 names the P2M's L3 (P|RW|U|A|D), slot 511 the kernel's");
-	xg_pv_write_start_info(&l, p2m, 0x1234, NULL, mem[l.start_info_pfn]);
+	xg_pv_write_start_info(&l, p2m, &plain_start_info, mem[l.start_info_pfn]);
 	const start_info_t *si = (const void *)mem[l.start_info_pfn];
 	TAP_CHECK(si->mfn_list == base && si->first_p2m_pfn == l.p2m_pfn && si->nr_p2m_frames == 8 + 3 &&
 			  si->nr_pt_frames == l.pgtables_pages,
 		  "start_info: mfn_list 0x8000000000, first_p2m_pfn %#lx, nr_p2m_frames %lu (list and its tables); "
 		  "nr_pt_frames counts the initial tables only",
 		  si->first_p2m_pfn, si->nr_p2m_frames);
-	xg_pv_write_start_info(&plain, p2m, 0x1234, NULL, mem[plain.start_info_pfn]);
+	xg_pv_write_start_info(&plain, p2m, &plain_start_info, mem[plain.start_info_pfn]);
 	si = (const void *)mem[plain.start_info_pfn];
 	TAP_CHECK(si->mfn_list == plain.virt_base + plain.p2m_pfn * 4096 && si->first_p2m_pfn == 0 &&
 			  si->nr_p2m_frames == 0,
@@ -917,7 +920,8 @@ static void test_pae_layout_of(const char *what, const uint8_t *img, size_t size
 	xg_pv_write_pagetables(&l, p2m, frame, mem);
 	check_pae_tables(what, &l, mem, p2m);
 
-	xg_pv_write_start_info(&l, p2m, 0xabcde, "console=hvc0", mem[l.start_info_pfn]);
+	struct xg_pv_start_info_args args = { .shared_info_mfn = 0xabcde, .cmdline = "console=hvc0", .console_evtchn = 3 };
+	xg_pv_write_start_info(&l, p2m, &args, mem[l.start_info_pfn]);
 	const struct compat_start_info *si = (const void *)mem[l.start_info_pfn];
 	TAP_CHECK(!strcmp(si->magic, "xen-3.0-x86_32p") && si->nr_pages == nr_pages &&
 			  si->shared_info == 0xabcde000u && si->flags == 0,
@@ -928,8 +932,9 @@ static void test_pae_layout_of(const char *what, const uint8_t *img, size_t size
 		  "%s: pt_base is the L3's address; mfn_list in the initial mapping, no P2M frames named (as Xen)",
 		  what);
 	TAP_CHECK(si->store_mfn == p2m[l.xenstore_pfn] && si->console.domU.mfn == p2m[l.console_pfn] &&
-			  si->store_evtchn == 0 && si->mod_start == 0 && !strcmp((const char *)si->cmd_line, "console=hvc0"),
-		  "%s: xenstore and console frames, no module, the command line", what);
+			  si->console.domU.evtchn == 3 && si->store_evtchn == 0 && si->mod_start == 0 &&
+			  !strcmp((const char *)si->cmd_line, "console=hvc0"),
+		  "%s: xenstore and console frames, the console's port, no module, the command line", what);
 	free(mem);
 	free(p2m);
 }
@@ -1036,7 +1041,8 @@ static void test_module_layout(const uint8_t *img, size_t size, const char *dir)
 	uint64_t *p2m = calloc(4096, sizeof(uint64_t));
 	for (uint64_t i = 0; i < 4096; i++)
 		p2m[i] = 0x5000 + i;
-	xg_pv_write_start_info(&l, p2m, 0x1234, "module", mem[l.start_info_pfn]);
+	struct xg_pv_start_info_args args = { .shared_info_mfn = 0x1234, .cmdline = "module" };
+	xg_pv_write_start_info(&l, p2m, &args, mem[l.start_info_pfn]);
 	const start_info_t *si = (const void *)mem[l.start_info_pfn];
 	TAP_CHECK(si->mod_start == l.virt_base + l.module_pfn * 4096 && si->mod_len == 3 * 4096 &&
 			  !(si->flags & SIF_MOD_START_PFN),
@@ -1049,7 +1055,7 @@ static void test_module_layout(const uint8_t *img, size_t size, const char *dir)
 			  l.module_pfn == (l.virt_end - l.virt_base) / 4096 && l.module_pages == 3,
 		  "with MOD_START_PFN the module follows the initial mapping, which does not change (pfn %#llx)",
 		  (unsigned long long)l.module_pfn);
-	xg_pv_write_start_info(&l, p2m, 0x1234, NULL, mem[l.start_info_pfn]);
+	xg_pv_write_start_info(&l, p2m, &plain_start_info, mem[l.start_info_pfn]);
 	si = (const void *)mem[l.start_info_pfn];
 	TAP_CHECK(si->mod_start == l.module_pfn && si->mod_len == 3 * 4096 && (si->flags & SIF_MOD_START_PFN),
 		  "start_info: mod_start is its pfn, SIF_MOD_START_PFN is set");
@@ -1070,7 +1076,7 @@ static void test_module_layout(const uint8_t *img, size_t size, const char *dir)
 		rc = xg_pv_layout_module(&k, 4096, 8192, &l, err, sizeof(err));
 	mem = calloc(64, 4096);
 	if (!rc)
-		xg_pv_write_start_info(&l, p2m, 0x1234, NULL, mem[l.start_info_pfn]);
+		xg_pv_write_start_info(&l, p2m, &plain_start_info, mem[l.start_info_pfn]);
 	const struct compat_start_info *si32 = (const void *)(rc ? mem[0] : mem[l.start_info_pfn]);
 	TAP_CHECK(rc == 0 && l.module_pfn == l.kernel_pfn + l.kernel_pages && si32->mod_start == 0xc0000000u + l.module_pfn * 4096 &&
 			  si32->mod_len == 8192,

@@ -199,8 +199,14 @@ void xg_pv_write_pagetables(const struct xg_pv_layout *l, const uint64_t *p2m, x
 /* Fill the start_info page: struct start_info, or struct compat_start_info
  * for pv32 (magic, nr_pages, shared_info, xenstore and console frames,
  * pt_base, mfn_list, the P2M's frames, cmd_line). */
-void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m, uint64_t shared_info_mfn,
-			    const char *cmdline, void *page);
+/* What start_info holds besides the layout. */
+struct xg_pv_start_info_args {
+	uint64_t shared_info_mfn;
+	const char *cmdline; /* NULL: none */
+	uint32_t console_evtchn;
+};
+void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m,
+			    const struct xg_pv_start_info_args *args, void *page);
 
 void xg_pv_print_layout(FILE *log, const struct xg_kernel *k, const struct xg_pv_layout *l,
 			const uint64_t *p2m);

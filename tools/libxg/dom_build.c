@@ -55,6 +55,7 @@ struct build {
 	struct xg_pv_layout layout;
 	uint64_t *p2m;
 	uint64_t shared_info_mfn;
+	uint32_t console_evtchn;
 };
 
 /* Read a kernel or ramdisk (what names it in messages). */
@@ -321,8 +322,12 @@ static int load_image(struct build *b, const struct xg_config *cfg)
 	if (rc)
 		return rc;
 	b->times.load = now_ms() - t0; /* kernel, module, P2M list */
-	xg_pv_write_start_info(&b->layout, b->p2m, b->shared_info_mfn, cfg->cmdline,
-			       pfn_frame(b, b->layout.start_info_pfn));
+	struct xg_pv_start_info_args si = {
+		.shared_info_mfn = b->shared_info_mfn,
+		.cmdline = cfg->cmdline,
+		.console_evtchn = b->console_evtchn,
+	};
+	xg_pv_write_start_info(&b->layout, b->p2m, &si, pfn_frame(b, b->layout.start_info_pfn));
 	mask_events(b);
 	double t1 = now_ms();
 	xg_pv_write_pagetables(&b->layout, b->p2m, pfn_frame, b);
@@ -468,6 +473,15 @@ static int build(struct build *b, const struct xg_config *cfg, unsigned int flag
 					(unsigned long long)b->p2m[pfn]);
 	if (log)
 		xg_pv_print_layout(log, &b->kernel, &b->layout, b->p2m);
+	/* The hypervisor serves the console ring; the port goes in start_info. */
+	struct xg_domctl con = { .cmd = XG_DOMCTL_console_attach };
+	con.u.console_attach.mfn = b->p2m[b->layout.console_pfn];
+	if ((rc = domctl(b, &con, "set up the console ring")))
+		return rc;
+	b->console_evtchn = con.u.console_attach.port;
+	if (log)
+		fprintf(log, "xg builder: console ring: frame %#llx, event channel %u\n",
+			(unsigned long long)con.u.console_attach.mfn, b->console_evtchn);
 	if ((rc = load_image(b, cfg)))
 		return rc;
 	if (b->kernel.notes.hypercall_page != XG_UNSET_ADDR) {

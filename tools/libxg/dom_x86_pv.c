@@ -313,14 +313,15 @@ static uint64_t pfn_va(const struct xg_pv_layout *l, uint64_t pfn)
 	return l->virt_base + pfn * XG_PAGE_SIZE;
 }
 
-static void start_info64(const struct xg_pv_layout *l, const uint64_t *p2m, uint64_t shared_info_mfn,
-			 const char *cmdline, start_info_t *si)
+static void start_info64(const struct xg_pv_layout *l, const uint64_t *p2m, const struct xg_pv_start_info_args *a,
+			 start_info_t *si)
 {
 	snprintf(si->magic, sizeof(si->magic), "%s", xg_pv_guest_type(l));
 	si->nr_pages = l->nr_pages;
-	si->shared_info = shared_info_mfn << 12;
+	si->shared_info = a->shared_info_mfn << 12;
 	si->store_mfn = p2m[l->xenstore_pfn];
 	si->console.domU.mfn = p2m[l->console_pfn];
+	si->console.domU.evtchn = a->console_evtchn;
 	si->pt_base = pfn_va(l, l->pgtables_pfn);
 	si->nr_pt_frames = l->pgtables_pages;
 	si->mfn_list = l->p2m_virt;
@@ -336,20 +337,21 @@ static void start_info64(const struct xg_pv_layout *l, const uint64_t *p2m, uint
 		if (l->module_unmapped)
 			si->flags |= SIF_MOD_START_PFN;
 	}
-	if (cmdline)
-		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cmdline);
+	if (a->cmdline)
+		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", a->cmdline);
 }
 
 /* struct compat_start_info: the same fields in 32-bit words; pt_base is
  * the virtual address of the L3. */
-static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, uint64_t shared_info_mfn,
-			 const char *cmdline, compat_start_info_t *si)
+static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, const struct xg_pv_start_info_args *a,
+			 compat_start_info_t *si)
 {
 	snprintf(si->magic, sizeof(si->magic), "%s", xg_pv_guest_type(l));
 	si->nr_pages = (uint32_t)l->nr_pages;
-	si->shared_info = (uint32_t)(shared_info_mfn << 12);
+	si->shared_info = (uint32_t)(a->shared_info_mfn << 12);
 	si->store_mfn = (uint32_t)p2m[l->xenstore_pfn];
 	si->console.domU.mfn = (uint32_t)p2m[l->console_pfn];
+	si->console.domU.evtchn = a->console_evtchn;
 	si->pt_base = (uint32_t)pfn_va(l, l->pgtables_pfn);
 	si->nr_pt_frames = (uint32_t)l->pgtables_pages;
 	si->mfn_list = (uint32_t)l->p2m_virt; /* never at INIT_P2M: Xen's builder ignores it for pv32 */
@@ -359,18 +361,18 @@ static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, uint
 		if (l->module_unmapped)
 			si->flags |= SIF_MOD_START_PFN;
 	}
-	if (cmdline)
-		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", cmdline);
+	if (a->cmdline)
+		snprintf((char *)si->cmd_line, sizeof(si->cmd_line), "%s", a->cmdline);
 }
 
-void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m, uint64_t shared_info_mfn,
-			    const char *cmdline, void *page)
+void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m,
+			    const struct xg_pv_start_info_args *args, void *page)
 {
-	memset(page, 0, XG_PAGE_SIZE); /* flags, event channels: none yet */
+	memset(page, 0, XG_PAGE_SIZE); /* flags, the xenstore event channel: none yet */
 	if (l->pv32)
-		start_info32(l, p2m, shared_info_mfn, cmdline, page);
+		start_info32(l, p2m, args, page);
 	else
-		start_info64(l, p2m, shared_info_mfn, cmdline, page);
+		start_info64(l, p2m, args, page);
 }
 
 static void region(FILE *log, const char *name, const struct xg_pv_layout *l, uint64_t pfn, uint64_t pages,

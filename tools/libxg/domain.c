@@ -372,6 +372,45 @@ XG_EXPORT long xg_console_read(xg_handle *h, uint32_t domid, uint64_t *pos, char
 	return (long)got;
 }
 
+XG_EXPORT long xg_console_write(xg_handle *h, uint32_t domid, const char *buf, size_t len)
+{
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	if (!len)
+		return 0;
+	if (len > XG_CTL_MAX_DATA / 2)
+		len = XG_CTL_MAX_DATA / 2;
+	struct xg_call c = { 0 };
+	uint64_t at = xg_call_put(&c, NULL, sizeof(struct xg_domctl));
+	uint64_t in = xg_call_put(&c, buf, len);
+	if (!at || !in) {
+		xg_call_free(&c);
+		return xg_error(-ENOMEM, "out of memory");
+	}
+	struct xg_domctl op = { .cmd = XG_DOMCTL_console_write, .interface_version = XG_DOMCTL_INTERFACE_VERSION,
+				.domain = (uint16_t)domid };
+	op.u.console_write.buffer = in;
+	op.u.console_write.len = (uint32_t)len;
+	memcpy(xg_call_at(&c, at), &op, sizeof(op));
+	uint64_t args[5] = { at };
+	long rc = xg_hypercall(h, __HYPERVISOR_domctl, args, &c);
+	if (rc == 0)
+		memcpy(&op, xg_call_at(&c, at), sizeof(op));
+	xg_call_free(&c);
+	switch (rc) {
+	case 0:
+		return op.u.console_write.count < len ? (long)op.u.console_write.count : (long)len;
+	case -ESRCH:
+		return xg_error(-ENOENT, "domain %u does not exist", domid);
+	case -ENODEV:
+		return xg_error(-ENODEV, "domain %u has no console ring", domid);
+	case -EIO:
+		return xg_error(-EIO, "domain %u has broken its console ring (impossible indexes)", domid);
+	default:
+		return xg_error((int)rc, "cannot write to the console of domain %u: %s", domid, strerror((int)-rc));
+	}
+}
+
 XG_EXPORT int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib)
 {
 	struct xg_domain_info info;

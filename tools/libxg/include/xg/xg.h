@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define XG_API_VERSION 2 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info */
+#define XG_API_VERSION 3 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write */
 
 typedef struct xg_handle xg_handle;
 
@@ -418,6 +418,15 @@ int xg_vcpu_setcontext(xg_handle *h, uint32_t domid, uint32_t vcpu, const void *
  */
 long xg_console_read(xg_handle *h, uint32_t domid, uint64_t *pos, char *buf, size_t len,
 		     int timeout_ms);
+/*
+ * Queue len bytes of input for a domain's console (its PV console ring,
+ * which holds 1024 bytes the guest has not read yet).  Returns the number
+ * of bytes queued: fewer than len, possibly 0, while the ring is full;
+ * try the rest again once the guest has read some.  -ENOENT: no such
+ * domain (or it is being destroyed); -ENODEV: the domain has no console
+ * ring; -EIO: the guest has broken the ring's indexes.
+ */
+long xg_console_write(xg_handle *h, uint32_t domid, const char *buf, size_t len);
 
 #ifdef __cplusplus
 }
