@@ -77,9 +77,10 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 const struct command *cli_find_command(const char *name);
 
-/* Follow a domain's console on stdout until it stops or the user detaches;
- * 0, or a negative errno with xg_last_error() set. */
-int cli_follow_console(xg_handle *h, uint32_t domid);
+/* Show a domain's console and forward stdin to it until ^] (the user
+ * detaches), the end of the domain or SIGTERM/SIGHUP; the terminal is put
+ * back as it was.  0, or -1 after printing the error. */
+int cli_follow_console(struct cli *cli, xg_handle *h, uint32_t domid);
 
 extern const struct command cli_commands[];
 

@@ -97,10 +97,8 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 		status = EXIT_FAIL;
 	} else {
 		fprintf(stderr, "Created domain %s (domid %u)%s\n", cfg.name, domid, paused ? ", paused" : "");
-		if (console && cli_follow_console(h, domid) < 0) {
-			cli_error("%s", xg_last_error());
+		if (console && cli_follow_console(cli, h, domid) < 0)
 			status = EXIT_FAIL;
-		}
 	}
 	xg_config_dispose(&cfg);
 	xg_close(h);
