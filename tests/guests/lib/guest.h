@@ -73,6 +73,13 @@ void guest_sort_pfns(xen_pfn_t *a, size_t n);
 /* Check the P2M list start_info names (no frame twice, room for all). */
 void guest_check_p2m(start_info_t *si);
 
+/* Map shared_info at a free page of the initial mapping; NULL (and a
+ * failed check) if that fails. */
+struct shared_info *guest_map_shared_info(start_info_t *si);
+/* Where the initial mapping shows machine frame mfn (found through the
+ * P2M list), NULL if it is not one of the domain's first nr_pages. */
+void *guest_frame_va(start_info_t *si, xen_pfn_t mfn);
+
 size_t guest_strlen(const char *s);
 int guest_strncmp(const char *a, const char *b, size_t n);
 const char *guest_strstr(const char *hay, const char *needle);

@@ -318,3 +318,29 @@ void guest_check_p2m(start_info_t *si)
 		    "%lu P2M frames cannot hold %lu entries", (unsigned long)si->nr_p2m_frames,
 		    (unsigned long)si->nr_pages);
 }
+
+struct shared_info *guest_map_shared_info(start_info_t *si)
+{
+	/* The first pages after the boot tables and stack are mapped but
+	 * unused (the builder's 512 KiB of slack). */
+	unsigned long va = si->pt_base + (si->nr_pt_frames + 2) * 4096;
+#ifdef __i386__
+	uint64_t pte = (uint64_t)si->shared_info | 0x3;
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32),
+			    UVMF_INVLPG | UVMF_LOCAL, 0);
+#else
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, si->shared_info | 0x7, UVMF_INVLPG | UVMF_LOCAL, 0, 0);
+#endif
+	if (!guest_check(rc == 0, "mapping shared_info: %ld", rc))
+		return NULL;
+	return (struct shared_info *)va;
+}
+
+void *guest_frame_va(start_info_t *si, xen_pfn_t mfn)
+{
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	for (unsigned long pfn = 0; pfn < si->nr_pages; pfn++)
+		if (p2m[pfn] == mfn)
+			return (void *)(GUEST_VIRT_BASE + pfn * 4096);
+	return NULL;
+}
