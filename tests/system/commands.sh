@@ -99,6 +99,16 @@ expect_fail "xg restore: not yet supported by XG (exit 1)" 1 "restore is not yet
 expect_fail "xg migrate: not yet supported by XG (exit 1)" 1 "migrate is not yet supported by XG" xg migrate mm otherhost
 check "xg save --help exits 0" xg save --help
 
+# ---- -N: a dry run changes nothing ----
+expect_fail "xg -N destroy is refused: exit 2, nothing done" 2 "destroy has no dry run (-N): nothing was done" xg -N destroy mm
+expect_fail "xg -N pause the same" 2 "pause has no dry run" xg -N pause mm
+check "mm still runs, unpaused" sh -c "'$XG_BIN' list mm | awk 'NR == 2 { print \$5 }' | grep -q '^[rb]'"
+check "xg -N list runs as usual" sh -c "'$XG_BIN' -N list | grep -q '^mm '"
+xg dmesg >/dev/null
+out=$(xg -N dmesg -c 2>&1 >/dev/null); rc=$?
+check "xg -N dmesg -c shows the log and says it is not cleared ($out)" [ "$rc:$out" = "0:xg: dry run (-N): the log is shown, not cleared" ]
+check "and the log is still there" sh -c "'$XG_BIN' dmesg | grep -q '(XG) \\['"
+
 xg destroy mm
 check "every frame is back" wait_frames "$free0" 10
 finish

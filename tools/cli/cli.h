@@ -18,11 +18,19 @@ struct cli {
 	bool dry_run;
 };
 
+/* What a command does under the global -N (dry run). */
+enum dry_run_support {
+	DRY_RUN_REFUSED,  /* (the default) it changes things and has no dry run: refused, nothing is done */
+	DRY_RUN_HARMLESS, /* it only reads: it runs as usual */
+	DRY_RUN_OWN,      /* it does its own dry run (create, dmesg -c) */
+};
+
 struct command {
 	const char *name;
 	const char *args;
 	const char *help;
 	int (*run)(struct cli *cli, int argc, char **argv);
+	enum dry_run_support dry_run;
 };
 
 /* Connect, or print why not; NULL on failure. */

@@ -200,6 +200,10 @@ int cmd_dmesg(struct cli *cli, int argc, char **argv)
 		cli_command_usage(self, true);
 		return EXIT_USAGE;
 	}
+	if (clear && cli->dry_run) {
+		fprintf(stderr, "xg: dry run (-N): the log is shown, not cleared\n");
+		clear = false;
+	}
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;

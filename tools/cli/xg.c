@@ -15,22 +15,25 @@
 const struct command cli_commands[] = {
 	{ "create", "CONFIG [KEY=VALUE...] [-c] [-p] [-F] [-e]",
 	  "build and start a domain (JSON, xl.cfg or libvirt XML; KEY=VALUE overrides)",
-	  cmd_create },
-	{ "dumpxml", "DOMAIN", "print a domain's configuration as libvirt domain XML", cmd_dumpxml },
-	{ "list", "[-l] [--json] [DOMAIN...]", "list domains (-l: with their configurations, as JSON)", cmd_list },
+	  cmd_create, DRY_RUN_OWN },
+	{ "dumpxml", "DOMAIN", "print a domain's configuration as libvirt domain XML", cmd_dumpxml,
+	  DRY_RUN_HARMLESS },
+	{ "list", "[-l] [--json] [DOMAIN...]", "list domains (-l: with their configurations, as JSON)", cmd_list,
+	  DRY_RUN_HARMLESS },
 	{ "console", "DOMAIN", "show a domain's console and follow it (Ctrl-] detaches)", cmd_console },
 	{ "destroy", "DOMAIN", "stop a domain at once and free its memory", cmd_destroy },
 	{ "pause", "DOMAIN", "stop running a domain's vCPUs", cmd_pause },
 	{ "unpause", "DOMAIN", "let a paused domain run again", cmd_unpause },
-	{ "info", "[--json]", "show information on the host and the hypervisor", cmd_info },
+	{ "info", "[--json]", "show information on the host and the hypervisor", cmd_info, DRY_RUN_HARMLESS },
 	{ "rename", "DOMAIN NEWNAME", "give a domain another name", cmd_rename },
-	{ "domid", "NAME", "print the id of the domain of that name", cmd_domid },
-	{ "domname", "ID", "print the name of the domain with that id", cmd_domname },
-	{ "uptime", "[--json] [DOMAIN...]", "how long domains have existed", cmd_uptime },
-	{ "dmesg", "[-c]", "show the hypervisor's log (-c: clear it afterwards)", cmd_dmesg },
+	{ "domid", "NAME", "print the id of the domain of that name", cmd_domid, DRY_RUN_HARMLESS },
+	{ "domname", "ID", "print the name of the domain with that id", cmd_domname, DRY_RUN_HARMLESS },
+	{ "uptime", "[--json] [DOMAIN...]", "how long domains have existed", cmd_uptime, DRY_RUN_HARMLESS },
+	{ "dmesg", "[-c]", "show the hypervisor's log (-c: clear it afterwards)", cmd_dmesg, DRY_RUN_OWN },
 	{ "mem-max", "DOMAIN MEM", "set the most memory a domain may have (MEM in MiB, or with t g m k b)",
 	  cmd_mem_max },
-	{ "vcpu-list", "[--json] [DOMAIN...]", "list vCPUs: host CPU, state, time, affinity", cmd_vcpu_list },
+	{ "vcpu-list", "[--json] [DOMAIN...]", "list vCPUs: host CPU, state, time, affinity", cmd_vcpu_list,
+	  DRY_RUN_HARMLESS },
 	{ "vcpu-pin", "DOMAIN VCPU|all CPUS", "pin vCPUs to host CPUs (all, N, N-M, ^N, comma separated)",
 	  cmd_vcpu_pin },
 	{ "top", "[XGTOP-OPTIONS]", "watch the domains live (runs xgtop)", cmd_top },
@@ -166,7 +169,8 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: xg [-v] [-N] [--rundir DIR] COMMAND [ARGS]\n\n"
 		     "  -v  verbose (create: print the builder's layout)\n"
 		     "  -N  dry run (create: parse the configuration and the kernel, print the\n"
-		     "      layout, create nothing)\n\nCommands:\n");
+		     "      layout, create nothing; commands that only read run as usual, the\n"
+		     "      others are refused)\n\nCommands:\n");
 	for (const struct command *c = cli_commands; c->name; c++)
 		fprintf(out, "  %-9s %-22s %s\n", c->name, c->args, c->help);
 	fprintf(out, "\n`xg COMMAND --help` describes one command.  The hypervisor's sockets are found in\n"
@@ -217,6 +221,10 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	const struct command *cmd = cli_find_command(name);
+	if (cmd && cli.dry_run && cmd->dry_run == DRY_RUN_REFUSED) {
+		cli_error("%s has no dry run (-N): nothing was done", cmd->name);
+		return EXIT_USAGE;
+	}
 	if (cmd)
 		return cmd->run(&cli, argc - optind, argv + optind);
 	cli_error("unknown command '%s' (see xg help)", name);
