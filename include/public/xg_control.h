@@ -139,11 +139,16 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 #define XG_DOMINF_crashed (1u << 4)
 #define XG_DOMINF_dying (1u << 5)
 
+/* getdomaininfo's shutdown_reason before any shutdown code is latched
+ * (SCHEDOP_shutdown_code, a shutdown or a crash): Xen's 8-bit field then
+ * reads 255. */
+#define XG_CTL_SHUTDOWN_CODE_NONE 255
+
 struct xg_domaininfo {
 	uint16_t domid;
 	uint16_t pad0;
 	uint32_t flags; /* XG_DOMINF_* */
-	uint32_t shutdown_reason;
+	uint32_t shutdown_reason; /* the latched SHUTDOWN_* code in any state, else XG_CTL_SHUTDOWN_CODE_NONE */
 	uint32_t nr_vcpus;
 	uint32_t nr_online_vcpus;
 	uint32_t pad1;

@@ -8,9 +8,17 @@
  * the wallclock; VIRQ_TIMER with singleshot timers, set_timer_op and the
  * periodic timer while blocked; IPIs to itself; masks and the upcall
  * mask; a loopback interdomain channel; status of each kind of port;
- * poll with and without pending ports; and what a hostile guest tries.
+ * poll with and without pending ports; what a hostile guest tries; the
+ * sched_op sub-ops beyond block and poll (remote_shutdown and
+ * pin_override refused, watchdogs created, re-armed, killed and run out).
  * With "block" on its command line it blocks forever with no timer, for
- * the test that a blocked vCPU uses no host CPU.
+ * the test that a blocked vCPU uses no host CPU.  With "watchdog-expire"
+ * it arms an 8 s watchdog and blocks forever (the watchdog must shut it
+ * down); with "watchdog-destroy" it arms two (6 s and 7 s) and blocks
+ * forever (it is destroyed first); with "shutdown-code" it latches
+ * SHUTDOWN_watchdog (then SHUTDOWN_crash, which must not count) before
+ * its usual poweroff; with "shutdown-code-crash" it latches
+ * SHUTDOWN_reboot and crashes (a page fault with no trap table).
  */
 #include "guest.h"
 #include "public/callback.h"
@@ -602,6 +610,105 @@ static void test_limits(void)
 	guest_check(rc == 0, "VIRQ_TIMER can be bound again after reset (%ld)", rc);
 }
 
+static long sched_watchdog(uint32_t id, uint32_t timeout)
+{
+	struct sched_watchdog w = { .id = id, .timeout = timeout };
+	return HYPERVISOR_sched_op(SCHEDOP_watchdog, &w);
+}
+
+static long shutdown_code(unsigned int reason)
+{
+	struct sched_shutdown sc = { .reason = reason };
+	return HYPERVISOR_sched_op(SCHEDOP_shutdown_code, &sc);
+}
+
+/* This domain's id: who may bind an unbound port it offers to itself. */
+static domid_t own_domid(void)
+{
+	struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+	long rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	struct evtchn_status st = status_of(au.port, &rc);
+	struct evtchn_close c = { .port = au.port };
+	evtchn_op(EVTCHNOP_close, &c);
+	return st.u.unbound.dom;
+}
+
+/* remote_shutdown and pin_override are privileged: a domU gets Xen's
+ * errors, in Xen's order of checks.  Watchdogs (Xen's domain_watchdog):
+ * ids 1 and 2, created lowest first, re-armed, killed with timeout 0. */
+static void test_sched_ops(unsigned int tp)
+{
+	long rc;
+	domid_t self = own_domid();
+	guest_check(self > 0 && self < 0x7ff0, "own domain id %u", self);
+
+	struct sched_remote_shutdown rs = { .domain_id = 0x7000, .reason = SHUTDOWN_poweroff };
+	rc = HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs);
+	guest_check(rc == -ESRCH, "remote_shutdown of a domain that does not exist: -ESRCH (%ld)", rc);
+	rs.domain_id = DOMID_SELF;
+	rc = HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs);
+	guest_check(rc == -ESRCH, "remote_shutdown of DOMID_SELF (no such domain): -ESRCH (%ld)", rc);
+	rs.domain_id = self;
+	rc = HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs);
+	guest_check(rc == -EPERM, "remote_shutdown of itself by id: -EPERM (%ld)", rc);
+	rs.domain_id = 0;
+	rc = HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs);
+	guest_check(rc == -EPERM, "remote_shutdown of the control domain: -EPERM (%ld)", rc);
+	rc = HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, (void *)0x1000);
+	guest_check(rc == -EFAULT, "remote_shutdown with an unmapped argument: -EFAULT (%ld)", rc);
+
+	struct sched_pin_override po = { .pcpu = 0 };
+	rc = HYPERVISOR_sched_op(SCHEDOP_pin_override, &po);
+	long r2 = HYPERVISOR_sched_op(SCHEDOP_pin_override, (void *)0x1000);
+	po.pcpu = -1;
+	long r3 = HYPERVISOR_sched_op(SCHEDOP_pin_override, &po);
+	guest_check(rc == -EPERM && r2 == -EPERM && r3 == -EPERM,
+		    "pin_override is the hardware domain's: -EPERM, before its argument is read (%ld %ld %ld)", rc, r2,
+		    r3);
+
+	rc = HYPERVISOR_sched_op(SCHEDOP_shutdown_code, (void *)0x1000);
+	guest_check(rc == -EFAULT, "shutdown_code with an unmapped argument: -EFAULT (%ld)", rc);
+
+	/* Watchdog ids that are not in use, or past the two. */
+	rc = HYPERVISOR_sched_op(SCHEDOP_watchdog, (void *)0x1000);
+	guest_check(rc == -EFAULT, "watchdog with an unmapped argument: -EFAULT (%ld)", rc);
+	rc = sched_watchdog(3, 10);
+	r2 = sched_watchdog(0xffffffffu, 0);
+	r3 = sched_watchdog(1, 10);
+	long r4 = sched_watchdog(2, 0);
+	guest_check(rc == -EINVAL && r2 == -EINVAL && r3 == -EINVAL && r4 == -EINVAL,
+		    "watchdog ids 3 and 0xffffffff, and 1 and 2 before they exist: -EINVAL (%ld %ld %ld %ld)", rc, r2,
+		    r3, r4);
+
+	/* Two 3 s watchdogs: the first re-armed for 600 s, the second
+	 * killed, both long before 3 s pass; a third is -ENOSPC. */
+	long w1 = sched_watchdog(0, 3);
+	long w2 = sched_watchdog(0, 3);
+	rc = sched_watchdog(1, 600);
+	r2 = sched_watchdog(2, 0);
+	guest_check(w1 == 1 && w2 == 2 && rc == 0 && r2 == 0,
+		    "two watchdogs are ids 1 and 2; re-arming one and killing the other: 0 (%ld %ld %ld %ld)", w1, w2,
+		    rc, r2);
+	rc = sched_watchdog(2, 0);
+	r2 = sched_watchdog(2, 10);
+	guest_check(rc == -EINVAL && r2 == -EINVAL, "a killed watchdog's id is -EINVAL again (%ld %ld)", rc, r2);
+	w2 = sched_watchdog(0, 600);
+	rc = sched_watchdog(0, 600);
+	guest_check(w2 == 2 && rc == -ENOSPC, "the free id 2 is reused, then a third watchdog is -ENOSPC (%ld %ld)",
+		    w2, rc);
+	/* Wait past the first 3 s: neither the re-armed nor the killed
+	 * watchdog may shut the domain down. */
+	evtchn_port_t pp = tp;
+	uint64_t t0 = now();
+	while (now() - t0 < 4000 * MS)
+		poll(&pp, 1, t0 + 4000 * MS);
+	guest_printf("4 s after arming two 3 s watchdogs, re-arming one and killing the other: still running\n");
+	rc = sched_watchdog(2, 0);
+	guest_check(rc == 0, "killing watchdog 2: %ld", rc);
+	/* Watchdog 1 (600 s) stays armed: the domain's destruction after
+	 * its poweroff must kill it. */
+}
+
 static void block_forever(unsigned int tp)
 {
 	(void)tp;
@@ -643,8 +750,36 @@ int guest_main(start_info_t *si)
 	guest_check(rc == 0 && st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_TIMER && st.vcpu == 0,
 		    "status of the VIRQ_TIMER port (%ld, %u, virq %u)", rc, st.status, st.u.virq);
 
-	if (guest_strstr((const char *)si->cmd_line, "block"))
+	const char *cmdline = (const char *)si->cmd_line;
+	if (guest_strstr(cmdline, "block"))
 		block_forever(tp);
+	if (guest_strstr(cmdline, "watchdog-expire")) {
+		rc = sched_watchdog(0, 8);
+		guest_check(rc == 1, "an 8 s watchdog: id %ld", rc);
+		guest_puts("watchdog armed\n");
+		block_forever(tp);
+	}
+	if (guest_strstr(cmdline, "watchdog-destroy")) {
+		rc = sched_watchdog(0, 6);
+		long r2 = sched_watchdog(0, 7);
+		guest_check(rc == 1 && r2 == 2, "two watchdogs: ids %ld and %ld", rc, r2);
+		guest_puts("watchdogs armed\n");
+		block_forever(tp);
+	}
+	if (guest_strstr(cmdline, "shutdown-code-crash")) {
+		rc = shutdown_code(SHUTDOWN_reboot);
+		guest_check(rc == 0, "shutdown_code(reboot): %ld", rc);
+		guest_puts("crashing with shutdown code reboot\n");
+		*(volatile unsigned long *)0x1000 = 1; /* no trap table: the domain crashes */
+		return GUEST_FAIL;
+	}
+	if (guest_strstr(cmdline, "shutdown-code")) {
+		rc = shutdown_code(SHUTDOWN_watchdog);
+		long r2 = shutdown_code(SHUTDOWN_crash);
+		guest_check(rc == 0 && r2 == 0, "shutdown_code(watchdog), then shutdown_code(crash): 0 (%ld %ld)", rc, r2);
+		guest_puts("shutdown code latched; powering off\n");
+		return guest_failed() ? GUEST_FAIL : GUEST_PASS;
+	}
 
 	test_timers(tp);
 	unsigned int pi = 0;
@@ -652,6 +787,7 @@ int guest_main(start_info_t *si)
 	test_interdomain_loopback();
 	test_hostile(tp, pi);
 	test_limits();
+	test_sched_ops(tp);
 	guest_printf("%u upcalls\n", upcalls);
 	return guest_failed() ? GUEST_FAIL : GUEST_PASS;
 }

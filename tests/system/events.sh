@@ -1,7 +1,9 @@
 #!/bin/bash
 # Event channels, upcalls, blocking, polling and timers from inside a
-# guest (tests/guests/events.c), 64-bit and 32-bit PAE; then a guest that
-# blocks with no timer must use no host CPU, and can still be destroyed.
+# guest (tests/guests/events.c), 64-bit and 32-bit PAE; shutdown codes and
+# watchdogs (SCHEDOP_shutdown_code, SCHEDOP_watchdog) seen by the toolstack;
+# then a guest that blocks with no timer must use no host CPU, and can
+# still be destroyed.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/lib.sh"
 start_hypervisor
 free0=$(free_frames)
@@ -16,6 +18,102 @@ done
 guest_run_matches "smp: a second vCPU comes up, IPIs go both ways, runstates add up" \
 	"$(guest_config smp smp '"vcpus": 2')" '0:*RESULT: PASS smp*' 300
 check "the smp guest is gone and its frames are back" wait_frames "$free0" 10
+
+# "STATE REASON" as `xg list --json` gives them (REASON only when shut down).
+reason_of() { # name
+	xg list --json "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+print(d["state"], d.get("shutdown_reason", "-"))'
+}
+# Follow a domain's console into a file in the background; wait_console
+# then waits for a line in it (a few ms a look, where `xg console` alone
+# blocks until the domain stops).
+follow_console() { # name
+	"$XG_BIN" console "$1" >"$WORK/$1.console" 2>&1 &
+}
+wait_console() { # name text seconds
+	local end
+	end=$(deadline_in "$3")
+	while [ "$SECONDS" -le "$end" ]; do
+		grep -q "$2" "$WORK/$1.console" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	diag "$1's console:" "$(cat "$WORK/$1.console" 2>&1)"
+	return 1
+}
+now_s() { date +%s.%N; }
+
+# SCHEDOP_shutdown_code: the first code latched is the reason the toolstack
+# is told and the action taken, whatever the later shutdown said.
+for g in events events32; do
+	cfg=$(guest_config "sc$g" "$g" '"cmdline": "shutdown-code", "on_watchdog": "preserve", "on_poweroff": "destroy"')
+	guest_run_matches "$g: shutdown_code(watchdog), shutdown_code(crash), then a poweroff" "$cfg" \
+		"0:*shutdown code latched*RESULT: PASS $g*" 60
+	check "$g: it is shut down for reason watchdog, its on_watchdog (preserve) taken, not on_poweroff (destroy)" \
+		[ "$(reason_of "sc$g")" = "shutdown watchdog" ]
+	xg destroy "sc$g"
+done
+cfg=$(guest_config sccrash events '"cmdline": "shutdown-code-crash", "on_reboot": "preserve", "on_crash": "destroy"')
+guest_run_matches "a guest that latches shutdown code reboot, then crashes" "$cfg" \
+	"0:*crashing with shutdown code reboot*domain crashed*" 60
+check "is shut down for reason reboot (on_reboot preserve), as Xen's domain_crash reports a latched code" \
+	[ "$(reason_of sccrash)" = "shutdown reboot" ]
+xg destroy sccrash
+check "the shutdown-code guests are gone and their frames are back" wait_frames "$free0" 10
+
+# SCHEDOP_watchdog left to expire: the domain shuts down with reason
+# watchdog.  As in Xen a toolstack pause does not stop a domain's
+# watchdogs: paused right after arming, it still shuts down.
+cfg=$(guest_config wdx events '"cmdline": "watchdog-expire", "on_watchdog": "preserve"')
+check "a guest that arms an 8 s watchdog and blocks starts" xg create -e "$cfg"
+follow_console wdx
+check "it arms its watchdog" wait_console wdx "watchdog armed" 60
+check "xg pause pauses it" xg pause wdx
+st=$(state_of wdx)
+check "it is paused and not shut down yet (state $st)" [ "$st" = "--p---" ]
+check "the watchdog shuts it down while it is paused (state s, still p)" wait_state wdx s 30
+domid=$("$XG_BIN" domid wdx)
+check "the hypervisor logs which watchdog fired" grep -q "d$domid: watchdog timer 1 fired" "$WORK/hypervisor.log"
+# From the guest's console line, written just after arming, to the expiry,
+# by the log's timestamps (the console follower may see the line late).
+el=$(python3 -c '
+import re, sys
+armed = fired = None
+for line in open(sys.argv[1]):
+    m = re.match(r"\(XG\) \[ *([0-9.]+)\] (.*)", line)
+    if m and m.group(2) == "(d%s) watchdog armed" % sys.argv[2]:
+        armed = float(m.group(1))
+    if m and m.group(2) == "d%s: watchdog timer 1 fired" % sys.argv[2]:
+        fired = float(m.group(1))
+print("%.2f" % (fired - armed) if armed is not None and fired is not None else "none")
+' "$WORK/hypervisor.log" "$domid")
+check "it fired 8 s after it was armed (${el} s by the hypervisor's log)" \
+	python3 -c 'import sys; sys.exit(not 7.5 <= float(sys.argv[1]) < 15)' "$el"
+st=$(state_of wdx)
+check "paused still (state $st)" [ "$st" = "--ps--" ]
+check "for reason watchdog" [ "$(reason_of wdx)" = "shutdown watchdog" ]
+xg destroy wdx
+
+cfg=$(guest_config wdd events '"cmdline": "watchdog-expire"')
+check "the same guest with on_watchdog left at destroy starts" xg create -e "$cfg"
+check "its watchdog's expiry destroys it" wait_gone wdd 30
+
+# A domain destroyed with two armed watchdogs (6 s and 7 s): they are
+# killed with it, none fires after its destruction (the sanitizers, at the
+# end, would also see a callback on freed memory).
+cfg=$(guest_config wdk events '"cmdline": "watchdog-destroy", "on_watchdog": "preserve"')
+check "a guest that arms two watchdogs and blocks starts" xg create -e "$cfg"
+follow_console wdk
+check "it arms them" wait_console wdk "watchdogs armed" 60
+t0=$(now_s)
+domid=$("$XG_BIN" domid wdk)
+check "it can be destroyed with its watchdogs armed" xg destroy wdk
+python3 -c 'import sys, time; time.sleep(max(0.0, float(sys.argv[1]) + 8 - time.time()))' "$t0"
+check "no watchdog of it fires after its destruction (8 s after they were armed)" \
+	awk -v d="d$domid:" '$0 ~ d " destroyed" { gone = 1 } gone && $0 ~ d " watchdog" { bad = 1 } END { exit !gone || bad }' \
+	"$WORK/hypervisor.log"
+check "the watchdog guests are gone and their frames are back" wait_frames "$free0" 10
 
 # CPU time of the host thread of vCPU 0 of domain $1 (utime + stime, ticks).
 vcpu_ticks() {

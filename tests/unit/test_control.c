@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "hv/domain.h"
 #include "hv/guest_walk.h"
@@ -18,6 +19,7 @@
 #include "public/event_channel.h"
 #include "public/memory.h"
 #include "public/io/console.h"
+#include "public/sched.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
 #include "tests/tap.h"
@@ -857,6 +859,122 @@ static void test_console_ring(struct domain *d0, uint64_t free0)
 		  "the guest may give the ring's frame back, but it stays allocated while served");
 	pair_destroy(d0, &p);
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after the domain, the ring's included");
+/* A domain whose every lifecycle action is preserve: it stays for the
+ * checks after its shutdown. */
+static struct domain *make_preserved(struct domain *d0, const char *name)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_createdomain };
+	snprintf(op.u.createdomain.name, sizeof(op.u.createdomain.name), "%s", name);
+	op.u.createdomain.max_vcpus = 1;
+	op.u.createdomain.max_pages = 64;
+	op.u.createdomain.on_poweroff = op.u.createdomain.on_crash = XG_DOMACT_PRESERVE;
+	op.u.createdomain.on_reboot = op.u.createdomain.on_watchdog = XG_DOMACT_PRESERVE;
+	if (domctl(d0, false, &op))
+		return NULL;
+	return domain_get(op.domain);
+}
+
+static struct xg_domaininfo info_of(struct domain *d0, struct domain *d)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo, .domain = d->id };
+	domctl(d0, false, &op);
+	return op.u.getdomaininfo;
+}
+
+static void destroy(struct domain *d0, struct domain *d)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
+	domctl(d0, false, &op);
+	domain_put(d);
+}
+
+/* SCHEDOP_shutdown_code and SCHEDOP_watchdog below the hypercall (the
+ * guest side is tests/guests/events.c): the code getdomaininfo reports,
+ * which reason wins, and watchdogs that expire at once or are destroyed
+ * while they fire. */
+static void test_shutdown_codes_and_watchdogs(struct domain *d0, uint64_t free0)
+{
+	struct domain *a = make_preserved(d0, "code-a"), *b = make_preserved(d0, "code-b"),
+		      *c = make_preserved(d0, "code-c"), *w = make_preserved(d0, "dog");
+	if (!TAP_CHECK(a && b && c && w, "four domains for shutdown codes and watchdogs"))
+		return;
+	struct xg_domaininfo i = info_of(d0, a);
+	TAP_CHECK(i.shutdown_reason == XG_CTL_SHUTDOWN_CODE_NONE && !(i.flags & XG_DOMINF_shutdown),
+		  "a new domain has no shutdown code: getdomaininfo says 255, as Xen's 8-bit field (%u)",
+		  i.shutdown_reason);
+	domain_set_shutdown_code(a, SHUTDOWN_reboot);
+	i = info_of(d0, a);
+	TAP_CHECK(i.shutdown_reason == SHUTDOWN_reboot && !(i.flags & XG_DOMINF_shutdown),
+		  "a latched code shows in getdomaininfo before any shutdown (%u)", i.shutdown_reason);
+	domain_set_shutdown_code(a, SHUTDOWN_crash);
+	domain_shutdown(a, SHUTDOWN_poweroff);
+	i = info_of(d0, a);
+	TAP_CHECK((i.flags & XG_DOMINF_shutdown) && !(i.flags & XG_DOMINF_crashed) && i.shutdown_reason == SHUTDOWN_reboot,
+		  "the first code wins over a second code and the shutdown's own reason (%#x, %u)", i.flags,
+		  i.shutdown_reason);
+
+	domain_set_shutdown_code(b, 0x104);
+	i = info_of(d0, b);
+	TAP_CHECK(i.shutdown_reason == SHUTDOWN_watchdog, "a code is kept in 8 bits, as Xen's u8 (%u)", i.shutdown_reason);
+	domain_crash(b, "a test crash");
+	i = info_of(d0, b);
+	TAP_CHECK((i.flags & XG_DOMINF_shutdown) && !(i.flags & XG_DOMINF_crashed) && i.shutdown_reason == SHUTDOWN_watchdog,
+		  "a crash gives way to a latched code: shut down for reason watchdog (%#x, %u)", i.flags,
+		  i.shutdown_reason);
+	domain_crash(c, "a test crash");
+	i = info_of(d0, c);
+	TAP_CHECK((i.flags & XG_DOMINF_crashed) && !(i.flags & XG_DOMINF_shutdown) && i.shutdown_reason == SHUTDOWN_crash,
+		  "without a code a crash is a crash, its code SHUTDOWN_crash (%#x, %u)", i.flags, i.shutdown_reason);
+
+	long r1 = domain_watchdog(w, 3, 10), r2 = domain_watchdog(w, 1, 10), r3 = domain_watchdog(w, 2, 0);
+	TAP_CHECK(r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL,
+		  "watchdog id 3, and ids 1 and 2 not in use: -EINVAL (%ld %ld %ld)", r1, r2, r3);
+	r1 = domain_watchdog(w, 0, 100);
+	r2 = domain_watchdog(w, 0, 100);
+	r3 = domain_watchdog(w, 0, 100);
+	TAP_CHECK(r1 == 1 && r2 == 2 && r3 == -ENOSPC, "watchdogs 1 and 2, then -ENOSPC (%ld %ld %ld)", r1, r2, r3);
+	r1 = domain_watchdog(w, 2, 0);
+	r2 = domain_watchdog(w, 2, 0);
+	r3 = domain_watchdog(w, 1, 200);
+	TAP_CHECK(r1 == 0 && r2 == -EINVAL && r3 == 0, "killing 2, killing it again (-EINVAL), re-arming 1 (%ld %ld %ld)",
+		  r1, r2, r3);
+	/* A new watchdog with timeout 0 expires at once, as in Xen. */
+	r1 = domain_watchdog(w, 0, 0);
+	bool down = false;
+	for (unsigned int n = 0; n < 2000 && !down; n++) {
+		i = info_of(d0, w);
+		down = i.flags & XG_DOMINF_shutdown;
+		if (!down) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	TAP_CHECK(r1 == 2 && down && i.shutdown_reason == SHUTDOWN_watchdog,
+		  "a new watchdog with timeout 0 (id %ld) shuts the domain down at once, reason watchdog (%u)", r1,
+		  i.shutdown_reason);
+
+	/* Destroyed while their watchdogs expire: each destruction waits for
+	 * an expiry under way, none runs after (the sanitizers' builds see a
+	 * callback on freed memory). */
+	unsigned int ok = 0;
+	for (unsigned int n = 0; n < 40; n++) {
+		struct domain *x = make_preserved(d0, "dog-race");
+		if (!x)
+			break;
+		if (domain_watchdog(x, 0, 0) == 1 && domain_watchdog(x, 0, 100) == 2)
+			ok++;
+		if (n & 1) {
+			struct timespec ts = { 0, 100000 * (n % 7) };
+			nanosleep(&ts, NULL);
+		}
+		destroy(d0, x);
+	}
+	TAP_CHECK(ok == 40, "40 domains destroyed as their watchdogs expire (%u armed)", ok);
+	destroy(d0, a);
+	destroy(d0, b);
+	destroy(d0, c);
+	destroy(d0, w);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after the shutdown-code domains");
 }
 
 int main(void)
@@ -879,6 +997,7 @@ int main(void)
 	test_exchange_and_page_ops(d0, free0);
 	test_event_channels(d0, free0);
 	test_console_ring(d0, free0);
+	test_shutdown_codes_and_watchdogs(d0, free0);
 	inproc_hypervisor_stop(d0);
 	return tap_done();
 }

@@ -134,6 +134,7 @@ static void domain_free(struct domain *d)
 	text_ring_destroy(&d->console);
 	frame_set_clear(&d->frames);
 	free(d->toolstack_data);
+	pthread_mutex_destroy(&d->watchdog_lock);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->changed);
 	free(d);
@@ -223,6 +224,7 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 		return NULL;
 	}
 	pthread_mutex_init(&d->lock, NULL);
+	watchdog_domain_init(d);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -239,6 +241,7 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 	d->on_crash = args->on_crash;
 	d->on_reboot = args->on_reboot;
 	d->on_watchdog = args->on_watchdog;
+	d->shutdown_code = SHUTDOWN_CODE_INVALID;
 	d->shared_info_mfn = MFN_INVALID;
 	d->pv32_roots_mfn = MFN_INVALID;
 	d->created_ns = now_ns() - hv->start_ns;
@@ -444,11 +447,13 @@ int domain_destroy(struct domain *d)
 	hv->backend->vm_destroy(d->vm);
 	d->vm = NULL;
 
-	/* No vCPU runs: stop their timers (waiting for a callback under
-	 * way), then close every port, which unbinds the peers' ends. */
+	/* No vCPU runs: stop their timers and the domain's watchdogs
+	 * (waiting for a callback under way; none can be armed again), then
+	 * close every port, which unbinds the peers' ends. */
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_timers_kill(d->vcpus[i]);
+	watchdog_domain_destroy(d);
 	evtchn_domain_destroy(d);
 
 	/* No vCPU runs and the VM is gone.  The frames are released under the
@@ -580,14 +585,10 @@ static const char *const shutdown_names[] = {
 	"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
 };
 
-void domain_shutdown(struct domain *d, unsigned int reason)
+/* Stop d for reason, the latched shutdown code; d->lock held, d neither
+ * shut down, crashed nor dying. */
+static void shutdown_locked(struct domain *d, unsigned int reason)
 {
-	console_ring_flush(d); /* its last words, if it did not notify */
-	pthread_mutex_lock(&d->lock);
-	if (d->is_shutdown || d->is_crashed || d->is_dying) {
-		pthread_mutex_unlock(&d->lock);
-		return;
-	}
 	d->is_shutdown = true;
 	d->shutdown_reason = reason;
 	printk("d%u: shutdown: %s\n", d->id,
@@ -595,8 +596,10 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 									    : "unknown reason");
 	/* Each reason has its action, as xl's on_poweroff, on_reboot,
 	 * on_watchdog and on_crash; a suspended (or soft-reset) domain waits
-	 * for the toolstack.  Restarts are the toolstack's: it asked for
-	 * PRESERVE and acts on the shutdown event. */
+	 * for the toolstack, and so does one whose reason is unknown (a code
+	 * latched with SCHEDOP_shutdown_code can be any 8-bit value).
+	 * Restarts are the toolstack's: it asked for PRESERVE and acts on the
+	 * shutdown event. */
 	unsigned int action = XG_DOMACT_PRESERVE;
 	if (reason == SHUTDOWN_poweroff)
 		action = d->on_poweroff;
@@ -607,6 +610,31 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	else if (reason == SHUTDOWN_crash)
 		action = d->on_crash;
 	stop_and_act(d, action);
+}
+
+/* Xen keeps the code in 8 bits (domain_shutdown's u8 reason). */
+static void latch_shutdown_code(struct domain *d, unsigned int code)
+{
+	if (d->shutdown_code == SHUTDOWN_CODE_INVALID)
+		d->shutdown_code = code & 0xff;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	console_ring_flush(d); /* its last words, if it did not notify */
+	pthread_mutex_lock(&d->lock);
+	/* As Xen's domain_shutdown: a code latched before (by
+	 * SCHEDOP_shutdown_code) wins over this reason. */
+	latch_shutdown_code(d, reason);
+	if (!d->is_shutdown && !d->is_crashed && !d->is_dying)
+		shutdown_locked(d, d->shutdown_code);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void domain_set_shutdown_code(struct domain *d, unsigned int code)
+{
+	pthread_mutex_lock(&d->lock);
+	latch_shutdown_code(d, code);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -624,12 +652,20 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 		pthread_mutex_unlock(&d->lock);
 		return;
 	}
-	d->is_crashed = true;
 	printk("d%u: crashed: %s\n", d->id, why);
 	char line[600];
 	int n = snprintf(line, sizeof(line), "\n(XG) domain crashed: %s\n", why);
 	text_ring_write(&d->console, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-	stop_and_act(d, d->on_crash);
+	/* Xen's domain_crash is domain_shutdown(SHUTDOWN_crash): a different
+	 * code the guest latched before is what the toolstack is told, and
+	 * that reason's action applies. */
+	latch_shutdown_code(d, SHUTDOWN_crash);
+	if (d->shutdown_code != SHUTDOWN_crash && !d->is_shutdown) {
+		shutdown_locked(d, d->shutdown_code);
+	} else {
+		d->is_crashed = true;
+		stop_and_act(d, d->on_crash);
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 

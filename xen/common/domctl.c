@@ -47,7 +47,12 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
 		info->flags |= (any_running || d->is_privileged) ? XG_DOMINF_running : XG_DOMINF_blocked;
 	if (d->is_privileged)
 		info->nr_vcpus = info->nr_online_vcpus = hv->nr_cpus;
-	info->shutdown_reason = d->shutdown_reason;
+	/* As Xen's getdomaininfo (the flags' shutdown field, 8 bits): the
+	 * latched shutdown code in every state, so the reason of a domain
+	 * that shut down or crashed, or the code a running guest set with
+	 * SCHEDOP_shutdown_code; 255 when there is none. */
+	info->shutdown_reason =
+		d->shutdown_code == SHUTDOWN_CODE_INVALID ? XG_CTL_SHUTDOWN_CODE_NONE : d->shutdown_code;
 	info->tot_pages = d->frames.frames;
 	info->max_pages = d->max_pages;
 	info->shared_info_mfn = d->shared_info_mfn;

@@ -1,6 +1,8 @@
 /*
- * HYPERVISOR_sched_op: yield, block, poll, shutdown.  Blocking and polling
- * sleep on the domain's condition variable (vcpu_block_until in
+ * HYPERVISOR_sched_op: yield, block, poll, shutdown, shutdown_code,
+ * remote_shutdown, watchdog, pin_override, with Xen's semantics
+ * (xen/common/sched/core.c do_sched_op, domain_watchdog).  Blocking and
+ * polling sleep on the domain's condition variable (vcpu_block_until in
  * schedule.c) without using host CPU until an event, a timeout or the
  * domain's end; docs/events.md.
  */
@@ -8,8 +10,10 @@
 #include <sched.h>
 
 #include "hv/console_ring.h"
+#include "hv/domain.h"
 #include "hv/event.h"
 #include "hv/hypercall.h"
+#include "hv/hypervisor.h"
 #include "hv/pv.h"
 #include "public/compat/x86_32.h"
 #include "public/sched.h"
@@ -97,6 +101,92 @@ out:
 	return rc;
 }
 
+/* A watchdog expired: shut the domain down with SHUTDOWN_watchdog, unless
+ * it is stopping already (Xen's domain_watchdog_timeout).  Runs on the
+ * timer thread with no lock held; domain_destroy kills the timer, waiting
+ * for this, before the domain can be freed. */
+static void watchdog_fired(void *data)
+{
+	struct domain_watchdog *w = data;
+	struct domain *d = w->domain;
+	pthread_mutex_lock(&d->lock);
+	bool stopping = d->is_shutdown || d->is_crashed || d->is_dying;
+	pthread_mutex_unlock(&d->lock);
+	if (stopping)
+		return;
+	printk("d%u: watchdog timer %u fired\n", d->id, w->id + 1);
+	domain_shutdown(d, SHUTDOWN_watchdog);
+}
+
+void watchdog_domain_init(struct domain *d)
+{
+	pthread_mutex_init(&d->watchdog_lock, NULL);
+	d->watchdog_inuse_map = 0;
+	for (unsigned int i = 0; i < NR_DOMAIN_WATCHDOG_TIMERS; i++) {
+		d->watchdog[i].domain = d;
+		d->watchdog[i].id = i;
+		timer_init(&d->watchdog[i].timer, watchdog_fired, &d->watchdog[i]);
+	}
+}
+
+void watchdog_domain_destroy(struct domain *d)
+{
+	for (unsigned int i = 0; i < NR_DOMAIN_WATCHDOG_TIMERS; i++)
+		timer_kill(&d->watchdog[i].timer);
+}
+
+/* Xen's domain_watchdog: the checks in its order, timeouts in seconds from
+ * now (a new watchdog with timeout 0 expires at once, as in Xen). */
+long domain_watchdog(struct domain *d, uint32_t id, uint32_t timeout)
+{
+	if (id > NR_DOMAIN_WATCHDOG_TIMERS)
+		return -EINVAL;
+	uint64_t expires = time_system_ns() + (uint64_t)timeout * 1000000000ull;
+	pthread_mutex_lock(&d->watchdog_lock);
+	if (id == 0) {
+		for (id = 0; id < NR_DOMAIN_WATCHDOG_TIMERS; id++) {
+			if (d->watchdog_inuse_map & (1u << id))
+				continue;
+			d->watchdog_inuse_map |= 1u << id;
+			timer_set(&d->watchdog[id].timer, expires);
+			break;
+		}
+		pthread_mutex_unlock(&d->watchdog_lock);
+		return id == NR_DOMAIN_WATCHDOG_TIMERS ? -ENOSPC : (long)id + 1;
+	}
+	id -= 1;
+	long rc = 0;
+	if (!(d->watchdog_inuse_map & (1u << id))) {
+		rc = -EINVAL;
+	} else if (timeout == 0) {
+		timer_stop(&d->watchdog[id].timer);
+		d->watchdog_inuse_map &= ~(1u << id);
+	} else {
+		timer_set(&d->watchdog[id].timer, expires);
+	}
+	pthread_mutex_unlock(&d->watchdog_lock);
+	return rc;
+}
+
+/* SCHEDOP_remote_shutdown: Xen's order of checks -- the argument
+ * (-EFAULT), the domain (-ESRCH: none with that id, DOMID_SELF included),
+ * then the caller's right over it, -EPERM (XSM_DM_PRIV: the control
+ * domain, or a device model over its target; not a domain over itself).
+ * The callers here are guests, never privileged and never device models
+ * (the control domain is the host, which makes no guest hypercalls), so
+ * every domain that exists is -EPERM. */
+static long do_remote_shutdown(struct hcall_ctx *ctx, uint64_t arg)
+{
+	struct sched_remote_shutdown r;
+	if (copy_from_guest(ctx, &r, arg, sizeof(r)))
+		return -EFAULT;
+	struct domain *d = domain_get(r.domain_id);
+	if (!d)
+		return -ESRCH;
+	domain_put(d);
+	return -EPERM;
+}
+
 long do_sched_op(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	unsigned int cmd = (unsigned int)a[0];
@@ -123,6 +213,26 @@ long do_sched_op(struct hcall_ctx *ctx, const uint64_t a[5])
 		domain_shutdown(ctx->caller, s.reason);
 		return 0;
 	}
+	case SCHEDOP_shutdown_code: {
+		/* Any value, kept in 8 bits; only the first one counts. */
+		struct sched_shutdown s;
+		if (copy_from_guest(ctx, &s, a[1], sizeof(s)))
+			return -EFAULT;
+		domain_set_shutdown_code(ctx->caller, s.reason);
+		return 0;
+	}
+	case SCHEDOP_remote_shutdown:
+		return do_remote_shutdown(ctx, a[1]);
+	case SCHEDOP_watchdog: {
+		struct sched_watchdog w;
+		if (copy_from_guest(ctx, &w, a[1], sizeof(w)))
+			return -EFAULT;
+		return domain_watchdog(ctx->caller, w.id, w.timeout);
+	}
+	case SCHEDOP_pin_override:
+		/* The hardware domain's only (checked before its argument is
+		 * read); here that is the host, which makes no hypercalls. */
+		return -EPERM;
 	default:
 		return -ENOSYS;
 	}

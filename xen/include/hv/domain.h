@@ -6,6 +6,8 @@
  *   struct domain.lock            -- all mutable fields of the domain and of
  *                                    its vCPUs' scheduling state
  *   heap lock (page_alloc.c)
+ * struct domain.watchdog_lock (SCHEDOP_watchdog) is taken alone; only the
+ * timer lock is taken inside it (docs/events.md, Locking).
  * A vCPU thread never holds its domain's lock while it runs guest code.
  * Domains are reference counted: domain_get()/domain_put(); the last put
  * after domain_destroy() frees the structure.
@@ -29,6 +31,8 @@
 #define DOMAIN_NAME_MAX 64
 #define DOMAIN_CONSOLE_HISTORY (64u << 10)
 #define DOMAIN_NR_VIRQS 24 /* NR_VIRQS */
+#define NR_DOMAIN_WATCHDOG_TIMERS 2 /* Xen's: SCHEDOP_watchdog ids 1 and 2 */
+#define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code latched yet */
 
 struct domain;
 
@@ -143,6 +147,13 @@ struct vcpu {
 	uint8_t affinity[128]; /* XG_MAX_HOST_CPUS / 8 */
 };
 
+/* One of a domain's SCHEDOP_watchdog timers (xen/common/sched_op.c). */
+struct domain_watchdog {
+	struct hv_timer timer;
+	struct domain *domain;
+	unsigned int id; /* 0-based; the guest's id is id + 1 */
+};
+
 enum domain_type {
 	DOMAIN_PV64,
 	DOMAIN_PV32,
@@ -170,6 +181,11 @@ struct domain {
 	unsigned int reported_state, reported_reason;
 	bool is_shutdown;
 	unsigned int shutdown_reason;
+	/* Xen's d->shutdown_code: the reason a shutdown reports, latched by
+	 * the first SCHEDOP_shutdown_code or shutdown (8 bits, as Xen keeps
+	 * it), SHUTDOWN_CODE_INVALID until then; a later shutdown's own
+	 * reason gives way to it.  What getdomaininfo reports in every state. */
+	unsigned int shutdown_code;
 	bool is_crashed;
 	bool is_dying;
 	bool action_pending; /* on_poweroff/on_crash queued for the reaper */
@@ -201,6 +217,12 @@ struct domain {
 	/* Event channels (opaque: xen/common/event_channel.c). */
 	struct evtchn_domain *evtchn;
 	_Atomic unsigned int pollers; /* vCPUs in SCHEDOP_poll */
+	/* SCHEDOP_watchdog (xen/common/sched_op.c): which timers are in use
+	 * (bit n: id n + 1), under watchdog_lock, which is taken with no
+	 * other lock held and is held across timer_set/timer_stop. */
+	pthread_mutex_t watchdog_lock;
+	uint32_t watchdog_inuse_map;
+	struct domain_watchdog watchdog[NR_DOMAIN_WATCHDOG_TIMERS];
 	_Atomic bool wallclock_set;
 	uint64_t created_ns;
 	_Atomic uint64_t hypercalls;
@@ -248,10 +270,25 @@ int domain_unpause(struct domain *d);
  * not pause is -EINVAL. */
 int domain_toolstack_pause(struct domain *d);
 int domain_toolstack_unpause(struct domain *d);
-/* Guest-requested stop; called from any thread. */
+/* Guest-requested stop; called from any thread.  As Xen's: the first
+ * shutdown code latched (SCHEDOP_shutdown_code, or this reason when there
+ * is none) is the reason reported and acted on. */
 void domain_shutdown(struct domain *d, unsigned int reason);
+/* SCHEDOP_shutdown_code: latch code (its low 8 bits) for a later
+ * shutdown, unless one is latched already. */
+void domain_set_shutdown_code(struct domain *d, unsigned int code);
 /* The guest did something it cannot survive.  reason is logged. */
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* SCHEDOP_watchdog (sched_op.c, Xen's domain_watchdog): id 0 arms a new
+ * timer (its id, or -ENOSPC), id n re-arms it, or stops it for a timeout
+ * of 0; -EINVAL for an id not in use.  The timer's expiry shuts the
+ * domain down with SHUTDOWN_watchdog. */
+long domain_watchdog(struct domain *d, uint32_t id, uint32_t timeout);
+/* Set up d's watchdog timers (domain_alloc) and kill them, waiting for a
+ * callback under way (domain_destroy, once no vCPU can arm one; called
+ * with no lock held). */
+void watchdog_domain_init(struct domain *d);
+void watchdog_domain_destroy(struct domain *d);
 /* Start vCPU threads for initialised vCPUs that have none. */
 int domain_start_vcpus(struct domain *d);
 /* Iterate live domains with id >= first: returns a referenced domain or NULL. */

@@ -86,6 +86,8 @@ enum xg_shutdown_reason {
 	XG_SHUTDOWN_CRASH = 3,
 	XG_SHUTDOWN_WATCHDOG = 4,
 	XG_SHUTDOWN_SOFT_RESET = 5,
+	/* In a domain not shut down: no code latched (SCHEDOP_shutdown_code). */
+	XG_SHUTDOWN_CODE_NONE = 255,
 };
 
 #define XG_NAME_MAX 64
@@ -95,7 +97,11 @@ struct xg_domain_info {
 	char name[XG_NAME_MAX];
 	uint8_t uuid[16];
 	enum xg_domain_state state;
-	unsigned int shutdown_reason; /* valid in XG_DOMAIN_SHUTDOWN */
+	/* In XG_DOMAIN_SHUTDOWN: why.  In any other state, as Xen's
+	 * getdomaininfo: the code the guest latched for its later shutdown
+	 * (SCHEDOP_shutdown_code; XG_SHUTDOWN_CRASH once crashed), or
+	 * XG_SHUTDOWN_CODE_NONE. */
+	unsigned int shutdown_reason;
 	bool paused;                  /* paused by the toolstack (also while shut down) */
 	uint64_t tot_frames;          /* frames the domain owns */
 	uint64_t max_frames;          /* its limit */
