@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	struct private_hypervisor hv;
 	char cfg[1024];
 	if (private_hypervisor_start(&hv, argv[1], "2G") ||
-	    private_hypervisor_guest_config(&hv, "hello", 16, NULL, cfg, sizeof(cfg))) {
+	    private_hypervisor_guest_config(&hv, "hello", 16, 0, NULL, cfg, sizeof(cfg))) {
 		private_hypervisor_stop(&hv);
 		return 1;
 	}

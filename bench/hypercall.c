@@ -6,12 +6,19 @@
  * (tests/guests/hypercall.c), which times with rdtsc each operation of its
  * table (a bare hypercall exit, a null hypercall, an exception bounce
  * round trip, mmu_update, update_va_mapping, cpuid, ...) and reports the
- * median TSC cycles per operation.  Around the guest, this program times
+ * median TSC cycles per operation.  It also times latencies sample by
+ * sample, reporting median samples: an event sent to its second vCPU
+ * (the sender's cost and the IPI round trip, with that vCPU asleep in
+ * SCHEDOP_block or spinning; the domain gets "vcpus": 2 for it) and how
+ * late after its deadline a singleshot timer's VIRQ_TIMER upcall arrives
+ * (vCPU asleep or spinning).  Around the guest, this program times
  * the baseline with the same iterations and runs: the round trip of a
  * bare VM's exit (bench/bare_vm.h: raw KVM where /dev/kvm works, else the
  * emulating backend without the XG core, which is what XG runs on then).
  * Guest rdtsc and host rdtsc count the same cycles on both backends, so
- * the ratio is what XG's core and the guest ABI add to the exit itself.
+ * the ratio is what XG's core and the guest ABI add to the exit itself
+ * (for the latencies: how many bare exits the wait is worth).  The ns
+ * column converts cycles with the host TSC rate the baseline measured.
  *
  *   hypercall BUILDDIR [ITERATIONS [RUNS]]
  */
@@ -27,10 +34,13 @@
 #define DEFAULT_RUNS 5
 #define MAX_RUNS 64 /* the guest keeps at most 64 */
 #define MAX_OPERATIONS 32
+#define MAX_NOTES 16
 #define GUEST_MEMORY_MIB 32
+#define GUEST_VCPUS 2 /* the event operations' second vCPU */
 
 /* What the guest reported: one entry per line "hypercall: op KEY CYCLES
- * RATIO | DESCRIPTION", in the guest's order. */
+ * RATIO | DESCRIPTION", in the guest's order; its "hypercall: info" lines,
+ * printed as notes; its "FAIL:" lines, printed if it fails. */
 struct guest_report {
 	unsigned int nr;
 	struct {
@@ -39,6 +49,8 @@ struct guest_report {
 		double ratio_to_guest_bare_exit;
 		char what[160];
 	} op[MAX_OPERATIONS];
+	unsigned int nr_notes, nr_failures;
+	char note[MAX_NOTES][256], failure[MAX_NOTES][256];
 	bool passed;
 };
 
@@ -47,6 +59,12 @@ static void parse_guest_line(const char *line, void *ctx)
 	struct guest_report *r = ctx;
 	if (strstr(line, "RESULT: PASS hypercall"))
 		r->passed = true;
+	const char *info = strstr(line, "hypercall: info ");
+	if (info && r->nr_notes < MAX_NOTES)
+		snprintf(r->note[r->nr_notes++], sizeof(r->note[0]), "%s", info + strlen("hypercall: info "));
+	const char *fail = strstr(line, "FAIL");
+	if (fail && r->nr_failures < MAX_NOTES)
+		snprintf(r->failure[r->nr_failures++], sizeof(r->failure[0]), "%s", fail);
 	if (r->nr == MAX_OPERATIONS)
 		return;
 	int what_at = 0;
@@ -56,6 +74,20 @@ static void parse_guest_line(const char *line, void *ctx)
 		snprintf(r->op[r->nr].what, sizeof(r->op[r->nr].what), "%s", line + what_at);
 		r->nr++;
 	}
+}
+
+/* Samples per run of a latency as the guest takes them: iterations /
+ * divisor, 3 to 4096 (tests/guests/hypercall.c). */
+static int latency_samples(int iterations, int divisor)
+{
+	int n = iterations / divisor;
+	return n < 3 ? 3 : n > 4096 ? 4096 : n;
+}
+
+/* The guest's event and timer operations, timed sample by sample. */
+static bool is_latency(const char *key)
+{
+	return !strncmp(key, "ipi_", 4) || !strncmp(key, "timer_", 6);
 }
 
 int main(int argc, char **argv)
@@ -92,7 +124,8 @@ int main(int argc, char **argv)
 	struct guest_report report = { 0 };
 	const char *create[] = { "create", cfg, "-c", NULL };
 	int failed = private_hypervisor_start(&hv, argv[1], "1G") ||
-		     private_hypervisor_guest_config(&hv, "hypercall", GUEST_MEMORY_MIB, cmdline, cfg, sizeof(cfg));
+		     private_hypervisor_guest_config(&hv, "hypercall", GUEST_MEMORY_MIB, GUEST_VCPUS, cmdline, cfg,
+						     sizeof(cfg));
 	if (!failed) {
 		private_hypervisor_backend(&hv, guest_backend, sizeof(guest_backend));
 		failed = private_hypervisor_xg(&hv, create, parse_guest_line, &report);
@@ -100,6 +133,8 @@ int main(int argc, char **argv)
 	private_hypervisor_stop(&hv);
 	if (failed || !report.passed || !report.nr) {
 		fprintf(stderr, "hypercall: the hypercall guest did not run to its report\n");
+		for (unsigned int i = 0; i < report.nr_failures; i++)
+			fprintf(stderr, "  guest: %s\n", report.failure[i]);
 		return 1;
 	}
 	if (bare_vm_exit_round_trips(baseline_backend, (unsigned int)iterations, (unsigned int)runs,
@@ -114,12 +149,24 @@ int main(int argc, char **argv)
 	printf("hypercall: guest on backend %s; baseline: bare VM on %s, %s\n", guest_backend,
 	       bare_vm_backend_name(baseline_backend), bare_vm_description(baseline_backend));
 	printf("  %d iterations per run, medians of %d runs, TSC cycles per operation\n", iterations, runs);
+	printf("  (latencies: up to %d IPI round trips and %d timers per variant and run, at most 1 s each;\n"
+	       "  the notes give the counts)\n",
+	       latency_samples(iterations, 20), latency_samples(iterations, 100));
 	printf("  baseline, bare exit round trip: %.0f cycles, %.1f ns (median of %d runs before the guest and after;\n"
 	       "    before alone %.0f cycles, after alone %.0f)\n",
 	       baseline.cycles, baseline.ns, 2 * runs, before.cycles, after.cycles);
-	printf("  %-58s %8s %11s %13s\n", "operation (in the guest)", "cycles", "/bare exit", "/guest ENOSYS");
-	for (unsigned int i = 0; i < report.nr; i++)
-		printf("  %-58s %8.0f %11.2f %13.2f\n", report.op[i].what, report.op[i].cycles,
-		       report.op[i].cycles / baseline.cycles, report.op[i].ratio_to_guest_bare_exit);
+	printf("  %-58s %8s %10s %10s %13s\n", "operation (in the guest)", "cycles", "ns", "/bare exit",
+	       "/guest ENOSYS");
+	const double ns_per_cycle = baseline.ns / baseline.cycles;
+	for (unsigned int i = 0; i < report.nr; i++) {
+		if (is_latency(report.op[i].key) && (i == 0 || !is_latency(report.op[i - 1].key)))
+			printf("  latencies, median sample; event send: vCPU 0's EVTCHNOP_send; round trip: until vCPU 0's\n"
+			       "  upcall for vCPU 1's answer; timer lateness: from the deadline to the VIRQ_TIMER upcall\n");
+		printf("  %-58s %8.0f %10.0f %10.2f %13.2f\n", report.op[i].what, report.op[i].cycles,
+		       report.op[i].cycles * ns_per_cycle, report.op[i].cycles / baseline.cycles,
+		       report.op[i].ratio_to_guest_bare_exit);
+	}
+	for (unsigned int i = 0; i < report.nr_notes; i++)
+		printf("  note: %s\n", report.note[i]);
 	return 0;
 }

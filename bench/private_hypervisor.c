@@ -79,7 +79,7 @@ void private_hypervisor_stop(struct private_hypervisor *hv)
 }
 
 int private_hypervisor_guest_config(const struct private_hypervisor *hv, const char *name, unsigned int memory_mib,
-				    const char *cmdline, char *path, size_t pathlen)
+				    unsigned int vcpus, const char *cmdline, char *path, size_t pathlen)
 {
 	snprintf(path, pathlen, "%s/%s.json", hv->rundir, name);
 	FILE *f = fopen(path, "w");
@@ -89,6 +89,8 @@ int private_hypervisor_guest_config(const struct private_hypervisor *hv, const c
 	}
 	fprintf(f, "{ \"name\": \"%s\", \"kernel\": \"%s/tests/guests/%s.elf\", \"memory\": %u", name, hv->builddir,
 		name, memory_mib);
+	if (vcpus)
+		fprintf(f, ", \"vcpus\": %u", vcpus);
 	if (cmdline)
 		fprintf(f, ", \"cmdline\": \"%s\"", cmdline);
 	fprintf(f, " }\n");

@@ -24,10 +24,10 @@ int private_hypervisor_start(struct private_hypervisor *hv, const char *builddir
 void private_hypervisor_stop(struct private_hypervisor *hv);
 
 /* Write RUNDIR/NAME.json: domain NAME running BUILDDIR/tests/guests/NAME.elf
- * with memory_mib MiB and the command line (NULL: none).  The path goes to
- * path.  0 or -1. */
+ * with memory_mib MiB, vcpus vCPUs (0: the default, 1) and the command
+ * line (NULL: none).  The path goes to path.  0 or -1. */
 int private_hypervisor_guest_config(const struct private_hypervisor *hv, const char *name, unsigned int memory_mib,
-				    const char *cmdline, char *path, size_t pathlen);
+				    unsigned int vcpus, const char *cmdline, char *path, size_t pathlen);
 
 /* Run `xg ARGS...` (args NULL-terminated, without "xg") against this
  * hypervisor; on_line (if not NULL) gets each line of its standard output,

@@ -2,8 +2,8 @@
 # Event channels, upcalls, blocking, polling and timers from inside a
 # guest (tests/guests/events.c), 64-bit and 32-bit PAE; shutdown codes and
 # watchdogs (SCHEDOP_shutdown_code, SCHEDOP_watchdog) seen by the toolstack;
-# then a guest that blocks with no timer must use no host CPU, and can
-# still be destroyed.
+# two vCPUs (smp.c, and the bench guest hypercall.c briefly); then a guest
+# that blocks with no timer must use no host CPU, and can still be destroyed.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/lib.sh"
 start_hypervisor
 free0=$(free_frames)
@@ -114,6 +114,23 @@ check "no watchdog of it fires after its destruction (8 s after they were armed)
 	awk -v d="d$domid:" '$0 ~ d " destroyed" { gone = 1 } gone && $0 ~ d " watchdog" { bad = 1 } END { exit !gone || bad }' \
 	"$WORK/hypervisor.log"
 check "the watchdog guests are gone and their frames are back" wait_frames "$free0" 10
+
+# bench/hypercall's guest, briefly: its event and timer latencies run on
+# two vCPUs, and a missing vCPU or a lost IPI or timer ends it with FAIL
+# after its timeout, not with a hang.
+guest_run_matches "hypercall (bench guest): every operation, IPIs between 2 vCPUs and timers included, passes" \
+	"$(guest_config hcbench hypercall '"vcpus": 2, "cmdline": "iterations=200 runs=1"')" \
+	'0:*hypercall: op ipi_rtt_blocked *hypercall: op timer_late_running *RESULT: PASS hypercall*' 300
+guest_run_matches "hypercall with one vCPU fails, naming the missing vCPU" \
+	"$(guest_config hcbench1 hypercall '"cmdline": "iterations=200 runs=1"')" \
+	'0:*FAIL: vCPU 1 exists*RESULT: FAIL hypercall*' 120
+guest_run_matches "hypercall with a lost IPI fails after its timeout" \
+	"$(guest_config hcbench-ipi hypercall '"vcpus": 2, "cmdline": "iterations=200 runs=1 timeout_ms=500 fault=ipi"')" \
+	'0:*FAIL: IPI * is answered*RESULT: FAIL hypercall*' 120
+guest_run_matches "hypercall with a lost timer fails after its timeout (vCPU 1 wakes the blocked vCPU 0)" \
+	"$(guest_config hcbench-timer hypercall '"vcpus": 2, "cmdline": "iterations=200 runs=1 timeout_ms=500 fault=timer"')" \
+	'0:*FAIL: timer 0 (SCHEDOP_block) fires within 500 ms*RESULT: FAIL hypercall*' 120
+check "the hypercall guests are gone and their frames are back" wait_frames "$free0" 10
 
 # CPU time of the host thread of vCPU 0 of domain $1 (utime + stime, ticks).
 vcpu_ticks() {
