@@ -859,6 +859,8 @@ static void test_console_ring(struct domain *d0, uint64_t free0)
 		  "the guest may give the ring's frame back, but it stays allocated while served");
 	pair_destroy(d0, &p);
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after the domain, the ring's included");
+}
+
 /* A domain whose every lifecycle action is preserve: it stays for the
  * checks after its shutdown. */
 static struct domain *make_preserved(struct domain *d0, const char *name)
