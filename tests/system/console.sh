@@ -62,23 +62,9 @@ if ! command -v tmux >/dev/null 2>&1; then
 	finish
 	exit
 fi
-TMUX_SOCKET="$WORK/tmux.sock"
-tm() { timeout 10 tmux -S "$TMUX_SOCKET" "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; cleanup' EXIT
-screen() { tm capture-pane -p -t con; }
-wait_screen() { # pattern seconds
-	local end
-	end=$(deadline_in "$2")
-	while [ "$SECONDS" -le "$end" ]; do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.2
-	done
-	diag "the screen never matched /$1/:" "$(screen)"
-	return 1
-}
 # A shell in the terminal, so what xg leaves behind (its exit status, the
 # terminal's modes) can be seen after it detaches.
-tm new-session -d -s con -x 100 -y 30 "env -i PATH=/usr/bin:/bin XG_RUNDIR=$(printf %q "$XG_RUNDIR") PS1='$ ' bash --norc -i"
+tmux_start con 100 30 "env -i PATH=/usr/bin:/bin XG_RUNDIR=$(printf %q "$XG_RUNDIR") PS1='$ ' bash --norc -i"
 tm send-keys -t con "$(printf %q "$XG_BIN") console later; echo \"exit=\$?\"; stty -a | grep -o -- ' -*icanon' | tr -d ' '" Enter
 check "the terminal shows the history" wait_screen '^echo: ready' 10
 tm send-keys -t con 'typed' Enter

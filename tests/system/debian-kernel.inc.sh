@@ -10,17 +10,21 @@ fetch_debian_kernel() {
 		sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
 	[ -n "$pkg" ] || { FETCH_ERROR="cannot find Debian's kernel package (apt-cache depends linux-image-amd64)"; return 1; }
 	KERNEL_ROOT="$cache/$pkg"
+	# The unpacked package appears whole (a rename), so one already there
+	# needs no lock: the cache may be read-only then (kvm-nested.sh).
 	# Tests run in parallel: one fetches, the others wait for it.
-	exec 9>"$cache/.lock"
-	flock 9
 	if [ ! -d "$KERNEL_ROOT/boot" ]; then
-		( cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1 ) ||
-			{ FETCH_ERROR="cannot download $pkg"; flock -u 9; return 1; }
-		rm -rf "$KERNEL_ROOT.tmp"
-		dpkg-deb -x "$cache/$pkg"_*.deb "$KERNEL_ROOT.tmp" && mv "$KERNEL_ROOT.tmp" "$KERNEL_ROOT" &&
-			rm -f "$cache/$pkg"_*.deb || { FETCH_ERROR="cannot unpack $pkg"; flock -u 9; return 1; }
+		exec 9>"$cache/.lock"
+		flock 9
+		if [ ! -d "$KERNEL_ROOT/boot" ]; then
+			( cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1 ) ||
+				{ FETCH_ERROR="cannot download $pkg"; flock -u 9; return 1; }
+			rm -rf "$KERNEL_ROOT.tmp"
+			dpkg-deb -x "$cache/$pkg"_*.deb "$KERNEL_ROOT.tmp" && mv "$KERNEL_ROOT.tmp" "$KERNEL_ROOT" &&
+				rm -f "$cache/$pkg"_*.deb || { FETCH_ERROR="cannot unpack $pkg"; flock -u 9; return 1; }
+		fi
+		flock -u 9
 	fi
-	flock -u 9
 	KERNEL_IMAGE=$(ls "$KERNEL_ROOT"/boot/vmlinuz-* 2>/dev/null | head -n1)
 	KERNEL_MODULES=$(ls -d "$KERNEL_ROOT"/lib/modules/* 2>/dev/null | head -n1)
 	[ -n "$KERNEL_IMAGE" ] && [ -n "$KERNEL_MODULES" ] || { FETCH_ERROR="$pkg has no kernel or modules"; return 1; }

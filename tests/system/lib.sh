@@ -139,6 +139,30 @@ wait_state() { # name letter seconds
 	return 1
 }
 
+# A terminal of the test's own (tmux), for tests that drive a full-screen
+# or interactive program: tmux_start SESSION WIDTH HEIGHT COMMAND, then keys
+# (tm send-keys -t SESSION ...), screen (what it shows now) and
+# wait_screen PATTERN SECONDS (until it shows a line matching the extended
+# regular expression).  The tmux server goes with the test.
+tmux_start() {
+	TMUX_SOCKET="$WORK/tmux.sock"
+	TMUX_SESSION=$1
+	trap 'tm kill-server >/dev/null 2>&1; cleanup' EXIT
+	tm new-session -d -s "$1" -x "$2" -y "$3" "$4"
+}
+tm() { timeout 10 tmux -S "$TMUX_SOCKET" "$@"; }
+screen() { tm capture-pane -p -t "$TMUX_SESSION"; }
+wait_screen() { # pattern seconds
+	local end
+	end=$(deadline_in "$2")
+	while [ "$SECONDS" -le "$end" ]; do
+		screen | grep -qE -- "$1" && return 0
+		sleep 0.2
+	done
+	diag "the screen never matched /$1/:" "$(screen)"
+	return 1
+}
+
 # The hypervisor must still run, then stop cleanly on SIGTERM with nothing
 # reported by the sanitizers (when built with them) and no frame in use.
 finish() {

@@ -89,21 +89,6 @@ if ! command -v tmux >/dev/null 2>&1; then
 	exit
 fi
 
-TMUX_SOCKET="$WORK/tmux.sock"
-tm() { timeout 10 tmux -S "$TMUX_SOCKET" "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; cleanup' EXIT
-screen() { tm capture-pane -p -t xgtop; }
-# Wait until the screen matches an extended regular expression (grep -E).
-wait_screen() { # pattern seconds
-	local end
-	end=$(deadline_in "$2")
-	while [ "$SECONDS" -le "$end" ]; do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.2
-	done
-	diag "the screen never matched /$1/:" "$(screen)"
-	return 1
-}
 # The NAME column of the domain rows, in screen order.
 screen_names() { screen | awk '/^NAME +STATE/ { rows = 1; next } /^$|^Selected:|^\(no / { rows = 0 } rows && !/^    VCPUs:/ { print $1 }' | tr '\n' ' '; }
 wait_names() { # "names in order " seconds
@@ -120,7 +105,7 @@ row_of() { screen | awk -v n="$1" '$1 == n'; }
 keys() { tm send-keys -t xgtop "$@"; }
 
 printf -v cmd '%q -d 1; echo $? > %q' "$XGTOP_BIN" "$WORK/xgtop.status"
-tm new-session -d -s xgtop -x 120 -y 40 "XG_RUNDIR=$(printf %q "$XG_RUNDIR") $cmd"
+tmux_start xgtop 120 40 "XG_RUNDIR=$(printf %q "$XG_RUNDIR") $cmd"
 check "the screen shows the live domains in domain id order" wait_names "Domain-0 spinner sleeper " 20
 summary_and_header() {
 	screen | head -4 | tr '\n' '|' | grep -qE '^xgtop - [0-9:]+   Xen .*\|3 domains: 2 running, 0 blocked, 1 paused, 0 crashed, 0 dying, 0 shutdown\|Mem: .*CPUs: [0-9]+\|NAME +STATE +CPU\(sec\) +CPU\(%\) +MEM\(k\) +MEM\(%\) +MAXMEM\(k\) +MAXMEM\(%\) +VCPUS +HCALLS/s *\|' || { diag "$(screen)"; return 1; }

@@ -55,6 +55,9 @@ int cli_operands_status(int first);
 /* Resolve a DOMAIN operand that must not be domain 0 (why_not says what
  * domain 0 cannot do); prints the error.  Returns 0 or -1. */
 int cli_guest_domain(xg_handle *h, const char *arg, const char *why_not, uint32_t *domid);
+/* Connect and resolve a guest domain (cli_guest_domain's rules); prints
+ * the error and returns NULL if either fails. */
+xg_handle *cli_connect_guest(struct cli *cli, const char *arg, const char *why_not, uint32_t *domid);
 /* A command whose one operand is a DOMAIN (not domain 0): parse, connect,
  * resolve, run op; op's failure message comes from xg_last_error().
  * Returns the exit status. */

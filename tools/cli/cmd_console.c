@@ -168,13 +168,11 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 	int first = cli_operands(argc, argv, self->name, 1, 1, NULL);
 	if (first < 0)
 		return cli_operands_status(first);
-	xg_handle *h = cli_connect(cli, false);
+	uint32_t domid;
+	xg_handle *h = cli_connect_guest(cli, argv[first], "it has no console here (see xg dmesg)", &domid);
 	if (!h)
 		return EXIT_FAIL;
-	uint32_t domid;
-	int rc = cli_guest_domain(h, argv[first], "it has no console here (see xg dmesg)", &domid);
-	if (!rc)
-		rc = cli_follow_console(cli, h, domid);
+	int rc = cli_follow_console(cli, h, domid);
 	xg_close(h);
 	return rc ? EXIT_FAIL : EXIT_OK;
 }

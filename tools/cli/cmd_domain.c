@@ -126,16 +126,16 @@ int cmd_dumpxml(struct cli *cli, int argc, char **argv)
 	int first = cli_operands(argc, argv, "dumpxml", 1, 1, NULL);
 	if (first < 0)
 		return cli_operands_status(first);
-	xg_handle *h = cli_connect(cli, false);
+	uint32_t domid;
+	xg_handle *h = cli_connect_guest(cli, argv[first], "it has no domain configuration", &domid);
 	if (!h)
 		return EXIT_FAIL;
-	uint32_t domid;
-	int rc = cli_guest_domain(h, argv[first], "it has no domain configuration", &domid);
+	int rc = 0;
 	struct xg_config cfg;
-	if (!rc && xg_domain_config(h, domid, &cfg) < 0) {
+	if (xg_domain_config(h, domid, &cfg) < 0) {
 		cli_error("%s", xg_last_error());
 		rc = -1;
-	} else if (!rc) {
+	} else {
 		char *xml = xg_config_to_xml(&cfg);
 		if (xml)
 			fputs(xml, stdout);

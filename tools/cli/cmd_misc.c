@@ -10,12 +10,12 @@ int cmd_rename(struct cli *cli, int argc, char **argv)
 	int first = cli_operands(argc, argv, "rename", 2, 2, NULL);
 	if (first < 0)
 		return cli_operands_status(first);
-	xg_handle *h = cli_connect(cli, false);
+	uint32_t domid;
+	xg_handle *h = cli_connect_guest(cli, argv[first], "it keeps its name", &domid);
 	if (!h)
 		return EXIT_FAIL;
-	uint32_t domid;
-	int rc = cli_guest_domain(h, argv[first], "it keeps its name", &domid);
-	if (!rc && xg_domain_rename(h, domid, argv[first + 1]) < 0) {
+	int rc = 0;
+	if (xg_domain_rename(h, domid, argv[first + 1]) < 0) {
 		cli_error("%s", xg_last_error());
 		rc = -1;
 	}

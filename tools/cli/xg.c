@@ -143,20 +143,30 @@ int cli_guest_domain(xg_handle *h, const char *arg, const char *why_not, uint32_
 	return 0;
 }
 
+xg_handle *cli_connect_guest(struct cli *cli, const char *arg, const char *why_not, uint32_t *domid)
+{
+	xg_handle *h = cli_connect(cli, false);
+	if (h && cli_guest_domain(h, arg, why_not, domid) < 0) {
+		xg_close(h);
+		h = NULL;
+	}
+	return h;
+}
+
 int cli_on_domain(struct cli *cli, int argc, char **argv, const struct command *self,
 		  int (*op)(xg_handle *h, uint32_t domid))
 {
 	int first = cli_operands(argc, argv, self->name, 1, 1, NULL);
 	if (first < 0)
 		return cli_operands_status(first);
-	xg_handle *h = cli_connect(cli, false);
-	if (!h)
-		return EXIT_FAIL;
 	uint32_t domid;
 	char why_not[80];
 	snprintf(why_not, sizeof(why_not), "xg %s does not apply to it", self->name);
-	int rc = cli_guest_domain(h, argv[first], why_not, &domid);
-	if (!rc && op(h, domid) < 0) {
+	xg_handle *h = cli_connect_guest(cli, argv[first], why_not, &domid);
+	if (!h)
+		return EXIT_FAIL;
+	int rc = 0;
+	if (op(h, domid) < 0) {
 		cli_error("%s", xg_last_error());
 		rc = -1;
 	}
