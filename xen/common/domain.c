@@ -14,6 +14,7 @@
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/page_alloc.h"
+#include "hv/runstate.h"
 #include "hv/watch.h"
 #include "public/sched.h"
 #include "public/xg_control.h"
@@ -461,6 +462,9 @@ int domain_destroy(struct domain *d)
 	 * then uses the frame holds across both (so it sees is_dying instead). */
 	pthread_mutex_lock(&d->lock);
 	console_ring_release_locked(d);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			runstate_release_locked(d->vcpus[i]);
 	uint64_t freed = d->frames.frames + 1;
 	for (size_t i = 0; i < d->frames.n; i++)
 		heap_free_range(&hv->heap, d->frames.v[i].mfn, d->frames.v[i].count);

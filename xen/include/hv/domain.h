@@ -136,6 +136,7 @@ struct vcpu {
 	pthread_mutex_t runstate_lock;
 	struct vcpu_runstate_info runstate;
 	pid_t tid;                   /* its host thread, for the run delay */
+	int schedstat_fd;            /* that thread's /proc schedstat, open; -1 if none */
 	uint64_t run_delay_at_entry; /* the thread's run delay when it last began running */
 	uint64_t runstate_va;        /* registered copy by virtual address, 0: none */
 	uint64_t runstate_phys_mfn;  /* by physical address: the frame held, or MFN_INVALID */

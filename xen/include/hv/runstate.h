@@ -27,7 +27,9 @@ long runstate_register_va(struct vcpu *v, struct vcpu *caller, uint64_t va);
  * until replaced.  -ENXIO across a page or misaligned, -EINVAL not the
  * domain's frame, -EACCES a frame that cannot be written (a page table). */
 long runstate_register_phys(struct vcpu *v, uint64_t gaddr);
-/* Forget the registered copies (the domain is going away). */
-void runstate_release(struct vcpu *v);
+/* Forget the registered copies, giving back the frame held for one, and
+ * what the thread's accounting kept open: the domain is being destroyed,
+ * its vCPU threads have ended.  Caller holds the domain lock. */
+void runstate_release_locked(struct vcpu *v);
 
 #endif
