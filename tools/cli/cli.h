@@ -75,6 +75,10 @@ int cmd_reboot(struct cli *cli, int argc, char **argv);
 int cmd_save(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_read(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_write(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_ls(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_rm(struct cli *cli, int argc, char **argv);
 const struct command *cli_find_command(const char *name);
 
 /* Show a domain's console and forward stdin to it until ^] (the user

@@ -1,0 +1,44 @@
+#!/bin/bash
+# The xenstore through xg: the nodes the builder writes for a domain,
+# xenstore-read/-write/-ls/-rm and their errors, and the domain's nodes
+# removed when it is destroyed (docs/xenstore.md).
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
+start_hypervisor
+free0=$(free_frames)
+expect_fail() {
+	local what=$1 want=$2 pattern=$3 out rc
+	shift 3
+	out=$("$@" 2>&1); rc=$?
+	case "$rc:$out" in "$want":*$pattern*) ok "$what" ;; *) not_ok "$what"; diag "$rc: $out" ;; esac
+}
+
+check "a spinning guest with 2 vCPUs and 32 MiB is created" xg create "$(guest_config xs spin '"vcpus": 2, "memory": 32')"
+id=$(xg domid xs)
+home=/local/domain/$id
+check "xenstore-read of its name and domid" [ "$(xg xenstore-read $home/name $home/domid | tr '\n' ' ')" = "xs $id " ]
+check "memory/target and static-max in KiB" [ "$(xg xenstore-read $home/memory/target $home/memory/static-max | tr '\n' ' ')" = "32768 32768 " ]
+check "cpu/0 and cpu/1 are online" [ "$(xg xenstore-read $home/cpu/0/availability $home/cpu/1/availability | tr '\n' ' ')" = "online online " ]
+vm=$(xg xenstore-read $home/vm)
+check "vm names /vm/<uuid> ($vm), which holds the uuid" [ "$(xg xenstore-read "$vm/uuid")" = "${vm#/vm/}" ]
+check "store/port and console/port are event channels" sh -c "'$XG_BIN' xenstore-read $home/store/port $home/console/port | grep -Eqx '[0-9]+'"
+out=$(xg xenstore-ls $home)
+check "xenstore-ls shows the tree indented, values quoted" sh -c "printf '%s\n' '$out' | grep -qx 'name = \"xs\"' && printf '%s\n' '$out' | grep -qx ' target = \"32768\"'"
+check "xenstore-ls of / starts at local" sh -c "'$XG_BIN' xenstore-ls | head -1 | grep -qx 'local = \"\"'"
+check "xenstore-ls --json parses" python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[sys.argv[2] + "/name"] == "xs", d' "$(xg xenstore-ls --json $home)" "$home"
+check "xenstore-read --json" python3 -c 'import json,sys; assert json.loads(sys.argv[1]) == {sys.argv[2]: "xs"}' "$(xg xenstore-read --json $home/name)" "$home/name"
+check "xenstore-write of two nodes, parents made" xg xenstore-write /test/a/b 1 /test/c "two words"
+check "read back" [ "$(xg xenstore-read /test/a/b /test/c | tr '\n' ' ')" = "1 two words " ]
+check "xenstore-rm" xg xenstore-rm /test/a
+expect_fail "a removed node: exit 1, ENOENT's message" 1 "No such file or directory" xg xenstore-read /test/a/b
+expect_fail "a malformed path: exit 1, EINVAL's message" 1 "Invalid argument" xg xenstore-read '/bad path'
+expect_fail "a path with //: exit 1" 1 "Invalid argument" xg xenstore-write 'a//b' x
+expect_fail "write without a value: usage, exit 2" 2 "Usage: xg xenstore-write" xg xenstore-write /x
+expect_fail "write with an odd number of operands: exit 2" 2 "PATH VALUE pairs" xg xenstore-write /x 1 /y
+expect_fail "read without a path: usage, exit 2" 2 "Usage: xg xenstore-read" xg xenstore-read
+check "xenstore-rm of a node that is not there (its parent is): exit 0, as Xen" xg xenstore-rm /test/nosuch
+xg xenstore-rm /test
+check "xg destroy" xg destroy xs
+expect_fail "destroy leaves no /local/domain/$id" 1 "No such file or directory" xg xenstore-read $home
+expect_fail "nor its /vm path" 1 "No such file or directory" xg xenstore-read "$vm"
+check "every frame is back" wait_frames "$free0" 20
+finish
