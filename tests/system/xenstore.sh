@@ -40,5 +40,33 @@ xg xenstore-rm /test
 check "xg destroy" xg destroy xs
 expect_fail "destroy leaves no /local/domain/$id" 1 "No such file or directory" xg xenstore-read $home
 expect_fail "nor its /vm path" 1 "No such file or directory" xg xenstore-read "$vm"
+
+# The guest side: a client over the ring (tests/guests/xenstore.c), both widths.
+for g in xenstore xenstore32; do
+	guest_run_matches "$g: its nodes, writes, perms, a watch, transactions, malformed messages over the ring" \
+		"$(guest_config $g $g)" "0:*RESULT: PASS $g*"
+done
+grep -q "d[0-9]*: xenstore ring: message longer than XENSTORE_PAYLOAD_MAX; the ring is no longer served" "$WORK/hypervisor.log"
+check "an oversized message is logged, its ring no longer served" [ $? = 0 ]
+
+# A guest that watches control/shutdown as Linux does, asked through the store.
+wait_ready() { # name seconds: the guest wrote data/ready
+	local end id
+	end=$(deadline_in "$2")
+	while [ "$SECONDS" -le "$end" ]; do
+		id=$(xg domid "$1" 2>/dev/null) && [ "$(xg xenstore-read /local/domain/$id/data/ready 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+timeout 120 "$XG_BIN" create "$(guest_config ws xenstore '"cmdline": "wait-shutdown"')" -c >"$WORK/ws.out" 2>&1 &
+ws=$!
+check "a guest waiting on control/shutdown says it is ready" wait_ready ws 60
+id=$(xg domid ws)
+check "xenstore-write control/shutdown poweroff" xg xenstore-write /local/domain/$id/control/shutdown poweroff
+wait $ws
+check "it powers off acknowledging the request" grep -q 'xenstore: shutdown request "poweroff"' "$WORK/ws.out"
+check "and passes its checks" grep -q "RESULT: PASS xenstore" "$WORK/ws.out"
+check "and is gone" wait_gone ws 20
 check "every frame is back" wait_frames "$free0" 20
 finish

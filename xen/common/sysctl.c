@@ -38,6 +38,8 @@ static long xenstore(struct hcall_ctx *ctx, struct xg_sysctl_xenstore *x)
 	if (!buf)
 		return -ENOMEM;
 	long rc = copy_from_guest(ctx, buf, x->buffer, x->len) ? -EFAULT : xs_control_request(buf, x->len, max);
+	/* Watches the request fired wait in the guests' queues. */
+	xenstore_kick_rings();
 	if (rc >= 0) {
 		x->len = (uint32_t)rc;
 		rc = copy_to_guest(ctx, x->buffer, buf, x->len) ? -EFAULT : 0;

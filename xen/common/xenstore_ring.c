@@ -180,6 +180,12 @@ static void guest_notified(struct domain *d, void *arg)
 	flush_and_notify(&l);
 }
 
+void xenstore_kick_rings(void)
+{
+	struct notify_list l = { .n = 0 };
+	flush_and_notify(&l);
+}
+
 long xenstore_ring_attach(struct domain *d, uint64_t mfn, uint32_t *port)
 {
 	struct xs_ring *r = calloc(1, sizeof(*r));

@@ -67,6 +67,9 @@ long xenstore_ring_attach(struct domain *d, uint64_t mfn, uint32_t *port);
  * serving its ring and give the frame back, drop its connection, remove
  * /local/domain/<id> and its /vm path, fire @releaseDomain. */
 void xenstore_domain_destroy(struct domain *d);
+/* Move what is queued for every ring (watch events a toolstack request
+ * fired) into it and notify those that moved.  No lock held. */
+void xenstore_kick_rings(void);
 /* Free the connection with the domain. */
 void xenstore_domain_free(struct domain *d);
 
