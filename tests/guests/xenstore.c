@@ -447,16 +447,21 @@ static int wait_shutdown(void)
 				guest_check(false, "an answer nobody asked for: type %u", rsp_hdr.type);
 		}
 		nr_events = 0;
-		uint32_t t = tx_start();
-		req1(XS_READ, t, "control/shutdown");
 		char what[32];
-		bool have = rsp_hdr.type == XS_READ && rsp_hdr.len > 0;
-		copy_str(what, sizeof(what), rsp, rsp_hdr.len);
-		if (have)
-			write_ok(t, "control/shutdown", "");
-		req1(XS_TRANSACTION_END, t, "T");
-		if (is_error("EAGAIN"))
-			continue; /* Linux retries: the event was taken, so read again */
+		bool have;
+		for (;;) {
+			uint32_t t = tx_start();
+			req1(XS_READ, t, "control/shutdown");
+			have = rsp_hdr.type == XS_READ && rsp_hdr.len > 0;
+			copy_str(what, sizeof(what), rsp, rsp_hdr.len);
+			if (have)
+				write_ok(t, "control/shutdown", "");
+			req1(XS_TRANSACTION_END, t, "T");
+			if (!is_error("EAGAIN"))
+				break;
+			/* The store changed meanwhile: Linux starts again at once
+			 * (the event is taken; no other may come). */
+		}
 		guest_check(is_ok(XS_TRANSACTION_END), "commit the acknowledgement: type %u \"%s\"", rsp_hdr.type,
 			    rsp);
 		if (!have)

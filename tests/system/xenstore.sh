@@ -68,5 +68,54 @@ wait $ws
 check "it powers off acknowledging the request" grep -q 'xenstore: shutdown request "poweroff"' "$WORK/ws.out"
 check "and passes its checks" grep -q "RESULT: PASS xenstore" "$WORK/ws.out"
 check "and is gone" wait_gone ws 20
+
+# xg shutdown -w: the guest acts, xg waits for it (as xl: "has been shut
+# down" or "destroyed", whichever it sees first).
+timeout 120 "$XG_BIN" create "$(guest_config ws xenstore '"cmdline": "wait-shutdown"')" -c >"$WORK/ws.out" 2>&1 &
+ws=$!
+check "another waiting guest" wait_ready ws 60
+id=$(xg domid ws)
+out=$(xg shutdown -w ws 2>&1); rc=$?
+case "$rc:$out" in "0:Shutting down domain $id"*"Waiting for 1 domains"*"Domain $id has been "*) ok "xg shutdown -w ws: exit 0 once it has shut down" ;; *) not_ok "xg shutdown -w ws: exit 0 once it has shut down"; diag "$rc: $out" ;; esac
+wait $ws
+check "the guest was asked to power off" grep -q 'xenstore: shutdown request "poweroff"' "$WORK/ws.out"
+check "it is gone (on_poweroff destroy)" wait_gone ws 20
+
+# xg reboot with on_reboot restart: the monitor makes a new domain, which
+# boots and waits again.
+check "a waiting guest with on_reboot restart" xg create "$(guest_config rb xenstore '"cmdline": "wait-shutdown", "on_reboot": "restart"')"
+check "is ready" wait_ready rb 60
+id=$(xg domid rb)
+out=$(xg reboot -w rb 2>&1); rc=$?
+case "$rc:$out" in "0:Rebooting domain $id"*"Domain $id has been shut down, reason code 1"*|"0:Rebooting domain $id"*"Domain $id has been destroyed"*) ok "xg reboot -w rb: exit 0, shut down for reboot" ;; *) not_ok "xg reboot -w rb: exit 0, shut down for reboot"; diag "$rc: $out" ;; esac
+new_domain() { # name old-id seconds
+	local end n
+	end=$(deadline_in "$3")
+	while [ "$SECONDS" -le "$end" ]; do
+		n=$(xg domid "$1" 2>/dev/null) && [ "$n" != "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+check "the monitor restarted it as a new domain" new_domain rb "$id" 60
+check "which boots and waits on its store again" wait_ready rb 60
+check "the old domain's nodes are gone" sh -c "! '$XG_BIN' xenstore-read /local/domain/$id/name 2>/dev/null"
+check "the monitor says so" grep -q "restarted as domain" "$XG_RUNDIR/monitors/rb.log"
+
+# mem-set and vcpu-set, seen by a guest's store.
+nid=$(xg domid rb)
+check "xg mem-set rb 8" xg mem-set rb 8
+check "memory/target 8192" [ "$(xg xenstore-read /local/domain/$nid/memory/target)" = 8192 ]
+check "xg vcpu-set rb 1" xg vcpu-set rb 1
+check "cpu/0 online" [ "$(xg xenstore-read /local/domain/$nid/cpu/0/availability)" = online ]
+
+# -a: every domain (but 0) is asked; -w waits for all of them.
+check "a second waiting guest" xg create "$(guest_config all2 xenstore '"cmdline": "wait-shutdown"')"
+check "is ready" wait_ready all2 60
+out=$(xg shutdown -a -w 2>&1); rc=$?
+case "$rc:$out" in 0:*"Waiting for 2 domains"*) ok "xg shutdown -a -w asks both, waits for both" ;; *) not_ok "xg shutdown -a -w asks both, waits for both"; diag "$rc: $out" ;; esac
+check "rb is gone" wait_gone rb 20
+check "all2 is gone" wait_gone all2 20
+check "only Domain-0 is left" [ "$(xg list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ]
 check "every frame is back" wait_frames "$free0" 20
 finish

@@ -525,9 +525,11 @@ static int write_store(struct build *b, const struct xg_config *cfg)
 		if (!rc)
 			rc = xg_xs_set_perms(h, 0, path, nodes[i].perms, nodes[i].nperms);
 	}
-	for (uint32_t v = 0; v < cfg->vcpus && !rc; v++) {
+	uint32_t max_vcpus = cfg->maxvcpus > cfg->vcpus ? cfg->maxvcpus : cfg->vcpus;
+	for (uint32_t v = 0; v < max_vcpus && !rc; v++) {
 		snprintf(path, sizeof(path), "%s/cpu/%u/availability", home, v);
-		rc = xg_xs_write(h, 0, path, "online", 6);
+		const char *avail = v < cfg->vcpus ? "online" : "offline";
+		rc = xg_xs_write(h, 0, path, avail, strlen(avail));
 		if (!rc)
 			rc = xg_xs_set_perms(h, 0, path, ro, 2);
 		snprintf(path, sizeof(path), "%s/cpu/%u", home, v);
@@ -619,6 +621,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		return xg_error(-EINVAL, "maxmem must be between memory and 1 TiB");
 	if (!cfg->vcpus || cfg->vcpus > 128)
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
+	if (cfg->maxvcpus && (cfg->maxvcpus < cfg->vcpus || cfg->maxvcpus > 128))
+		return xg_error(-EINVAL, "maxvcpus must be between vcpus and 128");
 	double t_start = now_ms();
 	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel, &b.times);
 	if (!rc && cfg->ramdisk)
@@ -646,7 +650,9 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 	else
 		uuid_generate(c->uuid);
 	c->flags = b.layout.pv32 ? XG_DOMCRF_pv32 : 0;
-	c->max_vcpus = cfg->vcpus;
+	/* As under Xen only vCPU 0 starts; the guest brings up the others it
+	 * finds "online" in cpu/<k>/availability (all of them exist). */
+	c->max_vcpus = cfg->maxvcpus > cfg->vcpus ? cfg->maxvcpus : cfg->vcpus;
 	/* A maxmem above memory starts the guest pre-ballooned: it may grow
 	 * up to maxmem with populate_physmap, as under xl. */
 	c->max_pages = cfg->maxmem_mib > cfg->memory_mib ? cfg->maxmem_mib * 256 : b.layout.nr_pages;

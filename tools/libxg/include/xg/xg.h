@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define XG_API_VERSION 4 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write; 4: xenstore (xg_xs_*) */
+#define XG_API_VERSION 5 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write; 4: xenstore (xg_xs_*); 5: xg_config.maxvcpus */
 
 typedef struct xg_handle xg_handle;
 
@@ -238,6 +238,7 @@ struct xg_config {
 	uint64_t maxmem_mib;    /* most memory it may balloon up to; 0: memory_mib */
 	enum xg_action on_reboot;   /* the guest asked to reboot (default restart, as xl) */
 	enum xg_action on_watchdog; /* its watchdog fired (default destroy) */
+	uint32_t maxvcpus;      /* vCPUs that exist (the guest may bring up); 0: vcpus */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
