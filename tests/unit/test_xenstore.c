@@ -280,6 +280,63 @@ int main(void)
 	tx = (uint32_t)strtoul(ans, NULL, 10);
 	TAP_CHECK(is_error(sreq(d1, XS_TRANSACTION_END, tx, "X"), "EINVAL"), "an end that is neither T nor F: EINVAL");
 	sreq(d1, XS_TRANSACTION_END, tx, "F");
+
+	/* Copies of the tree: none for a transaction that only reads, one
+	 * from its first change, XS_TRANS_COPIES store-wide. */
+	xs_lock();
+	unsigned int copies0 = xs_trans_copies_locked();
+	xs_unlock();
+	sreq(d1, XS_TRANSACTION_START, 0, "");
+	tx = (uint32_t)strtoul(ans, NULL, 10);
+	TAP_CHECK(sreq(d1, XS_READ, tx, "data/t") == XS_READ && !strcmp(ans, "1"), "a transaction reads the store");
+	xs_lock();
+	TAP_CHECK(xs_trans_copies_locked() == copies0, "without a copy of the tree while it only reads");
+	xs_unlock();
+	TAP_CHECK(sreq(d1, XS_TRANSACTION_END, tx, "T") == XS_TRANSACTION_END, "a read-only transaction commits");
+	struct xs_conn *many[XS_TRANS_COPIES + 1];
+	uint32_t mtx[XS_TRANS_COPIES + 1];
+	for (int i = 0; i <= XS_TRANS_COPIES; i++) {
+		many[i] = xs_conn_new(0, true);
+		sreq(many[i], XS_TRANSACTION_START, 0, "");
+		mtx[i] = (uint32_t)strtoul(ans, NULL, 10);
+	}
+	bool all_ok = true;
+	for (int i = 0; i <= XS_TRANS_COPIES; i++) {
+		char p[48];
+		snprintf(p, sizeof(p), "/tx/n%d", i);
+		all_ok = all_ok && wr(many[i], mtx[i], p, "v") == XS_WRITE;
+	}
+	TAP_CHECK(all_ok, "%d transactions write (each acknowledged)", XS_TRANS_COPIES + 1);
+	xs_lock();
+	TAP_CHECK(xs_trans_copies_locked() == copies0 + XS_TRANS_COPIES, "%d copies of the tree at most, store-wide (%u)",
+		  XS_TRANS_COPIES, xs_trans_copies_locked() - copies0);
+	xs_unlock();
+	TAP_CHECK(is_error(sreq(many[XS_TRANS_COPIES], XS_TRANSACTION_END, mtx[XS_TRANS_COPIES], "T"), "EAGAIN"),
+		  "the one beyond: its commit is EAGAIN");
+	TAP_CHECK(is_error(sreq(tools, XS_READ, 0, "/tx/n16"), "ENOENT"), "and nothing of it is applied");
+	TAP_CHECK(sreq(many[0], XS_TRANSACTION_END, mtx[0], "T") == XS_TRANSACTION_END, "the first commits");
+	TAP_CHECK(sreq(tools, XS_READ, 0, "/tx/n0") == XS_READ, "its write is there");
+	TAP_CHECK(is_error(sreq(many[1], XS_TRANSACTION_END, mtx[1], "T"), "EAGAIN"), "the others then conflict");
+	for (int i = 2; i < XS_TRANS_COPIES; i++)
+		sreq(many[i], XS_TRANSACTION_END, mtx[i], "F");
+	xs_lock();
+	TAP_CHECK(xs_trans_copies_locked() == copies0, "every copy is freed with its transaction");
+	xs_unlock();
+	/* A transaction whose first change comes after another change in
+	 * the store: no copy, acknowledged, EAGAIN at the end. */
+	sreq(d1, XS_TRANSACTION_START, 0, "");
+	tx = (uint32_t)strtoul(ans, NULL, 10);
+	wr(tools, 0, "/tx/n0", "w");
+	TAP_CHECK(wr(d1, tx, "data/late", "1") == XS_WRITE, "a late first change is acknowledged");
+	xs_lock();
+	TAP_CHECK(xs_trans_copies_locked() == copies0, "and takes no copy");
+	xs_unlock();
+	TAP_CHECK(is_error(sreq(d1, XS_TRANSACTION_END, tx, "T"), "EAGAIN"), "its commit: EAGAIN");
+	TAP_CHECK(is_error(sreq(d1, XS_READ, 0, "data/late"), "ENOENT"), "nothing of it applied");
+	for (int i = 0; i <= XS_TRANS_COPIES; i++)
+		xs_conn_free(many[i]);
+	sreq(tools, XS_RM, 0, "/tx");
+
 	int tn = 0;
 	uint32_t tt = XS_TRANSACTION_START;
 	for (int i = 0; i < XS_QUOTA_TRANS + 1 && tt == XS_TRANSACTION_START; i++, tn++)

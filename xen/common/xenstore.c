@@ -55,7 +55,14 @@ struct xs_trans {
 	struct xs_trans *next;
 	uint32_t id;
 	uint64_t start_gen;
-	struct xs_node *root; /* the transaction's own copy of the tree */
+	/* Its own copy of the tree, taken at its first change (NULL before:
+	 * it reads the store itself, which has not changed since it began,
+	 * or it is stale). */
+	struct xs_node *root;
+	/* It cannot commit (EAGAIN): the store changed before its first
+	 * change, or no copy could be had; its changes are acknowledged and
+	 * dropped. */
+	bool stale;
 	struct xs_pending_event *events, **events_tail;
 };
 
@@ -83,6 +90,7 @@ static struct {
 	uint64_t gen;
 	uint32_t next_tx;
 	struct xs_conn *conns;
+	unsigned int copies; /* transactions holding a copy of the tree */
 } store = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_tx = 1 };
 
 void xs_lock(void)
@@ -435,6 +443,11 @@ static void fire(const char *path, bool exact)
 	}
 }
 
+unsigned int xs_trans_copies_locked(void)
+{
+	return store.copies;
+}
+
 void xs_fire_special_locked(const char *path)
 {
 	fire(path, false);
@@ -478,6 +491,8 @@ static void watch_free(struct xs_watch *w)
 
 static void trans_free(struct xs_trans *t)
 {
+	if (t->root)
+		store.copies--;
 	node_free(t->root);
 	while (t->events) {
 		struct xs_pending_event *e = t->events;
@@ -516,6 +531,31 @@ struct op {
 	struct xs_node *root; /* the transaction's tree or the store's */
 	char path[XENSTORE_ABS_PATH_MAX + 1];
 };
+
+/*
+ * Before a change in a transaction: its copy of the tree, taken now if it
+ * has none.  A transaction that only reads costs no copy; one whose first
+ * change comes after the store changed would fail its commit anyway, and
+ * so does one beyond the store-wide number of copies (XS_TRANS_COPIES):
+ * these are marked stale, their changes acknowledged and dropped (1), so
+ * that the client learns at TRANSACTION_END (EAGAIN) and starts again, as
+ * after any conflict.  0: change o->root.
+ */
+static int trans_prepare_change(struct op *o)
+{
+	struct xs_trans *t = o->t;
+	if (!t || t->root)
+		return 0;
+	if (!t->stale && t->start_gen == store.gen && store.copies < XS_TRANS_COPIES &&
+	    (t->root = node_copy(store.root, NULL))) {
+		store.copies++;
+		o->root = t->root;
+		return 0;
+	}
+	t->stale = true;
+	ack(o->c, o->h);
+	return 1;
+}
 
 /* A change outside a transaction makes every open transaction stale. */
 static void changed(struct op *o)
@@ -653,6 +693,8 @@ static int create(struct op *o, struct xs_node **out, bool *created)
 
 static int do_write(struct op *o)
 {
+	if (trans_prepare_change(o))
+		return 0;
 	uint32_t len = o->h->len;
 	const char *nul = memchr(o->p, 0, len);
 	if (!nul)
@@ -691,6 +733,8 @@ static int do_write(struct op *o)
 
 static int do_mkdir(struct op *o)
 {
+	if (trans_prepare_change(o))
+		return 0;
 	int rc = one_path(o);
 	if (rc)
 		return rc;
@@ -712,6 +756,8 @@ static int do_mkdir(struct op *o)
 
 static int do_rm(struct op *o)
 {
+	if (trans_prepare_change(o))
+		return 0;
 	int rc = one_path(o);
 	if (rc)
 		return rc;
@@ -780,6 +826,8 @@ static int parse_perm(const char *s, struct xs_perm *p)
 
 static int do_set_perms(struct op *o)
 {
+	if (trans_prepare_change(o))
+		return 0;
 	const char *v[XS_QUOTA_PERMS + 2];
 	int n = split(o->p, o->h->len, v, XS_QUOTA_PERMS + 2);
 	if (n < 2)
@@ -867,10 +915,8 @@ static int do_transaction_start(struct op *o)
 	if (!o->c->privileged && o->c->ntrans >= XS_QUOTA_TRANS)
 		return -ENOSPC;
 	struct xs_trans *t = calloc(1, sizeof(*t));
-	if (!t || !(t->root = node_copy(store.root, NULL))) {
-		free(t);
+	if (!t)
 		return -ENOMEM;
-	}
 	do {
 		t->id = store.next_tx++;
 	} while (!t->id);
@@ -895,14 +941,15 @@ static int do_transaction_end(struct op *o)
 		return -EINVAL;
 	struct xs_trans *t = o->t;
 	bool commit = !strcmp(v[0], "T");
-	if (commit && t->start_gen != store.gen) {
+	if (commit && (t->stale || t->start_gen != store.gen)) {
 		trans_remove(o->c, t);
 		return -EAGAIN;
 	}
-	if (commit && t->events) {
+	if (commit && t->root && t->events) {
 		node_free(store.root);
 		store.root = t->root;
 		t->root = NULL;
+		store.copies--; /* it is the store now */
 		store.gen++;
 		for (struct xs_pending_event *e = t->events; e; e = e->next)
 			fire(e->path, e->exact);
@@ -963,7 +1010,8 @@ void xs_process_locked(struct xs_conn *c, const struct xsd_sockmsg *h, const cha
 				reply_error(c, h, ENOENT);
 				return;
 			}
-			o.root = o.t->root;
+			if (o.t->root)
+				o.root = o.t->root;
 		}
 		break;
 	case XS_TRANSACTION_START:

@@ -26,6 +26,10 @@ struct domain;
 #define XS_QUOTA_TRANS 10     /* transactions open at once */
 #define XS_QUOTA_PERMS 5      /* entries of a node's permission list */
 #define XS_QUOTA_NODESZ 2048  /* a node's record: value, children's names, permissions */
+/* Transactions, store-wide, that may hold a copy of the tree (taken at a
+ * transaction's first change): beyond it a transaction's commit is
+ * EAGAIN.  docs/xenstore.md. */
+#define XS_TRANS_COPIES 16
 /* Answers waiting for a guest above which its requests wait in its ring,
  * and watch events above which further events for it are dropped. */
 #define XS_OUTQ_PAUSE 8192
@@ -89,6 +93,8 @@ size_t xs_conn_outq_len(const struct xs_conn *c);
 /* Copy up to len bytes of c's queued output (from its start) / drop n. */
 size_t xs_conn_outq_peek(const struct xs_conn *c, char *buf, size_t len);
 void xs_conn_outq_drop(struct xs_conn *c, size_t n);
+/* Transactions holding a copy of the tree now (for the tests). */
+unsigned int xs_trans_copies_locked(void);
 /* Fire a special watch ("@introduceDomain", "@releaseDomain"). */
 void xs_fire_special_locked(const char *path);
 /* Remove what the store holds of a destroyed domain: its home and /vm
