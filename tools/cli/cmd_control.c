@@ -187,6 +187,7 @@ static int request_stop(struct cli *cli, int argc, char **argv, const char *name
 		int err;
 		if (!(watch = xg_event_watch_open(h, &err))) {
 			cli_error("cannot watch the domains: %s", xg_last_error());
+			status = EXIT_FAIL;
 			goto out;
 		}
 	}
