@@ -14,6 +14,7 @@
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
+#include "hv/xenstore.h"
 #include "hv/m2p.h"
 
 #ifndef XG_VERSION
@@ -214,6 +215,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	xs_reset(); /* an empty store (the in-process tests start several hypervisors) */
 	if (domain_subsystem_init() || domain_create_control()) {
 		fprintf(stderr, "xg-hypervisor: cannot start the domain subsystem\n");
 		return 1;

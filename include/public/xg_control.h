@@ -121,6 +121,9 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
  * console_write queues input for the guest. */
 #define XG_DOMCTL_console_attach 17 /* u.console_attach */
 #define XG_DOMCTL_console_write 18  /* u.console_write */
+/* The guest's xenstore ring (docs/xenstore.md): the builder names its
+ * frame, the hypervisor serves it and returns the port for start_info. */
+#define XG_DOMCTL_xenstore_attach 19 /* u.xenstore_attach */
 
 /* createdomain flags */
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
@@ -218,6 +221,12 @@ struct xg_domctl_console_attach {
 	uint32_t pad;
 };
 
+struct xg_domctl_xenstore_attach {
+	uint64_t mfn;  /* a frame of the domain, not typed otherwise */
+	uint32_t port; /* OUT: the guest's end (start_info.store_evtchn) */
+	uint32_t pad;
+};
+
 struct xg_domctl_console_write {
 	uint64_t buffer; /* handle to the bytes */
 	uint32_t len;    /* at most XG_CTL_MAX_DATA */
@@ -245,6 +254,7 @@ struct xg_domctl {
 		struct xg_domctl_console_read console_read;
 		struct xg_domctl_console_attach console_attach;
 		struct xg_domctl_console_write console_write;
+		struct xg_domctl_xenstore_attach xenstore_attach;
 		struct xg_domctl_getmemlist getmemlist;
 		struct { char name[64]; } setdomainname;
 		struct xg_domctl_vcpuinfo vcpuinfo;
@@ -267,6 +277,11 @@ _Static_assert(sizeof(struct xg_domctl) == 272, "xg_domctl layout");
 #define XG_SYSCTL_physinfo 1
 #define XG_SYSCTL_getdomaininfolist 2
 #define XG_SYSCTL_readconsole 3
+/* One xenstore request as the control domain (privileged), in Xen's wire
+ * format: a struct xsd_sockmsg and its payload in, the answer (the same
+ * header with the reply's type and length, or XS_ERROR) out.  Watches are
+ * not available this way (XS_ERROR "ENOSYS"). */
+#define XG_SYSCTL_xenstore 4
 
 struct xg_sysctl_physinfo {
 	uint64_t total_pages;
@@ -294,6 +309,12 @@ struct xg_sysctl_readconsole {
 	uint64_t pos;    /* IN/OUT: read position (0: oldest kept) */
 };
 
+struct xg_sysctl_xenstore {
+	uint64_t buffer; /* handle: the request in, the answer out */
+	uint32_t len;    /* IN: request bytes; OUT: answer bytes */
+	uint32_t size;   /* room in buffer (at least the header and XENSTORE_PAYLOAD_MAX) */
+};
+
 struct xg_sysctl {
 	uint32_t cmd;
 	uint32_t interface_version;
@@ -301,6 +322,7 @@ struct xg_sysctl {
 		struct xg_sysctl_physinfo physinfo;
 		struct xg_sysctl_getdomaininfolist getdomaininfolist;
 		struct xg_sysctl_readconsole readconsole;
+		struct xg_sysctl_xenstore xenstore;
 		uint8_t pad[128];
 	} u;
 };

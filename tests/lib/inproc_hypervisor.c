@@ -6,6 +6,7 @@
 
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
+#include "hv/xenstore.h"
 #include "hv/m2p.h"
 #include "public/memory.h"
 #include "public/xen.h"
@@ -27,6 +28,7 @@ struct domain *inproc_hypervisor_start(uint64_t machine_bytes, const char **why)
 	hv->exec_machine = (struct exec_machine){ hv->machine.base, hv->machine.nr_frames, hv->machine.memfd };
 	hv->nr_cpus = 1;
 	console_init(getenv("XG_TEST_LOG") != NULL);
+	xs_reset(); /* an empty store (the in-process tests start several hypervisors) */
 	if (domain_subsystem_init() || domain_create_control()) {
 		*why = "no domain subsystem";
 		return NULL;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# xg mem-max, vcpu-list, vcpu-pin, top, shutdown, reboot, save, restore and
+# xg mem-max, vcpu-list, vcpu-pin, top, shutdown, reboot, mem-set, vcpu-set, save, restore and
 # migrate end to end: output layouts, --json, exit codes, errors.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
 start_hypervisor
@@ -84,14 +84,45 @@ out=$(xg top -b -i 1 2>&1); rc=$?
 case "$rc:$out" in 0:*NAME*STATE*"CPU(sec)"*mm*) ok "xg top runs xgtop (batch frame with mm)" ;; *) not_ok "xg top runs xgtop (batch frame with mm)"; diag "$rc: $out" ;; esac
 expect_fail "xg top passes xgtop's own usage errors through (exit 2)" 2 "xgtop" xg top --no-such-option
 
-# ---- shutdown, reboot: no way to ask a PV guest without xenstore ----
-expect_fail "xg shutdown says why it cannot (exit 1)" 1 "cannot ask domain mm to shut down: Xen asks a PV guest through xenstore (control/shutdown), which XG does not have yet" xg shutdown mm
-expect_fail "xg shutdown -w the same" 1 "which XG does not have yet" xg shutdown -w mm
-expect_fail "xg shutdown -a the same, for all" 1 "cannot ask the domains to shut down" xg shutdown -a
-expect_fail "xg reboot the same" 1 "cannot ask domain mm to reboot" xg reboot mm
-expect_fail "xg shutdown of an unknown domain says that first" 1 "no domain named 'nosuch'" xg shutdown nosuch
+# ---- shutdown, reboot, mem-set, vcpu-set: requests through the xenstore ----
+# The spinning guest never reads its store: the requests are written and
+# stay there (tests/system/xenstore.sh has a guest that acts on them).
+id=$(xg domid mm)
+out=$(xg shutdown mm 2>&1); rc=$?
+case "$rc:$out" in "0:Shutting down domain $id") ok "xg shutdown mm: exit 0, as xl says it" ;; *) not_ok "xg shutdown mm: exit 0, as xl says it"; diag "$rc: $out" ;; esac
+check "control/shutdown is poweroff" [ "$(xg xenstore-read /local/domain/$id/control/shutdown)" = poweroff ]
+check "xg reboot -F mm (-F: xl's ACPI fallback, never needed by a PV guest)" xg reboot -F mm
+check "control/shutdown is reboot" [ "$(xg xenstore-read /local/domain/$id/control/shutdown)" = reboot ]
+out=$(timeout 3 "$XG_BIN" shutdown -w mm 2>&1); rc=$?
+case "$rc:$out" in "124:"*"Waiting for 1 domains"*) ok "xg shutdown -w waits for a guest that does not act (as xl)" ;; *) not_ok "xg shutdown -w waits for a guest that does not act (as xl)"; diag "$rc: $out" ;; esac
+expect_fail "xg shutdown of an unknown domain: exit 1" 1 "no domain named 'nosuch'" xg shutdown nosuch
+expect_fail "xg shutdown of domain 0: exit 1" 1 "domain 0 is the host itself" xg shutdown 0
 expect_fail "xg shutdown without a domain: exit 2" 2 "Usage: xg shutdown" xg shutdown
+expect_fail "xg reboot -a with a domain: exit 2" 2 "Usage: xg reboot" xg reboot -a mm
 check "and mm still runs" sh -c "'$XG_BIN' list mm | awk 'NR == 2 { print \$5 }' | grep -q '^[rb]'"
+check "xg mem-set mm 12 (MiB)" xg mem-set mm 12
+check "memory/target is 12288 (KiB)" [ "$(xg xenstore-read /local/domain/$id/memory/target)" = 12288 ]
+check "xg mem-set mm 16m: its whole maximum" xg mem-set mm 16m
+expect_fail "above memory/static-max: exit 1, saying so" 1 "more than domain $id's maximum (memory/static-max, 16384 KiB)" xg mem-set mm 17m
+check "memory/target is unchanged" [ "$(xg xenstore-read /local/domain/$id/memory/target)" = 16384 ]
+expect_fail "a malformed size: exit 1" 1 "'x1' is not a memory size" xg mem-set mm x1
+expect_fail "mem-set without a size: exit 2" 2 "Usage: xg mem-set" xg mem-set mm
+check "xg vcpu-set mm 1" xg vcpu-set mm 1
+check "cpu/0 online, cpu/1 offline" [ "$(xg xenstore-read /local/domain/$id/cpu/0/availability /local/domain/$id/cpu/1/availability | tr '\n' ' ')" = "online offline " ]
+expect_fail "more than its vCPUs: exit 1" 1 "has at most 2 vCPUs" xg vcpu-set mm 3
+expect_fail "zero: exit 1" 1 "'0' is not a number of vCPUs" xg vcpu-set mm 0
+check "xg vcpu-set mm 2" xg vcpu-set mm 2
+check "both online again" [ "$(xg xenstore-read /local/domain/$id/cpu/1/availability)" = online ]
+
+# maxvcpus: vCPUs up to it exist, those beyond vcpus down and "offline".
+check "a guest with vcpus 1, maxvcpus 3" xg create "$(guest_config mv spin '"vcpus": 1, "maxvcpus": 3')"
+mv=$(xg domid mv)
+check "has 3 vCPUs, 1 online" sh -c "'$XG_BIN' list --json mv | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; assert (d[\"vcpus\"], d[\"online_vcpus\"]) == (3, 1), d'"
+check "cpu/0 online, cpu/1 and cpu/2 offline" [ "$(xg xenstore-read /local/domain/$mv/cpu/0/availability /local/domain/$mv/cpu/1/availability /local/domain/$mv/cpu/2/availability | tr '\n' ' ')" = "online offline offline " ]
+check "xg vcpu-set mv 3 (up to maxvcpus)" xg vcpu-set mv 3
+check "all three online in the store" [ "$(xg xenstore-read /local/domain/$mv/cpu/2/availability)" = online ]
+xg destroy mv
+expect_fail "maxvcpus below vcpus is refused" 1 "maxvcpus" xg create "$(guest_config mv2 spin '"vcpus": 2, "maxvcpus": 1')"
 
 # ---- save, restore, migrate ----
 expect_fail "xg save: not yet supported by XG (exit 1)" 1 "save is not yet supported by XG" xg save mm "$WORK/mm.save"

@@ -16,14 +16,22 @@ check "xg d<TAB> offers every d-command" [ "$(complete_line xg d)" = "destroy dm
 xg create "$(guest_config completed spin)" >/dev/null 2>&1
 check "xg destroy <TAB> offers the live domain" [ "$(complete_line xg destroy co)" = "completed " ]
 check "xg dumpxml <TAB> offers the live domain" [ "$(complete_line xg dumpxml "")" = "completed " ]
-check "xg vcpu-<TAB> offers vcpu-list and vcpu-pin" [ "$(complete_line xg vcpu-)" = "vcpu-list vcpu-pin " ]
-check "xg m<TAB> offers mem-max and migrate" [ "$(complete_line xg m)" = "mem-max migrate " ]
+check "xg vcpu-<TAB> offers vcpu-list, vcpu-pin and vcpu-set" [ "$(complete_line xg vcpu-)" = "vcpu-list vcpu-pin vcpu-set " ]
+check "xg m<TAB> offers mem-max, mem-set and migrate" [ "$(complete_line xg m)" = "mem-max mem-set migrate " ]
+check "xg x<TAB> offers the xenstore commands" [ "$(complete_line xg x)" = "xenstore-ls xenstore-read xenstore-rm xenstore-write " ]
 check "xg s<TAB> offers save and shutdown" [ "$(complete_line xg s)" = "save shutdown " ]
 check "xg r<TAB> offers reboot, rename and restore" [ "$(complete_line xg r)" = "reboot rename restore " ]
 check "xg t<TAB> offers top" [ "$(complete_line xg t)" = "top " ]
-for cmd in mem-max vcpu-list vcpu-pin shutdown reboot; do
+for cmd in mem-max mem-set vcpu-list vcpu-pin vcpu-set shutdown reboot; do
 	check "xg $cmd <TAB> offers the live domain" [ "$(complete_line xg "$cmd" "")" = "completed " ]
 done
+check "xg shutdown -<TAB> offers its options" [ "$(complete_line xg shutdown -)" = "-F -a -w " ]
+check "xg reboot -w <TAB> offers the live domain" [ "$(complete_line xg reboot -w "")" = "completed " ]
+id=$(xg domid completed)
+check "xg xenstore-read /lo<TAB> offers /local" [ "$(complete_line xg xenstore-read /lo)" = "/local " ]
+check "xg xenstore-ls /local/domain/<TAB> offers the domains' homes" [ "$(complete_line xg xenstore-ls /local/domain/)" = "/local/domain/0 /local/domain/$id " ]
+check "xg xenstore-read /local/domain/$id/na<TAB> offers name" [ "$(complete_line xg xenstore-read /local/domain/$id/na)" = "/local/domain/$id/name " ]
+check "xg xenstore-rm <TAB> starts at /" [ "$(complete_line xg xenstore-rm "")" = "/ " ]
 C=$WORK/configs
 mkdir -p "$C/sub"
 touch "$C/g.cfg" "$C/d.xml" "$C/j.json" "$C/other.txt"

@@ -83,10 +83,19 @@ int cmd_vcpu_pin(struct cli *cli, int argc, char **argv);
 int cmd_top(struct cli *cli, int argc, char **argv);
 int cmd_shutdown(struct cli *cli, int argc, char **argv);
 int cmd_reboot(struct cli *cli, int argc, char **argv);
+int cmd_mem_set(struct cli *cli, int argc, char **argv);
+int cmd_vcpu_set(struct cli *cli, int argc, char **argv);
 int cmd_save(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_read(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_write(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_ls(struct cli *cli, int argc, char **argv);
+int cmd_xenstore_rm(struct cli *cli, int argc, char **argv);
 const struct command *cli_find_command(const char *name);
+/* xl's memory sizes: a number with an optional unit t, g, m (the default),
+ * k or b; the result in KiB (cmd_vcpu.c).  0, or -1 if it is not one. */
+int parse_mem_kib(const char *s, uint64_t *kib);
 
 /* Show a domain's console and forward stdin to it until ^] (the user
  * detaches), the end of the domain or SIGTERM/SIGHUP; the terminal is put

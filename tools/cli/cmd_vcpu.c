@@ -1,4 +1,4 @@
-/* xg mem-max, vcpu-list, vcpu-pin, top, shutdown, reboot, save, restore, migrate. */
+/* xg mem-max, vcpu-list, vcpu-pin, top, save, restore, migrate. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +20,7 @@ static int guest_domain(xg_handle *h, const char *arg, const char *what, uint32_
 
 /* xl's memory sizes: a number with an optional unit t, g, m (the default),
  * k or b; the result in KiB. */
-static int parse_mem_kib(const char *s, uint64_t *kib)
+int parse_mem_kib(const char *s, uint64_t *kib)
 {
 	char *end;
 	errno = 0;
@@ -330,66 +330,6 @@ int cmd_top(struct cli *cli, int argc, char **argv)
 	cli_error("cannot run xgtop: %s", strerror(errno));
 	free(args);
 	return EXIT_FAIL;
-}
-
-/*
- * shutdown and reboot.  Xen asks a PV guest to shut down or reboot through
- * xenstore (the guest watches control/shutdown); XG has no xenstore yet,
- * so there is no way to ask, and saying so is the honest answer.  The
- * domains named are checked first, so a typo is still told as such.
- */
-static int request_stop(struct cli *cli, int argc, char **argv, const char *name, const char *verb)
-{
-	const struct command *self = cli_find_command(name);
-	static const struct option opts[] = {
-		{ "wait", no_argument, NULL, 'w' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool all = false;
-	int c;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+wah", opts, NULL)) != -1) {
-		if (c == 'a') {
-			all = true;
-		} else if (c == 'w') {
-			/* accepted: waiting needs a request to wait for */
-		} else if (c == 'h') {
-			cli_command_usage(self, false);
-			return EXIT_OK;
-		} else {
-			cli_command_usage(self, true);
-			return EXIT_USAGE;
-		}
-	}
-	if (all ? optind != argc : argc - optind != 1) {
-		cli_command_usage(self, true);
-		return EXIT_USAGE;
-	}
-	xg_handle *h = cli_connect(cli, true);
-	if (!h)
-		return EXIT_FAIL;
-	uint32_t domid;
-	if (!all && guest_domain(h, argv[optind], name, &domid) < 0) {
-		xg_close(h);
-		return EXIT_FAIL;
-	}
-	xg_close(h);
-	cli_error("cannot ask %s%s to %s: Xen asks a PV guest through xenstore (control/shutdown), which XG "
-		  "does not have yet; 'xg destroy' stops a domain at once",
-		  all ? "the domains" : "domain ", all ? "" : argv[optind], verb);
-	return EXIT_FAIL;
-}
-
-int cmd_shutdown(struct cli *cli, int argc, char **argv)
-{
-	return request_stop(cli, argc, argv, "shutdown", "shut down");
-}
-
-int cmd_reboot(struct cli *cli, int argc, char **argv)
-{
-	return request_stop(cli, argc, argv, "reboot", "reboot");
 }
 
 static int not_supported(int argc, char **argv, const char *name, const char *what)

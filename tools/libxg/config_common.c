@@ -206,6 +206,9 @@ int xg_cfg_check_whole(const struct xg_config *cfg, bool have_name, bool have_ke
 	if (cfg->maxmem_mib && cfg->maxmem_mib < cfg->memory_mib)
 		return xg_cfg_bad(err, "maxmem", "is %llu MiB, less than memory (%llu MiB)",
 				  (unsigned long long)cfg->maxmem_mib, (unsigned long long)cfg->memory_mib);
+	/* libxl refuses it too (max_vcpus below avail_vcpus). */
+	if (cfg->maxvcpus && cfg->maxvcpus < cfg->vcpus)
+		return xg_cfg_bad(err, "maxvcpus", "is %u, less than vcpus (%u)", cfg->maxvcpus, cfg->vcpus);
 	return 0;
 }
 

@@ -88,6 +88,9 @@ static int apply(const char *path, json_object *root, struct xg_config *cfg, str
 		} else if (!strcmp(key, "vcpus")) {
 			if (!(rc = get_int(v, key, 1, XG_VCPUS_MAX, "", &n, err)))
 				cfg->vcpus = (uint32_t)n;
+		} else if (!strcmp(key, "maxvcpus")) {
+			if (!(rc = get_int(v, key, 1, XG_VCPUS_MAX, "", &n, err)))
+				cfg->maxvcpus = (uint32_t)n;
 		} else if (!strcmp(key, "cmdline")) {
 			if (!(rc = get_string(v, key, &s, err)))
 				rc = xg_cfg_set_cmdline(cfg, key, s, err);
@@ -184,6 +187,8 @@ XG_EXPORT char *xg_config_to_json(const struct xg_config *cfg)
 	if (cfg->maxmem_mib)
 		json_object_object_add(o, "maxmem", json_object_new_int64((int64_t)cfg->maxmem_mib));
 	json_object_object_add(o, "vcpus", json_object_new_int64(cfg->vcpus));
+	if (cfg->maxvcpus > cfg->vcpus)
+		json_object_object_add(o, "maxvcpus", json_object_new_int64(cfg->maxvcpus));
 	if (cfg->cmdline)
 		json_object_object_add(o, "cmdline", json_object_new_string(cfg->cmdline));
 	if (cfg->ramdisk)

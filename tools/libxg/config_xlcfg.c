@@ -384,7 +384,7 @@ static int parse_statements(struct parser *ps)
 /* Keys xl.cfg(5) defines that XG has no use for (yet): refused by name. */
 static const char *const unsupported_keys[] = {
 	"pvh", "seclabel", "init_seclabel", "max_grant_frames", "max_maptrack_frames", "max_grant_version",
-	"nomigrate", "driver_domain", "device_tree", "passthrough", "maxvcpus", "cpus", "cpus_soft", "cpu_weight",
+	"nomigrate", "driver_domain", "device_tree", "passthrough", "cpus", "cpus_soft", "cpu_weight",
 	"cap", "pool", "vnuma", "on_soft_reset", "bootloader", "bootloader_args",
 	"bootloader_restrict", "bootloader_user", "e820_host", "iomem", "ioports", "irqs", "max_event_channels",
 	"vdispl", "vsnd", "vtpm", "p9", "pvcalls", "vfb", "vkb", "vkb_device", "channel", "disk", "vif", "pci",
@@ -416,7 +416,7 @@ struct apply_state {
 
 static const char *const keys[] = {
 	"name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "root", "extra", "memory", "maxmem",
-	"vcpus", "on_poweroff", "on_crash", "on_reboot", "on_watchdog",
+	"vcpus", "on_poweroff", "on_crash", "on_reboot", "on_watchdog", "maxvcpus",
 };
 
 static const char *type_of(const struct value *v)
@@ -532,10 +532,10 @@ static int apply_one(struct apply_state *as, const struct statement *st, struct 
 			*(!strcmp(key, "memory") ? &cfg->memory_mib : &cfg->maxmem_mib) = n;
 		return rc;
 	}
-	if (!strcmp(key, "vcpus")) {
+	if (!strcmp(key, "vcpus") || !strcmp(key, "maxvcpus")) {
 		int rc = want_number(st, "", 1, XG_VCPUS_MAX, &n, err);
 		if (!rc)
-			cfg->vcpus = (uint32_t)n;
+			*(!strcmp(key, "vcpus") ? &cfg->vcpus : &cfg->maxvcpus) = (uint32_t)n;
 		return rc;
 	}
 	/* on_poweroff, on_crash, on_reboot, on_watchdog */

@@ -407,12 +407,16 @@ static int parse_domain(struct xml_state *st, const xmlNode *root, struct xg_con
 				if (placement && strcmp(placement, "static"))
 					rc = bad_at(err, c, el, "placement '%.32s' is not supported by XG (only 'static')",
 						    placement);
-				else if (current && !(rc = number_of(c, el, current, &cur, err)) && cur != n)
-					rc = bad_at(err, c, el,
-						    "current='%llu' below %llu: vCPU hotplug is not supported by XG",
+				else if (current && !(rc = number_of(c, el, current, &cur, err)) && (cur < 1 || cur > n))
+					rc = bad_at(err, c, el, "current='%llu' must be between 1 and the count, %llu",
 						    (unsigned long long)cur, (unsigned long long)n);
-				if (!rc)
+				/* libvirt's count is the maximum, current those online at boot. */
+				if (!rc && current && cur < n) {
+					cfg->vcpus = (uint32_t)cur;
+					cfg->maxvcpus = (uint32_t)n;
+				} else if (!rc) {
 					cfg->vcpus = (uint32_t)n;
+				}
 			}
 			xmlFree(placement);
 			xmlFree(current);
@@ -567,9 +571,13 @@ XG_EXPORT char *xg_config_to_xml(const struct xg_config *cfg)
 		     xmlNewProp(n, (const xmlChar *)"unit", (const xmlChar *)"KiB");
 	}
 	if (ok) {
-		snprintf(num, sizeof(num), "%u", cfg->vcpus);
+		snprintf(num, sizeof(num), "%u", cfg->maxvcpus > cfg->vcpus ? cfg->maxvcpus : cfg->vcpus);
 		ok = (n = xmlNewTextChild(root, NULL, (const xmlChar *)"vcpu", (const xmlChar *)num)) &&
 		     xmlNewProp(n, (const xmlChar *)"placement", (const xmlChar *)"static");
+		if (ok && cfg->maxvcpus > cfg->vcpus) {
+			snprintf(num, sizeof(num), "%u", cfg->vcpus);
+			ok = xmlNewProp(n, (const xmlChar *)"current", (const xmlChar *)num) != NULL;
+		}
 	}
 	xmlNode *os = ok ? xmlNewChild(root, NULL, (const xmlChar *)"os", NULL) : NULL;
 	ok = os && add_text(os, "type", "linux") && (!cfg->kernel || add_text(os, "kernel", cfg->kernel)) &&

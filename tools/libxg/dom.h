@@ -204,6 +204,7 @@ struct xg_pv_start_info_args {
 	uint64_t shared_info_mfn;
 	const char *cmdline; /* NULL: none */
 	uint32_t console_evtchn;
+	uint32_t store_evtchn;
 };
 void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m,
 			    const struct xg_pv_start_info_args *args, void *page);

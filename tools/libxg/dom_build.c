@@ -56,6 +56,8 @@ struct build {
 	uint64_t *p2m;
 	uint64_t shared_info_mfn;
 	uint32_t console_evtchn;
+	uint32_t store_evtchn;
+	uint8_t uuid[16];
 };
 
 /* Read a kernel or ramdisk (what names it in messages). */
@@ -326,6 +328,7 @@ static int load_image(struct build *b, const struct xg_config *cfg)
 		.shared_info_mfn = b->shared_info_mfn,
 		.cmdline = cfg->cmdline,
 		.console_evtchn = b->console_evtchn,
+		.store_evtchn = b->store_evtchn,
 	};
 	xg_pv_write_start_info(&b->layout, b->p2m, &si, pfn_frame(b, b->layout.start_info_pfn));
 	mask_events(b);
@@ -452,6 +455,95 @@ static int record_config(struct build *b, const struct xg_config *cfg, const uin
 	return 0;
 }
 
+/* The domain's nodes in the xenstore, as xl's libxl__domain_make and
+ * libxl__build_post write them (docs/xenstore.md): its home
+ * /local/domain/<id>, owned by the domain; below it what the toolstack
+ * says (owned by domain 0, readable by the domain), and what the guest
+ * answers in (control/shutdown, control/feature-*, data: its own). */
+static int write_store(struct build *b, const struct xg_config *cfg)
+{
+	xg_handle *h = b->h;
+	char home[64], vm[64], path[160], val[64], uuid[37];
+	snprintf(home, sizeof(home), "/local/domain/%u", b->domid);
+	uuid_unparse_lower(b->uuid, uuid);
+	snprintf(vm, sizeof(vm), "/vm/%s", uuid);
+	const struct xg_xs_perm own[] = { { b->domid, XG_XS_PERM_NONE } };
+	const struct xg_xs_perm ro[] = { { 0, XG_XS_PERM_NONE }, { b->domid, XG_XS_PERM_READ } };
+	uint64_t static_max = (cfg->maxmem_mib > cfg->memory_mib ? cfg->maxmem_mib : cfg->memory_mib) * 1024;
+	struct {
+		const char *rel; /* below home, or absolute */
+		const char *fmt;
+		uint64_t n;
+		const char *s;
+		const struct xg_xs_perm *perms;
+		unsigned int nperms;
+	} nodes[] = {
+		{ "", NULL, 0, NULL, own, 1 },
+		{ "vm", "%s", 0, vm, ro, 2 },
+		{ "name", "%s", 0, cfg->name, ro, 2 },
+		{ "domid", "%llu", b->domid, NULL, ro, 2 },
+		{ "memory", NULL, 0, NULL, ro, 2 },
+		{ "memory/static-max", "%llu", static_max, NULL, ro, 2 },
+		{ "memory/target", "%llu", (uint64_t)cfg->memory_mib * 1024, NULL, ro, 2 },
+		{ "cpu", NULL, 0, NULL, ro, 2 },
+		{ "device", NULL, 0, NULL, ro, 2 },
+		{ "control", NULL, 0, NULL, ro, 2 },
+		{ "control/shutdown", NULL, 0, NULL, own, 1 },
+		{ "control/feature-poweroff", NULL, 0, NULL, own, 1 },
+		{ "control/feature-reboot", NULL, 0, NULL, own, 1 },
+		{ "control/feature-suspend", NULL, 0, NULL, own, 1 },
+		{ "control/sysrq", NULL, 0, NULL, own, 1 },
+		{ "data", NULL, 0, NULL, own, 1 },
+		{ "console", NULL, 0, NULL, ro, 2 },
+		{ "console/ring-ref", "%llu", b->p2m[b->layout.console_pfn], NULL, ro, 2 },
+		{ "console/port", "%llu", b->console_evtchn, NULL, ro, 2 },
+		{ "console/type", "%s", 0, "xenconsoled", ro, 2 },
+		{ "store", NULL, 0, NULL, ro, 2 },
+		{ "store/ring-ref", "%llu", b->p2m[b->layout.xenstore_pfn], NULL, ro, 2 },
+		{ "store/port", "%llu", b->store_evtchn, NULL, ro, 2 },
+		{ vm, NULL, 0, NULL, ro, 2 },
+		{ "/vm/x/uuid", "%s", 0, uuid, ro, 2 },
+		{ "/vm/x/name", "%s", 0, cfg->name, ro, 2 },
+	};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]) && !rc; i++) {
+		if (!strncmp(nodes[i].rel, "/vm/x/", 6))
+			snprintf(path, sizeof(path), "%s/%s", vm, nodes[i].rel + 6);
+		else if (nodes[i].rel[0] == '/')
+			snprintf(path, sizeof(path), "%s", nodes[i].rel);
+		else
+			snprintf(path, sizeof(path), "%s%s%s", home, nodes[i].rel[0] ? "/" : "", nodes[i].rel);
+		if (!nodes[i].fmt)
+			rc = xg_xs_mkdir(h, 0, path);
+		else {
+			if (nodes[i].s)
+				snprintf(val, sizeof(val), nodes[i].fmt, nodes[i].s);
+			else
+				snprintf(val, sizeof(val), nodes[i].fmt, (unsigned long long)nodes[i].n);
+			rc = xg_xs_write(h, 0, path, val, strlen(val));
+		}
+		if (!rc)
+			rc = xg_xs_set_perms(h, 0, path, nodes[i].perms, nodes[i].nperms);
+	}
+	uint32_t max_vcpus = cfg->maxvcpus > cfg->vcpus ? cfg->maxvcpus : cfg->vcpus;
+	for (uint32_t v = 0; v < max_vcpus && !rc; v++) {
+		snprintf(path, sizeof(path), "%s/cpu/%u/availability", home, v);
+		const char *avail = v < cfg->vcpus ? "online" : "offline";
+		rc = xg_xs_write(h, 0, path, avail, strlen(avail));
+		if (!rc)
+			rc = xg_xs_set_perms(h, 0, path, ro, 2);
+		snprintf(path, sizeof(path), "%s/cpu/%u", home, v);
+		if (!rc)
+			rc = xg_xs_set_perms(h, 0, path, ro, 2);
+	}
+	if (rc) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", xg_last_error());
+		return xg_error(rc, "cannot write the domain's xenstore nodes: %s", why);
+	}
+	return 0;
+}
+
 static int build(struct build *b, const struct xg_config *cfg, unsigned int flags, FILE *log)
 {
 	struct xg_domctl op = { .cmd = XG_DOMCTL_getdomaininfo };
@@ -482,6 +574,17 @@ static int build(struct build *b, const struct xg_config *cfg, unsigned int flag
 	if (log)
 		fprintf(log, "xg builder: console ring: frame %#llx, event channel %u\n",
 			(unsigned long long)con.u.console_attach.mfn, b->console_evtchn);
+	/* And the xenstore ring, as the console's. */
+	struct xg_domctl st = { .cmd = XG_DOMCTL_xenstore_attach };
+	st.u.xenstore_attach.mfn = b->p2m[b->layout.xenstore_pfn];
+	if ((rc = domctl(b, &st, "set up the xenstore ring")))
+		return rc;
+	b->store_evtchn = st.u.xenstore_attach.port;
+	if (log)
+		fprintf(log, "xg builder: xenstore ring: frame %#llx, event channel %u\n",
+			(unsigned long long)st.u.xenstore_attach.mfn, b->store_evtchn);
+	if ((rc = write_store(b, cfg)))
+		return rc;
 	if ((rc = load_image(b, cfg)))
 		return rc;
 	if (b->kernel.notes.hypercall_page != XG_UNSET_ADDR) {
@@ -518,6 +621,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		return xg_error(-EINVAL, "maxmem must be between memory and 1 TiB");
 	if (!cfg->vcpus || cfg->vcpus > 128)
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
+	if (cfg->maxvcpus && (cfg->maxvcpus < cfg->vcpus || cfg->maxvcpus > 128))
+		return xg_error(-EINVAL, "maxvcpus must be between vcpus and 128");
 	double t_start = now_ms();
 	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel, &b.times);
 	if (!rc && cfg->ramdisk)
@@ -545,7 +650,9 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 	else
 		uuid_generate(c->uuid);
 	c->flags = b.layout.pv32 ? XG_DOMCRF_pv32 : 0;
-	c->max_vcpus = cfg->vcpus;
+	/* As under Xen only vCPU 0 starts; the guest brings up the others it
+	 * finds "online" in cpu/<k>/availability (all of them exist). */
+	c->max_vcpus = cfg->maxvcpus > cfg->vcpus ? cfg->maxvcpus : cfg->vcpus;
 	/* A maxmem above memory starts the guest pre-ballooned: it may grow
 	 * up to maxmem with populate_physmap, as under xl. */
 	c->max_pages = cfg->maxmem_mib > cfg->memory_mib ? cfg->maxmem_mib * 256 : b.layout.nr_pages;
@@ -565,6 +672,7 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		goto out;
 	}
 	b.domid = op.domain;
+	memcpy(b.uuid, c->uuid, 16);
 	rc = record_config(&b, cfg, c->uuid);
 	if (!rc)
 		rc = build(&b, cfg, flags, log);

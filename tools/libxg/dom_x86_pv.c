@@ -322,6 +322,7 @@ static void start_info64(const struct xg_pv_layout *l, const uint64_t *p2m, cons
 	si->store_mfn = p2m[l->xenstore_pfn];
 	si->console.domU.mfn = p2m[l->console_pfn];
 	si->console.domU.evtchn = a->console_evtchn;
+	si->store_evtchn = a->store_evtchn;
 	si->pt_base = pfn_va(l, l->pgtables_pfn);
 	si->nr_pt_frames = l->pgtables_pages;
 	si->mfn_list = l->p2m_virt;
@@ -352,6 +353,7 @@ static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, cons
 	si->store_mfn = (uint32_t)p2m[l->xenstore_pfn];
 	si->console.domU.mfn = (uint32_t)p2m[l->console_pfn];
 	si->console.domU.evtchn = a->console_evtchn;
+	si->store_evtchn = a->store_evtchn;
 	si->pt_base = (uint32_t)pfn_va(l, l->pgtables_pfn);
 	si->nr_pt_frames = (uint32_t)l->pgtables_pages;
 	si->mfn_list = (uint32_t)l->p2m_virt; /* never at INIT_P2M: Xen's builder ignores it for pv32 */
@@ -368,7 +370,7 @@ static void start_info32(const struct xg_pv_layout *l, const uint64_t *p2m, cons
 void xg_pv_write_start_info(const struct xg_pv_layout *l, const uint64_t *p2m,
 			    const struct xg_pv_start_info_args *args, void *page)
 {
-	memset(page, 0, XG_PAGE_SIZE); /* flags, the xenstore event channel: none yet */
+	memset(page, 0, XG_PAGE_SIZE); /* flags: none yet */
 	if (l->pv32)
 		start_info32(l, p2m, args, page);
 	else

@@ -106,19 +106,12 @@ long console_ring_attach(struct domain *d, uint64_t mfn, uint32_t *port)
 		return -ENOMEM;
 	pthread_mutex_init(&cr->lock, NULL);
 	cr->mfn = mfn;
-	char why[160];
-	long rc = 0;
+	long rc;
 	pthread_mutex_lock(&d->lock);
-	if (d->is_dying)
-		rc = -ESRCH;
-	else if (d->console_ring)
+	if (d->console_ring && !d->is_dying)
 		rc = -EEXIST;
-	else if (!pv_get_page(d, mfn))
-		rc = -EINVAL; /* not a frame of the domain */
-	else if (pv_get_page_type(d, mfn, PGT_writable_page, why, sizeof(why))) {
-		pv_put_page(d, mfn);
-		rc = -EACCES; /* a page table or descriptor page */
-	}
+	else
+		rc = pv_hold_ring_page(d, mfn);
 	pthread_mutex_unlock(&d->lock);
 	if (rc) {
 		pthread_mutex_destroy(&cr->lock);
@@ -129,7 +122,7 @@ long console_ring_attach(struct domain *d, uint64_t mfn, uint32_t *port)
 	pthread_mutex_lock(&d->lock);
 	if (p < 0 || d->is_dying) {
 		/* The port, if any, goes with the domain's other ports. */
-		pv_put_page_and_type(d, mfn);
+		pv_release_ring_page(d, mfn);
 		pthread_mutex_unlock(&d->lock);
 		pthread_mutex_destroy(&cr->lock);
 		free(cr);
@@ -198,7 +191,7 @@ void console_ring_release_locked(struct domain *d)
 	pthread_mutex_lock(&cr->lock);
 	if (cr->mfn != MFN_INVALID) {
 		drain_locked(d, cr);
-		pv_put_page_and_type(d, cr->mfn);
+		pv_release_ring_page(d, cr->mfn);
 		cr->mfn = MFN_INVALID;
 	}
 	pthread_mutex_unlock(&cr->lock);

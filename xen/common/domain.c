@@ -10,6 +10,7 @@
 
 #include "hv/arch.h"
 #include "hv/console_ring.h"
+#include "hv/xenstore.h"
 #include "hv/event.h"
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
@@ -132,6 +133,7 @@ static void domain_free(struct domain *d)
 	}
 	evtchn_domain_free(d);
 	console_ring_free(d);
+	xenstore_domain_free(d);
 	text_ring_destroy(&d->console);
 	frame_set_clear(&d->frames);
 	free(d->toolstack_data);
@@ -456,6 +458,8 @@ int domain_destroy(struct domain *d)
 			vcpu_timers_kill(d->vcpus[i]);
 	watchdog_domain_destroy(d);
 	evtchn_domain_destroy(d);
+	/* Its ring and its place in the store go before its frames do. */
+	xenstore_domain_destroy(d);
 
 	/* No vCPU runs and the VM is gone.  The frames are released under the
 	 * domain's lock, which every operation that checks a frame's owner and

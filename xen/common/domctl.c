@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hv/console_ring.h"
+#include "hv/xenstore.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
@@ -400,6 +401,11 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XG_DOMCTL_console_attach:
 		rc = d->is_privileged ? -EINVAL
 				      : console_ring_attach(d, op.u.console_attach.mfn, &op.u.console_attach.port);
+		copy_back = rc == 0;
+		break;
+	case XG_DOMCTL_xenstore_attach:
+		rc = d->is_privileged ? -EINVAL
+				      : xenstore_ring_attach(d, op.u.xenstore_attach.mfn, &op.u.xenstore_attach.port);
 		copy_back = rc == 0;
 		break;
 	case XG_DOMCTL_console_write:

@@ -6,6 +6,7 @@
 
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
+#include "hv/xenstore.h"
 #include "public/xg_control.h"
 
 static long getdomaininfolist(struct hcall_ctx *ctx, struct xg_sysctl_getdomaininfolist *g)
@@ -26,6 +27,25 @@ static long getdomaininfolist(struct hcall_ctx *ctx, struct xg_sysctl_getdomaini
 		g->num_domains++;
 	}
 	return 0;
+}
+
+static long xenstore(struct hcall_ctx *ctx, struct xg_sysctl_xenstore *x)
+{
+	size_t max = sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX;
+	if (x->len < sizeof(struct xsd_sockmsg) || x->len > max || x->size < max || x->size > XG_CTL_MAX_DATA)
+		return -EINVAL;
+	char *buf = malloc(max);
+	if (!buf)
+		return -ENOMEM;
+	long rc = copy_from_guest(ctx, buf, x->buffer, x->len) ? -EFAULT : xs_control_request(buf, x->len, max);
+	/* Watches the request fired wait in the guests' queues. */
+	xenstore_kick_rings();
+	if (rc >= 0) {
+		x->len = (uint32_t)rc;
+		rc = copy_to_guest(ctx, x->buffer, buf, x->len) ? -EFAULT : 0;
+	}
+	free(buf);
+	return rc;
 }
 
 static long readconsole(struct hcall_ctx *ctx, struct xg_sysctl_readconsole *r)
@@ -72,6 +92,9 @@ long do_sysctl(struct hcall_ctx *ctx, const uint64_t a[5])
 	}
 	case XG_SYSCTL_getdomaininfolist:
 		rc = getdomaininfolist(ctx, &op.u.getdomaininfolist);
+		break;
+	case XG_SYSCTL_xenstore:
+		rc = ctx->readonly ? -EPERM : xenstore(ctx, &op.u.xenstore);
 		break;
 	case XG_SYSCTL_readconsole:
 		rc = ctx->readonly ? -EPERM : readconsole(ctx, &op.u.readconsole);

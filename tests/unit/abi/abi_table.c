@@ -53,6 +53,7 @@
 #include ABI_HEADER(vcpu.h)
 #include ABI_HEADER(memory.h)
 #include ABI_HEADER(io/console.h)
+#include ABI_HEADER(io/xs_wire.h)
 #ifdef ABI_COMPAT
 #include ABI_HEADER(compat/x86_32.h)
 #endif
@@ -653,5 +654,28 @@ __attribute__((section(".abi_table"), used)) static const struct abi_row abi_tab
 	  MASK_XENCONS_IDX(0xffffffffu, ((struct xencons_interface *)0)->out))
 	E(HDR ":MASK_XENCONS_IDX(5000,in)",
 	  MASK_XENCONS_IDX(5000u, ((struct xencons_interface *)0)->in))
+#undef HDR
+/* ================================================================ io/xs_wire.h */
+#define HDR "io/xs_wire.h"
+	K(XS_CONTROL) K(XS_DEBUG) K(XS_DIRECTORY) K(XS_READ) K(XS_GET_PERMS) K(XS_WATCH) K(XS_UNWATCH)
+	K(XS_TRANSACTION_START) K(XS_TRANSACTION_END) K(XS_INTRODUCE) K(XS_RELEASE) K(XS_GET_DOMAIN_PATH)
+	K(XS_WRITE) K(XS_MKDIR) K(XS_RM) K(XS_SET_PERMS) K(XS_WATCH_EVENT) K(XS_ERROR)
+	K(XS_IS_DOMAIN_INTRODUCED) K(XS_RESUME) K(XS_SET_TARGET) K(XS_RESET_WATCHES) K(XS_DIRECTORY_PART)
+	K(XS_TYPE_COUNT) K(XS_INVALID) K(XS_WATCH_PATH) K(XS_WATCH_TOKEN)
+	E(HDR ":sizeof(XS_WRITE_CREATE_EXCL)", sizeof(XS_WRITE_CREATE_EXCL))
+	S(N, xsd_sockmsg) M(N, xsd_sockmsg, type) M(N, xsd_sockmsg, req_id) M(N, xsd_sockmsg, tx_id)
+	M(N, xsd_sockmsg, len)
+	K(XENSTORE_RING_SIZE) T(N, XENSTORE_RING_IDX)
+	E(HDR ":MASK_XENSTORE_IDX(5000)", MASK_XENSTORE_IDX(5000u))
+	E(HDR ":MASK_XENSTORE_IDX(0xffffffff)", MASK_XENSTORE_IDX(0xffffffffu))
+	S(N, xenstore_domain_interface) MA(N, xenstore_domain_interface, req)
+	MA(N, xenstore_domain_interface, rsp) M(N, xenstore_domain_interface, req_cons)
+	M(N, xenstore_domain_interface, req_prod) M(N, xenstore_domain_interface, rsp_cons)
+	M(N, xenstore_domain_interface, rsp_prod) M(N, xenstore_domain_interface, server_features)
+	M(N, xenstore_domain_interface, connection) M(N, xenstore_domain_interface, error)
+	K(XENSTORE_PAYLOAD_MAX) K(XENSTORE_ABS_PATH_MAX) K(XENSTORE_REL_PATH_MAX)
+	K(XENSTORE_SERVER_FEATURE_RECONNECTION) K(XENSTORE_SERVER_FEATURE_ERROR)
+	K(XENSTORE_CONNECTED) K(XENSTORE_RECONNECT) K(XENSTORE_ERROR_NONE) K(XENSTORE_ERROR_COMM)
+	K(XENSTORE_ERROR_RINGIDX) K(XENSTORE_ERROR_PROTO)
 #undef HDR
 };

@@ -38,7 +38,8 @@ static void test_good(void)
 	snprintf(expect, sizeof(expect), "%s/kernels/vmlinux", corpus);
 	TAP_CHECK(cfg.kernel && !strcmp(cfg.kernel, expect), "a relative kernel path is resolved against the file (%s)",
 		  cfg.kernel);
-	TAP_CHECK(cfg.memory_mib == 256 && cfg.maxmem_mib == 512 && cfg.vcpus == 2, "memory, maxmem and vcpus");
+	TAP_CHECK(cfg.memory_mib == 256 && cfg.maxmem_mib == 512 && cfg.vcpus == 2 && cfg.maxvcpus == 4,
+		  "memory, maxmem, vcpus and maxvcpus");
 	TAP_CHECK(cfg.cmdline && !strcmp(cfg.cmdline, "console=hvc0"), "cmdline");
 	snprintf(expect, sizeof(expect), "%s/kernels/initrd.img", corpus);
 	TAP_CHECK(cfg.ramdisk && !strcmp(cfg.ramdisk, expect), "a relative ramdisk path is resolved against the file (%s)",
@@ -123,6 +124,7 @@ static bool same_config(const struct xg_config *a, const struct xg_config *b)
 	       !a->cmdline == !b->cmdline && (!a->cmdline || !strcmp(a->cmdline, b->cmdline)) &&
 	       !a->ramdisk == !b->ramdisk && (!a->ramdisk || !strcmp(a->ramdisk, b->ramdisk)) &&
 	       a->memory_mib == b->memory_mib && a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus &&
+	       a->maxvcpus == b->maxvcpus &&
 	       a->on_poweroff == b->on_poweroff && a->on_crash == b->on_crash;
 }
 
@@ -146,7 +148,7 @@ static void test_good_xlcfg(void)
 	TAP_CHECK(cfg.memory_mib == 256, "xl.cfg: memory = 0x100 is 256 MiB (%llu)", (unsigned long long)cfg.memory_mib);
 	TAP_CHECK(cfg.maxmem_mib == 512, "xl.cfg: maxmem = 01000 (octal) is 512 MiB (%llu)",
 		  (unsigned long long)cfg.maxmem_mib);
-	TAP_CHECK(cfg.vcpus == 2 && cfg.on_poweroff == XG_ACTION_PRESERVE && cfg.on_crash == XG_ACTION_DESTROY,
+	TAP_CHECK(cfg.vcpus == 2 && cfg.maxvcpus == 4 && cfg.on_poweroff == XG_ACTION_PRESERVE && cfg.on_crash == XG_ACTION_DESTROY,
 		  "xl.cfg: three statements on one line separated by ';'");
 	const char *want = "root=/dev/xvda1 ro console=hvc0 msg=\"it's\"\tq=AA # not a comment";
 	TAP_CHECK(cfg.cmdline && !strcmp(cfg.cmdline, want),
@@ -201,7 +203,7 @@ static void test_good_xml(void)
 	TAP_CHECK(cfg.memory_mib == 256 && cfg.maxmem_mib == 1024,
 		  "XML: currentMemory 256 MiB is memory, <memory> 1 GiB is maxmem (%llu, %llu)",
 		  (unsigned long long)cfg.memory_mib, (unsigned long long)cfg.maxmem_mib);
-	TAP_CHECK(cfg.vcpus == 2, "XML: vcpu");
+	TAP_CHECK(cfg.vcpus == 2 && cfg.maxvcpus == 4, "XML: vcpu (maxvcpus) with current (vcpus)");
 	snprintf(expect, sizeof(expect), "%s/kernels/vmlinux", corpus);
 	TAP_CHECK(!strcmp(cfg.kernel, expect), "XML: os/kernel relative to the file (%s)", cfg.kernel);
 	snprintf(expect, sizeof(expect), "%s/kernels/initrd.img", corpus);
@@ -234,6 +236,7 @@ static void test_xml_round_trip(void)
 	cfg.memory_mib = 48;
 	cfg.maxmem_mib = 96;
 	cfg.vcpus = 3;
+	cfg.maxvcpus = 5;
 	cfg.on_poweroff = XG_ACTION_PRESERVE;
 	cfg.on_crash = XG_ACTION_PRESERVE;
 	char *xml = xg_config_to_xml(&cfg);

@@ -215,6 +215,9 @@ struct domain {
 	/* The PV console ring the hypervisor serves (console_ring.c): set
 	 * once under lock (release), read without it (acquire). */
 	struct console_ring *console_ring;
+	/* The xenstore ring the hypervisor serves (xenstore_ring.c): set once
+	 * under the store lock and this lock; its state is the store lock's. */
+	struct xs_ring *xenstore_ring;
 	/* Event channels (opaque: xen/common/event_channel.c). */
 	struct evtchn_domain *evtchn;
 	_Atomic unsigned int pollers; /* vCPUs in SCHEDOP_poll */

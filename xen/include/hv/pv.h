@@ -48,6 +48,16 @@ void pv_put_page(struct domain *d, uint64_t mfn);
 int pv_get_page_and_type(struct domain *d, uint64_t mfn, uint64_t type, char *why, size_t whylen);
 void pv_put_page_and_type(struct domain *d, uint64_t mfn);
 /*
+ * A frame of d that the hypervisor itself serves as a shared ring (the
+ * console's, the xenstore's) for the domain's lifetime, as a backend's
+ * writable foreign mapping holds it on Xen: a general and a writable type
+ * reference, so the guest can neither make it a page table nor free it
+ * while it is served.  Callers hold d->lock.  hold: 0, -ESRCH (d is
+ * dying), -EINVAL (not d's frame), -EACCES (typed otherwise).
+ */
+int pv_hold_ring_page(struct domain *d, uint64_t mfn);
+void pv_release_ring_page(struct domain *d, uint64_t mfn);
+/*
  * The same, but validating a big tree is done in bounded steps: when a
  * step's budget is spent it returns -ERESTART holding no reference, and
  * the tables below are left part-way validated (PGT_partial) for the

@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define XG_API_VERSION 3 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write */
+#define XG_API_VERSION 5 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write; 4: xenstore (xg_xs_*); 5: xg_config.maxvcpus */
 
 typedef struct xg_handle xg_handle;
 
@@ -244,6 +244,7 @@ struct xg_config {
 	uint64_t maxmem_mib;    /* most memory it may balloon up to; 0: memory_mib */
 	enum xg_action on_reboot;   /* the guest asked to reboot (default restart, as xl) */
 	enum xg_action on_watchdog; /* its watchdog fired (default destroy) */
+	uint32_t maxvcpus;      /* vCPUs that exist (the guest may bring up); 0: vcpus */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
@@ -433,6 +434,46 @@ long xg_console_read(xg_handle *h, uint32_t domid, uint64_t *pos, char *buf, siz
  * ring; -EIO: the guest has broken the ring's indexes.
  */
 long xg_console_write(xg_handle *h, uint32_t domid, const char *buf, size_t len);
+
+/* ---- xenstore ---------------------------------------------------------- */
+
+/*
+ * The xenstore the hypervisor serves (docs/xenstore.md), as the control
+ * domain: every node may be read and written.  Paths are absolute
+ * ("/local/domain/3/name").  tx is 0, or a transaction from
+ * xg_xs_transaction_start (its changes are seen by others once it
+ * commits).  Errors are the store's, as negative errnos: -ENOENT (no such
+ * node), -EINVAL (a malformed path or value), -EACCES, -EAGAIN (a
+ * transaction that met other changes: start again), ...; the message is
+ * in xg_last_error().
+ */
+#define XG_XS_PERM_NONE 0u
+#define XG_XS_PERM_READ 1u
+#define XG_XS_PERM_WRITE 2u
+#define XG_XS_PERM_BOTH 3u
+/* One entry of a node's permission list; the first names the owner (who
+ * may do anything) and gives everyone else its perms; later entries give
+ * a domain other rights than that. */
+struct xg_xs_perm {
+	uint32_t domid;
+	unsigned int perms; /* XG_XS_PERM_* */
+};
+/* *value: the node's bytes and a NUL (malloc'd; free it); *len the bytes. */
+int xg_xs_read(xg_handle *h, uint32_t tx, const char *path, char **value, size_t *len);
+/* Write a node's value, making it and its missing parents. */
+int xg_xs_write(xg_handle *h, uint32_t tx, const char *path, const void *value, size_t len);
+/* Make a node (and its parents) if it does not exist. */
+int xg_xs_mkdir(xg_handle *h, uint32_t tx, const char *path);
+/* Remove a node and everything below it; 0 if it did not exist but its parent does. */
+int xg_xs_rm(xg_handle *h, uint32_t tx, const char *path);
+/* A node's children's names: *names is one malloc'd block (free(*names)). */
+int xg_xs_directory(xg_handle *h, uint32_t tx, const char *path, char ***names, unsigned int *n);
+/* A node's permission list (*perms malloc'd), and setting it (n >= 1). */
+int xg_xs_get_perms(xg_handle *h, uint32_t tx, const char *path, struct xg_xs_perm **perms, unsigned int *n);
+int xg_xs_set_perms(xg_handle *h, uint32_t tx, const char *path, const struct xg_xs_perm *perms, unsigned int n);
+int xg_xs_transaction_start(xg_handle *h, uint32_t *tx);
+/* Commit (commit true) or abandon a transaction. */
+int xg_xs_transaction_end(xg_handle *h, uint32_t tx, bool commit);
 
 #ifdef __cplusplus
 }
