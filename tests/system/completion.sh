@@ -18,12 +18,15 @@ check "xg destroy <TAB> offers the live domain" [ "$(complete_line xg destroy co
 check "xg dumpxml <TAB> offers the live domain" [ "$(complete_line xg dumpxml "")" = "completed " ]
 check "xg vcpu-<TAB> offers vcpu-list and vcpu-pin" [ "$(complete_line xg vcpu-)" = "vcpu-list vcpu-pin " ]
 check "xg m<TAB> offers mem-max and migrate" [ "$(complete_line xg m)" = "mem-max migrate " ]
-check "xg s<TAB> offers save and shutdown" [ "$(complete_line xg s)" = "save shutdown " ]
+check "xg s<TAB> offers save, sched-credit and shutdown" [ "$(complete_line xg s)" = "save sched-credit shutdown " ]
 check "xg r<TAB> offers reboot, rename and restore" [ "$(complete_line xg r)" = "reboot rename restore " ]
 check "xg t<TAB> offers top" [ "$(complete_line xg t)" = "top " ]
 for cmd in mem-max vcpu-list vcpu-pin shutdown reboot; do
 	check "xg $cmd <TAB> offers the live domain" [ "$(complete_line xg "$cmd" "")" = "completed " ]
 done
+check "xg sched-credit <TAB> offers its options" [ "$(complete_line xg sched-credit "")" = "--json -c -d -w " ]
+check "xg sched-credit -d <TAB> offers the live domain" [ "$(complete_line xg sched-credit -d "")" = "completed " ]
+check "xg sched-credit -d completed -<TAB> offers its options" [ "$(complete_line xg sched-credit -d completed -)" = "--json -c -d -w " ]
 C=$WORK/configs
 mkdir -p "$C/sub"
 touch "$C/g.cfg" "$C/d.xml" "$C/j.json" "$C/other.txt"

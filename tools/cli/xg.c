@@ -33,6 +33,8 @@ const struct command cli_commands[] = {
 	{ "vcpu-list", "[--json] [DOMAIN...]", "list vCPUs: host CPU, state, time, affinity", cmd_vcpu_list },
 	{ "vcpu-pin", "DOMAIN VCPU|all CPUS", "pin vCPUs to host CPUs (all, N, N-M, ^N, comma separated)",
 	  cmd_vcpu_pin },
+	{ "sched-credit", "[-d DOMAIN [-w WEIGHT] [-c CAP]] [--json]",
+	  "show or set domains' CPU weight (default 256) and cap (% of a CPU)", cmd_sched_credit },
 	{ "top", "[XGTOP-OPTIONS]", "watch the domains live (runs xgtop)", cmd_top },
 	{ "shutdown", "[-w] [-a] [DOMAIN]", "ask a domain to shut down (not possible yet: needs xenstore)",
 	  cmd_shutdown },

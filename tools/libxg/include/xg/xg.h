@@ -151,6 +151,36 @@ int xg_vcpu_info(xg_handle *h, uint32_t domid, uint32_t vcpu, struct xg_vcpu_inf
  * host CPU unpins it.  A vCPU not yet online keeps it for when it starts. */
 int xg_vcpu_set_affinity(xg_handle *h, uint32_t domid, uint32_t vcpu, const uint8_t mask[XG_MAX_HOST_CPUS / 8]);
 
+/* ---- scheduling ---------------------------------------------------------- */
+
+/*
+ * How host CPU time is shared between domains: the parameters of Xen's
+ * credit scheduler (`xl sched-credit`), carried out on the vCPUs' host
+ * threads (docs/scheduling.md).
+ *  - weight, 1 to 65535 (default 256): where domains compete for host
+ *    CPUs, each gets CPU time in proportion to its weight (weight 512 twice
+ *    as much as 256), shared among the vCPUs it keeps busy;
+ *  - cap, percent of one host CPU (0: no cap): the most CPU time the domain
+ *    may use, even with idle host CPUs; 100 is one whole CPU, and a domain
+ *    may have up to 100 per vCPU.
+ * Domain 0 (the host) has none (-EINVAL).
+ */
+#define XG_SCHED_WEIGHT_DEFAULT 256
+#define XG_SCHED_WEIGHT_MAX 65535
+#define XG_SCHED_KEEP UINT32_MAX /* for xg_sched_credit_set(): leave this one as it is */
+
+struct xg_sched_credit {
+	uint32_t weight;
+	uint32_t cap;
+};
+
+int xg_sched_credit_get(xg_handle *h, uint32_t domid, struct xg_sched_credit *out);
+/* Set the weight, the cap or both (XG_SCHED_KEEP in the other).  As libxl,
+ * a weight outside 1-65535 and a cap above 100 per vCPU of the domain are
+ * -EINVAL; -EPERM when the hypervisor may not raise its threads' priority
+ * for a weight above the default (it lacks CAP_SYS_NICE). */
+int xg_sched_credit_set(xg_handle *h, uint32_t domid, const struct xg_sched_credit *params);
+
 /* ---- domain events ------------------------------------------------------- */
 
 /*
