@@ -87,6 +87,26 @@ expect_fail "an operand: usage, exit 2" 2 "Usage: xg sched-credit" xg sched-cred
 expect_fail "an unknown option: usage, exit 2" 2 "Usage: xg sched-credit" xg sched-credit -x
 check "--help exits 0 with the usage" sh -c "'$XG_BIN' sched-credit --help | grep -q 'Usage: xg sched-credit'"
 
+# ---- the configuration's cpu_weight and cap (JSON, xl.cfg, libvirt XML) ----
+check "a JSON configuration with cpu_weight 384 and cap 40 creates a domain" xg create "$(guest_config cfgj spin '"cpu_weight": 384, "cap": 40')"
+check "which has them from the start" [ "$(params cfgj)" = "384 40" ]
+check "its recorded configuration keeps them (xg list -l)" python3 -c '
+import json, sys
+c = json.loads(sys.argv[1])[0]["config"]
+assert c["cpu_weight"] == 384 and c["cap"] == 40, c
+' "$(xg list -l cfgj)"
+check "xg dumpxml carries the weight as <cputune><shares>" sh -c "'$XG_BIN' dumpxml cfgj | grep -q '<shares>384</shares>'"
+xg destroy cfgj
+printf 'name = "cfgx"\nkernel = "%s"\nmemory = 16\ncpu_weight = 128\ncap = 10\n' "$GUESTS/spin.elf" >"$WORK/cfgx.cfg"
+check "an xl.cfg with cpu_weight = 128 and cap = 10 (xl's keys)" xg create "$WORK/cfgx.cfg"
+check "gives weight 128, cap 10" [ "$(params cfgx)" = "128 10" ]
+xg destroy cfgx
+check "an override sets them too (cpu_weight=2000)" xg create "$WORK/cfgx.cfg" cpu_weight=2000 cap=0
+check "weight 2000, no cap" [ "$(params cfgx)" = "2000 0" ]
+xg destroy cfgx
+expect_fail "a configuration's cap above 100 per vCPU: exit 1, nothing created" 1 "field 'cap': is 150, more than 100 per vCPU" xg create "$(guest_config cfgbad spin '"cap": 150')"
+check "no domain cfgbad" sh -c "! '$XG_BIN' list cfgbad >/dev/null 2>&1"
+
 # ---- weight: 256 against 768 on one host CPU ----
 xg destroy duo
 xg vcpu-pin light 0 "$last"

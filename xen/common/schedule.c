@@ -1,8 +1,9 @@
 /*
  * vCPU threads.  Each vCPU that has a context gets one host thread that
  * runs it through the execution backend and handles its exits; the host
- * kernel's scheduler shares the CPUs between them.  A vCPU runs only while
- * its domain is neither paused, shut down, crashed nor dying.
+ * kernel's scheduler shares the CPUs between them, steered by each
+ * domain's weight and cap (sched_credit.c).  A vCPU runs only while
+ * its domain is neither paused, shut down, crashed, dying nor parked by its cap.
  */
 #include <errno.h>
 #include <sched.h>

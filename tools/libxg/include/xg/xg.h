@@ -26,7 +26,8 @@
 extern "C" {
 #endif
 
-#define XG_API_VERSION 2 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info */
+#define XG_API_VERSION 3 /* 3: struct xg_config grew weight and cap; scheduling parameters.
+			    2: struct xg_config grew the lifecycle actions; events, vCPU info */
 
 typedef struct xg_handle xg_handle;
 
@@ -268,6 +269,8 @@ struct xg_config {
 	uint64_t maxmem_mib;    /* most memory it may balloon up to; 0: memory_mib */
 	enum xg_action on_reboot;   /* the guest asked to reboot (default restart, as xl) */
 	enum xg_action on_watchdog; /* its watchdog fired (default destroy) */
+	uint32_t weight;        /* CPU weight (cpu_weight), 1-65535, default 256 (xg_sched_credit_set) */
+	uint32_t cap;           /* CPU cap in percent of one host CPU, at most 100 per vCPU; 0: none */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
@@ -279,7 +282,8 @@ struct xg_config_error {
 	char reason[256]; /* xl.cfg and XML reasons begin with "line N: " */
 };
 
-/* Defaults as xl's: memory 64, vcpus 1, on_reboot restart, other actions destroy. */
+/* Defaults as xl's: memory 64, vcpus 1, on_reboot restart, other actions
+ * destroy, weight 256, no cap. */
 void xg_config_init(struct xg_config *cfg);
 /* The action cfg gives for a domain that stopped: state XG_DOMAIN_CRASHED
  * (on_crash) or XG_DOMAIN_SHUTDOWN with a reason (poweroff: on_poweroff,
@@ -337,7 +341,8 @@ int xg_config_load_file(const char *path, struct xg_config *cfg, struct xg_confi
 /* Parse an xl.cfg(5) file: KEY = VALUE statements ended by a newline or
  * ';', values quoted strings, numbers or [lists], '#' comments.  The keys
  * XG takes are name, uuid, type (or builder), kernel, ramdisk, cmdline
- * (or root and extra), memory, maxmem, vcpus, on_poweroff, on_crash; the
+ * (or root and extra), memory, maxmem, vcpus, on_poweroff, on_crash,
+ * on_reboot, on_watchdog, cpu_weight, cap; the
  * other keys xl knows are refused as "not supported by XG", unknown keys
  * and keys given twice as errors.  err->field is the key; err->reason
  * begins with "line N: ".  On error returns -EINVAL (or -errno for I/O),
@@ -348,8 +353,9 @@ int xg_config_parse_xlcfg(const char *text, struct xg_config *cfg, struct xg_con
 
 /* Parse a libvirt domain XML file, <domain type='xen'> with name, uuid,
  * memory and currentMemory (unit attribute, KiB by default; whole MiB),
- * vcpu, os (type linux, kernel, initrd, cmdline), on_poweroff, on_crash and
- * devices holding at most a pty console.  Any other element or attribute
+ * vcpu, os (type linux, kernel, initrd, cmdline), on_poweroff, on_crash,
+ * cputune holding at most shares (the CPU weight, as libvirt's libxl
+ * driver has it) and devices holding at most a pty console.  Any other element or attribute
  * is an error naming it.  err->field is the element's path below <domain>
  * ("os/kernel"); err->reason begins with "line N: ".  DOCTYPEs and
  * entities are refused; nothing is fetched from the network. */
