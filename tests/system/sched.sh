@@ -141,19 +141,22 @@ check "xg sched-credit -d light -c 25" xg sched-credit -d light -c 25
 sleep 0.3
 capped=$(share "$tl" 3)
 diag "capped at 25: $capped% of a CPU over 3 s"
-# Above 34 the cap is not enforced; below 8 it holds the guest back more
-# than it says (a host so busy that it gets less anyway would also show).
-check "a spinning guest capped at 25 gets about a quarter of a CPU ($capped%, between 8 and 34)" \
-	python3 -c "import sys; sys.exit(not 8 <= $capped <= 34)"
+check "a spinning guest capped at 25 gets at most about a quarter of a CPU ($capped%, at most 34)" \
+	python3 -c "import sys; sys.exit(not $capped <= 34)"
 check "while capped, vcpu-list still shows it online" sh -c "'$XG_BIN' vcpu-list light | awk '\$3 == 0 { print \$5 }' | grep -q '^[r-]--\$'"
 check "xg sched-credit -d light -c 0 lifts the cap" xg sched-credit -d light -c 0
 sleep 0.3
 free=$(share "$tl" 2)
 diag "without a cap: $free% of a CPU over 2 s"
+# Where the host leaves the guest room (45% of a CPU or more uncapped), the
+# capped guest must have had nearly its quarter and the uncapped one more;
+# on a host too busy for that, a guest gets less than its cap anyway.
 if python3 -c "import sys; sys.exit(not $free < 45)"; then
-	skip "without the cap the guest gets more (the host is too busy to tell: it got $free% uncapped)"
+	skip "capped, it got near its quarter of a CPU (the host is too busy to tell: it got $free% uncapped, $capped% capped)"
+	skip "without the cap it gets more (the host is too busy to tell: $free% uncapped)"
 else
-	check "without the cap the guest gets more ($free% against $capped%)" python3 -c "import sys; sys.exit(not $free > $capped + 10)"
+	check "capped, it got near its quarter of a CPU ($capped%, at least 12)" python3 -c "import sys; sys.exit(not $capped >= 12)"
+	check "without the cap it gets more ($free% against $capped%)" python3 -c "import sys; sys.exit(not $free > $capped + 10)"
 fi
 
 # ---- the accountant sleeps when nothing needs it ----
