@@ -169,5 +169,21 @@ a1=$(ticks)
 check "with no cap and one vCPU thread per domain the accountant thread uses no CPU ($a0 -> $a1 ticks)" [ -n "$acct" -a "$a1" = "$a0" ]
 
 xg destroy light
+
+# ---- a blocked vCPU of a weighted, capped domain uses no CPU ----
+check "a guest that blocks with no timer starts with cpu_weight 512 and cap 50" \
+	xg create "$(guest_config blocker events '"cmdline": "block", "cpu_weight": 512, "cap": 50')"
+end=$(deadline_in 60)
+until timeout 3 "$XG_BIN" console blocker 2>/dev/null | grep -q "blocking with no timer" || [ "$SECONDS" -gt "$end" ]; do :; done
+sleep 0.5
+tb=$(tid_of blocker)
+ticks_of() { awk '{ print $14 + $15 }' /proc/"$HV_PID"/task/"$1"/stat; }
+b0=$(ticks_of "$tb")
+sleep 1
+b1=$(ticks_of "$tb")
+idle() { [ -n "$tb" ] && [ -n "$b0" ] && [ -n "$b1" ] && [ $((b1 - b0)) -le 2 ]; }
+check "its vCPU thread uses no host CPU while blocked ('$b0' -> '$b1' ticks in 1 s)" idle
+check "and it is blocked (state b)" sh -c "'$XG_BIN' list blocker | awk 'NR == 2 { exit !(\$5 ~ /b/) }'"
+xg destroy blocker
 check "every frame is back" wait_frames "$free0" 10
 finish
