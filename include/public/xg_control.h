@@ -124,6 +124,7 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
 /* The guest's xenstore ring (docs/xenstore.md): the builder names its
  * frame, the hypervisor serves it and returns the port for start_info. */
 #define XG_DOMCTL_xenstore_attach 19 /* u.xenstore_attach */
+#define XG_DOMCTL_scheduler_op 20    /* u.scheduler_op: Xen's XEN_DOMCTL_scheduler_op (credit only) */
 
 /* createdomain flags */
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
@@ -200,6 +201,33 @@ struct xg_domctl_vcpuaffinity {
 	uint8_t affinity[XG_MAX_HOST_CPUS / 8]; /* at least one of the host's CPUs */
 };
 
+/*
+ * XG_DOMCTL_scheduler_op, as Xen's XEN_DOMCTL_scheduler_op with the credit
+ * scheduler (docs/scheduling.md).  getinfo fills u.credit; putinfo sets
+ * what it gives: a weight of 0 and a cap of XG_SCHED_CAP_KEEP leave
+ * those unchanged (Xen's rule).  The hypervisor refuses a cap above 100
+ * per vCPU of the domain (which libxl checks in Xen) with -EINVAL, and
+ * with -EPERM a weight it cannot give the vCPU threads (raising their
+ * priority needs CAP_SYS_NICE).  getinfo is allowed on the read-only
+ * socket.
+ */
+#define XG_SCHEDULER_CREDIT 5 /* XEN_SCHEDULER_CREDIT */
+#define XG_DOMCTL_SCHEDOP_putinfo 0
+#define XG_DOMCTL_SCHEDOP_getinfo 1
+#define XG_SCHED_CAP_KEEP 0xffffu
+
+struct xg_domctl_scheduler_op {
+	uint32_t sched_id; /* XG_SCHEDULER_CREDIT; others are -EINVAL */
+	uint32_t cmd;      /* XG_DOMCTL_SCHEDOP_* */
+	union {
+		struct {
+			uint16_t weight; /* 1-65535, default 256; 0 on putinfo: unchanged */
+			uint16_t cap;    /* percent of one host CPU, 0: none */
+		} credit;
+		uint8_t pad[24];
+	} u;
+};
+
 struct xg_domctl_vcpucontext {
 	uint32_t vcpu;
 	uint32_t pad;
@@ -259,6 +287,7 @@ struct xg_domctl {
 		struct { char name[64]; } setdomainname;
 		struct xg_domctl_vcpuinfo vcpuinfo;
 		struct xg_domctl_vcpuaffinity vcpuaffinity;
+		struct xg_domctl_scheduler_op scheduler_op;
 		struct {
 			uint64_t buffer; /* handle */
 			uint32_t size;   /* IN: bytes to set / room to get; OUT (get): bytes held */

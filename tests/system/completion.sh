@@ -19,7 +19,7 @@ check "xg dumpxml <TAB> offers the live domain" [ "$(complete_line xg dumpxml ""
 check "xg vcpu-<TAB> offers vcpu-list, vcpu-pin and vcpu-set" [ "$(complete_line xg vcpu-)" = "vcpu-list vcpu-pin vcpu-set " ]
 check "xg m<TAB> offers mem-max, mem-set and migrate" [ "$(complete_line xg m)" = "mem-max mem-set migrate " ]
 check "xg x<TAB> offers the xenstore commands" [ "$(complete_line xg x)" = "xenstore-ls xenstore-read xenstore-rm xenstore-write " ]
-check "xg s<TAB> offers save and shutdown" [ "$(complete_line xg s)" = "save shutdown " ]
+check "xg s<TAB> offers save, sched-credit and shutdown" [ "$(complete_line xg s)" = "save sched-credit shutdown " ]
 check "xg r<TAB> offers reboot, rename and restore" [ "$(complete_line xg r)" = "reboot rename restore " ]
 check "xg t<TAB> offers top" [ "$(complete_line xg t)" = "top " ]
 for cmd in mem-max mem-set vcpu-list vcpu-pin vcpu-set shutdown reboot; do
@@ -32,6 +32,9 @@ check "xg xenstore-read /lo<TAB> offers /local" [ "$(complete_line xg xenstore-r
 check "xg xenstore-ls /local/domain/<TAB> offers the domains' homes" [ "$(complete_line xg xenstore-ls /local/domain/)" = "/local/domain/0 /local/domain/$id " ]
 check "xg xenstore-read /local/domain/$id/na<TAB> offers name" [ "$(complete_line xg xenstore-read /local/domain/$id/na)" = "/local/domain/$id/name " ]
 check "xg xenstore-rm <TAB> starts at /" [ "$(complete_line xg xenstore-rm "")" = "/ " ]
+check "xg sched-credit <TAB> offers its options" [ "$(complete_line xg sched-credit "")" = "--json -c -d -w " ]
+check "xg sched-credit -d <TAB> offers the live domain" [ "$(complete_line xg sched-credit -d "")" = "completed " ]
+check "xg sched-credit -d completed -<TAB> offers its options" [ "$(complete_line xg sched-credit -d completed -)" = "--json -c -d -w " ]
 C=$WORK/configs
 mkdir -p "$C/sub"
 touch "$C/g.cfg" "$C/d.xml" "$C/j.json" "$C/other.txt"

@@ -16,6 +16,7 @@
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/pv.h"
+#include "hv/sched_credit.h"
 #include "public/event_channel.h"
 #include "public/memory.h"
 #include "public/io/console.h"
@@ -979,6 +980,91 @@ static void test_shutdown_codes_and_watchdogs(struct domain *d0, uint64_t free0)
 	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after the shutdown-code domains");
 }
 
+static long sched_op(struct domain *caller, bool readonly, uint16_t domid, uint32_t sched_id, uint32_t cmd,
+		     uint16_t *weight, uint16_t *cap)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_scheduler_op, .domain = domid };
+	op.u.scheduler_op.sched_id = sched_id;
+	op.u.scheduler_op.cmd = cmd;
+	op.u.scheduler_op.u.credit.weight = *weight;
+	op.u.scheduler_op.u.credit.cap = *cap;
+	long rc = domctl(caller, readonly, &op);
+	*weight = op.u.scheduler_op.u.credit.weight;
+	*cap = op.u.scheduler_op.u.credit.cap;
+	return rc;
+}
+
+/* XG_DOMCTL_scheduler_op (Xen's scheduler_op with the credit scheduler's
+ * weight and cap) and the weight's nice values (docs/scheduling.md). */
+static void test_sched_credit(struct domain *d0, uint64_t free0)
+{
+	struct xg_domctl create = { .cmd = XG_DOMCTL_createdomain };
+	strcpy(create.u.createdomain.name, "sched");
+	create.u.createdomain.max_vcpus = 2;
+	create.u.createdomain.max_pages = 16;
+	TAP_CHECK(domctl(d0, false, &create) == 0, "create a 2-vCPU domain");
+	uint16_t id = create.domain, w = 0, c = 0;
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == 0 && w == 256 &&
+			  c == 0,
+		  "a new domain has weight 256 and no cap (%u, %u)", w, c);
+	w = 0, c = 0;
+	TAP_CHECK(sched_op(d0, true, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == 0 && w == 256,
+		  "getinfo is allowed on the read-only socket");
+	w = 512, c = 150;
+	TAP_CHECK(sched_op(d0, true, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_putinfo, &w, &c) == -EPERM,
+		  "putinfo is not (-EPERM)");
+	w = 512, c = 150;
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_putinfo, &w, &c) == 0,
+		  "putinfo weight 512, cap 150");
+	w = 0, c = XG_SCHED_CAP_KEEP;
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_putinfo, &w, &c) == 0,
+		  "putinfo with weight 0 and cap 0xffff (Xen's \"leave it\")");
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == 0 && w == 512 &&
+			  c == 150,
+		  "changes nothing (%u, %u)", w, c);
+	w = 0, c = 200;
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_putinfo, &w, &c) == 0,
+		  "a cap of 100 per vCPU is taken");
+	w = 300, c = 201;
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_putinfo, &w, &c) == -EINVAL,
+		  "a cap above 100 per vCPU is -EINVAL");
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == 0 && w == 512 &&
+			  c == 200,
+		  "and changes nothing, the weight given with it neither (%u, %u)", w, c);
+	w = 256, c = 0;
+	TAP_CHECK(sched_op(d0, false, id, 6 /* credit2 */, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == -EINVAL,
+		  "another scheduler's id is -EINVAL");
+	TAP_CHECK(sched_op(d0, false, id, XG_SCHEDULER_CREDIT, 7, &w, &c) == -EINVAL, "an unknown sub-op is -EINVAL");
+	TAP_CHECK(sched_op(d0, false, 0, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == -EINVAL,
+		  "domain 0 (the host) has no parameters: -EINVAL");
+	TAP_CHECK(sched_op(d0, false, 0x7fe0, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == -ESRCH,
+		  "no such domain: -ESRCH");
+	struct domain *d = domain_get(id);
+	TAP_CHECK(d && sched_op(d, false, id, XG_SCHEDULER_CREDIT, XG_DOMCTL_SCHEDOP_getinfo, &w, &c) == -EPERM,
+		  "a guest may not (domctl is toolstack-only)");
+	if (d)
+		domain_put(d);
+	struct xg_domctl op = { .cmd = XG_DOMCTL_destroydomain, .domain = id };
+	domctl(d0, false, &op);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after destruction");
+
+	/* Weight to nice: the CFS weight nearest by ratio to 1024 * w / 256 / active. */
+	TAP_CHECK(sched_credit_nice(256, 1) == 0, "weight 256: nice 0");
+	TAP_CHECK(sched_credit_nice(768, 1) == -5, "weight 768: nice -5 (3121, 3.05 times nice 0)");
+	TAP_CHECK(sched_credit_nice(512, 1) == -3, "weight 512: nice -3 (1991)");
+	TAP_CHECK(sched_credit_nice(128, 1) == 3, "weight 128: nice 3 (526)");
+	TAP_CHECK(sched_credit_nice(285, 1) == 0 && sched_credit_nice(286, 1) == -1 &&
+			  sched_credit_nice(230, 1) == 0 && sched_credit_nice(229, 1) == 1,
+		  "weights 230 to 285 are nice 0, 286 is -1, 229 is 1");
+	TAP_CHECK(sched_credit_nice(65535, 1) == -20 && sched_credit_nice(19952, 1) == -20 &&
+			  sched_credit_nice(19950, 1) == -19,
+		  "weights from 19952 up are nice -20");
+	TAP_CHECK(sched_credit_nice(1, 1) == 19 && sched_credit_nice(4, 1) == 19 && sched_credit_nice(5, 1) == 18,
+		  "weights 1 to 4 are nice 19");
+	TAP_CHECK(sched_credit_nice(512, 2) == 0 && sched_credit_nice(256, 4) == 6,
+		  "a domain's weight is shared by its active vCPUs (512 over 2: nice 0; 256 over 4: nice 6)");
+}
+
 int main(void)
 {
 	const char *why = "";
@@ -1000,6 +1086,7 @@ int main(void)
 	test_event_channels(d0, free0);
 	test_console_ring(d0, free0);
 	test_shutdown_codes_and_watchdogs(d0, free0);
+	test_sched_credit(d0, free0);
 	inproc_hypervisor_stop(d0);
 	return tap_done();
 }

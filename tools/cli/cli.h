@@ -80,6 +80,7 @@ int cmd_uptime(struct cli *cli, int argc, char **argv);
 int cmd_mem_max(struct cli *cli, int argc, char **argv);
 int cmd_vcpu_list(struct cli *cli, int argc, char **argv);
 int cmd_vcpu_pin(struct cli *cli, int argc, char **argv);
+int cmd_sched_credit(struct cli *cli, int argc, char **argv);
 int cmd_top(struct cli *cli, int argc, char **argv);
 int cmd_shutdown(struct cli *cli, int argc, char **argv);
 int cmd_reboot(struct cli *cli, int argc, char **argv);

@@ -36,6 +36,8 @@ const struct command cli_commands[] = {
 	  DRY_RUN_HARMLESS },
 	{ "vcpu-pin", "DOMAIN VCPU|all CPUS", "pin vCPUs to host CPUs (all, N, N-M, ^N, comma separated)",
 	  cmd_vcpu_pin },
+	{ "sched-credit", "[-d DOMAIN [-w WEIGHT] [-c CAP]] [--json]",
+	  "show or set domains' CPU weight (default 256) and cap (% of a CPU)", cmd_sched_credit },
 	{ "top", "[XGTOP-OPTIONS]", "watch the domains live (runs xgtop)", cmd_top },
 	{ "shutdown", "[-w] [-a] [-F] [DOMAIN]",
 	  "ask a domain to shut down (control/shutdown; -w: wait until it has, -a: all domains)", cmd_shutdown },

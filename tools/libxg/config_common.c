@@ -20,6 +20,7 @@ XG_EXPORT void xg_config_init(struct xg_config *cfg)
 	cfg->on_crash = XG_ACTION_DESTROY;
 	cfg->on_reboot = XG_ACTION_RESTART;
 	cfg->on_watchdog = XG_ACTION_DESTROY;
+	cfg->weight = XG_SCHED_WEIGHT_DEFAULT;
 }
 
 XG_EXPORT enum xg_action xg_config_action_for(const struct xg_config *cfg, enum xg_domain_state state,
@@ -209,6 +210,9 @@ int xg_cfg_check_whole(const struct xg_config *cfg, bool have_name, bool have_ke
 	/* libxl refuses it too (max_vcpus below avail_vcpus). */
 	if (cfg->maxvcpus && cfg->maxvcpus < cfg->vcpus)
 		return xg_cfg_bad(err, "maxvcpus", "is %u, less than vcpus (%u)", cfg->maxvcpus, cfg->vcpus);
+	if ((uint64_t)cfg->cap > (uint64_t)cfg->vcpus * 100)
+		return xg_cfg_bad(err, "cap", "is %u, more than 100 per vCPU (at most %u for %u vCPU%s)", cfg->cap,
+				  cfg->vcpus * 100, cfg->vcpus, cfg->vcpus == 1 ? "" : "s");
 	return 0;
 }
 

@@ -94,6 +94,12 @@ static int apply(const char *path, json_object *root, struct xg_config *cfg, str
 		} else if (!strcmp(key, "cmdline")) {
 			if (!(rc = get_string(v, key, &s, err)))
 				rc = xg_cfg_set_cmdline(cfg, key, s, err);
+		} else if (!strcmp(key, "cpu_weight")) {
+			if (!(rc = get_int(v, key, 1, XG_SCHED_WEIGHT_MAX, "", &n, err)))
+				cfg->weight = (uint32_t)n;
+		} else if (!strcmp(key, "cap")) {
+			if (!(rc = get_int(v, key, 0, XG_CAP_MAX, "percentage of a CPU", &n, err)))
+				cfg->cap = (uint32_t)n;
 		} else if (!strcmp(key, "on_poweroff")) {
 			rc = get_action(v, key, &cfg->on_poweroff, err);
 		} else if (!strcmp(key, "on_crash")) {
@@ -197,6 +203,11 @@ XG_EXPORT char *xg_config_to_json(const struct xg_config *cfg)
 	json_object_object_add(o, "on_reboot", json_object_new_string(xg_cfg_action_name(cfg->on_reboot)));
 	json_object_object_add(o, "on_watchdog", json_object_new_string(xg_cfg_action_name(cfg->on_watchdog)));
 	json_object_object_add(o, "on_crash", json_object_new_string(xg_cfg_action_name(cfg->on_crash)));
+	/* Only when set, so that configurations without them read as before. */
+	if (cfg->weight != XG_SCHED_WEIGHT_DEFAULT)
+		json_object_object_add(o, "cpu_weight", json_object_new_int64(cfg->weight));
+	if (cfg->cap)
+		json_object_object_add(o, "cap", json_object_new_int64(cfg->cap));
 	char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return out;

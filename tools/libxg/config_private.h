@@ -10,6 +10,7 @@
 #define XG_CMDLINE_MAX 1023     /* Xen's MAX_GUEST_CMDLINE less the NUL */
 #define XG_MEMORY_MAX_MIB (1 << 20)
 #define XG_VCPUS_MAX 128
+#define XG_CAP_MAX (XG_VCPUS_MAX * 100) /* 100 per vCPU; checked against vcpus once all is read */
 
 /* Set err's field and reason; returns -EINVAL. */
 int xg_cfg_bad(struct xg_config_error *err, const char *field, const char *fmt, ...)
@@ -36,7 +37,7 @@ int xg_cfg_check_type(const char *field, const char *s, struct xg_config_error *
 const char *xg_cfg_action_name(enum xg_action a);
 
 /* The rules across fields, once everything is read: name and kernel
- * present, maxmem at least memory. */
+ * present, maxmem at least memory, cap at most 100 per vCPU. */
 int xg_cfg_check_whole(const struct xg_config *cfg, bool have_name, bool have_kernel, struct xg_config_error *err);
 
 /* A deep copy (strings duplicated); -ENOMEM. */

@@ -384,8 +384,8 @@ static int parse_statements(struct parser *ps)
 /* Keys xl.cfg(5) defines that XG has no use for (yet): refused by name. */
 static const char *const unsupported_keys[] = {
 	"pvh", "seclabel", "init_seclabel", "max_grant_frames", "max_maptrack_frames", "max_grant_version",
-	"nomigrate", "driver_domain", "device_tree", "passthrough", "cpus", "cpus_soft", "cpu_weight",
-	"cap", "pool", "vnuma", "on_soft_reset", "bootloader", "bootloader_args",
+	"nomigrate", "driver_domain", "device_tree", "passthrough", "cpus", "cpus_soft",
+	"pool", "vnuma", "on_soft_reset", "bootloader", "bootloader_args",
 	"bootloader_restrict", "bootloader_user", "e820_host", "iomem", "ioports", "irqs", "max_event_channels",
 	"vdispl", "vsnd", "vtpm", "p9", "pvcalls", "vfb", "vkb", "vkb_device", "channel", "disk", "vif", "pci",
 	"pci_permissive", "pci_msitranslate", "pci_seize", "pci_power_mgmt", "rdm", "rdm_mem_boundary", "dtdev",
@@ -409,15 +409,16 @@ struct apply_state {
 	const char *path;         /* anchors relative paths; NULL: as given */
 	bool overrides;           /* applying command-line overrides */
 	bool have_name, have_kernel;
-	const struct statement *seen[16]; /* the keys taken, by index in keys[] */
+	const struct statement *seen[24]; /* the keys taken, by index in keys[] */
 	const char *root, *extra, *cmdline;
 	int root_line, extra_line, cmdline_line;
 };
 
 static const char *const keys[] = {
 	"name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "root", "extra", "memory", "maxmem",
-	"vcpus", "on_poweroff", "on_crash", "on_reboot", "on_watchdog", "maxvcpus",
+	"vcpus", "on_poweroff", "on_crash", "on_reboot", "on_watchdog", "maxvcpus", "cpu_weight", "cap",
 };
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= 24, "apply_state.seen holds every key");
 
 static const char *type_of(const struct value *v)
 {
@@ -536,6 +537,18 @@ static int apply_one(struct apply_state *as, const struct statement *st, struct 
 		int rc = want_number(st, "", 1, XG_VCPUS_MAX, &n, err);
 		if (!rc)
 			*(!strcmp(key, "vcpus") ? &cfg->vcpus : &cfg->maxvcpus) = (uint32_t)n;
+		return rc;
+	}
+	if (!strcmp(key, "cpu_weight")) {
+		int rc = want_number(st, "", 1, XG_SCHED_WEIGHT_MAX, &n, err);
+		if (!rc)
+			cfg->weight = (uint32_t)n;
+		return rc;
+	}
+	if (!strcmp(key, "cap")) {
+		int rc = want_number(st, "(percent of one host CPU)", 0, XG_CAP_MAX, &n, err);
+		if (!rc)
+			cfg->cap = (uint32_t)n;
 		return rc;
 	}
 	/* on_poweroff, on_crash, on_reboot, on_watchdog */

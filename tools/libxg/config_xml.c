@@ -253,6 +253,7 @@ struct xml_state {
 	struct xg_config *cfg;
 	const char *path;
 	const xmlNode *name, *uuid, *memory, *current, *vcpu, *os, *poweroff, *reboot, *crash, *devices;
+	const xmlNode *cputune, *shares;
 	const xmlNode *type, *kernel, *initrd, *cmdline, *console;
 	uint64_t memory_mib, current_mib;
 };
@@ -308,6 +309,34 @@ static int parse_os(struct xml_state *st, const xmlNode *os, struct xg_config_er
 	}
 	if (!rc && !st->type)
 		rc = bad_at(err, os, "os/type", "<os> needs <type>linux</type>");
+	return rc;
+}
+
+/* <cputune> holding at most <shares>, the weight as libvirt's libxl driver
+ * maps it (b_info->sched_params.weight = cputune.shares). */
+static int parse_cputune(struct xml_state *st, const xmlNode *cputune, struct xg_config_error *err)
+{
+	int rc = check_attrs(cputune, "cputune", NULL, err);
+	for (const xmlNode *c = cputune->children; c && !rc; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE) {
+			rc = check_other(c, "cputune", err);
+			continue;
+		}
+		char field[80];
+		snprintf(field, sizeof(field), "cputune/%.60s", name_of(c));
+		char *text = NULL;
+		uint64_t n = 0;
+		if (c->ns)
+			rc = bad_at(err, c, field, "<%s> in a namespace is not supported by XG", name_of(c));
+		else if (strcmp(name_of(c), "shares"))
+			rc = bad_at(err, c, field, "<%s> is not supported by XG (only <shares>, the CPU weight)",
+				    name_of(c));
+		else if (!(rc = once(c, field, &st->shares, err)) && !(rc = check_attrs(c, field, NULL, err)) &&
+			 !(rc = text_of(c, field, &text, err)) && !(rc = number_of(c, field, text, &n, err)) &&
+			 !(rc = at(xg_cfg_check_range(field, n, 1, XG_SCHED_WEIGHT_MAX, err), err, c)))
+			st->cfg->weight = (uint32_t)n;
+		free(text);
+	}
 	return rc;
 }
 
@@ -433,6 +462,9 @@ static int parse_domain(struct xml_state *st, const xmlNode *root, struct xg_con
 			if (!(rc = once(c, el, seen, err)) && !(rc = check_attrs(c, el, NULL, err)) &&
 			    !(rc = text_of(c, el, &text, err)))
 				rc = at(xg_cfg_action(el, text, action, err), err, c);
+		} else if (!strcmp(el, "cputune")) {
+			if (!(rc = once(c, el, &st->cputune, err)))
+				rc = parse_cputune(st, c, err);
 		} else if (!strcmp(el, "devices")) {
 			if (!(rc = once(c, el, &st->devices, err)))
 				rc = parse_devices(st, c, err);
@@ -578,6 +610,14 @@ XG_EXPORT char *xg_config_to_xml(const struct xg_config *cfg)
 			snprintf(num, sizeof(num), "%u", cfg->vcpus);
 			ok = xmlNewProp(n, (const xmlChar *)"current", (const xmlChar *)num) != NULL;
 		}
+	}
+	/* The weight as libvirt's libxl driver has it; libvirt has no cap for
+	 * Xen: the XML does not carry it (docs/config.md). */
+	xmlNode *cputune = NULL;
+	if (ok && cfg->weight != XG_SCHED_WEIGHT_DEFAULT) {
+		snprintf(num, sizeof(num), "%u", cfg->weight);
+		ok = (cputune = xmlNewChild(root, NULL, (const xmlChar *)"cputune", NULL)) &&
+		     add_text(cputune, "shares", num);
 	}
 	xmlNode *os = ok ? xmlNewChild(root, NULL, (const xmlChar *)"os", NULL) : NULL;
 	ok = os && add_text(os, "type", "linux") && (!cfg->kernel || add_text(os, "kernel", cfg->kernel)) &&

@@ -600,6 +600,11 @@ static int build(struct build *b, const struct xg_config *cfg, unsigned int flag
 	b->times.pt_pin = now_ms() - t1;
 	if ((rc = start_vcpu0(b)))
 		return rc;
+	if (cfg->weight != XG_SCHED_WEIGHT_DEFAULT || cfg->cap) {
+		struct xg_sched_credit sc = { .weight = cfg->weight, .cap = cfg->cap };
+		if ((rc = xg_sched_credit_set(b->h, b->domid, &sc)))
+			return rc;
+	}
 	if (!(flags & XG_CREATE_PAUSED)) {
 		struct xg_domctl up = { .cmd = XG_DOMCTL_unpausedomain };
 		if ((rc = domctl(b, &up, "unpause the domain")))
@@ -623,6 +628,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
 	if (cfg->maxvcpus && (cfg->maxvcpus < cfg->vcpus || cfg->maxvcpus > 128))
 		return xg_error(-EINVAL, "maxvcpus must be between vcpus and 128");
+	if (cfg->weight < 1 || cfg->weight > XG_SCHED_WEIGHT_MAX || (uint64_t)cfg->cap > (uint64_t)cfg->vcpus * 100)
+		return xg_error(-EINVAL, "cpu_weight must be between 1 and 65535, cap at most 100 per vCPU");
 	double t_start = now_ms();
 	int rc = open_kernel(cfg->kernel, &b.image, &b.kernel, &b.times);
 	if (!rc && cfg->ramdisk)

@@ -474,3 +474,71 @@ XG_EXPORT int xg_vcpu_set_affinity(xg_handle *h, uint32_t domid, uint32_t vcpu, 
 		return xg_error((int)rc, "cannot pin vCPU %u of domain %u: %s", vcpu, domid, strerror((int)-rc));
 	return 0;
 }
+
+/* Xen's credit scheduler parameters (XG_DOMCTL_scheduler_op). */
+static long sched_op(xg_handle *h, uint32_t domid, uint32_t cmd, uint16_t *weight, uint16_t *cap)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_scheduler_op, .domain = (uint16_t)domid };
+	op.u.scheduler_op.sched_id = XG_SCHEDULER_CREDIT;
+	op.u.scheduler_op.cmd = cmd;
+	op.u.scheduler_op.u.credit.weight = *weight;
+	op.u.scheduler_op.u.credit.cap = *cap;
+	long rc = xg_do_domctl(h, &op);
+	*weight = op.u.scheduler_op.u.credit.weight;
+	*cap = op.u.scheduler_op.u.credit.cap;
+	return rc;
+}
+
+XG_EXPORT int xg_sched_credit_get(xg_handle *h, uint32_t domid, struct xg_sched_credit *out)
+{
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	uint16_t weight = 0, cap = 0;
+	long rc = sched_op(h, domid, XG_DOMCTL_SCHEDOP_getinfo, &weight, &cap);
+	if (rc == -ESRCH)
+		return xg_error((int)rc, "no domain with id %u", domid);
+	if (rc == -EINVAL && domid == 0)
+		return xg_error((int)rc, "domain 0 is the host itself: it has no scheduling parameters");
+	if (rc == -ENOSYS)
+		return xg_error((int)rc, "this hypervisor has no scheduling parameters (it predates them)");
+	if (rc < 0)
+		return xg_error((int)rc, "cannot read the scheduling parameters of domain %u: %s", domid,
+				strerror((int)-rc));
+	out->weight = weight;
+	out->cap = cap;
+	return 0;
+}
+
+XG_EXPORT int xg_sched_credit_set(xg_handle *h, uint32_t domid, const struct xg_sched_credit *params)
+{
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	if (domid == 0)
+		return xg_error(-EINVAL, "domain 0 is the host itself: it has no scheduling parameters");
+	/* libxl's checks: weight 1-65535, cap 0 to 100 per vCPU. */
+	if (params->weight != XG_SCHED_KEEP && (params->weight < 1 || params->weight > XG_SCHED_WEIGHT_MAX))
+		return xg_error(-EINVAL, "weight %u is out of range: it must be 1 to %u", params->weight,
+				XG_SCHED_WEIGHT_MAX);
+	struct xg_domain_info info;
+	int err = 0;
+	if (params->cap != XG_SCHED_KEEP && (err = xg_domain_info(h, domid, &info)) < 0)
+		return err;
+	if (params->cap != XG_SCHED_KEEP && (uint64_t)params->cap > (uint64_t)info.nr_vcpus * 100)
+		return xg_error(-EINVAL, "cap %u is out of range for domain %s: it must be 0 to %u (100 per vCPU, %u vCPU%s)",
+				params->cap, info.name, info.nr_vcpus * 100, info.nr_vcpus, info.nr_vcpus == 1 ? "" : "s");
+	uint16_t weight = params->weight == XG_SCHED_KEEP ? 0 : (uint16_t)params->weight;
+	uint16_t cap = params->cap == XG_SCHED_KEEP ? XG_SCHED_CAP_KEEP : (uint16_t)params->cap;
+	long rc = sched_op(h, domid, XG_DOMCTL_SCHEDOP_putinfo, &weight, &cap);
+	if (rc == -ESRCH)
+		return xg_error((int)rc, "no domain with id %u", domid);
+	if (rc == -EPERM)
+		return xg_error((int)rc, "cannot give domain %u weight %u: the hypervisor may not raise its threads' "
+				"priority (weights above 256 need CAP_SYS_NICE: run it as root)",
+				domid, params->weight);
+	if (rc == -ENOSYS)
+		return xg_error((int)rc, "this hypervisor has no scheduling parameters (it predates them)");
+	if (rc < 0)
+		return xg_error((int)rc, "cannot set the scheduling parameters of domain %u: %s", domid,
+				strerror((int)-rc));
+	return 0;
+}

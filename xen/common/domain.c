@@ -16,6 +16,7 @@
 #include "hv/m2p.h"
 #include "hv/page_alloc.h"
 #include "hv/runstate.h"
+#include "hv/sched_credit.h"
 #include "hv/watch.h"
 #include "public/sched.h"
 #include "public/xg_control.h"
@@ -89,11 +90,14 @@ static void reaper_queue_destroy(struct domain *d)
 int domain_subsystem_init(void)
 {
 	int rc = timer_subsystem_init();
+	if (!rc)
+		rc = sched_credit_init();
 	return rc ? rc : -pthread_create(&reaper, NULL, reaper_main, NULL);
 }
 
 void domain_subsystem_fini(void)
 {
+	sched_credit_fini();
 	/* Destroy what is left, then stop the reaper. */
 	for (;;) {
 		struct domain *d = domain_next(1);
@@ -248,6 +252,7 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 	d->shared_info_mfn = MFN_INVALID;
 	d->pv32_roots_mfn = MFN_INVALID;
 	d->created_ns = now_ns() - hv->start_ns;
+	sched_credit_domain_init(d);
 	return d;
 }
 

@@ -10,6 +10,7 @@
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "hv/sched_credit.h"
 #include "public/compat/x86_32.h"
 #include "public/xen.h"
 #include "public/xg_control.h"
@@ -20,7 +21,6 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
 	pthread_mutex_lock(&d->lock);
 	info->domid = d->id;
 	bool any_running = false;
-	uint64_t now = now_ns();
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		struct vcpu *v = d->vcpus[i];
 		if (!v)
@@ -28,10 +28,7 @@ void fill_domaininfo(struct domain *d, struct xg_domaininfo *info)
 		info->nr_vcpus++;
 		if (v->initialised && !v->down)
 			info->nr_online_vcpus++;
-		info->cpu_time_ns += v->cpu_time_ns;
-		/* A run in progress counts up to now (xen/common/schedule.c). */
-		if (v->run_started_ns && now > v->run_started_ns)
-			info->cpu_time_ns += now - v->run_started_ns;
+		info->cpu_time_ns += vcpu_cpu_time_ns(v);
 		if (v->running)
 			any_running = true;
 	}
@@ -274,10 +271,7 @@ static long getvcpuinfo(struct domain *d, struct xg_domctl_vcpuinfo *vi)
 		vi->flags |= XG_VCPUINFO_pinned;
 	vi->cpu = (int32_t)v->cpu_seen - 1;
 	vi->max_vcpus = d->max_vcpus;
-	vi->cpu_time_ns = v->cpu_time_ns;
-	uint64_t now = now_ns();
-	if (v->run_started_ns && now > v->run_started_ns)
-		vi->cpu_time_ns += now - v->run_started_ns;
+	vi->cpu_time_ns = vcpu_cpu_time_ns(v);
 	if (v->pinned)
 		memcpy(vi->affinity, v->affinity, sizeof(vi->affinity));
 	else
@@ -339,7 +333,8 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 		return -EFAULT;
 	if (op.interface_version != XG_DOMCTL_INTERFACE_VERSION)
 		return -EACCES;
-	if (ctx->readonly && op.cmd != XG_DOMCTL_getdomaininfo && op.cmd != XG_DOMCTL_getvcpuinfo)
+	if (ctx->readonly && op.cmd != XG_DOMCTL_getdomaininfo && op.cmd != XG_DOMCTL_getvcpuinfo &&
+	    !(op.cmd == XG_DOMCTL_scheduler_op && op.u.scheduler_op.cmd == XG_DOMCTL_SCHEDOP_getinfo))
 		return -EPERM;
 
 	if (op.cmd == XG_DOMCTL_createdomain) {
@@ -428,6 +423,10 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 		break;
 	case XG_DOMCTL_setvcpuaffinity:
 		rc = d->is_privileged ? -EINVAL : setvcpuaffinity(d, &op.u.vcpuaffinity);
+		break;
+	case XG_DOMCTL_scheduler_op:
+		rc = d->is_privileged ? -EINVAL : sched_credit_adjust(d, &op.u.scheduler_op);
+		copy_back = true;
 		break;
 	case XG_DOMCTL_getmemlist:
 		rc = getmemlist(ctx, d, &op.u.getmemlist);

@@ -1,8 +1,9 @@
 /*
  * vCPU threads.  Each vCPU that has a context gets one host thread that
  * runs it through the execution backend and handles its exits; the host
- * kernel's scheduler shares the CPUs between them.  A vCPU runs only while
- * its domain is neither paused, shut down, crashed nor dying.
+ * kernel's scheduler shares the CPUs between them, steered by each
+ * domain's weight and cap (sched_credit.c).  A vCPU runs only while
+ * its domain is neither paused, shut down, crashed, dying nor parked by its cap.
  */
 #include <errno.h>
 #include <sched.h>
@@ -16,6 +17,7 @@
 #include "hv/event.h"
 #include "hv/hypervisor.h"
 #include "hv/runstate.h"
+#include "hv/sched_credit.h"
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
@@ -47,7 +49,19 @@ static bool vcpu_runnable(const struct vcpu *v)
 {
 	const struct domain *d = v->domain;
 	return v->initialised && !v->down && !v->stop && !d->pause_count && !d->is_shutdown && !d->is_crashed &&
-	       !d->is_dying;
+	       !d->is_dying && !d->sched_parked;
+}
+
+uint64_t vcpu_cpu_time_ns(struct vcpu *v)
+{
+	if (!v->thread_started || v->thread_exited)
+		return v->cpu_time_ns;
+	/* Alive: it sets thread_exited under the lock before it returns. */
+	clockid_t clock;
+	struct timespec ts;
+	if (pthread_getcpuclockid(v->thread, &clock) || clock_gettime(clock, &ts))
+		return v->cpu_time_ns;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void *vcpu_main(void *arg)
@@ -60,6 +74,7 @@ static void *vcpu_main(void *arg)
 	runstate_thread_started(v);
 
 	pthread_mutex_lock(&d->lock);
+	sched_credit_thread_started(v);
 	for (;;) {
 		while (!v->stop && !vcpu_runnable(v)) {
 			if (v->running) {
@@ -73,11 +88,6 @@ static void *vcpu_main(void *arg)
 			break;
 		v->running = true;
 		runstate_change(v, RUNSTATE_running);
-		/* Published under the lock so that fill_domaininfo() can count a
-		 * run still in progress: a guest that computes without exiting
-		 * may stay inside vcpu_run() for seconds. */
-		uint64_t start = now_ns();
-		v->run_started_ns = start;
 		pthread_mutex_unlock(&d->lock);
 
 		/* in_guest before the check for events: a sender that sees it
@@ -99,17 +109,19 @@ static void *vcpu_main(void *arg)
 		}
 		arch_vcpu_handle_exit(v, &e);
 
-		/* The exit's handling (the hypercall, the emulated instruction) is
-		 * work done for this vCPU and is charged to it, as Xen does.  It
-		 * also keeps the reported time monotonic: a reader during the
-		 * handling already counted it through run_started_ns. */
 		int cpu = sched_getcpu();
 		pthread_mutex_lock(&d->lock);
-		v->cpu_time_ns += now_ns() - start;
-		v->run_started_ns = 0;
 		v->cpu_seen = cpu >= 0 ? (unsigned int)cpu + 1 : 0;
 	}
 	v->running = false;
+	/* Its CPU time is the thread's (vcpu_cpu_time_ns): what the host
+	 * actually ran it for, the handling of its exits included (charged
+	 * to it, as Xen does), time waiting for a host CPU not.  Kept here
+	 * for after the thread is gone. */
+	struct timespec ts;
+	if (!clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		v->cpu_time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	v->thread_exited = true;
 	pthread_cond_broadcast(&d->changed);
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
@@ -207,5 +219,6 @@ int domain_start_vcpus(struct domain *d)
 			vcpu_apply_affinity(v); /* a mask that no longer fits the host leaves it unpinned */
 	}
 	pthread_mutex_unlock(&d->lock);
+	sched_credit_wake(); /* a second vCPU thread shares the domain's weight */
 	return rc;
 }

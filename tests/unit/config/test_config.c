@@ -125,7 +125,66 @@ static bool same_config(const struct xg_config *a, const struct xg_config *b)
 	       !a->ramdisk == !b->ramdisk && (!a->ramdisk || !strcmp(a->ramdisk, b->ramdisk)) &&
 	       a->memory_mib == b->memory_mib && a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus &&
 	       a->maxvcpus == b->maxvcpus &&
-	       a->on_poweroff == b->on_poweroff && a->on_crash == b->on_crash;
+	       a->on_poweroff == b->on_poweroff && a->on_crash == b->on_crash && a->weight == b->weight &&
+	       a->cap == b->cap;
+}
+
+/* cpu_weight and cap (docs/scheduling.md) in each format. */
+static void test_sched_keys(void)
+{
+	struct xg_config cfg, back;
+	struct xg_config_error err;
+	int rc = xg_config_parse_json("{ \"name\": \"a\", \"kernel\": \"/k\" }", &cfg, &err);
+	TAP_CHECK(rc == 0 && cfg.weight == 256 && cfg.cap == 0, "JSON: cpu_weight 256 and no cap by default");
+	char *json = rc ? NULL : xg_config_to_json(&cfg);
+	TAP_CHECK(json && !strstr(json, "cpu_weight") && !strstr(json, "\"cap\""),
+		  "and xg_config_to_json leaves the defaults out");
+	free(json);
+	if (!rc)
+		xg_config_dispose(&cfg);
+	rc = xg_config_parse_json("{ \"name\": \"a\", \"kernel\": \"/k\", \"vcpus\": 2, \"cpu_weight\": 512, "
+				  "\"cap\": 200 }",
+				  &cfg, &err);
+	TAP_CHECK(rc == 0 && cfg.weight == 512 && cfg.cap == 200, "JSON: cpu_weight 512, cap 200 with 2 vCPUs (%s %s)",
+		  err.field, err.reason);
+	json = rc ? NULL : xg_config_to_json(&cfg);
+	int rc2 = json ? xg_config_parse_json(json, &back, &err) : -1;
+	TAP_CHECK(rc2 == 0 && same_config(&cfg, &back), "JSON round trip keeps them");
+	if (!rc2)
+		xg_config_dispose(&back);
+	free(json);
+	char *xml = rc ? NULL : xg_config_to_xml(&cfg);
+	TAP_CHECK(xml && strstr(xml, "<cputune>") && strstr(xml, "<shares>512</shares>"),
+		  "XML: the weight is <cputune><shares>");
+	rc2 = xml ? xg_config_parse_xml(xml, strlen(xml), &back, &err) : -1;
+	TAP_CHECK(rc2 == 0 && back.weight == 512 && back.cap == 0,
+		  "which reads back as the weight; libvirt has no cap, the XML none (%u, %u)", back.weight, back.cap);
+	if (!rc2)
+		xg_config_dispose(&back);
+	free(xml);
+	if (!rc)
+		xg_config_dispose(&cfg);
+	rc = xg_config_parse_xlcfg("name='a'\nkernel='/k'\ncpu_weight = 128\ncap = 50\n", &cfg, &err);
+	TAP_CHECK(rc == 0 && cfg.weight == 128 && cfg.cap == 50, "xl.cfg: cpu_weight and cap (%s %s)", err.field,
+		  err.reason);
+	if (!rc) {
+		const char *ovr[] = { "cpu_weight=1000", "cap=0" };
+		rc2 = xg_config_apply_overrides(&cfg, ovr, 2, &err);
+		TAP_CHECK(rc2 == 0 && cfg.weight == 1000 && cfg.cap == 0, "overrides change them (%s)", err.reason);
+		const char *bad[] = { "cap=101" };
+		rc2 = xg_config_apply_overrides(&cfg, bad, 1, &err);
+		TAP_CHECK(rc2 == -EINVAL && !strcmp(err.field, "cap") && cfg.cap == 0,
+			  "an override's cap above 100 per vCPU is refused, nothing changed (%s)", err.reason);
+		xg_config_dispose(&cfg);
+	}
+	rc = xg_config_parse_xml("<domain type='xen'><name>a</name><cputune><shares>65535</shares></cputune>"
+				 "<os><type>linux</type><kernel>/k</kernel></os></domain>",
+				 strlen("<domain type='xen'><name>a</name><cputune><shares>65535</shares></cputune>"
+					"<os><type>linux</type><kernel>/k</kernel></os></domain>"),
+				 &cfg, &err);
+	TAP_CHECK(rc == 0 && cfg.weight == 65535, "XML: <shares>65535</shares> (%s %s)", err.field, err.reason);
+	if (!rc)
+		xg_config_dispose(&cfg);
 }
 
 static void test_good_xlcfg(void)
@@ -425,6 +484,7 @@ int main(int argc, char **argv)
 	test_good_xlcfg();
 	test_good_xml();
 	test_xml_round_trip();
+	test_sched_keys();
 	test_detect();
 	test_overrides();
 	run_corpus("JSON", is_bad_json, 20);

@@ -101,8 +101,11 @@ struct vcpu {
 	/* Set before the thread checks flush_pending and enters the guest,
 	 * cleared when it is back: what domain_flush_tlbs_sync() waits on. */
 	_Atomic bool in_guest;
-	uint64_t cpu_time_ns;    /* under the domain lock: runs completed so far */
-	uint64_t run_started_ns; /* under the domain lock: when the current run began, 0 if none */
+	/* Under the domain lock: set by the thread as the last thing it does,
+	 * with cpu_time_ns its CPU time then; until then the thread's CPU
+	 * clock is read (vcpu_cpu_time_ns). */
+	bool thread_exited;
+	uint64_t cpu_time_ns;
 
 	/* Events (xen/common/event_channel.c): the port each VIRQ is bound
 	 * to (0: none), under the domain's event lock. */
@@ -146,6 +149,14 @@ struct vcpu {
 	 * of byte n / 8), when pinned; applied when the thread starts. */
 	bool pinned;
 	uint8_t affinity[128]; /* XG_MAX_HOST_CPUS / 8 */
+	/* Credit scheduling (xen/common/sched_credit.c), under the domain
+	 * lock: the nice value its thread was given, and the accountant's
+	 * samples of the thread's CPU time. */
+	pid_t sched_tid;            /* its thread's id, set by the thread when it starts */
+	int sched_nice;
+	bool credit_sampled;        /* credit_last_cpu holds a sample */
+	uint64_t credit_last_cpu;   /* CPU time at the last tick */
+	uint64_t credit_period_cpu; /* CPU time used in this accounting period */
 };
 
 /* One of a domain's SCHEDOP_watchdog timers (xen/common/sched_op.c). */
@@ -230,6 +241,17 @@ struct domain {
 	_Atomic bool wallclock_set;
 	uint64_t created_ns;
 	_Atomic uint64_t hypercalls;
+
+	/* Credit scheduling (xen/common/sched_credit.c, docs/scheduling.md),
+	 * under lock.  weight 1-65535 (256 by default), cap in percent of one
+	 * host CPU (0: none).  A capped domain that used more than its cap
+	 * is parked: its vCPUs do not run until its credit is positive again. */
+	unsigned int sched_weight, sched_cap;
+	bool sched_parked;
+	bool credit_valid;        /* credit and the vCPUs' samples are current */
+	int64_t credit;           /* ns of CPU time the cap still allows */
+	uint64_t credit_last_ns;  /* when credit was last brought up to date */
+	unsigned int credit_active; /* vCPUs sharing the weight (at least 1) */
 };
 
 static inline bool domain_is_pv32(const struct domain *d)
@@ -313,6 +335,8 @@ void domain_release_frame(struct domain *d, uint64_t mfn);
 
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 void vcpu_kick(struct vcpu *v);
+/* The CPU time v's host thread has used (0 before it started); d->lock held. */
+uint64_t vcpu_cpu_time_ns(struct vcpu *v);
 /* Sleep in v's hypercall until done(v, arg), the system-time deadline (0:
  * none) or the vCPU must stop (schedule.c); see vcpu_wake() in hv/event.h. */
 void vcpu_block_until(struct vcpu *v, bool (*done)(struct vcpu *v, void *arg), void *arg, uint64_t deadline);

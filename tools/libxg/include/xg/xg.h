@@ -26,7 +26,9 @@
 extern "C" {
 #endif
 
-#define XG_API_VERSION 5 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write; 4: xenstore (xg_xs_*); 5: xg_config.maxvcpus */
+#define XG_API_VERSION 6 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write;
+			    4: xenstore (xg_xs_*); 5: xg_config.maxvcpus; 6: xg_config.weight and cap,
+			    scheduling parameters (xg_sched_credit_*) */
 
 typedef struct xg_handle xg_handle;
 
@@ -157,6 +159,36 @@ int xg_vcpu_info(xg_handle *h, uint32_t domid, uint32_t vcpu, struct xg_vcpu_inf
  * host CPU unpins it.  A vCPU not yet online keeps it for when it starts. */
 int xg_vcpu_set_affinity(xg_handle *h, uint32_t domid, uint32_t vcpu, const uint8_t mask[XG_MAX_HOST_CPUS / 8]);
 
+/* ---- scheduling ---------------------------------------------------------- */
+
+/*
+ * How host CPU time is shared between domains: the parameters of Xen's
+ * credit scheduler (`xl sched-credit`), carried out on the vCPUs' host
+ * threads (docs/scheduling.md).
+ *  - weight, 1 to 65535 (default 256): where domains compete for host
+ *    CPUs, each gets CPU time in proportion to its weight (weight 512 twice
+ *    as much as 256), shared among the vCPUs it keeps busy;
+ *  - cap, percent of one host CPU (0: no cap): the most CPU time the domain
+ *    may use, even with idle host CPUs; 100 is one whole CPU, and a domain
+ *    may have up to 100 per vCPU.
+ * Domain 0 (the host) has none (-EINVAL).
+ */
+#define XG_SCHED_WEIGHT_DEFAULT 256
+#define XG_SCHED_WEIGHT_MAX 65535
+#define XG_SCHED_KEEP UINT32_MAX /* for xg_sched_credit_set(): leave this one as it is */
+
+struct xg_sched_credit {
+	uint32_t weight;
+	uint32_t cap;
+};
+
+int xg_sched_credit_get(xg_handle *h, uint32_t domid, struct xg_sched_credit *out);
+/* Set the weight, the cap or both (XG_SCHED_KEEP in the other).  As libxl,
+ * a weight outside 1-65535 and a cap above 100 per vCPU of the domain are
+ * -EINVAL; -EPERM when the hypervisor may not raise its threads' priority
+ * for a weight above the default (it lacks CAP_SYS_NICE). */
+int xg_sched_credit_set(xg_handle *h, uint32_t domid, const struct xg_sched_credit *params);
+
 /* ---- domain events ------------------------------------------------------- */
 
 /*
@@ -245,6 +277,8 @@ struct xg_config {
 	enum xg_action on_reboot;   /* the guest asked to reboot (default restart, as xl) */
 	enum xg_action on_watchdog; /* its watchdog fired (default destroy) */
 	uint32_t maxvcpus;      /* vCPUs that exist (the guest may bring up); 0: vcpus */
+	uint32_t weight;        /* CPU weight (cpu_weight), 1-65535, default 256 (xg_sched_credit_set) */
+	uint32_t cap;           /* CPU cap in percent of one host CPU, at most 100 per vCPU; 0: none */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
@@ -256,7 +290,8 @@ struct xg_config_error {
 	char reason[256]; /* xl.cfg and XML reasons begin with "line N: " */
 };
 
-/* Defaults as xl's: memory 64, vcpus 1, on_reboot restart, other actions destroy. */
+/* Defaults as xl's: memory 64, vcpus 1, on_reboot restart, other actions
+ * destroy, weight 256, no cap. */
 void xg_config_init(struct xg_config *cfg);
 /* The action cfg gives for a domain that stopped: state XG_DOMAIN_CRASHED
  * (on_crash) or XG_DOMAIN_SHUTDOWN with a reason (poweroff: on_poweroff,
@@ -314,7 +349,8 @@ int xg_config_load_file(const char *path, struct xg_config *cfg, struct xg_confi
 /* Parse an xl.cfg(5) file: KEY = VALUE statements ended by a newline or
  * ';', values quoted strings, numbers or [lists], '#' comments.  The keys
  * XG takes are name, uuid, type (or builder), kernel, ramdisk, cmdline
- * (or root and extra), memory, maxmem, vcpus, on_poweroff, on_crash; the
+ * (or root and extra), memory, maxmem, vcpus, on_poweroff, on_crash,
+ * on_reboot, on_watchdog, cpu_weight, cap; the
  * other keys xl knows are refused as "not supported by XG", unknown keys
  * and keys given twice as errors.  err->field is the key; err->reason
  * begins with "line N: ".  On error returns -EINVAL (or -errno for I/O),
@@ -325,8 +361,9 @@ int xg_config_parse_xlcfg(const char *text, struct xg_config *cfg, struct xg_con
 
 /* Parse a libvirt domain XML file, <domain type='xen'> with name, uuid,
  * memory and currentMemory (unit attribute, KiB by default; whole MiB),
- * vcpu, os (type linux, kernel, initrd, cmdline), on_poweroff, on_crash and
- * devices holding at most a pty console.  Any other element or attribute
+ * vcpu, os (type linux, kernel, initrd, cmdline), on_poweroff, on_crash,
+ * cputune holding at most shares (the CPU weight, as libvirt's libxl
+ * driver has it) and devices holding at most a pty console.  Any other element or attribute
  * is an error naming it.  err->field is the element's path below <domain>
  * ("os/kernel"); err->reason begins with "line N: ".  DOCTYPEs and
  * entities are refused; nothing is fetched from the network. */
