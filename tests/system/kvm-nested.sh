@@ -9,7 +9,8 @@
 # kernel package once (into $XG_KVM_CACHE, default tests/kvm-cache in the
 # build tree).  Skips, saying why, when any of that is missing, and when
 # the host has a usable /dev/kvm (the other tests run on it directly).
-# XG_NESTED_TESTS names the inner tests to run (default: all of them).
+# XG_NESTED_TESTS names the inner tests to run (default: all of them);
+# each may run XG_NESTED_TEST_TIMEOUT seconds (default 500).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -61,7 +62,7 @@ ln -s /proc/self/fd/1 /mnt/dev/stdout; ln -s /proc/self/fd/2 /mnt/dev/stderr
 mount -t tmpfs run /mnt/run
 chroot /mnt /bin/sh -c 'cd "$top_builddir" && export TMPDIR=/run XG_TEST_BACKEND=kvm XG_UNDER_QEMU_TCG=1 top_srcdir="$top_srcdir" top_builddir="$top_builddir"
 	for t in ${XG_NESTED_TESTS:-lifecycle containment memory cpu libxg}; do
-		timeout 500 bash "$top_srcdir/tests/system/\$t.sh" 2>&1 | sed "s/^/XGTAP \$t: /"
+		timeout ${XG_NESTED_TEST_TIMEOUT:-500} bash "$top_srcdir/tests/system/\$t.sh" 2>&1 | sed "s/^/XGTAP \$t: /"
 		echo "XGTAP \$t: # \$t ended at \$(cut -d" " -f1 /proc/uptime) s"
 	done'
 echo XG-NESTED-DONE
