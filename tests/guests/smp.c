@@ -114,10 +114,10 @@ static void test_vcpu_info(void)
 {
 	struct vcpu_register_vcpu_info r = { .mfn = mfn_of(vcpu_infos), .offset = 4 };
 	long rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
-	guest_check(rc == -EINVAL, "a misaligned vcpu_info is -EINVAL: %ld", rc);
+	guest_check(rc == -ENXIO, "a misaligned vcpu_info is -ENXIO: %ld", rc);
 	r.offset = 4096 - 32;
 	rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
-	guest_check(rc == -EINVAL, "one running off its page is -EINVAL: %ld", rc);
+	guest_check(rc == -ENXIO, "one running off its page is -ENXIO: %ld", rc);
 	r = (struct vcpu_register_vcpu_info){ .mfn = 0x10, .offset = 0 };
 	rc = vcpu_op(VCPUOP_register_vcpu_info, 1, &r);
 	guest_check(rc == -EINVAL, "one on a frame that is not ours is -EINVAL: %ld", rc);
