@@ -302,7 +302,10 @@ long time_vcpu_op(struct hcall_ctx *ctx, unsigned int cmd, struct vcpu *v, uint6
 		 * 4.18 and later ignore it and send the event at once. */
 		if ((set.flags & VCPU_SSHOTTMR_future) && set.timeout_abs_ns < time_system_ns())
 			return -ETIME;
-		timer_set(&v->singleshot_timer, set.timeout_abs_ns);
+		/* Xen's timers take an s_time_t: a deadline with bit 63 set
+		 * (~0, say) is negative, long past, and fires at once.  The
+		 * unsigned comparison above lets it through, as in Xen. */
+		timer_set(&v->singleshot_timer, (int64_t)set.timeout_abs_ns < 0 ? 0 : set.timeout_abs_ns);
 		return 0;
 	}
 	case VCPUOP_stop_singleshot_timer:
