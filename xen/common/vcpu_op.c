@@ -19,6 +19,7 @@
 #include "hv/runstate.h"
 #include "hv/vcpu_info.h"
 #include "public/compat/x86_32.h"
+#include "public/sched.h"
 #include "public/vcpu.h"
 #include "public/xen.h"
 
@@ -54,11 +55,22 @@ static long up(struct vcpu *v)
 }
 
 /* VCPUOP_down: the vCPU stops running (at once for another vCPU, after
- * this call for the caller itself) until VCPUOP_up. */
+ * this call for the caller itself) until VCPUOP_up.  As in Xen, taking
+ * down the last vCPU that is up powers the domain off instead. */
 static long down(struct vcpu *v)
 {
 	struct domain *d = v->domain;
 	pthread_mutex_lock(&d->lock);
+	bool others_up = false;
+	for (unsigned int i = 0; i < d->max_vcpus && !others_up; i++) {
+		struct vcpu *o = d->vcpus[i];
+		others_up = o && o != v && o->initialised && !o->down;
+	}
+	if (!others_up) {
+		pthread_mutex_unlock(&d->lock);
+		domain_shutdown(d, SHUTDOWN_poweroff);
+		return 0;
+	}
 	v->down = true;
 	pthread_mutex_unlock(&d->lock);
 	vcpu_kick(v);
