@@ -8,7 +8,12 @@
  * the wallclock; VIRQ_TIMER with singleshot timers, set_timer_op and the
  * periodic timer while blocked; IPIs to itself; masks and the upcall
  * mask; a loopback interdomain channel; status of each kind of port;
- * poll with and without pending ports; what a hostile guest tries; the
+ * poll with and without pending ports; and what a hostile guest tries:
+ * bad VIRQs and vCPUs, ports out of range (beyond the allocated buckets,
+ * beyond either width's limit), other domains' ports (one that does not
+ * exist, the control domain, and with "peer=ID" on the command line a
+ * paused guest the system test started), polls of ports nothing can make
+ * pending, and timer deadlines in the past and far in the future; the
  * sched_op sub-ops beyond block and poll (remote_shutdown and
  * pin_override refused, watchdogs created, re-armed, killed and run out).
  * With "block" on its command line it blocks forever with no timer, for
@@ -231,6 +236,23 @@ static void test_time(void)
 	guest_check(b > a, "system time advances (%llu then %llu)", (unsigned long long)a, (unsigned long long)b);
 }
 
+/* Block until VIRQ_TIMER has come since `before` (or, should block return
+ * for something else, until max_ms after t0).  Events are masked while it
+ * looks: an upcall between the look and the block would otherwise leave
+ * it blocked with nothing left to wake it; block unmasks them itself, as
+ * Linux's safe_halt has it. */
+static void block_for_timer(unsigned int tp, unsigned int before, uint64_t t0, uint64_t max_ms)
+{
+	for (;;) {
+		vi->evtchn_upcall_mask = 1;
+		if (port_hits[tp] != before || now() - t0 >= max_ms * MS)
+			break;
+		block();
+	}
+	vi->evtchn_upcall_mask = 0;
+	HYPERVISOR_xen_version(0, 0); /* delivers what came while masked */
+}
+
 static void test_timers(unsigned int tp)
 {
 	long rc;
@@ -262,8 +284,7 @@ static void test_timers(unsigned int tp)
 	t0 = now();
 	rc = set_timer_op(t0 + 30 * MS);
 	before = port_hits[tp];
-	while (port_hits[tp] == before && now() - t0 < 5000 * MS)
-		block();
+	block_for_timer(tp, before, t0, 5000);
 	took = now() - t0;
 	guest_check(rc == 0 && port_hits[tp] == before + 1 && not_before(took, 30),
 		    "set_timer_op fires VIRQ_TIMER at its deadline (%llu ns)", (unsigned long long)took);
@@ -287,8 +308,7 @@ static void test_timers(unsigned int tp)
 	before = port_hits[tp];
 	t0 = now();
 	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
-	if (port_hits[tp] == before)
-		block();
+	block_for_timer(tp, before, t0, 5000);
 	took = now() - t0;
 	guest_check(rc == 0 && port_hits[tp] == before + 1 && took < 2000 * MS,
 		    "a past deadline without the flag fires at once (%ld, %llu ns)", rc, (unsigned long long)took);
@@ -308,8 +328,7 @@ static void test_timers(unsigned int tp)
 	before = port_hits[tp];
 	t0 = now();
 	rc = set_timer_op(0x8000000000000000ull);
-	while (port_hits[tp] == before && now() - t0 < 5000 * MS)
-		block();
+	block_for_timer(tp, before, t0, 5000);
 	took = now() - t0;
 	guest_check(rc == 0 && port_hits[tp] == before + 1 && not_before(took, 95),
 		    "a negative set_timer_op deadline becomes 100 ms (%llu ns)", (unsigned long long)took);
@@ -709,6 +728,288 @@ static void test_sched_ops(unsigned int tp)
 	 * its poweroff must kill it. */
 }
 
+/* ---- Hostile inputs, second part: port ranges, other domains' ports,
+ * unbound ports, extreme timer deadlines ---------------------------------- */
+
+/* Ports out of range: the first one beyond the allocated buckets (ports
+ * come in buckets of 64, Xen's EVTCHNS_PER_BUCKET), the last one of the
+ * last bucket, ports beyond this width's limit and the other width's. */
+static void test_port_ranges(unsigned int pi)
+{
+	long rc;
+	unsigned int edge = 0;
+	for (unsigned int p = 64; p < MAX_PORTS && !edge; p += 64) {
+		status_of(p, &rc);
+		if (rc == -EINVAL)
+			edge = p;
+	}
+	guest_check(edge != 0, "a port beyond the allocated buckets: %u", edge);
+	if (!edge)
+		return;
+
+	/* The last port of the last bucket: valid, not in use. */
+	unsigned int last = edge - 1;
+	struct evtchn_status st = status_of(last, &rc);
+	struct evtchn_send s = { .port = last };
+	long r1 = evtchn_op(EVTCHNOP_send, &s);
+	struct evtchn_close c = { .port = last };
+	long r2 = evtchn_op(EVTCHNOP_close, &c);
+	struct evtchn_bind_vcpu bvc = { .port = last, .vcpu = 0 };
+	long r3 = evtchn_op(EVTCHNOP_bind_vcpu, &bvc);
+	struct evtchn_unmask um = { .port = last };
+	long r4 = evtchn_op(EVTCHNOP_unmask, &um);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_closed && r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL &&
+			    r4 == 0,
+		    "port %u, the last one allocated, free: status closed, send, close, bind_vcpu -EINVAL, unmask 0 "
+		    "(%ld %u %ld %ld %ld %ld)",
+		    last, rc, st.status, r1, r2, r3, r4);
+	evtchn_port_t pp = last;
+	uint64_t t0 = now();
+	rc = poll(&pp, 1, t0 + 30 * MS);
+	uint64_t took = now() - t0;
+	guest_check(rc == 0 && not_before(took, 30), "poll of it waits out its timeout (%ld, %llu ns)", rc,
+		    (unsigned long long)took);
+
+	/* Beyond: every op -EINVAL, unmask and poll included. */
+	unsigned int beyond[] = { edge,
+#ifdef __i386__
+				  1024, 2048, 4095 /* a 64-bit guest's last port */,
+#else
+				  4097, 8191, 1u << 20,
+#endif
+				  0x80000000u };
+	for (unsigned int i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++) {
+		unsigned int p = beyond[i];
+		status_of(p, &rc);
+		s.port = p;
+		r1 = evtchn_op(EVTCHNOP_send, &s);
+		c.port = p;
+		r2 = evtchn_op(EVTCHNOP_close, &c);
+		bvc = (struct evtchn_bind_vcpu){ .port = p, .vcpu = 0 };
+		r3 = evtchn_op(EVTCHNOP_bind_vcpu, &bvc);
+		um.port = p;
+		r4 = evtchn_op(EVTCHNOP_unmask, &um);
+		pp = p;
+		long r5 = poll(&pp, 1, now() + 1000 * MS);
+		guest_check(rc == -EINVAL && r1 == -EINVAL && r2 == -EINVAL && r3 == -EINVAL && r4 == -EINVAL &&
+				    r5 == -EINVAL,
+			    "port %u: status, send, close, bind_vcpu, unmask, poll -EINVAL (%ld %ld %ld %ld %ld %ld)", p,
+			    rc, r1, r2, r3, r4, r5);
+	}
+
+	/* A poll list is checked in order: a pending port before an invalid
+	 * one returns, after it the list is -EINVAL. */
+	set_mask(pi, true);
+	s.port = pi;
+	evtchn_op(EVTCHNOP_send, &s);
+	evtchn_port_t two[2] = { pi, edge };
+	r1 = poll(two, 2, now() + 1000 * MS);
+	two[0] = edge;
+	two[1] = pi;
+	r2 = poll(two, 2, now() + 1000 * MS);
+	guest_check(r1 == 0 && r2 == -EINVAL,
+		    "poll of a pending port then an invalid one returns (%ld), the other way round -EINVAL (%ld)", r1,
+		    r2);
+	__atomic_fetch_and(&shinfo->evtchn_pending[pi / BITS_PER_WORD], ~(1ul << (pi % BITS_PER_WORD)),
+			   __ATOMIC_SEQ_CST);
+	set_mask(pi, false);
+}
+
+/* The domain id after "peer=" on the command line (another guest the
+ * system test started, paused), or 0. */
+static unsigned int peer_from(const char *cmdline)
+{
+	const char *p = guest_strstr(cmdline, "peer=");
+	unsigned int id = 0;
+	for (p = p ? p + 5 : ""; *p >= '0' && *p <= '9'; p++)
+		id = id * 10 + (unsigned int)(*p - '0');
+	return id;
+}
+
+static long alloc_unbound(domid_t dom, domid_t remote, unsigned int *port)
+{
+	struct evtchn_alloc_unbound au = { .dom = dom, .remote_dom = remote };
+	long rc = evtchn_op(EVTCHNOP_alloc_unbound, &au);
+	*port = au.port;
+	return rc;
+}
+
+/* Ports of other domains, in Xen's order of checks: no such domain
+ * -ESRCH, a port the domain does not have -EINVAL, then a domU's lack of
+ * rights -EPERM; a port offered to another domain cannot be bound. */
+static void test_other_domains(start_info_t *si)
+{
+	long rc;
+	unsigned int pu, po;
+	rc = alloc_unbound(DOMID_SELF, DOMID_SELF, &pu);
+	struct evtchn_status st = status_of(pu, &rc);
+	domid_t self = st.u.unbound.dom;
+	st = (struct evtchn_status){ .dom = self, .port = pu };
+	rc = evtchn_op(EVTCHNOP_status, &st);
+	guest_check(rc == 0 && st.status == EVTCHNSTAT_unbound, "status naming its own id (%u) as dom: %ld", self,
+		    rc);
+	struct evtchn_close c = { .port = pu };
+	evtchn_op(EVTCHNOP_close, &c);
+
+	const domid_t none = 0x7000;
+	st = (struct evtchn_status){ .dom = none, .port = 1 };
+	long r1 = evtchn_op(EVTCHNOP_status, &st);
+	long r2 = alloc_unbound(none, DOMID_SELF, &po);
+	struct evtchn_reset rs = { .dom = none };
+	long r3 = evtchn_op(EVTCHNOP_reset, &rs);
+	guest_check(r1 == -ESRCH && r2 == -ESRCH && r3 == -ESRCH,
+		    "status, alloc_unbound, reset in a domain that does not exist: -ESRCH (%ld %ld %ld)", r1, r2, r3);
+	st = (struct evtchn_status){ .dom = 0, .port = MAX_PORTS - 1 };
+	rc = evtchn_op(EVTCHNOP_status, &st);
+	guest_check(rc == -EINVAL, "status of a port the control domain does not have: -EINVAL, before -EPERM (%ld)",
+		    rc);
+
+	/* One of ours, offered to the control domain: not ours to bind. */
+	rc = alloc_unbound(DOMID_SELF, 0, &po);
+	struct evtchn_bind_interdomain bid = { .remote_dom = DOMID_SELF, .remote_port = po };
+	r1 = evtchn_op(EVTCHNOP_bind_interdomain, &bid);
+	st = status_of(po, &r2);
+	guest_check(rc == 0 && r1 == -EINVAL && r2 == 0 && st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 0,
+		    "a port of its own offered to domain 0 cannot be bound by itself: -EINVAL (%ld %ld), still "
+		    "unbound",
+		    rc, r1);
+	c.port = po;
+	evtchn_op(EVTCHNOP_close, &c);
+
+	unsigned int peer = peer_from((const char *)si->cmd_line);
+	if (!peer) {
+		guest_puts("no peer= on the command line: another guest's ports not tried\n");
+		return;
+	}
+	st = (struct evtchn_status){ .dom = (domid_t)peer, .port = 1 };
+	r1 = evtchn_op(EVTCHNOP_status, &st);
+	st = (struct evtchn_status){ .dom = (domid_t)peer, .port = 64 };
+	r2 = evtchn_op(EVTCHNOP_status, &st);
+	guest_check(r1 == -EPERM && r2 == -EINVAL,
+		    "status of guest %u's port 1: -EPERM; of its port 64, beyond its buckets: -EINVAL (%ld %ld)", peer,
+		    r1, r2);
+	r1 = alloc_unbound((domid_t)peer, DOMID_SELF, &po);
+	rs.dom = (domid_t)peer;
+	r2 = evtchn_op(EVTCHNOP_reset, &rs);
+	guest_check(r1 == -EPERM && r2 == -EPERM, "alloc_unbound and reset in guest %u: -EPERM (%ld %ld)", peer, r1,
+		    r2);
+	unsigned int rports[] = { 1, 63, 64, 0 };
+	for (unsigned int i = 0; i < sizeof(rports) / sizeof(rports[0]); i++) {
+		bid = (struct evtchn_bind_interdomain){ .remote_dom = (domid_t)peer, .remote_port = rports[i] };
+		rc = evtchn_op(EVTCHNOP_bind_interdomain, &bid);
+		guest_check(rc == -EINVAL, "bind_interdomain to guest %u's port %u, which it did not offer: -EINVAL (%ld)",
+			    peer, rports[i], rc);
+	}
+	rc = alloc_unbound(DOMID_SELF, (domid_t)peer, &po);
+	bid = (struct evtchn_bind_interdomain){ .remote_dom = DOMID_SELF, .remote_port = po };
+	r1 = evtchn_op(EVTCHNOP_bind_interdomain, &bid);
+	st = status_of(po, &r2);
+	guest_check(rc == 0 && r1 == -EINVAL && st.u.unbound.dom == peer,
+		    "a port of its own offered to guest %u cannot be bound by itself: -EINVAL (%ld %ld)", peer, rc, r1);
+	c.port = po;
+	evtchn_op(EVTCHNOP_close, &c);
+}
+
+/* Poll of ports that nothing can make pending waits out its timeout. */
+static void test_poll_unbound(void)
+{
+	unsigned int pu;
+	long rc = alloc_unbound(DOMID_SELF, DOMID_SELF, &pu);
+	struct evtchn_send s = { .port = pu };
+	long rs = evtchn_op(EVTCHNOP_send, &s);
+	evtchn_port_t pp = pu;
+	uint64_t t0 = now();
+	long rp = poll(&pp, 1, t0 + 40 * MS);
+	uint64_t took = now() - t0;
+	guest_check(rc == 0 && rs == 0 && rp == 0 && not_before(took, 40) && !port_pending(pu),
+		    "poll of an unbound port someone sent on waits out its timeout (%ld %ld %ld, %llu ns)", rc, rs, rp,
+		    (unsigned long long)took);
+	t0 = now();
+	rp = poll(NULL, 0, t0 + 30 * MS);
+	took = now() - t0;
+	guest_check(rp == 0 && not_before(took, 30), "poll of no port waits out its timeout (%ld, %llu ns)", rp,
+		    (unsigned long long)took);
+	t0 = now();
+	rp = poll(&pp, 1, 1);
+	took = now() - t0;
+	guest_check(rp == 0 && took < 1000 * MS, "poll with a timeout already past returns at once (%ld, %llu ns)", rp,
+		    (unsigned long long)took);
+	struct evtchn_close c = { .port = pu };
+	evtchn_op(EVTCHNOP_close, &c);
+}
+
+/* Wait (polling the timer port) until VIRQ_TIMER has come since `before`
+ * or max_ms passed; how long it took. */
+static uint64_t wait_timer(unsigned int tp, unsigned int before, uint64_t max_ms)
+{
+	evtchn_port_t pp = tp;
+	uint64_t t0 = now();
+	while (port_hits[tp] == before && now() - t0 < max_ms * MS)
+		poll(&pp, 1, now() + 20 * MS);
+	return now() - t0;
+}
+
+/* Deadlines in the past and far in the future, as Xen's set_timer_op,
+ * VCPUOP_set_singleshot_timer and SCHEDOP_poll take them: s_time_t, so a
+ * deadline with bit 63 set is long past. */
+static void test_timer_extremes(unsigned int tp)
+{
+	const uint64_t max_pos = 0x7fffffffffffffffull, all = ~0ull;
+	unsigned int before = port_hits[tp];
+	long rc = set_timer_op(1);
+	uint64_t took = wait_timer(tp, before, 2000);
+	guest_check(rc == 0 && port_hits[tp] == before + 1 && took < 2000 * MS,
+		    "set_timer_op in the past fires at once (%ld, %llu ns)", rc, (unsigned long long)took);
+
+	before = port_hits[tp];
+	rc = set_timer_op(now() + (1ull << 49));
+	took = wait_timer(tp, before, 100);
+	guest_check(rc == 0 && port_hits[tp] == before,
+		    "set_timer_op 2^49 ns (6.5 days) ahead is taken as it is: no event (%ld)", rc);
+	set_timer_op(0);
+	uint64_t huge[] = { 0 /* now + 2^50 + 1 s, below */, max_pos, all };
+	for (unsigned int i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		uint64_t t = huge[i] ? huge[i] : now() + (1ull << 50) + 1000 * MS;
+		before = port_hits[tp];
+		rc = set_timer_op(t);
+		took = wait_timer(tp, before, 3000);
+		guest_check(rc == 0 && port_hits[tp] == before + 1 && not_before(took, 95) && took < 3000 * MS,
+			    "set_timer_op(0x%llx), beyond 2^50 ns ahead or negative, gives an event in 100 ms (%llu ns)",
+			    (unsigned long long)t, (unsigned long long)took);
+	}
+
+	struct vcpu_set_singleshot_timer ss = { .timeout_abs_ns = max_pos, .flags = 0 };
+	before = port_hits[tp];
+	rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
+	ss.flags = VCPU_SSHOTTMR_future;
+	long r2 = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
+	wait_timer(tp, before, 80);
+	guest_check(rc == 0 && r2 == 0 && port_hits[tp] == before,
+		    "a singleshot timer at 2^63-1 ns, with VCPU_SSHOTTMR_future or not, does not fire (%ld %ld)", rc,
+		    r2);
+	vcpu_op(VCPUOP_stop_singleshot_timer, 0, 0);
+	uint64_t past[] = { all, 1ull << 63 };
+	for (unsigned int i = 0; i < 2; i++) {
+		ss = (struct vcpu_set_singleshot_timer){ .timeout_abs_ns = past[i], .flags = VCPU_SSHOTTMR_future };
+		before = port_hits[tp];
+		rc = vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss);
+		took = wait_timer(tp, before, 2000);
+		guest_check(rc == 0 && port_hits[tp] == before + 1 && took < 2000 * MS,
+			    "a singleshot timer at 0x%llx (negative as Xen's s_time_t; VCPU_SSHOTTMR_future compares "
+			    "unsigned, so no -ETIME) fires at once (%ld, %llu ns)",
+			    (unsigned long long)past[i], rc, (unsigned long long)took);
+	}
+
+	evtchn_port_t pp = tp;
+	for (unsigned int i = 0; i < 2; i++) {
+		uint64_t t0 = now();
+		rc = poll(&pp, 1, past[i]);
+		took = now() - t0;
+		guest_check(rc == 0 && took < 1000 * MS, "poll with the timeout 0x%llx returns at once (%ld, %llu ns)",
+			    (unsigned long long)past[i], rc, (unsigned long long)took);
+	}
+}
+
 static void block_forever(unsigned int tp)
 {
 	(void)tp;
@@ -786,6 +1087,11 @@ int guest_main(start_info_t *si)
 	test_ipi_and_masks(&pi);
 	test_interdomain_loopback();
 	test_hostile(tp, pi);
+	/* Hostile inputs, second part. */
+	test_port_ranges(pi);
+	test_other_domains(si);
+	test_poll_unbound();
+	test_timer_extremes(tp);
 	test_limits();
 	test_sched_ops(tp);
 	guest_printf("%u upcalls\n", upcalls);

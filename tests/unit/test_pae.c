@@ -16,6 +16,7 @@
 #include "hv/hypervisor.h"
 #include "hv/m2p.h"
 #include "hv/pv.h"
+#include "public/callback.h"
 #include "public/compat/x86_32.h"
 #include "public/memory.h"
 #include "public/version.h"
@@ -252,6 +253,64 @@ static void test_context_gdt(struct guest *g)
 		  "a context without a GDT releases the old one; its LDT is recorded");
 }
 
+static long get_context(struct domain *d, unsigned int vcpu, struct compat_vcpu_guest_context *back)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_getvcpucontext, .domain = d->id };
+	req.used = 0;
+	op.interface_version = XG_DOMCTL_INTERFACE_VERSION;
+	op.u.vcpucontext.vcpu = vcpu;
+	uint64_t h = inproc_put(&req, &op, sizeof(op));
+	uint64_t out = inproc_put(&req, NULL, sizeof(*back));
+	((struct xg_domctl *)inproc_at(&req, h))->u.vcpucontext.ctxt = out;
+	long rc = inproc_call(&req, __HYPERVISOR_domctl, h, 0, 0, 0);
+	memcpy(back, inproc_at(&req, out), sizeof(*back));
+	return rc;
+}
+
+/* A 32-bit context's virtual IDT, callbacks (CS:EIP) and ring-1 stack are
+ * taken as Xen's arch_set_info_guest takes them (ring-0 selectors become
+ * ring 1), and given back by getvcpucontext; vm86 is refused. */
+static void test_context_traps(struct guest *g)
+{
+	struct domain *d = g->d;
+	struct vcpu *v = d->vcpus[0];
+	struct compat_vcpu_guest_context c, back;
+	base_context(&c, g->lo[0], 0);
+	c.flags |= VGCF_failsafe_disables_events;
+	c.trap_ctxt[6] = (struct compat_trap_info){ .vector = 6, .flags = 4, .cs = COMPAT_FLAT_KERNEL_CS, .address = 0x3000 };
+	c.trap_ctxt[14] = (struct compat_trap_info){ .vector = 14, .cs = COMPAT_FLAT_KERNEL_CS & ~3u, .address = 0x3100 };
+	c.event_callback_cs = COMPAT_FLAT_KERNEL_CS;
+	c.event_callback_eip = 0x3200;
+	c.failsafe_callback_cs = COMPAT_FLAT_KERNEL_CS & ~3u;
+	c.failsafe_callback_eip = 0x3300;
+	c.kernel_ss = COMPAT_FLAT_KERNEL_SS;
+	c.kernel_sp = 0x4000;
+	TAP_CHECK(put_context(d, 0, &c) == 0 && v->traps[6].address == 0x3000 && v->traps[6].flags == 4 &&
+			  v->traps[6].cs == COMPAT_FLAT_KERNEL_CS && v->traps[14].cs == COMPAT_FLAT_KERNEL_CS &&
+			  v->traps[13].address == 0,
+		  "a 32-bit context's trap table is taken, a ring-0 selector made ring 1");
+	TAP_CHECK(v->callbacks[CALLBACKTYPE_event].address == 0x3200 &&
+			  v->callbacks[CALLBACKTYPE_event].cs == COMPAT_FLAT_KERNEL_CS &&
+			  v->callbacks[CALLBACKTYPE_failsafe].address == 0x3300 &&
+			  v->callbacks[CALLBACKTYPE_failsafe].cs == COMPAT_FLAT_KERNEL_CS &&
+			  v->callbacks[CALLBACKTYPE_failsafe].mask_events && v->kernel_ss == COMPAT_FLAT_KERNEL_SS &&
+			  v->kernel_sp == 0x4000,
+		  "and so are its event and failsafe callbacks (CS:EIP) and its ring-1 stack");
+	long rc = get_context(d, 0, &back);
+	TAP_CHECK(rc == 0 && back.trap_ctxt[6].address == 0x3000 && back.trap_ctxt[6].vector == 6 &&
+			  back.event_callback_cs == COMPAT_FLAT_KERNEL_CS && back.event_callback_eip == 0x3200 &&
+			  back.failsafe_callback_eip == 0x3300 && back.kernel_sp == 0x4000 &&
+			  (back.flags & VGCF_failsafe_disables_events),
+		  "getvcpucontext gives them back");
+	c.user_regs.eflags |= 1u << 17;
+	TAP_CHECK(put_context(d, 0, &c) == -EINVAL && v->kernel_sp == 0x4000, "a context in vm86 mode is refused");
+	base_context(&c, g->lo[0], 0);
+	c.flags = VGCF_online;
+	TAP_CHECK(put_context(d, 0, &c) == 0 && v->kernel_mode && !v->callbacks[CALLBACKTYPE_event].address &&
+			  !v->traps[6].address,
+		  "one without VGCF_in_kernel starts in the kernel anyway, as Xen's; it clears the trap table");
+}
+
 static long vm_assist(struct domain *d, unsigned int cmd, unsigned int type)
 {
 	struct inproc_req as_guest = { .caller = d };
@@ -306,6 +365,7 @@ static void test_l3_placement_and_context(void)
 			  back.user_regs.cs == COMPAT_FLAT_KERNEL_CS,
 		  "getvcpucontext returns the 32-bit layout with the guest's L3 as CR3");
 	test_context_gdt(&g);
+	test_context_traps(&g);
 
 	/* Now vCPU 0 is initialised: the rule applies. */
 	build_pae(&g, g.hi[1]);

@@ -188,7 +188,10 @@ static void unlock_pair(struct domain *a, struct domain *b)
 
 /* Copy a sub-op's arguments (len bytes at arg into op) and take the domain
  * its domain field (dom, inside op) names: NULL with *err set if either
- * fails.  The caller puts the domain. */
+ * fails (-EFAULT, -ESRCH).  As in Xen the domain is looked up before
+ * anything is asked about the caller's rights to it (may_act_on), so a
+ * domain that does not exist is -ESRCH for anyone.  The caller puts the
+ * domain. */
 static struct domain *read_op_for_domain(struct hcall_ctx *ctx, uint64_t arg, void *op, size_t len,
 					  const domid_t *dom, int *err)
 {
@@ -196,16 +199,34 @@ static struct domain *read_op_for_domain(struct hcall_ctx *ctx, uint64_t arg, vo
 		*err = -EFAULT;
 		return NULL;
 	}
-	return hcall_target_domain(ctx, *dom, err);
+	if (*dom == DOMID_SELF || *dom == ctx->caller->id) {
+		atomic_fetch_add(&ctx->caller->refcnt, 1);
+		return ctx->caller;
+	}
+	struct domain *d = domain_get(*dom);
+	if (!d)
+		*err = -ESRCH;
+	return d;
+}
+
+/* Xen's XSM_TARGET rule (the dummy policy): a domain's own ports, or any
+ * domain's for the control domain. */
+static bool may_act_on(struct hcall_ctx *ctx, struct domain *d)
+{
+	return d == ctx->caller || ctx->caller->is_privileged;
 }
 
 static long evtchn_alloc_unbound(struct hcall_ctx *ctx, uint64_t arg)
 {
-	struct evtchn_alloc_unbound op;
+	struct evtchn_alloc_unbound op = { 0 };
 	int err = 0;
 	struct domain *d = read_op_for_domain(ctx, arg, &op, sizeof(op), &op.dom, &err);
 	if (!d)
 		return err;
+	if (!may_act_on(ctx, d)) {
+		domain_put(d);
+		return -EPERM;
+	}
 	pthread_mutex_lock(&d->evtchn->lock);
 	int port = get_free_port(d);
 	if (port >= 0) {
@@ -438,14 +459,16 @@ static long evtchn_send(struct domain *d, uint32_t port)
 
 static long evtchn_status(struct hcall_ctx *ctx, uint64_t arg)
 {
-	struct evtchn_status op;
+	struct evtchn_status op = { 0 };
 	int err = 0;
 	struct domain *d = read_op_for_domain(ctx, arg, &op, sizeof(op), &op.dom, &err);
 	if (!d)
 		return err;
-	if (!port_is_valid(d, op.port)) {
+	/* Xen's order: the port, then the caller's rights to the domain. */
+	long rc = !port_is_valid(d, op.port) ? -EINVAL : !may_act_on(ctx, d) ? -EPERM : 0;
+	if (rc) {
 		domain_put(d);
-		return -EINVAL;
+		return rc;
 	}
 	pthread_mutex_lock(&d->evtchn->lock);
 	struct evtchn *chn = chn_of(d, op.port);
@@ -528,11 +551,15 @@ static long evtchn_unmask(struct domain *d, uint32_t port)
  * 4096 ports). */
 static long evtchn_reset(struct hcall_ctx *ctx, uint64_t arg, bool cont)
 {
-	struct evtchn_reset op;
+	struct evtchn_reset op = { 0 };
 	int err = 0;
 	struct domain *d = read_op_for_domain(ctx, arg, &op, sizeof(op), &op.dom, &err);
 	if (!d)
 		return err;
+	if (!may_act_on(ctx, d)) {
+		domain_put(d);
+		return -EPERM;
+	}
 	long rc = 0;
 	pthread_mutex_lock(&d->lock);
 	bool paused = d->pause_count > 0;

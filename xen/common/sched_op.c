@@ -77,6 +77,10 @@ static long do_poll(struct hcall_ctx *ctx, uint64_t arg)
 	}
 	if (nr_ports > POLL_MAX_PORTS)
 		return -EINVAL;
+	/* Xen arms its poll timer with an s_time_t: a timeout with bit 63 set
+	 * (~0, say) is long past and ends the wait at once. */
+	if ((int64_t)timeout < 0)
+		timeout = 1;
 	struct poll_ports p = { .n = nr_ports };
 	if (p.n && copy_from_guest(ctx, p.port, ports, p.n * sizeof(uint32_t)))
 		return -EFAULT;

@@ -67,7 +67,13 @@ static void *timer_main(void *arg)
 			pthread_cond_wait(&timer_wake, &timer_lock);
 			continue;
 		}
+		/* A deadline so far away that the clock cannot say it (centuries):
+		 * wait until the list changes, not round and round. */
 		uint64_t abs = hv->start_ns + head->expires;
+		if (abs < head->expires) {
+			pthread_cond_wait(&timer_wake, &timer_lock);
+			continue;
+		}
 		struct timespec ts = { .tv_sec = (time_t)(abs / 1000000000ull), .tv_nsec = (long)(abs % 1000000000ull) };
 		pthread_cond_timedwait(&timer_wake, &timer_lock, &ts);
 	}

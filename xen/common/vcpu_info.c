@@ -36,11 +36,15 @@ long vcpu_register_vcpu_info(struct hcall_ctx *ctx, struct vcpu *v, uint64_t arg
 	struct vcpu_register_vcpu_info info;
 	if (copy_from_guest(ctx, &info, arg, sizeof(info)))
 		return -EFAULT;
-	/* Within the page, and aligned for the atomic updates of its words
-	 * (Xen 4.19 asks the same of the areas it maps). */
-	if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (info.offset & 7))
-		return -EINVAL;
+	/* Within the page, and aligned as the guest's vcpu_info is (its
+	 * words: 8 bytes, or 4 for a 32-bit guest), else -ENXIO, as Xen's
+	 * map_vcpu_info.  Every access to it goes through byte offsets, 4-byte
+	 * words or the compat layout, so a 32-bit guest's 4-byte alignment is
+	 * enough. */
 	struct domain *d = v->domain;
+	unsigned int align = domain_is_pv32(d) ? 4 : 8;
+	if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (info.offset & (align - 1)))
+		return -ENXIO;
 	char why[160];
 	long rc = 0;
 	pthread_mutex_lock(&d->lock);

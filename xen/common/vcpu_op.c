@@ -19,6 +19,7 @@
 #include "hv/runstate.h"
 #include "hv/vcpu_info.h"
 #include "public/compat/x86_32.h"
+#include "public/sched.h"
 #include "public/vcpu.h"
 #include "public/xen.h"
 
@@ -54,11 +55,22 @@ static long up(struct vcpu *v)
 }
 
 /* VCPUOP_down: the vCPU stops running (at once for another vCPU, after
- * this call for the caller itself) until VCPUOP_up. */
+ * this call for the caller itself) until VCPUOP_up.  As in Xen, taking
+ * down the last vCPU that is up powers the domain off instead. */
 static long down(struct vcpu *v)
 {
 	struct domain *d = v->domain;
 	pthread_mutex_lock(&d->lock);
+	bool others_up = false;
+	for (unsigned int i = 0; i < d->max_vcpus && !others_up; i++) {
+		struct vcpu *o = d->vcpus[i];
+		others_up = o && o != v && o->initialised && !o->down;
+	}
+	if (!others_up) {
+		pthread_mutex_unlock(&d->lock);
+		domain_shutdown(d, SHUTDOWN_poweroff);
+		return 0;
+	}
 	v->down = true;
 	pthread_mutex_unlock(&d->lock);
 	vcpu_kick(v);
@@ -87,6 +99,18 @@ static long get_runstate_info(struct hcall_ctx *ctx, struct vcpu *v, uint64_t ar
 	return copy_to_guest(ctx, arg, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
+/* Whether a copy of the runstate at guest virtual address va may be
+ * written at all, as Xen's guest_handle_okay has it: a 64-bit guest's
+ * address in the lower canonical half or above the hypervisor's range
+ * (the start is enough: a copy running past it faults first), a 32-bit
+ * guest's whole copy below the hypervisor's range. */
+static bool runstate_va_okay(const struct domain *d, uint64_t va)
+{
+	if (domain_is_pv32(d))
+		return va + sizeof(struct compat_vcpu_runstate_info) - 1 < PV32_HV_START;
+	return va < (1ull << 47) || va >= PV64_RESERVED_END;
+}
+
 /* The registration arguments: one address, as a long for the virtual
  * one, 64 bits for the physical one. */
 static long register_runstate(struct hcall_ctx *ctx, unsigned int cmd, struct vcpu *v, uint64_t arg)
@@ -98,6 +122,9 @@ static long register_runstate(struct hcall_ctx *ctx, unsigned int cmd, struct vc
 		return runstate_register_phys(v, addr);
 	}
 	if (copy_long_from_guest(ctx, arg, 0, &addr))
+		return -EFAULT;
+	/* Refused, the registration in place stays. */
+	if (!runstate_va_okay(v->domain, addr))
 		return -EFAULT;
 	return runstate_register_va(v, ctx->vcpu, addr);
 }

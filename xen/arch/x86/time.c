@@ -134,20 +134,31 @@ void time_update_vcpu(struct vcpu *v)
 	struct domain *d = v->domain;
 	if (!atomic_exchange(&d->wallclock_set, true))
 		update_wallclock(d);
-	/* Same offsets in both layouts (compat only aligns them by 4). */
+	/* Same offsets in both layouts; compat only aligns them by 4, and a
+	 * 32-bit guest's vcpu_info may be only 4-byte aligned, so its record
+	 * is written through the compat type. */
 	_Static_assert(offsetof(struct vcpu_info, time) == offsetof(struct compat_vcpu_info, time), "time");
-	struct vcpu_time_info *t = (struct vcpu_time_info *)(vi + offsetof(struct vcpu_info, time));
+	_Static_assert(sizeof(struct vcpu_time_info) == sizeof(struct compat_vcpu_time_info), "time size");
+	uint8_t *rec = vi + offsetof(struct vcpu_info, time);
 	/* A TSC value and the system time at (about) the same instant. */
 	uint64_t c0 = time_host_tsc();
 	uint64_t st = time_system_ns();
 	uint64_t c1 = time_host_tsc();
-	version_begin(&t->version);
-	t->tsc_timestamp = c0 + (c1 - c0) / 2;
-	t->system_time = st;
-	t->tsc_to_system_mul = tsc_mul;
-	t->tsc_shift = tsc_shift;
-	t->flags = 0;
-	version_end(&t->version);
+#define WRITE_TIME(t)                                                                              \
+	do {                                                                                       \
+		version_begin(&(t)->version);                                                      \
+		(t)->tsc_timestamp = c0 + (c1 - c0) / 2;                                           \
+		(t)->system_time = st;                                                             \
+		(t)->tsc_to_system_mul = tsc_mul;                                                  \
+		(t)->tsc_shift = tsc_shift;                                                        \
+		(t)->flags = 0;                                                                    \
+		version_end(&(t)->version);                                                        \
+	} while (0)
+	if (domain_is_pv32(d))
+		WRITE_TIME((struct compat_vcpu_time_info *)rec);
+	else
+		WRITE_TIME((struct vcpu_time_info *)rec);
+#undef WRITE_TIME
 	atomic_store(&v->time_updated_ns, st);
 }
 
@@ -291,7 +302,10 @@ long time_vcpu_op(struct hcall_ctx *ctx, unsigned int cmd, struct vcpu *v, uint6
 		 * 4.18 and later ignore it and send the event at once. */
 		if ((set.flags & VCPU_SSHOTTMR_future) && set.timeout_abs_ns < time_system_ns())
 			return -ETIME;
-		timer_set(&v->singleshot_timer, set.timeout_abs_ns);
+		/* Xen's timers take an s_time_t: a deadline with bit 63 set
+		 * (~0, say) is negative, long past, and fires at once.  The
+		 * unsigned comparison above lets it through, as in Xen. */
+		timer_set(&v->singleshot_timer, (int64_t)set.timeout_abs_ns < 0 ? 0 : set.timeout_abs_ns);
 		return 0;
 	}
 	case VCPUOP_stop_singleshot_timer:

@@ -11,6 +11,7 @@
  * base pointers takes d->lock as every base-pointer change does.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "hv/vcpu_info.h"
@@ -31,32 +32,36 @@
 	(1u << X86_EXC_DF | 1u << X86_EXC_TS | 1u << X86_EXC_NP | 1u << X86_EXC_SS | 1u << X86_EXC_GP |      \
 	 1u << X86_EXC_PF | 1u << X86_EXC_AC)
 
-static struct vcpu_info *vcpu_info_of(struct vcpu *v)
-{
-	return (struct vcpu_info *)vcpu_info_bytes(v);
-}
+/* The vcpu_info's bytes: a 32-bit guest's may be only 4-byte aligned
+ * (VCPUOP_register_vcpu_info), so it is reached through byte offsets or
+ * the compat layout, never as a struct vcpu_info. */
+#define UPCALL_PENDING offsetof(struct vcpu_info, evtchn_upcall_pending)
+#define UPCALL_MASK offsetof(struct vcpu_info, evtchn_upcall_mask)
+_Static_assert(offsetof(struct compat_vcpu_info, evtchn_upcall_pending) == UPCALL_PENDING &&
+		       offsetof(struct compat_vcpu_info, evtchn_upcall_mask) == UPCALL_MASK,
+	       "the upcall bytes sit at the same place in both layouts");
 
 void pv_set_upcall_mask(struct vcpu *v, bool masked)
 {
-	struct vcpu_info *vi = vcpu_info_of(v);
+	uint8_t *vi = vcpu_info_bytes(v);
 	if (vi)
-		__atomic_store_n(&vi->evtchn_upcall_mask, masked, __ATOMIC_RELAXED);
+		__atomic_store_n(vi + UPCALL_MASK, masked, __ATOMIC_RELAXED);
 }
 
 /* The upcall mask sits at the same place in both layouts; cr2 does not. */
 static void set_vcpu_info_cr2(struct vcpu *v, uint64_t cr2)
 {
-	struct vcpu_info *vi = vcpu_info_of(v);
+	uint8_t *vi = vcpu_info_bytes(v);
 	if (vi && domain_is_pv32(v->domain))
 		((struct compat_vcpu_info *)vi)->arch.cr2 = (uint32_t)cr2;
 	else if (vi)
-		vi->arch.cr2 = cr2;
+		((struct vcpu_info *)vi)->arch.cr2 = cr2;
 }
 
 static bool upcall_mask(struct vcpu *v)
 {
-	struct vcpu_info *vi = vcpu_info_of(v);
-	return vi && __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_RELAXED);
+	uint8_t *vi = vcpu_info_bytes(v);
+	return vi && __atomic_load_n(vi + UPCALL_MASK, __ATOMIC_RELAXED);
 }
 
 /*
@@ -254,9 +259,9 @@ bool pv_software_interrupt(struct vcpu *v, unsigned int vector)
 
 bool pv_deliver_event_upcall(struct vcpu *v)
 {
-	struct vcpu_info *vi = vcpu_info_of(v);
-	if (!vi || !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) ||
-	    __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST))
+	uint8_t *vi = vcpu_info_bytes(v);
+	if (!vi || !__atomic_load_n(vi + UPCALL_PENDING, __ATOMIC_SEQ_CST) ||
+	    __atomic_load_n(vi + UPCALL_MASK, __ATOMIC_SEQ_CST))
 		return true;
 	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_event];
 	if (!cb->address)

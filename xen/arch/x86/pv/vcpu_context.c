@@ -19,6 +19,8 @@
 	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |           \
 	 X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_RF | X86_RFLAGS_AC | X86_RFLAGS_ID)
 
+#define RFLAGS_VM (1ull << 17)
+
 #define CR4_PAE (1ull << 5)
 #define CR4_MCE (1ull << 6)
 #define CR4_OSFXSR (1ull << 9)
@@ -59,18 +61,19 @@ struct context_values {
 	uint64_t cr0; /* only TS is taken from it */
 	uint64_t cr3_mfn, user_cr3_mfn; /* user: 0 for none */
 	uint64_t fs_base, gs_base_kernel, gs_base_user;
-	/* 64-bit: the virtual IDT, callbacks and kernel stack to take over. */
+	/* The virtual IDT (one of the two, by the guest's width), callbacks
+	 * (with their code selectors for a 32-bit guest) and kernel stack to
+	 * take over. */
 	const struct trap_info *traps;
+	const struct compat_trap_info *compat_traps;
 	uint64_t kernel_ss, kernel_sp;
 	uint64_t event_callback, failsafe_callback, syscall_callback;
+	uint16_t event_callback_cs, failsafe_callback_cs;
 	/* Descriptor tables: GDT frames (the first of FIRST_RESERVED_GDT_PAGE
 	 * that gdt_ents needs) and the LDT. */
 	uint64_t gdt_frames[FIRST_RESERVED_GDT_PAGE];
 	uint64_t gdt_ents, ldt_base, ldt_ents;
 	uint64_t debugreg[8];
-	/* Something XG does not support yet (traps and callbacks of 32-bit
-	 * guests): refused, not ignored. */
-	bool unsupported;
 };
 
 /* The GDT frames a context of either width names. */
@@ -123,21 +126,35 @@ static bool canonical_handlers(const struct context_values *cv)
 	return true;
 }
 
-/* The virtual IDT and callbacks a 64-bit context carries. */
+/* A 32-bit guest's code selector with a ring-0 RPL means its kernel's
+ * ring, ring 1 (Xen's fixup_guest_code_selector). */
+static uint16_t compat_kernel_rpl(uint32_t sel)
+{
+	return (uint16_t)((sel & 3) ? sel : sel | 1);
+}
+
+/* The virtual IDT (indexed by vector), callbacks and kernel stack a
+ * context carries, as Xen's arch_set_info_guest takes them. */
 static void load_traps(struct vcpu *v, const struct context_values *cv)
 {
 	memset(v->traps, 0, sizeof(v->traps));
 	memset(v->callbacks, 0, sizeof(v->callbacks));
-	if (!cv->traps)
+	if (!cv->traps && !cv->compat_traps)
 		return;
 	for (unsigned int i = 0; i < 256; i++)
-		v->traps[i] = (struct pv_trap){ .flags = cv->traps[i].flags, .cs = cv->traps[i].cs,
-						.address = cv->traps[i].address };
-	v->callbacks[CALLBACKTYPE_event].address = cv->event_callback;
-	v->callbacks[CALLBACKTYPE_failsafe] = (struct pv_callback){
-		.address = cv->failsafe_callback, .mask_events = cv->flags & VGCF_failsafe_disables_events };
-	v->callbacks[CALLBACKTYPE_syscall] = (struct pv_callback){
-		.address = cv->syscall_callback, .mask_events = cv->flags & VGCF_syscall_disables_events };
+		v->traps[i] = cv->traps ? (struct pv_trap){ .flags = cv->traps[i].flags, .cs = cv->traps[i].cs,
+							    .address = cv->traps[i].address }
+					: (struct pv_trap){ .flags = cv->compat_traps[i].flags,
+							    .cs = compat_kernel_rpl(cv->compat_traps[i].cs),
+							    .address = cv->compat_traps[i].address };
+	v->callbacks[CALLBACKTYPE_event] =
+		(struct pv_callback){ .address = cv->event_callback, .cs = cv->event_callback_cs };
+	v->callbacks[CALLBACKTYPE_failsafe] =
+		(struct pv_callback){ .address = cv->failsafe_callback, .cs = cv->failsafe_callback_cs,
+				      .mask_events = cv->flags & VGCF_failsafe_disables_events };
+	if (cv->traps)
+		v->callbacks[CALLBACKTYPE_syscall] = (struct pv_callback){
+			.address = cv->syscall_callback, .mask_events = cv->flags & VGCF_syscall_disables_events };
 	v->kernel_ss = cv->kernel_ss;
 	v->kernel_sp = cv->kernel_sp;
 }
@@ -154,11 +171,16 @@ static void read_compat(const struct compat_vcpu_guest_context *c, struct contex
 	cv->vm_assist = c->vm_assist;
 	cv->cr0 = c->ctrlreg[0];
 	cv->cr3_mfn = compat_xen_cr3_to_pfn(c->ctrlreg[3]);
-	bool traps = false;
-	for (unsigned int i = 0; i < sizeof(c->trap_ctxt) / sizeof(c->trap_ctxt[0]); i++)
-		traps |= c->trap_ctxt[i].address != 0;
+	/* Its trap table, callbacks (CS:EIP) and ring-1 stack, as 32-bit
+	 * Linux's cpu_initialize_context gives them. */
+	cv->compat_traps = c->trap_ctxt;
+	cv->kernel_ss = compat_kernel_rpl(c->kernel_ss);
+	cv->kernel_sp = c->kernel_sp;
+	cv->event_callback_cs = compat_kernel_rpl(c->event_callback_cs);
+	cv->event_callback = c->event_callback_eip;
+	cv->failsafe_callback_cs = compat_kernel_rpl(c->failsafe_callback_cs);
+	cv->failsafe_callback = c->failsafe_callback_eip;
 	READ_DESCRIPTOR_TABLES(c, cv);
-	cv->unsupported = traps || c->event_callback_eip || c->failsafe_callback_eip;
 }
 
 size_t pv_vcpu_context_size(const struct domain *d)
@@ -206,8 +228,13 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len, bool first)
 	else
 		read_native(buf, &cv);
 
-	if (cv.unsupported || !(cv.flags & VGCF_in_kernel))
+	/* A 64-bit context in user mode is not supported yet; a 32-bit guest
+	 * always starts in its kernel, whatever the flag says (as in Xen). */
+	if (!(cv.flags & VGCF_in_kernel) && !domain_is_pv32(d))
 		return -EOPNOTSUPP;
+	/* 32-bit guests cannot enter vm86 mode (Xen refuses it too). */
+	if (domain_is_pv32(d) && (cv.regs.rflags & RFLAGS_VM))
+		return -EINVAL;
 	if (!va_is_canonical(cv.regs.rip) || !va_is_canonical(cv.regs.rsp) || !va_is_canonical(cv.fs_base) ||
 	    !va_is_canonical(cv.gs_base_kernel) || !va_is_canonical(cv.gs_base_user) || !canonical_handlers(&cv))
 		return -EINVAL;
@@ -320,6 +347,18 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 		c->debugreg[i] = (compat_ulong_t)st->sys.dr[i];
 	c->debugreg[6] = (compat_ulong_t)st->sys.dr6;
 	c->debugreg[7] = (compat_ulong_t)st->sys.dr7;
+	for (unsigned int i = 0; i < 256; i++)
+		c->trap_ctxt[i] = (struct compat_trap_info){ .vector = (uint8_t)i, .flags = v->traps[i].flags,
+							     .cs = v->traps[i].cs,
+							     .address = (compat_ulong_t)v->traps[i].address };
+	c->kernel_ss = (compat_ulong_t)v->kernel_ss;
+	c->kernel_sp = (compat_ulong_t)v->kernel_sp;
+	c->event_callback_cs = v->callbacks[CALLBACKTYPE_event].cs;
+	c->event_callback_eip = (compat_ulong_t)v->callbacks[CALLBACKTYPE_event].address;
+	c->failsafe_callback_cs = v->callbacks[CALLBACKTYPE_failsafe].cs;
+	c->failsafe_callback_eip = (compat_ulong_t)v->callbacks[CALLBACKTYPE_failsafe].address;
+	if (v->callbacks[CALLBACKTYPE_failsafe].mask_events)
+		c->flags |= VGCF_failsafe_disables_events;
 }
 
 static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcpu_guest_context *c)
