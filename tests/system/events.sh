@@ -51,6 +51,7 @@ assert d["state"] == "shutdown" and d["shutdown_reason"] == "poweroff", d
 	check "it can be destroyed" xg destroy "last-$g"
 done
 check "their frames are back" wait_frames "$free_start" 10
+free0=$free_start # the peer is gone: what the later checks come back to
 
 # "STATE REASON" as `xg list --json` gives them (REASON only when shut down).
 reason_of() { # name
