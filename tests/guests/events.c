@@ -1020,25 +1020,19 @@ static void block_forever(unsigned int tp)
 
 int guest_main(start_info_t *si)
 {
+	shinfo = guest_map_shared_info(si);
+	if (!shinfo)
+		return GUEST_FAIL;
+	vi = &shinfo->vcpu_info[0];
 #ifdef __i386__
-	uint32_t va = (uint32_t)si->pt_base + (si->nr_pt_frames + 2) * 4096;
-	uint64_t pte = (uint64_t)si->shared_info | 0x3;
-	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32),
-			    UVMF_INVLPG | UVMF_LOCAL, 0);
-	guest_check(rc == 0, "mapping shared_info: %ld", rc);
-	rc = hypercall(__HYPERVISOR_set_callbacks, FLAT_KERNEL_CS, (unsigned long)event_entry, FLAT_KERNEL_CS,
+	long rc = hypercall(__HYPERVISOR_set_callbacks, FLAT_KERNEL_CS, (unsigned long)event_entry, FLAT_KERNEL_CS,
 		       (unsigned long)event_entry, 0);
 	guest_check(rc == 0, "set_callbacks: %ld", rc);
 #else
-	uint64_t va = si->pt_base + (si->nr_pt_frames + 2) * 4096;
-	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, si->shared_info | 0x7, UVMF_INVLPG | UVMF_LOCAL, 0, 0);
-	guest_check(rc == 0, "mapping shared_info: %ld", rc);
 	struct callback_register cb = { .type = CALLBACKTYPE_event, .address = (unsigned long)event_entry };
-	rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
+	long rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
 	guest_check(rc == 0, "registering the event callback: %ld", rc);
 #endif
-	shinfo = (struct shared_info *)va;
-	vi = &shinfo->vcpu_info[0];
 	if (guest_failed())
 		return GUEST_FAIL;
 

@@ -571,11 +571,9 @@ static bool timer_running(unsigned long n, int64_t *medians)
  * up and asleep in MODE_BLOCK. */
 static bool setup_events(start_info_t *si)
 {
-	uint64_t va = si->pt_base + (si->nr_pt_frames + 2) * 4096;
-	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, si->shared_info | 0x7, UVMF_INVLPG | UVMF_LOCAL, 0, 0);
-	if (!guest_check(rc == 0, "mapping shared_info: %ld", rc))
+	shinfo = guest_map_shared_info(si);
+	if (!shinfo)
 		return false;
-	shinfo = (struct shared_info *)va;
 	vinfo[0] = &shinfo->vcpu_info[0];
 	vinfo[1] = &shinfo->vcpu_info[1];
 	cycles_per_ms = tsc_cycles_per_ms();
@@ -583,7 +581,7 @@ static bool setup_events(start_info_t *si)
 	if (!guest_check(cycles_per_ms > 0, "vcpu_time_info has a TSC scale"))
 		return false;
 
-	rc = vcpu_op(VCPUOP_is_up, 1, 0);
+	long rc = vcpu_op(VCPUOP_is_up, 1, 0);
 	if (!guest_check(rc == 0, "vCPU 1 exists and is down (the domain needs \"vcpus\": 2): %ld", rc))
 		return false;
 	struct callback_register cb = { .type = CALLBACKTYPE_event, .address = (unsigned long)event_entry0 };

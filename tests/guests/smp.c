@@ -586,10 +586,9 @@ static int last_down(void)
 
 int guest_main(start_info_t *si)
 {
-	unsigned long va = si->pt_base + (si->nr_pt_frames + 2) * 4096;
-	long rc = map_va((void *)va, (uint64_t)si->shared_info | PTE_FLAGS);
-	guest_check(rc == 0, "mapping shared_info: %ld", rc);
-	shinfo = (struct shared_info *)va;
+	shinfo = guest_map_shared_info(si);
+	if (!shinfo)
+		return GUEST_FAIL;
 	vinfo[0] = &shinfo->vcpu_info[0];
 	vinfo[1] = &shinfo->vcpu_info[1];
 	if (guest_strstr((const char *)si->cmd_line, "lastdown"))
@@ -598,7 +597,7 @@ int guest_main(start_info_t *si)
 	guest_check(vcpu_op(VCPUOP_is_up, 0, 0) == 1 && vcpu_op(VCPUOP_is_up, 1, 0) == 0,
 		    "vCPU 0 is up, vCPU 1 is down at boot");
 	struct vcpu_runstate_info r;
-	rc = vcpu_op(VCPUOP_get_runstate_info, 1, &r);
+	long rc = vcpu_op(VCPUOP_get_runstate_info, 1, &r);
 	guest_check(rc == 0 && r.state == RUNSTATE_offline, "vCPU 1 is offline (%ld, state %d)", rc, r.state);
 	rc = register_va(0, (unsigned long)&area0);
 	guest_check(rc == 0 && area0.state == RUNSTATE_running && area0.state_entry_time,

@@ -302,12 +302,10 @@ static void enter_user_mode(start_info_t *si, uint64_t kernel_sp)
 
 int guest_main(start_info_t *si)
 {
-	/* vcpu_info lives in shared_info: map it over a spare page of the
-	 * initial mapping, past the boot stack. */
-	uint64_t va = si->pt_base + (si->nr_pt_frames + 2) * 4096;
-	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, si->shared_info | 0x7, UVMF_INVLPG | UVMF_LOCAL, 0, 0);
-	guest_check(rc == 0, "mapping shared_info: %ld", rc);
-	vcpu0 = &((struct shared_info *)va)->vcpu_info[0];
+	struct shared_info *shinfo = guest_map_shared_info(si);
+	if (!shinfo)
+		return GUEST_FAIL;
+	vcpu0 = &shinfo->vcpu_info[0];
 
 	/* Hostile endings, each of which must crash this guest alone. */
 	const char *cmdline = (const char *)si->cmd_line;
@@ -330,7 +328,7 @@ int guest_main(start_info_t *si)
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
 		{ 0, 0, 0, 0 },
 	};
-	rc = set_trap_table(table);
+	long rc = set_trap_table(table);
 	guest_check(rc == 0, "set_trap_table: %ld", rc);
 	if (!guest_strncmp(cmdline, "badstack", 9)) {
 		guest_puts("user mode with an unmapped kernel stack\n");

@@ -268,12 +268,10 @@ static void enter_ring3(start_info_t *si)
 
 int guest_main(start_info_t *si)
 {
-	uint32_t va = (uint32_t)si->pt_base + (si->nr_pt_frames + 2) * 4096;
-	uint64_t pte = (uint64_t)si->shared_info | 0x3;
-	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32),
-			    UVMF_INVLPG | UVMF_LOCAL, 0);
-	guest_check(rc == 0, "mapping shared_info: %ld", rc);
-	vcpu0 = &((struct shared_info *)va)->vcpu_info[0];
+	struct shared_info *shinfo = guest_map_shared_info(si);
+	if (!shinfo)
+		return GUEST_FAIL;
+	vcpu0 = &shinfo->vcpu_info[0];
 
 	static struct trap_info table[] = {
 		{ 0, 0, FLAT_KERNEL_CS, (unsigned long)trap_de },
@@ -286,7 +284,7 @@ int guest_main(start_info_t *si)
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
 		{ 0, 0, 0, 0 },
 	};
-	rc = hypercall(__HYPERVISOR_set_trap_table, (unsigned long)table, 0, 0, 0, 0);
+	long rc = hypercall(__HYPERVISOR_set_trap_table, (unsigned long)table, 0, 0, 0, 0);
 	guest_check(rc == 0, "set_trap_table: %ld", rc);
 	test_kernel_traps();
 	test_virtual_iopl();
