@@ -94,9 +94,10 @@ int cmd_xenstore_write(struct cli *cli, int argc, char **argv);
 int cmd_xenstore_ls(struct cli *cli, int argc, char **argv);
 int cmd_xenstore_rm(struct cli *cli, int argc, char **argv);
 const struct command *cli_find_command(const char *name);
-/* xl's memory sizes: a number with an optional unit t, g, m (the default),
- * k or b; the result in KiB (cmd_vcpu.c).  0, or -1 if it is not one. */
-int parse_mem_kib(const char *s, uint64_t *kib);
+/* A memory-size operand as xl's: a number with an optional unit t, g, m
+ * (the default), k or b; the result in KiB, not 0 (cmd_vcpu.c).  0, or -1
+ * after saying what is wrong with it. */
+int cli_memory_operand(const char *arg, uint64_t *kib);
 
 /* Show a domain's console and forward stdin to it until ^] (the user
  * detaches), the end of the domain or SIGTERM/SIGHUP; the terminal is put

@@ -262,12 +262,8 @@ int cmd_mem_set(struct cli *cli, int argc, char **argv)
 	if (first < 0)
 		return cli_operands_status(first);
 	uint64_t kib;
-	if (parse_mem_kib(argv[first + 1], &kib) < 0 || kib == 0) {
-		cli_error("'%s' is not a memory size (a number, optionally with a unit t, g, m, k or b; "
-			  "no unit is MiB)",
-			  argv[first + 1]);
+	if (cli_memory_operand(argv[first + 1], &kib) < 0)
 		return EXIT_FAIL;
-	}
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;

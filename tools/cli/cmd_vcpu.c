@@ -20,7 +20,7 @@ static int guest_domain(xg_handle *h, const char *arg, const char *what, uint32_
 
 /* xl's memory sizes: a number with an optional unit t, g, m (the default),
  * k or b; the result in KiB. */
-int parse_mem_kib(const char *s, uint64_t *kib)
+static int parse_mem_kib(const char *s, uint64_t *kib)
 {
 	char *end;
 	errno = 0;
@@ -45,18 +45,22 @@ int parse_mem_kib(const char *s, uint64_t *kib)
 	return 0;
 }
 
+int cli_memory_operand(const char *arg, uint64_t *kib)
+{
+	if (parse_mem_kib(arg, kib) == 0 && *kib)
+		return 0;
+	cli_error("'%s' is not a memory size (a number, optionally with a unit t, g, m, k or b; no unit is MiB)", arg);
+	return -1;
+}
+
 int cmd_mem_max(struct cli *cli, int argc, char **argv)
 {
 	int first = cli_operands(argc, argv, "mem-max", 2, 2, NULL);
 	if (first < 0)
 		return cli_operands_status(first);
 	uint64_t kib;
-	if (parse_mem_kib(argv[first + 1], &kib) < 0 || kib == 0) {
-		cli_error("'%s' is not a memory size (a number, optionally with a unit t, g, m, k or b; "
-			  "no unit is MiB)",
-			  argv[first + 1]);
+	if (cli_memory_operand(argv[first + 1], &kib) < 0)
 		return EXIT_FAIL;
-	}
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;
