@@ -6,13 +6,6 @@ start_hypervisor
 free0=$(free_frames)
 ncpus=$(xg info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nr_cpus"])')
 last=$((ncpus - 1))
-# expect_fail "what" status pattern command...: exit status and message.
-expect_fail() {
-	local what=$1 want=$2 pattern=$3 out rc
-	shift 3
-	out=$("$@" 2>&1); rc=$?
-	case "$rc:$out" in "$want":*$pattern*) ok "$what" ;; *) not_ok "$what"; diag "$rc: $out" ;; esac
-}
 max_kib() { xg list --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["max_memory_kib"])'; }
 
 # ---- mem-max ----

@@ -24,6 +24,15 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/xg-test.XXXXXX")
 export XG_RUNDIR="$WORK/run"
 HV_PID=
 
+# expect_fail "what" status pattern command...: one test point, passing when
+# the command exits with that status and its output matches the glob.
+expect_fail() {
+	local what=$1 want=$2 pattern=$3 out rc
+	shift 3
+	out=$("$@" 2>&1); rc=$?
+	case "$rc:$out" in "$want":*$pattern*) ok "$what" ;; *) not_ok "$what"; diag "$rc: $out" ;; esac
+}
+
 # Every xg command is bounded: a hang becomes a failing test point, not a
 # stuck test run.
 xg() { timeout "${XG_CMD_TIMEOUT:-60}" "$XG_BIN" "$@"; }

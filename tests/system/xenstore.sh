@@ -5,12 +5,6 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/lib.sh"
 start_hypervisor
 free0=$(free_frames)
-expect_fail() {
-	local what=$1 want=$2 pattern=$3 out rc
-	shift 3
-	out=$("$@" 2>&1); rc=$?
-	case "$rc:$out" in "$want":*$pattern*) ok "$what" ;; *) not_ok "$what"; diag "$rc: $out" ;; esac
-}
 
 check "a spinning guest with 2 vCPUs and 32 MiB is created" xg create "$(guest_config xs spin '"vcpus": 2, "memory": 32')"
 id=$(xg domid xs)
