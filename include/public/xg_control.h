@@ -176,6 +176,11 @@ struct xg_domctl_createdomain {
 	uint32_t on_crash;    /* a crash, or SHUTDOWN_crash */
 	uint32_t on_reboot;   /* SHUTDOWN_reboot */
 	uint32_t on_watchdog; /* SHUTDOWN_watchdog */
+	/* The highest event channel port the domain may use (Xen's
+	 * max_evtchn_port; xl's max_event_channels); 0 or above the 2-level
+	 * ABI's limit: that limit (4095, or 1023 for a 32-bit guest). */
+	uint32_t max_evtchn_port;
+	uint32_t pad;
 };
 
 /* Host CPUs as a bitmap: bit n of byte n / 8 is CPU n. */

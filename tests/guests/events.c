@@ -593,10 +593,25 @@ static void test_hostile(unsigned int tp, unsigned int pi)
 		    op.u.status.status);
 }
 
-/* Allocate ports until the limit: 4096 (64-bit) or 1024 (32-bit) ports,
- * port 0 reserved; then reset closes them all. */
-static void test_limits(void)
+/* The number after "KEY=" on the command line, or 0. */
+static unsigned int cmdline_number(const char *cmdline, const char *key)
 {
+	const char *p = guest_strstr(cmdline, key);
+	unsigned int n = 0;
+	for (p = p ? p + guest_strlen(key) : ""; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (unsigned int)(*p - '0');
+	return n;
+}
+
+/* Allocate ports until the limit: the domain's max_event_channels when
+ * "maxport=N" on the command line says what it is, else the 2-level
+ * ABI's 4096 (64-bit) or 1024 (32-bit) ports, port 0 reserved; then reset
+ * closes them all. */
+static void test_limits(start_info_t *si)
+{
+	unsigned int want = cmdline_number((const char *)si->cmd_line, "maxport=");
+	if (!want || want > MAX_PORTS - 1)
+		want = MAX_PORTS - 1;
 	long rc = 0;
 	unsigned int n = 0, last = 0;
 	for (;;) {
@@ -609,8 +624,10 @@ static void test_limits(void)
 		if (n > MAX_PORTS)
 			break;
 	}
-	guest_check(rc == -ENOSPC && last == MAX_PORTS - 1,
-		    "ports run out at the 2-level limit: -ENOSPC after port %u (%ld, %u allocated)", last, rc, n);
+	guest_check(rc == -ENOSPC && last == want,
+		    "ports run out at the domain's limit (%u): -ENOSPC after port %u (%ld, %u allocated)", want, last, rc,
+		    n);
+	guest_printf("ports: -ENOSPC after port %u\n", last);
 	struct evtchn_status st = status_of(last, &rc);
 	guest_check(rc == 0 && st.status == EVTCHNSTAT_unbound, "the last port %u works", last);
 	struct evtchn_reset rs = { .dom = DOMID_SELF };
@@ -815,15 +832,11 @@ static void test_port_ranges(unsigned int pi)
 	set_mask(pi, false);
 }
 
-/* The domain id after "peer=" on the command line (another guest the
- * system test started, paused), or 0. */
+/* The domain id of another guest the system test started, paused
+ * ("peer=ID"), or 0. */
 static unsigned int peer_from(const char *cmdline)
 {
-	const char *p = guest_strstr(cmdline, "peer=");
-	unsigned int id = 0;
-	for (p = p ? p + 5 : ""; *p >= '0' && *p <= '9'; p++)
-		id = id * 10 + (unsigned int)(*p - '0');
-	return id;
+	return cmdline_number(cmdline, "peer=");
 }
 
 static long alloc_unbound(domid_t dom, domid_t remote, unsigned int *port)
@@ -1086,7 +1099,7 @@ int guest_main(start_info_t *si)
 	test_other_domains(si);
 	test_poll_unbound();
 	test_timer_extremes(tp);
-	test_limits();
+	test_limits(si);
 	test_sched_ops(tp);
 	guest_printf("%u upcalls\n", upcalls);
 	return guest_failed() ? GUEST_FAIL : GUEST_PASS;

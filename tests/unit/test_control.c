@@ -686,6 +686,37 @@ static void *churn_main(void *arg)
 
 /* Interdomain channels between two domains as the toolstack and the
  * domains themselves would make them (no vCPU runs: events only set bits). */
+/* createdomain's max_evtchn_port (xl's max_event_channels): ports up to
+ * it are handed out, then -ENOSPC. */
+static void test_port_limit(struct domain *d0, uint64_t free0)
+{
+	struct xg_domctl op = { .cmd = XG_DOMCTL_createdomain };
+	strcpy(op.u.createdomain.name, "evt-limit");
+	op.u.createdomain.max_vcpus = 1;
+	op.u.createdomain.max_pages = 16;
+	op.u.createdomain.max_evtchn_port = 10;
+	if (!TAP_CHECK(domctl(d0, false, &op) == 0, "a domain whose highest port is 10"))
+		return;
+	struct domain *d = domain_get(op.domain);
+	struct inproc_req r;
+	memset(&r, 0, sizeof(r));
+	long rc = 0;
+	unsigned int last = 0, n = 0;
+	while (n < 100) {
+		struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+		if ((rc = evtchn_as(&r, d, EVTCHNOP_alloc_unbound, &au, sizeof(au))))
+			break;
+		last = au.port;
+		n++;
+	}
+	TAP_CHECK(rc == -ENOSPC && last == 10 && n == 10, "ports 1 to 10, then -ENOSPC (%ld, last %u, %u ports)", rc,
+		  last, n);
+	struct xg_domctl destroy = { .cmd = XG_DOMCTL_destroydomain, .domain = d->id };
+	domctl(d0, false, &destroy);
+	domain_put(d);
+	TAP_CHECK(heap_free_frames(&hv->heap) == free0, "every frame is back after it");
+}
+
 static void test_event_channels(struct domain *d0, uint64_t free0)
 {
 	struct domain *a = make_domain(d0, "evt-a", 64), *b = make_domain(d0, "evt-b", 64),
@@ -1084,6 +1115,7 @@ int main(void)
 	test_m2p_mapping(d0, free0);
 	test_exchange_and_page_ops(d0, free0);
 	test_event_channels(d0, free0);
+	test_port_limit(d0, free0);
 	test_console_ring(d0, free0);
 	test_shutdown_codes_and_watchdogs(d0, free0);
 	test_sched_credit(d0, free0);

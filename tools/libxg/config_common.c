@@ -21,6 +21,7 @@ XG_EXPORT void xg_config_init(struct xg_config *cfg)
 	cfg->on_reboot = XG_ACTION_RESTART;
 	cfg->on_watchdog = XG_ACTION_DESTROY;
 	cfg->weight = XG_SCHED_WEIGHT_DEFAULT;
+	cfg->max_event_channels = XG_EVENT_CHANNELS_DEFAULT;
 }
 
 XG_EXPORT enum xg_action xg_config_action_for(const struct xg_config *cfg, enum xg_domain_state state,

@@ -94,6 +94,9 @@ static int apply(const char *path, json_object *root, struct xg_config *cfg, str
 		} else if (!strcmp(key, "cmdline")) {
 			if (!(rc = get_string(v, key, &s, err)))
 				rc = xg_cfg_set_cmdline(cfg, key, s, err);
+		} else if (!strcmp(key, "max_event_channels")) {
+			if (!(rc = get_int(v, key, 1, XG_EVENT_CHANNELS_MAX, "", &n, err)))
+				cfg->max_event_channels = (uint32_t)n;
 		} else if (!strcmp(key, "cpu_weight")) {
 			if (!(rc = get_int(v, key, 1, XG_SCHED_WEIGHT_MAX, "", &n, err)))
 				cfg->weight = (uint32_t)n;
@@ -197,6 +200,8 @@ XG_EXPORT char *xg_config_to_json(const struct xg_config *cfg)
 		json_object_object_add(o, "maxvcpus", json_object_new_int64(cfg->maxvcpus));
 	if (cfg->cmdline)
 		json_object_object_add(o, "cmdline", json_object_new_string(cfg->cmdline));
+	if (cfg->max_event_channels != XG_EVENT_CHANNELS_DEFAULT)
+		json_object_object_add(o, "max_event_channels", json_object_new_int64(cfg->max_event_channels));
 	if (cfg->ramdisk)
 		json_object_object_add(o, "ramdisk", json_object_new_string(cfg->ramdisk));
 	json_object_object_add(o, "on_poweroff", json_object_new_string(xg_cfg_action_name(cfg->on_poweroff)));

@@ -386,7 +386,7 @@ static const char *const unsupported_keys[] = {
 	"pvh", "seclabel", "init_seclabel", "max_grant_frames", "max_maptrack_frames", "max_grant_version",
 	"nomigrate", "driver_domain", "device_tree", "passthrough", "cpus", "cpus_soft",
 	"pool", "vnuma", "on_soft_reset", "bootloader", "bootloader_args",
-	"bootloader_restrict", "bootloader_user", "e820_host", "iomem", "ioports", "irqs", "max_event_channels",
+	"bootloader_restrict", "bootloader_user", "e820_host", "iomem", "ioports", "irqs",
 	"vdispl", "vsnd", "vtpm", "p9", "pvcalls", "vfb", "vkb", "vkb_device", "channel", "disk", "vif", "pci",
 	"pci_permissive", "pci_msitranslate", "pci_seize", "pci_power_mgmt", "rdm", "rdm_mem_boundary", "dtdev",
 	"usbctrl", "usbdev", "usb", "usbdevice", "serial", "vuart", "gfx_passthru", "tsc_mode", "localtime",
@@ -416,7 +416,7 @@ struct apply_state {
 
 static const char *const keys[] = {
 	"name", "uuid", "type", "builder", "kernel", "ramdisk", "cmdline", "root", "extra", "memory", "maxmem",
-	"vcpus", "on_poweroff", "on_crash", "on_reboot", "on_watchdog", "maxvcpus", "cpu_weight", "cap",
+	"vcpus", "on_poweroff", "on_crash", "on_reboot", "on_watchdog", "maxvcpus", "cpu_weight", "cap", "max_event_channels",
 };
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= 24, "apply_state.seen holds every key");
 
@@ -537,6 +537,12 @@ static int apply_one(struct apply_state *as, const struct statement *st, struct 
 		int rc = want_number(st, "", 1, XG_VCPUS_MAX, &n, err);
 		if (!rc)
 			*(!strcmp(key, "vcpus") ? &cfg->vcpus : &cfg->maxvcpus) = (uint32_t)n;
+		return rc;
+	}
+	if (!strcmp(key, "max_event_channels")) {
+		int rc = want_number(st, "", 1, XG_EVENT_CHANNELS_MAX, &n, err);
+		if (!rc)
+			cfg->max_event_channels = (uint32_t)n;
 		return rc;
 	}
 	if (!strcmp(key, "cpu_weight")) {

@@ -628,6 +628,8 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 		return xg_error(-EINVAL, "vcpus must be between 1 and 128");
 	if (cfg->maxvcpus && (cfg->maxvcpus < cfg->vcpus || cfg->maxvcpus > 128))
 		return xg_error(-EINVAL, "maxvcpus must be between vcpus and 128");
+	if (cfg->max_event_channels < 1 || cfg->max_event_channels > XG_EVENT_CHANNELS_MAX)
+		return xg_error(-EINVAL, "max_event_channels must be between 1 and %u", XG_EVENT_CHANNELS_MAX);
 	if (cfg->weight < 1 || cfg->weight > XG_SCHED_WEIGHT_MAX || (uint64_t)cfg->cap > (uint64_t)cfg->vcpus * 100)
 		return xg_error(-EINVAL, "cpu_weight must be between 1 and 65535, cap at most 100 per vCPU");
 	double t_start = now_ms();
@@ -660,6 +662,7 @@ XG_EXPORT int xg_domain_create(xg_handle *h, const struct xg_config *cfg, unsign
 	/* As under Xen only vCPU 0 starts; the guest brings up the others it
 	 * finds "online" in cpu/<k>/availability (all of them exist). */
 	c->max_vcpus = cfg->maxvcpus > cfg->vcpus ? cfg->maxvcpus : cfg->vcpus;
+	c->max_evtchn_port = cfg->max_event_channels;
 	/* A maxmem above memory starts the guest pre-ballooned: it may grow
 	 * up to maxmem with populate_physmap, as under xl. */
 	c->max_pages = cfg->maxmem_mib > cfg->memory_mib ? cfg->maxmem_mib * 256 : b.layout.nr_pages;

@@ -225,7 +225,7 @@ static struct domain *domain_alloc(const struct domain_create_args *args)
 		return NULL;
 	}
 	d->type = args->type;
-	if (evtchn_domain_init(d)) {
+	if (evtchn_domain_init(d, args->max_evtchn_port)) {
 		text_ring_destroy(&d->console);
 		free(d);
 		return NULL;

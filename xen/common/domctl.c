@@ -98,6 +98,7 @@ static long createdomain(struct xg_domctl *op)
 		.on_crash = c->on_crash,
 		.on_reboot = c->on_reboot,
 		.on_watchdog = c->on_watchdog,
+		.max_evtchn_port = c->max_evtchn_port,
 	};
 	struct domain *d;
 	int rc = domain_create(&args, &d);

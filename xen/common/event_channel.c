@@ -97,7 +97,7 @@ static enum virq_type virq_type(uint32_t virq)
 	}
 }
 
-int evtchn_domain_init(struct domain *d)
+int evtchn_domain_init(struct domain *d, unsigned int max_port)
 {
 	struct evtchn_domain *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -109,8 +109,11 @@ int evtchn_domain_init(struct domain *d)
 	}
 	pthread_mutex_init(&e->lock, NULL);
 	atomic_init(&e->valid, EVTCHNS_PER_BUCKET);
-	/* Xen's limit for the 2-level ABI: every port has a bit. */
+	/* The toolstack's limit (Xen's max_evtchn_port), within the 2-level
+	 * ABI's: every port has a bit. */
 	e->max_port = evtchn_2l_max_ports(d) - 1;
+	if (max_port && max_port < e->max_port)
+		e->max_port = max_port;
 	e->bucket[0][0].state = ECS_RESERVED;
 	d->evtchn = e;
 	return 0;

@@ -130,6 +130,33 @@ static bool same_config(const struct xg_config *a, const struct xg_config *b)
 }
 
 /* cpu_weight and cap (docs/scheduling.md) in each format. */
+/* max_event_channels (xl's key; Xen's max_evtchn_port) in JSON and xl.cfg. */
+static void test_event_channel_key(void)
+{
+	struct xg_config cfg;
+	struct xg_config_error err;
+	int rc = xg_config_parse_json("{ \"name\": \"a\", \"kernel\": \"/k\" }", &cfg, &err);
+	TAP_CHECK(rc == 0 && cfg.max_event_channels == 1023, "JSON: max_event_channels 1023 by default, as libxl's");
+	if (!rc)
+		xg_config_dispose(&cfg);
+	rc = xg_config_parse_json("{ \"name\": \"a\", \"kernel\": \"/k\", \"max_event_channels\": 4095 }", &cfg, &err);
+	char *json = rc ? NULL : xg_config_to_json(&cfg);
+	TAP_CHECK(rc == 0 && cfg.max_event_channels == 4095 && json && strstr(json, "max_event_channels") && strstr(json, "4095"),
+		  "JSON: 4095 is taken and written back");
+	free(json);
+	if (!rc)
+		xg_config_dispose(&cfg);
+	rc = xg_config_parse_json("{ \"name\": \"a\", \"kernel\": \"/k\", \"max_event_channels\": 4096 }", &cfg, &err);
+	TAP_CHECK(rc == -EINVAL && !strcmp(err.field, "max_event_channels"), "JSON: 4096 is refused (%s)", err.reason);
+	rc = xg_config_parse_xlcfg("name='a'\nkernel='/k'\nmax_event_channels = 200\n", &cfg, &err);
+	TAP_CHECK(rc == 0 && cfg.max_event_channels == 200, "xl.cfg: max_event_channels = 200 (%s %s)", err.field,
+		  err.reason);
+	if (!rc)
+		xg_config_dispose(&cfg);
+	rc = xg_config_parse_xlcfg("name='a'\nkernel='/k'\nmax_event_channels = 0\n", &cfg, &err);
+	TAP_CHECK(rc == -EINVAL && !strcmp(err.field, "max_event_channels"), "xl.cfg: 0 is refused (%s)", err.reason);
+}
+
 static void test_sched_keys(void)
 {
 	struct xg_config cfg, back;
@@ -485,6 +512,7 @@ int main(int argc, char **argv)
 	test_good_xml();
 	test_xml_round_trip();
 	test_sched_keys();
+	test_event_channel_key();
 	test_detect();
 	test_overrides();
 	run_corpus("JSON", is_bad_json, 20);

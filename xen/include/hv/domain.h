@@ -266,6 +266,7 @@ struct domain_create_args {
 	unsigned int max_vcpus;
 	uint64_t max_pages;
 	unsigned int on_poweroff, on_crash, on_reboot, on_watchdog;
+	unsigned int max_evtchn_port; /* 0: the ABI's limit */
 };
 
 /* Hypervisor-wide state every part of the core may reach. */

@@ -23,8 +23,9 @@
 
 #include "hv/domain.h"
 
-/* Allocate a domain's port table (port 0 reserved) and free it. */
-int evtchn_domain_init(struct domain *d);
+/* Allocate a domain's port table (port 0 reserved) and free it.  Ports
+ * above max_port (0: none but the ABI's) are never handed out. */
+int evtchn_domain_init(struct domain *d, unsigned int max_port);
 void evtchn_domain_free(struct domain *d);
 /* Close every port (peers' ends become unbound); no new port afterwards.
  * Called while the domain is dying, with no lock held. */

@@ -28,7 +28,7 @@ extern "C" {
 
 #define XG_API_VERSION 6 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write;
 			    4: xenstore (xg_xs_*); 5: xg_config.maxvcpus; 6: xg_config.weight and cap,
-			    scheduling parameters (xg_sched_credit_*) */
+			    scheduling parameters (xg_sched_credit_*), max_event_channels */
 
 typedef struct xg_handle xg_handle;
 
@@ -174,6 +174,9 @@ int xg_vcpu_set_affinity(xg_handle *h, uint32_t domid, uint32_t vcpu, const uint
  * Domain 0 (the host) has none (-EINVAL).
  */
 #define XG_SCHED_WEIGHT_DEFAULT 256
+/* max_event_channels: libxl's default, and the 2-level ABI's last port. */
+#define XG_EVENT_CHANNELS_DEFAULT 1023
+#define XG_EVENT_CHANNELS_MAX 4095
 #define XG_SCHED_WEIGHT_MAX 65535
 #define XG_SCHED_KEEP UINT32_MAX /* for xg_sched_credit_set(): leave this one as it is */
 
@@ -279,6 +282,7 @@ struct xg_config {
 	uint32_t maxvcpus;      /* vCPUs that exist (the guest may bring up); 0: vcpus */
 	uint32_t weight;        /* CPU weight (cpu_weight), 1-65535, default 256 (xg_sched_credit_set) */
 	uint32_t cap;           /* CPU cap in percent of one host CPU, at most 100 per vCPU; 0: none */
+	uint32_t max_event_channels; /* highest event channel port (xl's max_event_channels), default 1023 */
 };
 
 /* Errors found in a configuration: where, which field, and why. */
