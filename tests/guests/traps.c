@@ -196,6 +196,49 @@ static void test_privileged(start_info_t *si)
 		    "an MSR Xen does not offer (APIC base) is #GP(0) in the guest");
 }
 
+static uint64_t rdmsr64(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr64(uint32_t msr, uint64_t val)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+}
+
+/* The machine-check MSRs as Xen's vMCE has them: what Linux reads at
+ * boot (mcheck_cpu_init) must not fault. */
+static void test_vmce(void)
+{
+	uint64_t cap = rdmsr64(0x179);
+	guest_check((cap & 0xff) == 2 && !(cap & (1ull << 8)), "MCG_CAP: 2 banks, no MCG_CTL (%lx)",
+		    (unsigned long)cap);
+	wrmsr64(0x179, 0x55);
+	guest_check(rdmsr64(0x179) == cap, "MCG_CAP is read-only");
+	guest_check(rdmsr64(0x400) == ~0ull && rdmsr64(0x404) == ~0ull, "MC0_CTL and MC1_CTL read as all ones");
+	wrmsr64(0x400, 0);
+	guest_check(rdmsr64(0x400) == ~0ull, "and ignore writes");
+	wrmsr64(0x401, 0x1234);
+	wrmsr64(0x406, 0x5678);
+	wrmsr64(0x17a, 4);
+	guest_check(rdmsr64(0x401) == 0x1234 && rdmsr64(0x406) == 0x5678 && rdmsr64(0x17a) == 4,
+		    "MC0_STATUS, MC1_ADDR and MCG_STATUS keep what is written");
+	wrmsr64(0x411, 0x99);
+	guest_check(rdmsr64(0x410) == 0 && rdmsr64(0x411) == 0 && rdmsr64(0x17b) == 0,
+		    "a bank beyond the two, and MCG_CTL, read as 0 and ignore writes");
+	wrmsr64(0x401, 0);
+	wrmsr64(0x406, 0);
+	wrmsr64(0x17a, 0);
+	unsigned int before = seen.count;
+	skip = 2;
+	rdmsr_insn(0x4d0);
+	skip = 0;
+	guest_check(seen.count == before + 1 && seen.vector == 13 && seen.rip == (uint64_t)rdmsr_at,
+		    "MCG_EXT_CTL (no LMCE) is #GP");
+}
+
 static void test_kernel_traps(void)
 {
 	guest_check(vcpu0->evtchn_upcall_mask == 1, "the vCPU starts with events masked, as Xen's builder leaves it");
@@ -336,6 +379,7 @@ int guest_main(start_info_t *si)
 	}
 	test_kernel_traps();
 	test_privileged(si);
+	test_vmce();
 	test_virtual_iopl();
 	test_lazy_fpu();
 	test_debug_registers(!guest_strstr((const char *)si->cmd_line, "nohwbp"));

@@ -31,6 +31,7 @@
 #define DOMAIN_NAME_MAX 64
 #define DOMAIN_CONSOLE_HISTORY (64u << 10)
 #define DOMAIN_NR_VIRQS 24 /* NR_VIRQS */
+#define VMCE_BANKS 2 /* Xen's GUEST_MC_BANK_NUM */
 #define NR_DOMAIN_WATCHDOG_TIMERS 2 /* Xen's: SCHEDOP_watchdog ids 1 and 2 */
 #define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code latched yet */
 
@@ -140,6 +141,14 @@ struct vcpu {
 	struct vcpu_runstate_info runstate;
 	pid_t tid;                   /* its host thread, for the run delay */
 	int schedstat_fd;            /* that thread's /proc schedstat, open; -1 if none */
+	/* The machine-check registers the guest sees (pv/vmce.c); its own
+	 * thread only. */
+	struct {
+		uint64_t mcg_status;
+		struct {
+			uint64_t status, addr, misc, ctl2;
+		} bank[VMCE_BANKS];
+	} vmce;
 	uint64_t run_delay_at_entry; /* the thread's run delay when it last began running */
 	uint64_t runstate_va;        /* registered copy by virtual address, 0: none */
 	uint64_t runstate_phys_mfn;  /* by physical address: the frame held, or MFN_INVALID */

@@ -69,6 +69,13 @@ int pv_get_page_and_type_preemptible(struct domain *d, uint64_t mfn, uint64_t ty
 extern unsigned int pv_validation_budget;
 
 /*
+ * The machine-check MSRs (vmce.c), as Xen's vMCE: 1 handled (*val set),
+ * 0 not one of them, -1 #GP.  The vCPU's own thread only.
+ */
+int vmce_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
+int vmce_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
+
+/*
  * The level (1-4) of the validated page table at mfn, or 0 when the frame
  * is not one in use.  Caller holds d->lock.
  */

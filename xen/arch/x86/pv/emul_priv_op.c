@@ -6,7 +6,8 @@
  *
  * Emulated so far, in guest kernel mode:
  *   rdmsr/wrmsr of FS_BASE, GS_BASE, SHADOW_GS_BASE (64-bit guests; the
- *   bases must be canonical), rdmsr of EFER;
+ *   bases must be canonical), rdmsr of EFER, the machine-check MSRs
+ *   (vmce.c);
  *   mov from CR0, CR2, CR3 (the guest's own table in the Xen encoding of
  *   its width) and CR4 (the guest's view); clts, mov to CR0 changing
  *   only TS (fpu.c), mov to CR4 (bits the guest may not set dropped);
@@ -50,7 +51,9 @@ static bool wrmsr(struct vcpu *v, struct vcpu_state *st)
 	uint32_t msr = (uint32_t)st->regs.rcx;
 	uint64_t val = (uint32_t)st->regs.rax | st->regs.rdx << 32;
 	uint64_t *slot = base_msr(v, &st->sys, msr);
-	if (!slot || !va_is_canonical(val))
+	if (!slot)
+		return vmce_wrmsr(v, msr, val) > 0;
+	if (!va_is_canonical(val))
 		return false;
 	*slot = val;
 	return true;
@@ -64,7 +67,7 @@ static bool rdmsr(struct vcpu *v, struct vcpu_state *st)
 		val = *slot;
 	else if (msr == MSR_EFER)
 		val = st->sys.efer;
-	else
+	else if (vmce_rdmsr(v, msr, &val) <= 0)
 		return false;
 	st->regs.rax = (uint32_t)val;
 	st->regs.rdx = val >> 32;
