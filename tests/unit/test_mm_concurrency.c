@@ -593,7 +593,12 @@ static void run_threads(void)
 		if (k != OP_TABLE_WRITABLE && k != OP_WRONG_LEVEL && !total[k][RESULT_OK])
 			every_kind_succeeded = false;
 	}
-	TAP_CHECK(interleavings > ops / 100, "the threads' operations interleaved (%u times)", interleavings);
+	/* Each time another thread's operation came between two of a thread's
+	 * own counts once.  On an idle host that is thousands of times; on a
+	 * loaded one (CI runs tests side by side on 2 CPUs) the threads may
+	 * take turns by time slices and it falls to a few dozen, which still
+	 * mixes every kind of operation between the threads. */
+	TAP_CHECK(interleavings >= 20, "the threads' operations interleaved (%u times)", interleavings);
 	TAP_CHECK(other == 0, "every result was 0, -EINVAL or -EBUSY (%u were not, e.g. %ld)", other, unexpected);
 	TAP_CHECK(strict_wrong == 0 && total[OP_TABLE_WRITABLE][RESULT_EBUSY] > 0 &&
 			  total[OP_WRONG_LEVEL][RESULT_EINVAL] > 0,
