@@ -55,7 +55,7 @@ check "xg list shows the paused domain in state p" wait_state paused p 5
 check "its console is empty while paused" [ -z "$(timeout 1 "$XG_BIN" console paused </dev/null 2>/dev/null)" ]
 check "xg unpause runs it" xg unpause paused
 check "with on_poweroff=preserve it stays, shut down (state s)" wait_state paused s 60
-out=$(timeout 10 "$XG_BIN" console paused </dev/null 2>&1)
+out=$(xg console paused </dev/null 2>&1) # bounded by XG_CMD_TIMEOUT: slow under nested QEMU
 case "$out" in *"RESULT: PASS hello"*) ok "xg console replays a stopped domain's history and exits" ;; *) not_ok "xg console replays a stopped domain's history and exits"; diag "$out" ;; esac
 json=$(xg list --json paused)
 check "xg list --json reports the shutdown reason" python3 -c '
