@@ -17,7 +17,8 @@
  * sched_op sub-ops beyond block and poll (remote_shutdown and
  * pin_override refused, watchdogs created, re-armed, killed and run out).
  * With "block" on its command line it blocks forever with no timer, for
- * the test that a blocked vCPU uses no host CPU.  With "watchdog-expire"
+ * the test that a blocked vCPU uses no host CPU; with "storm" it only makes
+ * hypercalls for 2 s under a 1 ms periodic timer.  With "watchdog-expire"
  * it arms an 8 s watchdog and blocks forever (the watchdog must shut it
  * down); with "watchdog-destroy" it arms two (6 s and 7 s) and blocks
  * forever (it is destroyed first); with "shutdown-code" it latches
@@ -1023,6 +1024,36 @@ static void test_timer_extremes(unsigned int tp)
 	}
 }
 
+/* "storm": two seconds of hypercalls in a row, each result checked, under
+ * a 1 ms periodic timer.  Every timer event interrupts the vCPU wherever it
+ * is; on KVM that is sometimes between a hypercall's syscall and the
+ * trampoline that reports it (docs/backend-kvm.md, "Kicks"). */
+static void hypercall_storm(unsigned int tp)
+{
+	unsigned int before = port_hits[tp];
+	long version = HYPERVISOR_xen_version(XENVER_version, 0);
+	struct vcpu_set_periodic_timer period = { .period_ns = MS };
+	long rc = vcpu_op(VCPUOP_set_periodic_timer, 0, &period);
+	guest_check(rc == 0, "set_periodic_timer(1 ms): %ld", rc);
+	vi->evtchn_upcall_mask = 0;
+	unsigned long calls = 0, wrong = 0;
+	uint64_t end = now() + 2000 * MS;
+	while (now() < end) {
+		for (unsigned int i = 0; i < 50; i++, calls += 2) {
+			wrong += HYPERVISOR_xen_version(XENVER_version, 0) != version;
+			wrong += vcpu_op(VCPUOP_is_up, 0, 0) != 1;
+		}
+	}
+	vi->evtchn_upcall_mask = 1;
+	rc = vcpu_op(VCPUOP_stop_periodic_timer, 0, 0);
+	guest_check(rc == 0, "stop_periodic_timer: %ld", rc);
+	unsigned int ticks = port_hits[tp] - before;
+	guest_printf("storm: %lu hypercalls, %u timer events\n", calls, ticks);
+	guest_check(wrong == 0, "every hypercall under the timer storm returned its value (%lu of %lu did not)",
+		    wrong, calls);
+	guest_check(ticks >= 20, "the periodic timer interrupted the hypercalls (%u events in 2 s)", ticks);
+}
+
 static void block_forever(unsigned int tp)
 {
 	(void)tp;
@@ -1061,6 +1092,10 @@ int guest_main(start_info_t *si)
 	const char *cmdline = (const char *)si->cmd_line;
 	if (guest_strstr(cmdline, "block"))
 		block_forever(tp);
+	if (guest_strstr(cmdline, "storm")) {
+		hypercall_storm(tp);
+		return guest_failed() ? GUEST_FAIL : GUEST_PASS;
+	}
 	if (guest_strstr(cmdline, "watchdog-expire")) {
 		rc = sched_watchdog(0, 8);
 		guest_check(rc == 1, "an 8 s watchdog: id %ld", rc);

@@ -221,6 +221,13 @@ void kvm_flush_tlb(struct exec_vcpu *v)
 		v->flush_pending = true;
 }
 
+/* The stub, the trampolines and the flush routine: code of ours, never
+ * the guest's. */
+static bool in_hypervisor_area(uint64_t rip)
+{
+	return rip >= kvm_area_va(0) && rip < kvm_area_va(HVA_NR_PAGES);
+}
+
 static void load_state(struct exec_vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -534,9 +541,23 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 	}
 	load_state(v);
 	v->entered = true;
-	int rc = ioctl(v->fd, KVM_RUN, 0);
-	int err = errno;
-	v->run->immediate_exit = 0;
+	int rc, err;
+	for (;;) {
+		rc = ioctl(v->fd, KVM_RUN, 0);
+		err = errno;
+		v->run->immediate_exit = 0;
+		bool interrupted = (rc < 0 && (err == EINTR || err == EAGAIN)) ||
+				   (rc == 0 && v->run->exit_reason == KVM_EXIT_INTR);
+		if (!interrupted || !in_hypervisor_area(v->run->s.regs.regs.rip))
+			break;
+		/* A kick stopped the vCPU between the guest's syscall or
+		 * exception and the `out` that reports it: the guest's state
+		 * is half in the stub's frame or in rcx/r11, not in the
+		 * registers.  Let the hypervisor code finish from where it
+		 * is (no state loaded) and keep the kick for the next run. */
+		atomic_store(&v->kick, true);
+		v->run->kvm_dirty_regs = 0;
+	}
 	if (rc < 0 && (err == EINTR || err == EAGAIN)) {
 		save_state(v);
 		atomic_store(&v->kick, false);
