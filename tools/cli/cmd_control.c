@@ -199,7 +199,7 @@ int cmd_mem_set(struct cli *cli, int argc, char **argv)
 	if (!h)
 		return EXIT_FAIL;
 	int status = EXIT_OK;
-	if (xg_domain_set_memory_target(h, domid, kib, cli->force ? XG_REQUEST_FORCE : 0) < 0) {
+	if (xg_domain_set_memory_target(h, domid, kib, cli->force ? XG_FORCE : 0) < 0) {
 		cli_error("%s%s", xg_last_error(), strstr(xg_last_error(), "static-max") ? " (-f writes it anyway)" : "");
 		status = EXIT_FAIL;
 	} else if (cli->json) {

@@ -69,8 +69,8 @@ int cmd_mem_max(struct cli *cli, int argc, char **argv)
 	int rc = guest_domain(h, argv[first], "mem-max", &domid);
 	if (!rc)
 		rc = cli_domain_name(h, domid, name);
-	if (!rc && (rc = xg_domain_set_max_memory(h, domid, kib)) < 0)
-		cli_error("%s", xg_last_error());
+	if (!rc && (rc = xg_domain_set_max_memory_flags(h, domid, kib, cli->force ? XG_FORCE : 0)) < 0)
+		cli_error("%s%s", xg_last_error(), strstr(xg_last_error(), "less than") ? " (-f sets it anyway)" : "");
 	if (!rc && cli->json) {
 		json_object *o = cli_domain_ref(domid, name);
 		/* what the hypervisor keeps: whole pages */

@@ -413,11 +413,18 @@ XG_EXPORT long xg_console_write(xg_handle *h, uint32_t domid, const char *buf, s
 
 XG_EXPORT int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib)
 {
+	return xg_domain_set_max_memory_flags(h, domid, max_kib, 0);
+}
+
+XG_EXPORT int xg_domain_set_max_memory_flags(xg_handle *h, uint32_t domid, uint64_t max_kib, unsigned int flags)
+{
+	if (flags & ~(unsigned int)XG_FORCE)
+		return xg_error(-EINVAL, "unknown flags %#x", flags);
 	struct xg_domain_info info;
 	int rc = xg_domain_info(h, domid, &info);
 	if (rc)
 		return rc;
-	if (max_kib / 4 < info.tot_frames)
+	if (max_kib / 4 < info.tot_frames && !(flags & XG_FORCE))
 		return xg_error(-EINVAL, "%llu KiB is less than domain %u has now (%llu KiB)", (unsigned long long)max_kib,
 				domid, (unsigned long long)info.tot_frames * 4);
 	struct xg_domctl op = { .cmd = XG_DOMCTL_max_mem, .domain = (uint16_t)domid };

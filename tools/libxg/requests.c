@@ -241,7 +241,7 @@ static int write_target(xg_handle *h, uint32_t tx, uint32_t domid, void *arg)
 
 XG_EXPORT int xg_domain_set_memory_target(xg_handle *h, uint32_t domid, uint64_t target_kib, unsigned int flags)
 {
-	if (flags & ~(unsigned int)XG_REQUEST_FORCE)
+	if (flags & ~(unsigned int)XG_FORCE)
 		return xg_error(-EINVAL, "unknown flags %#x", flags);
 	if (!target_kib)
 		return xg_error(-EINVAL, "a memory target of 0 KiB leaves the guest nothing");
@@ -249,7 +249,7 @@ XG_EXPORT int xg_domain_set_memory_target(xg_handle *h, uint32_t domid, uint64_t
 	int rc = guest_info(h, domid, "a memory target", &info);
 	if (rc)
 		return rc;
-	struct memory_target t = { .kib = target_kib, .force = flags & XG_REQUEST_FORCE };
+	struct memory_target t = { .kib = target_kib, .force = flags & XG_FORCE };
 	return in_transaction(h, domid, write_target, &t);
 }
 

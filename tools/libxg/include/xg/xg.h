@@ -31,7 +31,7 @@ extern "C" {
 			    scheduling parameters (xg_sched_credit_*), max_event_channels;
 			    7: requests to guests (xg_domain_shutdown, xg_domain_wait_shutdown,
 			    xg_domain_set_memory_target, xg_domain_set_online_vcpus), triggers
-			    (xg_domain_trigger) */
+			    (xg_domain_trigger), XG_FORCE, xg_domain_set_max_memory_flags */
 
 typedef struct xg_handle xg_handle;
 
@@ -134,10 +134,21 @@ int xg_domain_pause(xg_handle *h, uint32_t domid);
 int xg_domain_unpause(xg_handle *h, uint32_t domid);
 /* Tear the domain down now, whatever it is doing; its memory returns to the host. */
 int xg_domain_destroy(xg_handle *h, uint32_t domid);
+/* Flags of the calls that check more than the hypervisor does. */
+enum xg_force_flags {
+	/* Past libxg's own checks of the request (see each call that takes
+	 * the flag); the hypervisor's checks and limits still hold. */
+	XG_FORCE = 1u << 0,
+};
+
 /* The most memory the domain may own (KiB, rounded down to whole pages);
  * at most the host's RAM.  libxg refuses less than it owns now (-EINVAL),
  * as xl's mem-max does.  The recorded configuration keeps its maxmem. */
 int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib);
+/* The same; with XG_FORCE less than it owns now is set too, as Xen's
+ * XEN_DOMCTL_max_mem allows: the domain keeps what it has but is given
+ * no more until it is below the limit (API 7). */
+int xg_domain_set_max_memory_flags(xg_handle *h, uint32_t domid, uint64_t max_kib, unsigned int flags);
 
 /* ---- vCPUs --------------------------------------------------------------- */
 
@@ -488,11 +499,6 @@ long xg_console_write(xg_handle *h, uint32_t domid, const char *buf, size_t len)
  * (the host); errors of the store (docs/xenstore.md) as the xg_xs_*
  * calls return them.  Nothing is written when a call fails.
  */
-enum xg_request_flags {
-	/* Past libxg's own checks that the guest could not honour the
-	 * request (see each call); the hypervisor's limits still hold. */
-	XG_REQUEST_FORCE = 1u << 0,
-};
 
 /* Ask the guest to power off (XG_SHUTDOWN_POWEROFF) or reboot
  * (XG_SHUTDOWN_REBOOT): control/shutdown is written, in a transaction
@@ -522,7 +528,7 @@ int xg_domain_wait_shutdown(xg_handle *h, const uint32_t *domids, size_t n, bool
 
 /* Ask the guest's balloon driver to use target_kib (memory/target, as xl
  * mem-set).  More than the domain's memory/static-max is -EINVAL
- * (libxl's check) unless flags has XG_REQUEST_FORCE; 0 is -EINVAL.  The
+ * (libxl's check) unless flags has XG_FORCE; 0 is -EINVAL.  The
  * hypervisor's limit (xg_domain_set_max_memory) is not changed: a guest
  * cannot balloon past it whatever the target says. */
 int xg_domain_set_memory_target(xg_handle *h, uint32_t domid, uint64_t target_kib, unsigned int flags);
