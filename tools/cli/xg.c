@@ -124,7 +124,7 @@ void cli_command_usage(const struct command *cmd, bool to_stderr)
 	fprintf(to_stderr ? stderr : stdout, "Usage: xg %s %s%s\n%s.\n", cmd->name, cmd->args, json, cmd->help);
 	if (to_stderr) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "usage: xg %s %s%s", cmd->name, cmd->args, json);
+		snprintf(msg, sizeof(msg), "Usage: xg %s %s%s", cmd->name, cmd->args, json);
 		record_error(msg);
 	}
 }
@@ -168,10 +168,25 @@ bool cli_dry_run_refused(const struct command *cmd, const struct cli *cli)
 	return true;
 }
 
+/* What getopt_long found wrong (it said nothing: opterr is 0). */
+static void option_error(char **argv, const char *shortopts, const struct option *opts)
+{
+	bool known = optopt && strchr(shortopts, optopt);
+	for (const struct option *o = opts; optopt && o->name; o++)
+		known = known || o->val == optopt;
+	if (known && optopt < 0x80)
+		cli_error("option -%c needs an argument", optopt);
+	else if (known || !optopt)
+		cli_error("%s: %s", argv[optind - 1], known ? "needs an argument" : "unknown option");
+	else
+		cli_error("-%c: unknown option", optopt);
+}
+
 int cli_getopt(struct cli *cli, const struct command *self, int argc, char **argv, const char *shortopts,
 	       const struct option *opts)
 {
 	int c;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) == CLI_OPT_JSON)
 		cli->json = true;
 	if (c == 'h') {
@@ -179,14 +194,12 @@ int cli_getopt(struct cli *cli, const struct command *self, int argc, char **arg
 		return CLI_OPTS_HELP;
 	}
 	if (c == '?' || c == ':') {
+		option_error(argv, shortopts, opts);
 		/* The rest is still read for --json, so that the usage error is
 		 * reported the way the caller asked for. */
-		int saved = opterr;
-		opterr = 0;
 		while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1)
 			if (c == CLI_OPT_JSON)
 				cli->json = true;
-		opterr = saved;
 		cli_command_usage(self, true);
 		return CLI_OPTS_USAGE;
 	}
