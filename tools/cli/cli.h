@@ -55,6 +55,8 @@ json_object *cli_domain_json(const struct xg_domain_info *d);
 json_object *cli_domain_ref(uint32_t domid, const char *name);
 /* Text as an array of its lines (without their newlines). */
 json_object *cli_lines_json(const char *text, size_t len);
+/* A whole decimal number without sign or unit that fits in 32 bits. */
+bool cli_parse_u32(const char *s, uint32_t *out);
 /* The domain's name, or -1 after printing the error. */
 int cli_domain_name(xg_handle *h, uint32_t domid, char name[XG_NAME_MAX]);
 /* Under -N, a command that changes things and has no dry run is refused:

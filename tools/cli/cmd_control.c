@@ -4,8 +4,6 @@
  * xg_domain_set_memory_target, xg_domain_set_online_vcpus,
  * xg_domain_trigger), printed as xl prints them (docs/xg.md).
  */
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +181,25 @@ static xg_handle *request_target(struct cli *cli, const char *arg, const char *n
 	return h;
 }
 
+/* The end of a request: rc (of its libxg call) reported, the error with
+ * hint after it; under --json the domain with the fields of what
+ * changed.  h is closed, fields dropped.  Returns the exit status. */
+static int request_done(struct cli *cli, xg_handle *h, int rc, const char *hint, uint32_t domid, const char *name,
+			json_object *fields)
+{
+	if (rc < 0) {
+		cli_error("%s%s", xg_last_error(), hint);
+	} else if (cli->json) {
+		json_object *o = cli_domain_ref(domid, name);
+		json_object_object_foreach(fields, key, value)
+			json_object_object_add(o, key, json_object_get(value));
+		cli_print_json(o);
+	}
+	json_object_put(fields);
+	xg_close(h);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 /* xl mem-set: memory/target for the guest's balloon driver; -f writes a
  * target above memory/static-max. */
 int cmd_mem_set(struct cli *cli, int argc, char **argv)
@@ -198,31 +215,11 @@ int cmd_mem_set(struct cli *cli, int argc, char **argv)
 	xg_handle *h = request_target(cli, argv[first], "mem-set", &domid, name);
 	if (!h)
 		return EXIT_FAIL;
-	int status = EXIT_OK;
-	if (xg_domain_set_memory_target(h, domid, kib, cli->force ? XG_FORCE : 0) < 0) {
-		cli_error("%s%s", xg_last_error(), strstr(xg_last_error(), "static-max") ? " (-f writes it anyway)" : "");
-		status = EXIT_FAIL;
-	} else if (cli->json) {
-		json_object *o = cli_domain_ref(domid, name);
-		json_object_object_add(o, "target_kib", json_object_new_int64((int64_t)kib));
-		cli_print_json(o);
-	}
-	xg_close(h);
-	return status;
-}
-
-/* A whole decimal number without sign that fits in 32 bits. */
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	if (!isdigit((unsigned char)*s))
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(s, &end, 10);
-	if (errno || *end || n > UINT32_MAX)
-		return false;
-	*out = (uint32_t)n;
-	return true;
+	int rc = xg_domain_set_memory_target(h, domid, kib, cli->force ? XG_FORCE : 0);
+	json_object *fields = json_object_new_object();
+	json_object_object_add(fields, "target_kib", json_object_new_int64((int64_t)kib));
+	return request_done(cli, h, rc, strstr(xg_last_error(), "static-max") ? " (-f writes it anyway)" : "", domid,
+			    name, fields);
 }
 
 /* xl vcpu-set: cpu/<k>/availability, online for k < N. */
@@ -232,7 +229,7 @@ int cmd_vcpu_set(struct cli *cli, int argc, char **argv)
 	if (first < 0)
 		return cli_options_status(first);
 	uint32_t n;
-	if (!parse_u32(argv[first + 1], &n) || n == 0) {
+	if (!cli_parse_u32(argv[first + 1], &n) || n == 0) {
 		cli_error("'%s' is not a number of vCPUs (at least 1)", argv[first + 1]);
 		return EXIT_FAIL;
 	}
@@ -241,17 +238,10 @@ int cmd_vcpu_set(struct cli *cli, int argc, char **argv)
 	xg_handle *h = request_target(cli, argv[first], "vcpu-set", &domid, name);
 	if (!h)
 		return EXIT_FAIL;
-	int status = EXIT_OK;
-	if (xg_domain_set_online_vcpus(h, domid, n) < 0) {
-		cli_error("%s", xg_last_error());
-		status = EXIT_FAIL;
-	} else if (cli->json) {
-		json_object *o = cli_domain_ref(domid, name);
-		json_object_object_add(o, "online_vcpus", json_object_new_int64(n));
-		cli_print_json(o);
-	}
-	xg_close(h);
-	return status;
+	int rc = xg_domain_set_online_vcpus(h, domid, n);
+	json_object *fields = json_object_new_object();
+	json_object_object_add(fields, "online_vcpus", json_object_new_int64(n));
+	return request_done(cli, h, rc, "", domid, name, fields);
 }
 
 /* xl trigger DOMAIN TRIGGER [VCPU] (VCPU 0 by default). */
@@ -266,7 +256,7 @@ int cmd_trigger(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	uint32_t vcpu = 0;
-	if (argc - first == 3 && !parse_u32(argv[first + 2], &vcpu)) {
+	if (argc - first == 3 && !cli_parse_u32(argv[first + 2], &vcpu)) {
 		cli_error("'%s' is not a vCPU number", argv[first + 2]);
 		return EXIT_FAIL;
 	}
@@ -275,16 +265,9 @@ int cmd_trigger(struct cli *cli, int argc, char **argv)
 	xg_handle *h = request_target(cli, argv[first], "trigger", &domid, name);
 	if (!h)
 		return EXIT_FAIL;
-	int status = EXIT_OK;
-	if (xg_domain_trigger(h, domid, trigger, vcpu) < 0) {
-		cli_error("%s", xg_last_error());
-		status = EXIT_FAIL;
-	} else if (cli->json) {
-		json_object *o = cli_domain_ref(domid, name);
-		json_object_object_add(o, "trigger", json_object_new_string(xg_trigger_name(trigger)));
-		json_object_object_add(o, "vcpu", json_object_new_int64(vcpu));
-		cli_print_json(o);
-	}
-	xg_close(h);
-	return status;
+	int rc = xg_domain_trigger(h, domid, trigger, vcpu);
+	json_object *fields = json_object_new_object();
+	json_object_object_add(fields, "trigger", json_object_new_string(xg_trigger_name(trigger)));
+	json_object_object_add(fields, "vcpu", json_object_new_int64(vcpu));
+	return request_done(cli, h, rc, "", domid, name, fields);
 }

@@ -1,5 +1,4 @@
 /* xg sched-credit: Xen's credit scheduler parameters, weight and cap, as xl's. */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,15 +10,7 @@
 /* A whole decimal number (no sign, no unit) that fits in 32 bits. */
 static bool parse_number(const char *s, uint32_t *out)
 {
-	if (!isdigit((unsigned char)*s))
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(s, &end, 10);
-	if (errno || *end || n >= UINT32_MAX) /* UINT32_MAX is XG_SCHED_KEEP */
-		return false;
-	*out = (uint32_t)n;
-	return true;
+	return cli_parse_u32(s, out) && *out != XG_SCHED_KEEP; /* UINT32_MAX is XG_SCHED_KEEP */
 }
 
 static void print_row(const char *name, uint32_t domid, const struct xg_sched_credit *sc)

@@ -1,4 +1,5 @@
 /* xg: manage XG domains, in the manner of Xen's xl. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -147,6 +148,19 @@ json_object *cli_lines_json(const char *text, size_t len)
 		at = end + 1;
 	}
 	return arr;
+}
+
+bool cli_parse_u32(const char *s, uint32_t *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (errno || *end || n > UINT32_MAX)
+		return false;
+	*out = (uint32_t)n;
+	return true;
 }
 
 int cli_domain_name(xg_handle *h, uint32_t domid, char name[XG_NAME_MAX])
