@@ -125,6 +125,17 @@ _Static_assert(sizeof(struct xg_ctl_reply) == 16, "xg_ctl_reply layout");
  * frame, the hypervisor serves it and returns the port for start_info. */
 #define XG_DOMCTL_xenstore_attach 19 /* u.xenstore_attach */
 #define XG_DOMCTL_scheduler_op 20    /* u.scheduler_op: Xen's XEN_DOMCTL_scheduler_op (credit only) */
+#define XG_DOMCTL_sendtrigger 21     /* u.sendtrigger: Xen's XEN_DOMCTL_sendtrigger */
+
+/* XG_DOMCTL_sendtrigger, with Xen's trigger numbers and results for a PV
+ * domain: NMI makes the vCPU's NMI pending (as VCPUOP_send_nmi) and kicks
+ * it; POWER and SLEEP (HVM ACPI buttons) are -EINVAL; any other -ENOSYS;
+ * a vCPU the domain does not have -ESRCH. */
+#define XG_DOMCTL_SENDTRIGGER_NMI 0
+#define XG_DOMCTL_SENDTRIGGER_RESET 1
+#define XG_DOMCTL_SENDTRIGGER_INIT 2
+#define XG_DOMCTL_SENDTRIGGER_POWER 3
+#define XG_DOMCTL_SENDTRIGGER_SLEEP 4
 
 /* createdomain flags */
 #define XG_DOMCRF_pv32 (1u << 0) /* a 32-bit PAE PV guest (else 64-bit PV) */
@@ -293,6 +304,10 @@ struct xg_domctl {
 		struct xg_domctl_vcpuinfo vcpuinfo;
 		struct xg_domctl_vcpuaffinity vcpuaffinity;
 		struct xg_domctl_scheduler_op scheduler_op;
+		struct {
+			uint32_t trigger; /* XG_DOMCTL_SENDTRIGGER_* */
+			uint32_t vcpu;
+		} sendtrigger;
 		struct {
 			uint64_t buffer; /* handle */
 			uint32_t size;   /* IN: bytes to set / room to get; OUT (get): bytes held */

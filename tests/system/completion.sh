@@ -21,11 +21,17 @@ check "xg m<TAB> offers mem-max, mem-set and migrate" [ "$(complete_line xg m)" 
 check "xg x<TAB> offers the xenstore commands" [ "$(complete_line xg x)" = "xenstore-ls xenstore-read xenstore-rm xenstore-write " ]
 check "xg s<TAB> offers save, sched-credit and shutdown" [ "$(complete_line xg s)" = "save sched-credit shutdown " ]
 check "xg r<TAB> offers reboot, rename and restore" [ "$(complete_line xg r)" = "reboot rename restore " ]
-check "xg t<TAB> offers top" [ "$(complete_line xg t)" = "top " ]
+check "xg t<TAB> offers top and trigger" [ "$(complete_line xg t)" = "top trigger " ]
+check "xg trigger <TAB> offers the live domain" [ "$(complete_line xg trigger "")" = "completed " ]
+check "xg trigger completed n<TAB> offers nmi" [ "$(complete_line xg trigger completed n)" = "nmi " ]
+check "xg destroy -<TAB> offers --json" [ "$(complete_line xg destroy -)" = "--json " ]
+check "xg create -<TAB> offers its options and --json" [ "$(complete_line xg create -)" = "--json -F -c -e -p " ]
+check "xg console -<TAB> offers no --json (it is interactive)" [ "$(complete_line xg console -)" = " " ]
+check "xg -<TAB> offers the global options, -f among them" sh -c "printf '%s' '$(complete_line xg -)' | grep -q -- '-f '"
 for cmd in mem-max mem-set vcpu-list vcpu-pin vcpu-set shutdown reboot; do
 	check "xg $cmd <TAB> offers the live domain" [ "$(complete_line xg "$cmd" "")" = "completed " ]
 done
-check "xg shutdown -<TAB> offers its options" [ "$(complete_line xg shutdown -)" = "-F -a -w " ]
+check "xg shutdown -<TAB> offers its options" [ "$(complete_line xg shutdown -)" = "--json -F -a -w " ]
 check "xg reboot -w <TAB> offers the live domain" [ "$(complete_line xg reboot -w "")" = "completed " ]
 id=$(xg domid completed)
 check "xg xenstore-read /lo<TAB> offers /local" [ "$(complete_line xg xenstore-read /lo)" = "/local " ]

@@ -165,9 +165,13 @@ int cli_follow_console(struct cli *cli, xg_handle *h, uint32_t domid)
 int cmd_console(struct cli *cli, int argc, char **argv)
 {
 	const struct command *self = cli_find_command("console");
-	int first = cli_operands(argc, argv, self->name, 1, 1, NULL);
+	int first = cli_operands(cli, argc, argv, self->name, 1, 1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
+	if (cli->json) {
+		cli_error("console has no --json: it is interactive (xg dmesg --json gives the hypervisor's log)");
+		return EXIT_USAGE;
+	}
 	uint32_t domid;
 	xg_handle *h = cli_connect_guest(cli, argv[first], "it has no console here (see xg dmesg)", &domid);
 	if (!h)
@@ -180,20 +184,14 @@ int cmd_console(struct cli *cli, int argc, char **argv)
 int cmd_dmesg(struct cli *cli, int argc, char **argv)
 {
 	const struct command *self = cli_find_command("dmesg");
+	static const struct option opts[] = { { "clear", no_argument, NULL, 'c' }, CLI_COMMON_OPTIONS };
 	bool clear = false;
 	int c;
 	optind = 0;
-	while ((c = getopt(argc, argv, "ch")) != -1) {
-		if (c == 'c') {
-			clear = true;
-		} else if (c == 'h') {
-			cli_command_usage(self, false);
-			return EXIT_OK;
-		} else {
-			cli_command_usage(self, true);
-			return EXIT_USAGE;
-		}
-	}
+	while ((c = cli_getopt(cli, self, argc, argv, "ch", opts)) >= 0)
+		clear = true; /* -c */
+	if (c != -1)
+		return cli_options_status(c);
 	if (optind != argc) {
 		cli_command_usage(self, true);
 		return EXIT_USAGE;
@@ -210,6 +208,12 @@ int cmd_dmesg(struct cli *cli, int argc, char **argv)
 	int rc = xg_dmesg(h, clear, &text, &len);
 	if (rc < 0) {
 		cli_error("%s", xg_last_error());
+	} else if (cli->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "lines", cli_lines_json(text, len));
+		json_object_object_add(o, "cleared", json_object_new_boolean(clear));
+		cli_print_json(o);
+		free(text);
 	} else {
 		write_all(1, text, len);
 		free(text);

@@ -80,27 +80,18 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	const struct command *self = cli_find_command("list");
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
 		{ "long", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_OPTIONS,
 	};
-	bool json = false, longform = false;
+	bool longform = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+lh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			json = true;
-		} else if (c == 'l') {
-			longform = json = true;
-		} else if (c == 'h') {
-			cli_command_usage(self, false);
-			return EXIT_OK;
-		} else {
-			cli_command_usage(self, true);
-			return EXIT_USAGE;
-		}
-	}
+	while ((c = cli_getopt(cli, self, argc, argv, "lh", opts)) >= 0)
+		longform = true; /* -l, which is JSON */
+	if (c != -1)
+		return cli_options_status(c);
+	cli->json = cli->json || longform;
+	bool json = cli->json;
 	int first = optind;
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
@@ -125,7 +116,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 			status = EXIT_FAIL;
 		}
 	}
-	if (json) {
+	if (json && status == EXIT_OK) {
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
 			if (wanted(&list[i], names, nnames))
@@ -150,12 +141,10 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 
 int cmd_info(struct cli *cli, int argc, char **argv)
 {
-	bool json = false;
-	int first = cli_simple_options(argc, argv, cli_find_command("info"), &json);
-	if (first == -1)
-		return EXIT_OK;
-	if (first < 0 || first != argc)
-		return EXIT_USAGE;
+	int first = cli_operands(cli, argc, argv, "info", 0, 0);
+	if (first < 0)
+		return cli_options_status(first);
+	bool json = cli->json;
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;

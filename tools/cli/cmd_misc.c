@@ -7,17 +7,23 @@
 
 int cmd_rename(struct cli *cli, int argc, char **argv)
 {
-	int first = cli_operands(argc, argv, "rename", 2, 2, NULL);
+	int first = cli_operands(cli, argc, argv, "rename", 2, 2);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
 	uint32_t domid;
 	xg_handle *h = cli_connect_guest(cli, argv[first], "it keeps its name", &domid);
 	if (!h)
 		return EXIT_FAIL;
-	int rc = 0;
-	if (xg_domain_rename(h, domid, argv[first + 1]) < 0) {
+	char old[XG_NAME_MAX];
+	int rc = cli_domain_name(h, domid, old);
+	if (!rc && xg_domain_rename(h, domid, argv[first + 1]) < 0) {
 		cli_error("%s", xg_last_error());
 		rc = -1;
+	}
+	if (!rc && cli->json) {
+		json_object *o = cli_domain_ref(domid, argv[first + 1]);
+		json_object_object_add(o, "old_name", json_object_new_string(old));
+		cli_print_json(o);
 	}
 	xg_close(h);
 	return rc ? EXIT_FAIL : EXIT_OK;
@@ -26,9 +32,9 @@ int cmd_rename(struct cli *cli, int argc, char **argv)
 /* domid NAME and domname ID: one lookup, printing the other half. */
 static int translate(struct cli *cli, int argc, char **argv, const char *name, bool want_id)
 {
-	int first = cli_operands(argc, argv, name, 1, 1, NULL);
+	int first = cli_operands(cli, argc, argv, name, 1, 1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
 	xg_handle *h = cli_connect(cli, true);
 	if (!h)
 		return EXIT_FAIL;
@@ -46,13 +52,15 @@ static int translate(struct cli *cli, int argc, char **argv, const char *name, b
 	bool numeric = *arg && !*end;
 	int status = EXIT_FAIL;
 	for (size_t i = 0; i < n && status; i++) {
-		if (want_id && !strcmp(list[i].name, arg)) {
+		if (want_id ? strcmp(list[i].name, arg) : !numeric || list[i].domid != id)
+			continue;
+		status = EXIT_OK;
+		if (cli->json)
+			cli_print_json(cli_domain_ref(list[i].domid, list[i].name));
+		else if (want_id)
 			printf("%u\n", list[i].domid);
-			status = EXIT_OK;
-		} else if (!want_id && numeric && list[i].domid == id) {
+		else
 			printf("%s\n", list[i].name);
-			status = EXIT_OK;
-		}
 	}
 	if (status)
 		cli_error(want_id ? "no domain named '%s'" : "no domain with id %s", arg);
@@ -83,10 +91,10 @@ static void format_uptime(uint64_t ns, char *out, size_t size)
 
 int cmd_uptime(struct cli *cli, int argc, char **argv)
 {
-	bool json = false;
-	int first = cli_operands(argc, argv, "uptime", 0, -1, &json);
+	int first = cli_operands(cli, argc, argv, "uptime", 0, -1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
+	bool json = cli->json;
 	xg_handle *h = cli_connect(cli, true);
 	if (!h)
 		return EXIT_FAIL;
@@ -99,9 +107,6 @@ int cmd_uptime(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	xg_close(h);
-	json_object *arr = json ? json_object_new_array() : NULL;
-	if (!json)
-		printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
 	int status = EXIT_OK;
 	for (int a = first; a < argc; a++) {
 		bool found = false;
@@ -115,7 +120,10 @@ int cmd_uptime(struct cli *cli, int argc, char **argv)
 			status = EXIT_FAIL;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	json_object *arr = json ? json_object_new_array() : NULL;
+	if (!json)
+		printf("%-40s %5s %s\n", "Name", "ID", "Uptime");
+	for (size_t i = 0; i < n && (status == EXIT_OK || !json); i++) {
 		bool wanted = first == argc;
 		char id[16];
 		snprintf(id, sizeof(id), "%u", list[i].domid);
@@ -136,8 +144,10 @@ int cmd_uptime(struct cli *cli, int argc, char **argv)
 			printf("%-40s %5u %s\n", list[i].name, list[i].domid, up);
 		}
 	}
-	if (json)
+	if (json && status == EXIT_OK)
 		cli_print_json(arr);
+	else if (json)
+		json_object_put(arr);
 	free(list);
 	return status;
 }

@@ -1,5 +1,4 @@
 /* xg sched-credit: Xen's credit scheduler parameters, weight and cap, as xl's. */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,15 +10,7 @@
 /* A whole decimal number (no sign, no unit) that fits in 32 bits. */
 static bool parse_number(const char *s, uint32_t *out)
 {
-	if (!isdigit((unsigned char)*s))
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(s, &end, 10);
-	if (errno || *end || n >= UINT32_MAX) /* UINT32_MAX is XG_SCHED_KEEP */
-		return false;
-	*out = (uint32_t)n;
-	return true;
+	return cli_parse_u32(s, out) && *out != XG_SCHED_KEEP; /* UINT32_MAX is XG_SCHED_KEEP */
 }
 
 static void print_row(const char *name, uint32_t domid, const struct xg_sched_credit *sc)
@@ -122,15 +113,13 @@ int cmd_sched_credit(struct cli *cli, int argc, char **argv)
 		{ "ratelimit_us", required_argument, NULL, 'r' },
 		{ "migration_delay_us", required_argument, NULL, 'm' },
 		{ "cpupool", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_COMMON_OPTIONS,
 	};
 	const char *dom = NULL, *weight_arg = NULL, *cap_arg = NULL, *pool = NULL;
-	bool json = false, schedparam = false, pool_params = false;
+	bool schedparam = false, pool_params = false;
 	int c;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+d:w:c:st:r:m:p:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(cli, self, argc, argv, "d:w:c:st:r:m:p:h", opts)) >= 0) {
 		switch (c) {
 		case 'd': dom = optarg; break;
 		case 'w': weight_arg = optarg; break;
@@ -140,15 +129,10 @@ int cmd_sched_credit(struct cli *cli, int argc, char **argv)
 		case 'r':
 		case 'm': pool_params = true; break;
 		case 'p': pool = optarg; break;
-		case 'j': json = true; break;
-		case 'h':
-			cli_command_usage(self, false);
-			return EXIT_OK;
-		default:
-			cli_command_usage(self, true);
-			return EXIT_USAGE;
 		}
 	}
+	if (c != -1)
+		return cli_options_status(c);
 	if (optind != argc) {
 		cli_command_usage(self, true);
 		return EXIT_USAGE;
@@ -162,10 +146,6 @@ int cmd_sched_credit(struct cli *cli, int argc, char **argv)
 		cli_error("-w and -c need the domain to set them for (-d DOMAIN)");
 		return EXIT_USAGE;
 	}
-	if (setting && json) {
-		cli_error("--json is for showing the parameters, not setting them");
-		return EXIT_USAGE;
-	}
 	if (schedparam || pool_params) {
 		cli_error("the credit scheduler's own parameters (-s: time slice, rate limit, migration delay) are not "
 			  "supported by XG: the host kernel schedules the vCPU threads (docs/scheduling.md)");
@@ -176,7 +156,7 @@ int cmd_sched_credit(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (!setting)
-		return show(cli, dom, json);
+		return show(cli, dom, cli->json);
 
 	struct xg_sched_credit sc = { .weight = XG_SCHED_KEEP, .cap = XG_SCHED_KEEP };
 	if (weight_arg && !parse_number(weight_arg, &sc.weight)) {
@@ -195,6 +175,16 @@ int cmd_sched_credit(struct cli *cli, int argc, char **argv)
 	if (!rc && xg_sched_credit_set(h, domid, &sc) < 0) {
 		cli_error("%s", xg_last_error());
 		rc = -1;
+	}
+	char name[XG_NAME_MAX];
+	/* --json: the parameters now in force, both of them. */
+	if (!rc && cli->json && !(rc = cli_domain_name(h, domid, name))) {
+		if (xg_sched_credit_get(h, domid, &sc) < 0) {
+			cli_error("%s", xg_last_error());
+			rc = -1;
+		} else {
+			cli_print_json(row_json(name, domid, &sc));
+		}
 	}
 	xg_close(h);
 	return rc ? EXIT_FAIL : EXIT_OK;

@@ -55,9 +55,9 @@ int cli_memory_operand(const char *arg, uint64_t *kib)
 
 int cmd_mem_max(struct cli *cli, int argc, char **argv)
 {
-	int first = cli_operands(argc, argv, "mem-max", 2, 2, NULL);
+	int first = cli_operands(cli, argc, argv, "mem-max", 2, 2);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
 	uint64_t kib;
 	if (cli_memory_operand(argv[first + 1], &kib) < 0)
 		return EXIT_FAIL;
@@ -65,9 +65,18 @@ int cmd_mem_max(struct cli *cli, int argc, char **argv)
 	if (!h)
 		return EXIT_FAIL;
 	uint32_t domid;
+	char name[XG_NAME_MAX];
 	int rc = guest_domain(h, argv[first], "mem-max", &domid);
-	if (!rc && (rc = xg_domain_set_max_memory(h, domid, kib)) < 0)
-		cli_error("%s", xg_last_error());
+	if (!rc)
+		rc = cli_domain_name(h, domid, name);
+	if (!rc && (rc = xg_domain_set_max_memory_flags(h, domid, kib, cli->force ? XG_FORCE : 0)) < 0)
+		cli_error("%s%s", xg_last_error(), strstr(xg_last_error(), "less than") ? " (-f sets it anyway)" : "");
+	if (!rc && cli->json) {
+		json_object *o = cli_domain_ref(domid, name);
+		/* what the hypervisor keeps: whole pages */
+		json_object_object_add(o, "max_memory_kib", json_object_new_int64((int64_t)(kib / 4 * 4)));
+		cli_print_json(o);
+	}
 	xg_close(h);
 	return rc ? EXIT_FAIL : EXIT_OK;
 }
@@ -107,10 +116,10 @@ static const char *vcpu_state_name(const struct xg_vcpu_info *v)
 
 int cmd_vcpu_list(struct cli *cli, int argc, char **argv)
 {
-	bool json = false;
-	int first = cli_operands(argc, argv, "vcpu-list", 0, -1, &json);
+	int first = cli_operands(cli, argc, argv, "vcpu-list", 0, -1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
+	bool json = cli->json;
 	xg_handle *h = cli_connect(cli, true);
 	if (!h)
 		return EXIT_FAIL;
@@ -260,9 +269,9 @@ static int parse_cpus(const char *s, unsigned int nr_cpus, uint8_t mask[XG_MAX_H
 
 int cmd_vcpu_pin(struct cli *cli, int argc, char **argv)
 {
-	int first = cli_operands(argc, argv, "vcpu-pin", 3, 4, NULL);
+	int first = cli_operands(cli, argc, argv, "vcpu-pin", 3, 4);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
 	if (argc - first == 4 && strcmp(argv[first + 3], "-")) {
 		cli_error("soft affinity is not supported by XG (give only the hard affinity, or '-')");
 		return EXIT_FAIL;
@@ -294,11 +303,26 @@ int cmd_vcpu_pin(struct cli *cli, int argc, char **argv)
 			  info.nr_vcpus - 1);
 		rc = -1;
 	}
+	json_object *pinned = !rc && cli->json ? json_object_new_array() : NULL;
 	for (uint32_t v = all_vcpus ? 0 : (uint32_t)vcpu; !rc && v < (all_vcpus ? info.nr_vcpus : vcpu + 1); v++) {
 		if (xg_vcpu_set_affinity(h, domid, v, mask) < 0) {
 			cli_error("%s", xg_last_error());
 			rc = -1;
+		} else if (pinned) {
+			json_object_array_add(pinned, json_object_new_int64(v));
 		}
+	}
+	if (pinned && !rc) {
+		struct xg_vcpu_info now = { .pinned = true };
+		memcpy(now.affinity, mask, sizeof(now.affinity));
+		char cpus[512];
+		format_cpus(&now, phys.nr_cpus, cpus, sizeof(cpus));
+		json_object *o = cli_domain_ref(domid, info.name);
+		json_object_object_add(o, "vcpus", pinned);
+		json_object_object_add(o, "hard_affinity", json_object_new_string(cpus));
+		cli_print_json(o);
+	} else if (pinned) {
+		json_object_put(pinned);
 	}
 	xg_close(h);
 	return rc ? EXIT_FAIL : EXIT_OK;
@@ -307,6 +331,16 @@ int cmd_vcpu_pin(struct cli *cli, int argc, char **argv)
 /* xg top: xgtop, from next to this xg if it is there, else from PATH. */
 int cmd_top(struct cli *cli, int argc, char **argv)
 {
+	/* Its options are xgtop's, but for the two that make no sense here. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--json")) {
+			cli->json = true;
+			cli_error("top has no --json: it is a live view (xg list --json gives the same facts once)");
+			return EXIT_USAGE;
+		}
+	}
+	if (cli_dry_run_refused(cli_find_command("top"), cli))
+		return EXIT_USAGE;
 	char **args = calloc((size_t)argc + 4, sizeof(char *));
 	if (!args)
 		return EXIT_FAIL;
@@ -336,29 +370,26 @@ int cmd_top(struct cli *cli, int argc, char **argv)
 	return EXIT_FAIL;
 }
 
-static int not_supported(int argc, char **argv, const char *name, const char *what)
+static int not_supported(struct cli *cli, int argc, char **argv, const char *name, const char *what)
 {
-	const struct command *self = cli_find_command(name);
-	if (cli_simple_options(argc, argv, self, NULL) == -1)
-		return EXIT_OK;
+	int first = cli_operands(cli, argc, argv, name, 0, -1);
+	if (first < 0)
+		return cli_options_status(first);
 	cli_error("%s is not yet supported by XG (%s)", name, what);
 	return EXIT_FAIL;
 }
 
 int cmd_save(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	return not_supported(argc, argv, "save", "a domain's state cannot be written to a file yet");
+	return not_supported(cli, argc, argv, "save", "a domain's state cannot be written to a file yet");
 }
 
 int cmd_restore(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	return not_supported(argc, argv, "restore", "there is no saved state to restore from yet");
+	return not_supported(cli, argc, argv, "restore", "there is no saved state to restore from yet");
 }
 
 int cmd_migrate(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	return not_supported(argc, argv, "migrate", "a domain cannot be moved to another host yet");
+	return not_supported(cli, argc, argv, "migrate", "a domain cannot be moved to another host yet");
 }

@@ -23,12 +23,26 @@ static void print_escaped(FILE *f, const char *v, size_t len)
 	}
 }
 
+/* --json of a command that changes the store: {key: done} when all of it
+ * was done (a failure stops at the first path). */
+static int finish_json(json_object *done, const char *key, int status)
+{
+	if (done && status == EXIT_OK) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, key, done);
+		cli_print_json(o);
+	} else if (done) {
+		json_object_put(done);
+	}
+	return status;
+}
+
 int cmd_xenstore_read(struct cli *cli, int argc, char **argv)
 {
-	bool json = false;
-	int first = cli_operands(argc, argv, "xenstore-read", 1, -1, &json);
+	int first = cli_operands(cli, argc, argv, "xenstore-read", 1, -1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
+	bool json = cli->json;
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;
@@ -62,9 +76,9 @@ int cmd_xenstore_read(struct cli *cli, int argc, char **argv)
 
 int cmd_xenstore_write(struct cli *cli, int argc, char **argv)
 {
-	int first = cli_operands(argc, argv, "xenstore-write", 2, -1, NULL);
+	int first = cli_operands(cli, argc, argv, "xenstore-write", 2, -1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
 	if ((argc - first) % 2) {
 		cli_error("xenstore-write takes PATH VALUE pairs");
 		return EXIT_USAGE;
@@ -73,33 +87,41 @@ int cmd_xenstore_write(struct cli *cli, int argc, char **argv)
 	if (!h)
 		return EXIT_FAIL;
 	int status = EXIT_OK;
-	for (int i = first; i + 1 < argc; i += 2)
+	json_object *written = cli->json ? json_object_new_object() : NULL;
+	for (int i = first; i + 1 < argc; i += 2) {
 		if (xg_xs_write(h, 0, argv[i], argv[i + 1], strlen(argv[i + 1]))) {
 			cli_error("%s", xg_last_error());
 			status = EXIT_FAIL;
 			break;
 		}
+		if (written)
+			json_object_object_add(written, argv[i], json_object_new_string(argv[i + 1]));
+	}
 	xg_close(h);
-	return status;
+	return finish_json(written, "written", status);
 }
 
 int cmd_xenstore_rm(struct cli *cli, int argc, char **argv)
 {
-	int first = cli_operands(argc, argv, "xenstore-rm", 1, -1, NULL);
+	int first = cli_operands(cli, argc, argv, "xenstore-rm", 1, -1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;
 	int status = EXIT_OK;
-	for (int i = first; i < argc; i++)
+	json_object *removed = cli->json ? json_object_new_array() : NULL;
+	for (int i = first; i < argc; i++) {
 		if (xg_xs_rm(h, 0, argv[i])) {
 			cli_error("%s", xg_last_error());
 			status = EXIT_FAIL;
 			break;
 		}
+		if (removed)
+			json_object_array_add(removed, json_object_new_string(argv[i]));
+	}
 	xg_close(h);
-	return status;
+	return finish_json(removed, "removed", status);
 }
 
 /* Print the children of path, depth spaces in (xenstore-ls's layout), or
@@ -143,10 +165,10 @@ static int list(xg_handle *h, const char *path, int depth, json_object *out)
 
 int cmd_xenstore_ls(struct cli *cli, int argc, char **argv)
 {
-	bool json = false;
-	int first = cli_operands(argc, argv, "xenstore-ls", 0, 1, &json);
+	int first = cli_operands(cli, argc, argv, "xenstore-ls", 0, 1);
 	if (first < 0)
-		return cli_operands_status(first);
+		return cli_options_status(first);
+	bool json = cli->json;
 	xg_handle *h = cli_connect(cli, false);
 	if (!h)
 		return EXIT_FAIL;

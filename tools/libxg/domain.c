@@ -413,11 +413,18 @@ XG_EXPORT long xg_console_write(xg_handle *h, uint32_t domid, const char *buf, s
 
 XG_EXPORT int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib)
 {
+	return xg_domain_set_max_memory_flags(h, domid, max_kib, 0);
+}
+
+XG_EXPORT int xg_domain_set_max_memory_flags(xg_handle *h, uint32_t domid, uint64_t max_kib, unsigned int flags)
+{
+	if (flags & ~(unsigned int)XG_FORCE)
+		return xg_error(-EINVAL, "unknown flags %#x", flags);
 	struct xg_domain_info info;
 	int rc = xg_domain_info(h, domid, &info);
 	if (rc)
 		return rc;
-	if (max_kib / 4 < info.tot_frames)
+	if (max_kib / 4 < info.tot_frames && !(flags & XG_FORCE))
 		return xg_error(-EINVAL, "%llu KiB is less than domain %u has now (%llu KiB)", (unsigned long long)max_kib,
 				domid, (unsigned long long)info.tot_frames * 4);
 	struct xg_domctl op = { .cmd = XG_DOMCTL_max_mem, .domain = (uint16_t)domid };
@@ -540,5 +547,59 @@ XG_EXPORT int xg_sched_credit_set(xg_handle *h, uint32_t domid, const struct xg_
 	if (rc < 0)
 		return xg_error((int)rc, "cannot set the scheduling parameters of domain %u: %s", domid,
 				strerror((int)-rc));
+	return 0;
+}
+
+static const char *const trigger_names[] = {
+	[XG_TRIGGER_NMI] = "nmi",     [XG_TRIGGER_RESET] = "reset", [XG_TRIGGER_INIT] = "init",
+	[XG_TRIGGER_POWER] = "power", [XG_TRIGGER_SLEEP] = "sleep", [XG_TRIGGER_S3RESUME] = "s3resume",
+};
+
+XG_EXPORT const char *xg_trigger_name(enum xg_trigger trigger)
+{
+	return (unsigned int)trigger < sizeof(trigger_names) / sizeof(trigger_names[0]) ? trigger_names[trigger] : NULL;
+}
+
+XG_EXPORT int xg_trigger_from_name(const char *name, enum xg_trigger *trigger)
+{
+	for (unsigned int i = 0; i < sizeof(trigger_names) / sizeof(trigger_names[0]); i++) {
+		if (!strcmp(name, trigger_names[i])) {
+			*trigger = (enum xg_trigger)i;
+			return 0;
+		}
+	}
+	return xg_error(-EINVAL, "invalid trigger '%s' (nmi, reset, init, power, sleep or s3resume)", name);
+}
+
+XG_EXPORT int xg_domain_trigger(xg_handle *h, uint32_t domid, enum xg_trigger trigger, uint32_t vcpu)
+{
+	const char *name = xg_trigger_name(trigger);
+	if (!name)
+		return xg_error(-EINVAL, "unknown trigger %d", (int)trigger);
+	if (domid > 0xffff)
+		return xg_error(-EINVAL, "invalid domain id %u", domid);
+	if (domid == 0)
+		return xg_error(-EINVAL, "domain 0 is the host itself: it takes no triggers");
+	/* libxl's: s3resume wakes an HVM guest through its device model. */
+	if (trigger == XG_TRIGGER_S3RESUME)
+		return xg_error(-EINVAL, "trigger s3resume is for HVM guests: domain %u is PV", domid);
+	struct xg_domctl op = { .cmd = XG_DOMCTL_sendtrigger, .domain = (uint16_t)domid };
+	op.u.sendtrigger.trigger = (uint32_t)trigger;
+	op.u.sendtrigger.vcpu = vcpu;
+	long rc = xg_do_domctl(h, &op);
+	if (rc == -ESRCH) {
+		struct xg_domain_info info;
+		if (xg_domain_info(h, domid, &info) == 0)
+			return xg_error((int)rc, "domain %u has no vCPU %u (it has %u)", domid, vcpu, info.nr_vcpus);
+		return xg_error((int)rc, "no domain with id %u", domid);
+	}
+	if (rc == -EINVAL && (trigger == XG_TRIGGER_POWER || trigger == XG_TRIGGER_SLEEP))
+		return xg_error((int)rc, "trigger %s (an ACPI button) is for HVM guests: domain %u is PV", name, domid);
+	if (rc == -ENOSYS && trigger == XG_TRIGGER_NMI)
+		return xg_error((int)rc, "this hypervisor takes no triggers (it predates them)");
+	if (rc == -ENOSYS)
+		return xg_error((int)rc, "trigger %s is not supported for PV domains (Xen's ENOSYS)", name);
+	if (rc < 0)
+		return xg_error((int)rc, "cannot send trigger %s to domain %u: %s", name, domid, strerror((int)-rc));
 	return 0;
 }

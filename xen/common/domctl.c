@@ -325,6 +325,32 @@ static long setvcpuaffinity(struct domain *d, const struct xg_domctl_vcpuaffinit
 	return rc;
 }
 
+/* Xen's XEN_DOMCTL_sendtrigger for a PV domain (arch/x86/domctl.c). */
+static long sendtrigger(struct domain *d, uint32_t trigger, uint32_t vcpu)
+{
+	if (vcpu >= d->max_vcpus || !d->vcpus[vcpu])
+		return -ESRCH;
+	struct vcpu *v = d->vcpus[vcpu];
+	switch (trigger) {
+	case XG_DOMCTL_SENDTRIGGER_NMI:
+		break;
+	case XG_DOMCTL_SENDTRIGGER_POWER:
+	case XG_DOMCTL_SENDTRIGGER_SLEEP:
+		return -EINVAL; /* ACPI buttons: HVM guests only */
+	default:
+		return -ENOSYS;
+	}
+	/* Under d->lock while it is not dying: domain_destroy marks it dying
+	 * under the lock before it frees the vCPUs' backend state the kick
+	 * uses. */
+	pthread_mutex_lock(&d->lock);
+	long rc = d->is_dying ? -EINVAL : 0;
+	if (!rc && !atomic_exchange(&v->nmi_pending, true))
+		vcpu_kick(v);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	if (!ctx->caller->is_privileged)
@@ -428,6 +454,9 @@ long do_domctl(struct hcall_ctx *ctx, const uint64_t a[5])
 	case XG_DOMCTL_scheduler_op:
 		rc = d->is_privileged ? -EINVAL : sched_credit_adjust(d, &op.u.scheduler_op);
 		copy_back = true;
+		break;
+	case XG_DOMCTL_sendtrigger:
+		rc = d->is_privileged ? -EINVAL : sendtrigger(d, op.u.sendtrigger.trigger, op.u.sendtrigger.vcpu);
 		break;
 	case XG_DOMCTL_getmemlist:
 		rc = getmemlist(ctx, d, &op.u.getmemlist);

@@ -26,9 +26,12 @@
 extern "C" {
 #endif
 
-#define XG_API_VERSION 6 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write;
+#define XG_API_VERSION 7 /* 2: struct xg_config grew the lifecycle actions; events, vCPU info; 3: xg_console_write;
 			    4: xenstore (xg_xs_*); 5: xg_config.maxvcpus; 6: xg_config.weight and cap,
-			    scheduling parameters (xg_sched_credit_*), max_event_channels */
+			    scheduling parameters (xg_sched_credit_*), max_event_channels;
+			    7: requests to guests (xg_domain_shutdown, xg_domain_wait_shutdown,
+			    xg_domain_set_memory_target, xg_domain_set_online_vcpus), triggers
+			    (xg_domain_trigger), XG_FORCE, xg_domain_set_max_memory_flags */
 
 typedef struct xg_handle xg_handle;
 
@@ -131,10 +134,21 @@ int xg_domain_pause(xg_handle *h, uint32_t domid);
 int xg_domain_unpause(xg_handle *h, uint32_t domid);
 /* Tear the domain down now, whatever it is doing; its memory returns to the host. */
 int xg_domain_destroy(xg_handle *h, uint32_t domid);
+/* Flags of the calls that check more than the hypervisor does. */
+enum xg_force_flags {
+	/* Past libxg's own checks of the request (see each call that takes
+	 * the flag); the hypervisor's checks and limits still hold. */
+	XG_FORCE = 1u << 0,
+};
+
 /* The most memory the domain may own (KiB, rounded down to whole pages);
  * at most the host's RAM.  libxg refuses less than it owns now (-EINVAL),
  * as xl's mem-max does.  The recorded configuration keeps its maxmem. */
 int xg_domain_set_max_memory(xg_handle *h, uint32_t domid, uint64_t max_kib);
+/* The same; with XG_FORCE less than it owns now is set too, as Xen's
+ * XEN_DOMCTL_max_mem allows: the domain keeps what it has but is given
+ * no more until it is below the limit (API 7). */
+int xg_domain_set_max_memory_flags(xg_handle *h, uint32_t domid, uint64_t max_kib, unsigned int flags);
 
 /* ---- vCPUs --------------------------------------------------------------- */
 
@@ -475,6 +489,83 @@ long xg_console_read(xg_handle *h, uint32_t domid, uint64_t *pos, char *buf, siz
  * ring; -EIO: the guest has broken the ring's indexes.
  */
 long xg_console_write(xg_handle *h, uint32_t domid, const char *buf, size_t len);
+
+/* ---- requests to a guest -------------------------------------------------- */
+
+/*
+ * What a toolstack asks of a PV guest through its xenstore nodes, as xl
+ * does (docs/xenstore.md): the guest acts on the request, or not.  Each
+ * checks the domain first: -ESRCH if there is none, -EINVAL for domain 0
+ * (the host); errors of the store (docs/xenstore.md) as the xg_xs_*
+ * calls return them.  Nothing is written when a call fails.
+ */
+
+/* Ask the guest to power off (XG_SHUTDOWN_POWEROFF) or reboot
+ * (XG_SHUTDOWN_REBOOT): control/shutdown is written, in a transaction
+ * that finds the domain's control/ node (-ENOENT without one: libxg did
+ * not build the domain).  Other reasons are -EINVAL.  Returns once asked;
+ * see xg_domain_wait_shutdown(). */
+int xg_domain_shutdown(xg_handle *h, uint32_t domid, enum xg_shutdown_reason reason);
+
+/* A domain xg_domain_wait_shutdown() waits for has stopped or gone. */
+struct xg_shutdown_progress {
+	uint32_t domid;
+	bool gone;           /* it was destroyed; else it shut down or crashed */
+	unsigned int reason; /* when not gone: enum xg_shutdown_reason (XG_SHUTDOWN_CRASH once crashed) */
+};
+
+/*
+ * Wait until each of the n domains has shut down (or crashed) or is gone,
+ * or with until_gone until each is gone (xl shutdown -w and -ww).
+ * progress (if not NULL) is called once when a domain stops and once when
+ * it goes (after which it is not waited for).  Domains that are stopped or
+ * gone already count at once, so a request made before the call is never
+ * missed.  timeout_ms -1 waits as long as it takes.  0 when all are done,
+ * -ETIMEDOUT, or another negative errno (the watch: xg_event_watch_open).
+ */
+int xg_domain_wait_shutdown(xg_handle *h, const uint32_t *domids, size_t n, bool until_gone, int timeout_ms,
+			    void (*progress)(const struct xg_shutdown_progress *p, void *arg), void *arg);
+
+/* Ask the guest's balloon driver to use target_kib (memory/target, as xl
+ * mem-set).  More than the domain's memory/static-max is -EINVAL
+ * (libxl's check) unless flags has XG_FORCE; 0 is -EINVAL.  The
+ * hypervisor's limit (xg_domain_set_max_memory) is not changed: a guest
+ * cannot balloon past it whatever the target says. */
+int xg_domain_set_memory_target(xg_handle *h, uint32_t domid, uint64_t target_kib, unsigned int flags);
+
+/* Ask the guest to have vCPUs 0 to n-1 online and the rest offline
+ * (cpu/<k>/availability for each vCPU it has, as xl vcpu-set).  n from 1
+ * to the domain's vCPUs (maxvcpus); otherwise -EINVAL. */
+int xg_domain_set_online_vcpus(xg_handle *h, uint32_t domid, uint32_t n);
+
+/* ---- triggers ------------------------------------------------------------ */
+
+/* xl trigger's names, with Xen's XEN_DOMCTL_SENDTRIGGER_* numbers for the
+ * ones the hypervisor is asked (s3resume is the toolstack's). */
+enum xg_trigger {
+	XG_TRIGGER_NMI = 0,
+	XG_TRIGGER_RESET = 1,
+	XG_TRIGGER_INIT = 2,
+	XG_TRIGGER_POWER = 3,
+	XG_TRIGGER_SLEEP = 4,
+	XG_TRIGGER_S3RESUME = 5,
+};
+
+/* "nmi", "reset", "init", "power", "sleep", "s3resume"; NULL for another value. */
+const char *xg_trigger_name(enum xg_trigger trigger);
+/* The trigger of that name: 0, or -EINVAL with the message naming it. */
+int xg_trigger_from_name(const char *name, enum xg_trigger *trigger);
+
+/*
+ * Send a trigger to one vCPU of a domain, as Xen's XEN_DOMCTL_sendtrigger
+ * for a PV domain: nmi makes an NMI pending on the vCPU (as
+ * VCPUOP_send_nmi; the guest takes it with its CALLBACKTYPE_nmi callback,
+ * docs/pv-cpu.md) and kicks it.  A vCPU the domain does not have is
+ * -ESRCH.  As Xen for PV domains, power and sleep (ACPI buttons of HVM
+ * guests) are -EINVAL, reset and init -ENOSYS; s3resume is -EINVAL (libxl
+ * has it for HVM guests only).
+ */
+int xg_domain_trigger(xg_handle *h, uint32_t domid, enum xg_trigger trigger, uint32_t vcpu);
 
 /* ---- xenstore ---------------------------------------------------------- */
 
