@@ -277,16 +277,20 @@ static uint64_t loadable_flags(const struct exec_vcpu *v)
 /*
  * Segment registers are not modelled: a PV guest's are Xen's flat
  * selectors, fixed by mode (include/public/arch-x86): 64-bit code runs on
- * FLAT_RING3_CS64/SS, compat code at CPL 1 on the ring-1 ones and at CPL 3
- * on the ring-3 ones; DS, ES, FS and GS read as null (64-bit) or as the
- * data selector (compat ES/DS).  Order: es, cs, ss, ds, fs, gs.
+ * FLAT_RING3_CS64/SS, a 64-bit guest's compat code on FLAT_RING3_CS32/SS32,
+ * a 32-bit guest's at CPL 1 on the ring-1 ones and at CPL 3 on the ring-3
+ * ones; DS, ES, FS and GS read as null (64-bit) or as the data selector
+ * (compat ES/DS).  Order: es, cs, ss, ds, fs, gs.
  */
 static uint16_t flat_selector(const struct exec_vcpu *v, unsigned int seg)
 {
 	if (!v->compat)
 		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : 0;
-	bool ring1 = v->st.sys.cpl == 1;
-	uint16_t code = ring1 ? 0xe019 : 0xe02b, data = ring1 ? 0xe021 : 0xe033;
+	uint16_t code = 0xe02b, data = 0xe033;
+	if (v->st.sys.compat_in_pv64)
+		code = 0xe023, data = 0xe02b;
+	else if (v->st.sys.cpl == 1)
+		code = 0xe019, data = 0xe021;
 	return seg == 1 ? code : seg <= 3 ? data : 0;
 }
 
