@@ -20,7 +20,7 @@ check "the traps guest is gone and its frames are back" wait_frames "$free0" 10
 
 # The same for a 32-bit PAE kernel in ring 1 and its user mode in ring 3.
 guest_run_matches "a 32-bit kernel's exceptions, software interrupts, iret and ring 3 work as in Xen" \
-	"$(guest_config traps32 traps32 "$cmdline")" '0:*entering ring 3*RESULT: PASS traps32*'
+	"$(guest_config traps32 traps32 "$cmdline")" '0:*sysenter in ring 1 with a callback*entering ring 3*RESULT: PASS traps32*'
 check "the 32-bit traps guest is gone and its frames are back" wait_frames "$free0" 10
 
 # Descriptor tables, both widths.
