@@ -173,6 +173,7 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #define SEEN_FLAGS seen.rflags
 #include "iopl.h"
 #define SEEN_IP seen.rip
+#define SEEN_COUNT seen.count
 #include "fpu.h"
 #include "debugreg.h"
 

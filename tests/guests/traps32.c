@@ -180,6 +180,7 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #define SEEN_FLAGS seen.eflags
 #include "iopl.h"
 #define SEEN_IP seen.eip
+#define SEEN_COUNT seen.count
 #include "fpu.h"
 #include "debugreg.h"
 
