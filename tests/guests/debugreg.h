@@ -55,44 +55,48 @@ static unsigned long dr7_data(unsigned int n, unsigned int rw, unsigned int len)
 	return 1ul << (2 * n) | (unsigned long)(rw | len_field << 2) << (16 + 4 * n);
 }
 
+/* Arm data breakpoint n alone on dbg_watched[1] and check that it took. */
+static void arm_data_breakpoint(unsigned int n, unsigned int rw, unsigned int len)
+{
+	long rc = set_dr(n, (unsigned long)&dbg_watched[1]);
+	if (rc == 0)
+		rc = set_dr(7, dr7_data(n, rw, len));
+	guest_check(rc == 0 && get_dr(7) == (DR7_DEFAULT | dr7_data(n, rw, len)),
+		    "data breakpoint %u (R/W %u, %u bytes) is armed: %ld", n, rw, len, rc);
+}
+
+/* access fires breakpoint n: #DB with rip at after, B<n> alone in DR6. */
+static void expect_data_hit(bool hw_breakpoints, unsigned int n, void (*access)(void), void (*after)(void),
+			    const char *what)
+{
+	if (!hw_breakpoints) {
+		guest_printf("SKIP: whether %s fires it (nohwbp)\n", what);
+		return;
+	}
+	expect(1, access, 0, what);
+	guest_check(SEEN_IP == (unsigned long)after && (get_dr(6) & 0xf) == 1u << n,
+		    "%s: #DB after it, B%u in DR6 (%lx)", what, n, get_dr(6));
+	set_dr(6, 0);
+}
+
 /* A write breakpoint (DR0, 4 bytes) and a read/write one (DR1: 8 bytes
  * rounded down to cover dbg_watched[0-1] in a 64-bit guest, 2 bytes in a
- * 32-bit one). */
+ * 32-bit one), each with accesses that must not fire it. */
 static void test_data_breakpoints(bool hw_breakpoints)
 {
-	long rc = set_dr(0, (unsigned long)&dbg_watched[1]);
-	if (rc == 0)
-		rc = set_dr(7, dr7_data(0, 1, 4));
-	guest_check(rc == 0 && get_dr(7) == (DR7_DEFAULT | dr7_data(0, 1, 4)), "a write breakpoint is armed: %ld",
-		    rc);
+	arm_data_breakpoint(0, 1, 4);
 	unsigned int before = SEEN_COUNT;
 	dw_load();
 	dw_store_beside();
 	guest_check(SEEN_COUNT == before && dbg_watched[2] == 2,
 		    "a load of its bytes and a store beside them do not fire it");
-	if (hw_breakpoints) {
-		expect(1, dw_store, 0, "a store to the watched bytes");
-		guest_check(SEEN_IP == (unsigned long)dw_store_after && (get_dr(6) & 0xf) == 1 && dbg_watched[1] == 1,
-			    "#DB after the store, which is done, B0 in DR6 (%lx)", get_dr(6));
-	} else {
-		guest_puts("SKIP: whether the write breakpoint fires (nohwbp)\n");
-	}
-	set_dr(6, 0);
-	unsigned int len = sizeof(long) == 8 ? 8 : 2;
-	rc = set_dr(1, (unsigned long)&dbg_watched[1]);
-	if (rc == 0)
-		rc = set_dr(7, dr7_data(1, 3, len));
-	guest_check(rc == 0, "a read/write breakpoint of %u bytes is armed: %ld", len, rc);
+	expect_data_hit(hw_breakpoints, 0, dw_store, dw_store_after, "a store to the watched bytes");
+	guest_check(dbg_watched[1] == 1, "the store was done");
+	arm_data_breakpoint(1, 3, sizeof(long) == 8 ? 8 : 2);
 	before = SEEN_COUNT;
 	dw_store_beside();
 	guest_check(SEEN_COUNT == before, "a store beside its bytes does not fire it");
-	if (hw_breakpoints) {
-		expect(1, dw_load, 0, "a load of the watched bytes");
-		guest_check(SEEN_IP == (unsigned long)dw_load_after && (get_dr(6) & 0xf) == 2,
-			    "#DB after the load, B1 in DR6 (%lx)", get_dr(6));
-	} else {
-		guest_puts("SKIP: whether the read/write breakpoint fires (nohwbp)\n");
-	}
+	expect_data_hit(hw_breakpoints, 1, dw_load, dw_load_after, "a load of the watched bytes");
 	set_dr(7, 0);
 	set_dr(6, 0);
 }

@@ -44,8 +44,9 @@ T_ASM(d_tf, "pushf\n\torq $0x100, (%rsp)\n\tpopf\n\tmovl %eax, (%rdi)\n\tint3");
 static struct vcpu_state *st;
 static struct exec_exit ex;
 
-/* A run of code with breakpoint n at addr (rw, len) armed; rdi = W. */
-static uint64_t run_with(const uint8_t *code, size_t len, unsigned int n, uint64_t addr, uint64_t dr7)
+/* Load code and arm breakpoint n at addr with dr7 (DR6 clear, rdi = W);
+ * returns the code's address. */
+static uint64_t arm(const uint8_t *code, size_t len, unsigned int n, uint64_t addr, uint64_t dr7)
 {
 	uint64_t rip = t_load_code(code, len, 0x6000);
 	t_setup_call(st, rip);
@@ -53,6 +54,14 @@ static uint64_t run_with(const uint8_t *code, size_t len, unsigned int n, uint64
 	st->sys.dr7 = X86_DR7_DEFAULT | dr7;
 	st->sys.dr[n] = addr;
 	st->regs.rdi = W;
+	return rip;
+}
+#define ARM(code, n, addr, dr7) arm(code, (size_t)(code##_end - code), (n), (addr), (dr7))
+
+/* The same, run over zeroed watched bytes. */
+static uint64_t run_with(const uint8_t *code, size_t len, unsigned int n, uint64_t addr, uint64_t dr7)
+{
+	uint64_t rip = arm(code, len, n, addr, dr7);
 	memset(t_host(W - 0x10), 0, 0x40);
 	t_run(&ex);
 	return rip;
@@ -86,12 +95,7 @@ static void test_write_and_read_breakpoints(void)
 	RUN(d_load4, 0, W, dr7_bp(0, DR7_RW_WRITE, 4));
 	T_CHECK(is_bp() && st->sys.dr6 == X86_DR6_DEFAULT, "a read does not fire a write breakpoint");
 	memcpy(t_host(W), "\x78\x56\x34\x12", 4);
-	rip = t_load_code(d_load4, (size_t)(d_load4_end - d_load4), 0x6000);
-	t_setup_call(st, rip);
-	st->sys.dr6 = X86_DR6_DEFAULT;
-	st->sys.dr7 = X86_DR7_DEFAULT | dr7_bp(1, DR7_RW_ANY, 8);
-	st->sys.dr[1] = W;
-	st->regs.rdi = W;
+	rip = ARM(d_load4, 1, W, dr7_bp(1, DR7_RW_ANY, 8));
 	t_run(&ex);
 	T_CHECK(is_db() && st->regs.rip == rip + 2 && st->regs.rax == 0x12345678 && (st->sys.dr6 & 0xf) == 2,
 		"a read/write breakpoint fires on a read, B1, the load done (rax %#llx)",
@@ -111,7 +115,6 @@ static void test_lengths_and_straddling(void)
 	/* LEN rounds the address down: 4 bytes from W + 3 watch W..W+3. */
 	RUN(d_store1, 0, W + 3, dr7_bp(0, DR7_RW_WRITE, 4));
 	T_CHECK(is_db(), "LEN 4 at W+3 watches W: a byte written at W fires");
-	uint64_t rip = t_load_code(d_store4, (size_t)(d_store4_end - d_store4), 0x6000);
 	static const struct {
 		uint64_t at;
 		unsigned int len;
@@ -127,10 +130,7 @@ static void test_lengths_and_straddling(void)
 		{ W + 8, 1, -2, true },  /* straddles one byte */
 	};
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		t_setup_call(st, rip);
-		st->sys.dr6 = X86_DR6_DEFAULT;
-		st->sys.dr7 = X86_DR7_DEFAULT | dr7_bp(2, DR7_RW_WRITE, cases[i].len);
-		st->sys.dr[2] = cases[i].at;
+		ARM(d_store4, 2, cases[i].at, dr7_bp(2, DR7_RW_WRITE, cases[i].len));
 		st->regs.rdi = cases[i].at + (uint64_t)cases[i].store;
 		t_run(&ex);
 		T_CHECK(cases[i].hit ? is_db() && (st->sys.dr6 & 0xf) == 4 : is_bp(),
@@ -150,14 +150,9 @@ static void test_implicit_accesses(void)
 
 	/* rep stosb over 16 bytes with W+5 watched: #DB after the sixth
 	 * element, rip still at the instruction, rcx and rdi as it left them. */
-	rip = t_load_code(d_rep_stosb, (size_t)(d_rep_stosb_end - d_rep_stosb), 0x6000);
 	for (unsigned int last = 0; last < 2; last++) {
-		t_setup_call(st, rip);
+		rip = ARM(d_rep_stosb, 0, last ? W + 15 : W + 5, dr7_bp(0, DR7_RW_WRITE, 1));
 		memset(t_host(W), 0, 32);
-		st->sys.dr6 = X86_DR6_DEFAULT;
-		st->sys.dr7 = X86_DR7_DEFAULT | dr7_bp(0, DR7_RW_WRITE, 1);
-		st->sys.dr[0] = last ? W + 15 : W + 5;
-		st->regs.rdi = W;
 		st->regs.rcx = 16;
 		st->regs.rax = 0xaa;
 		t_run(&ex);
@@ -170,11 +165,7 @@ static void test_implicit_accesses(void)
 			T_CHECK(is_db() && st->regs.rip == rip + 2 && st->regs.rcx == 0,
 				"a hit on its last element leaves rip after it");
 	}
-	rip = t_load_code(d_rep_movsb, (size_t)(d_rep_movsb_end - d_rep_movsb), 0x6000);
-	t_setup_call(st, rip);
-	st->sys.dr6 = X86_DR6_DEFAULT;
-	st->sys.dr7 = X86_DR7_DEFAULT | dr7_bp(0, DR7_RW_ANY, 4);
-	st->sys.dr[0] = W + 8;
+	rip = ARM(d_rep_movsb, 0, W + 8, dr7_bp(0, DR7_RW_ANY, 4));
 	st->regs.rsi = W + 6;
 	st->regs.rdi = W + 0x20;
 	st->regs.rcx = 8;
@@ -184,11 +175,7 @@ static void test_implicit_accesses(void)
 		(unsigned long long)st->regs.rcx);
 
 	/* A faulting instruction reports its fault, not the breakpoint. */
-	rip = t_load_code(d_movsq, (size_t)(d_movsq_end - d_movsq), 0x6000);
-	t_setup_call(st, rip);
-	st->sys.dr6 = X86_DR6_DEFAULT;
-	st->sys.dr7 = X86_DR7_DEFAULT | dr7_bp(0, DR7_RW_ANY, 8);
-	st->sys.dr[0] = W;
+	rip = ARM(d_movsq, 0, W, dr7_bp(0, DR7_RW_ANY, 8));
 	st->regs.rsi = W;
 	st->regs.rdi = UNMAPPED;
 	t_run(&ex);
