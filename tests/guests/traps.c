@@ -4,10 +4,10 @@
  * #PF and software interrupts in kernel mode and checks each frame (error
  * code, return address, the RPL-0 CS that marks kernel context, the saved
  * upcall mask and IF, CR2 in vcpu_info), returning with the iret
- * hypercall.  Then it enters user mode with iret on its own user base
- * pointer, where `int $0x80`, a page fault and `syscall` come back to the
- * kernel on the stack_switch stack with the GS bases swapped, and finishes
- * from the syscall callback.
+ * hypercall.  It runs a 32-bit user process (user32.h).  Then it enters
+ * user mode with iret on its own user base pointer, where `int $0x80`, a
+ * page fault and `syscall` come back to the kernel on the stack_switch
+ * stack with the GS bases swapped, and finishes from the syscall callback.
  */
 #include "guest.h"
 #include "public/callback.h"
@@ -102,6 +102,7 @@ static uint8_t user_stack[8192] __attribute__((aligned(16)));
 static uint8_t kernel_trap_stack[8192] __attribute__((aligned(16)));
 static struct vcpu_info *vcpu0;
 static void user_mode_done(void) __attribute__((noreturn));
+#include "user32.h"
 
 static uint64_t read_gs0(void)
 {
@@ -125,6 +126,10 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 	seen.ss = f[4];
 	seen.rax = s->rax;
 	seen.count++;
+	if (user32_is_frame(seen.cs)) {
+		user32_event(s, f, vector);
+		return;
+	}
 	f[0] += skip;
 	if (iret_iopl != ~0ul)
 		f[2] = (f[2] & ~0x3000ul) | iret_iopl << 12;
@@ -168,6 +173,7 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #define SEEN_FLAGS seen.rflags
 #include "iopl.h"
 #define SEEN_IP seen.rip
+#define SEEN_COUNT seen.count
 #include "fpu.h"
 #include "debugreg.h"
 
@@ -384,6 +390,9 @@ int guest_main(start_info_t *si)
 	test_lazy_fpu();
 	test_debug_registers(!guest_strstr((const char *)si->cmd_line, "nohwbp"));
 	test_nmi();
+	if (guest_failed())
+		return GUEST_FAIL;
+	test_user32(si);
 	if (guest_failed())
 		return GUEST_FAIL;
 	(void)user_pf;

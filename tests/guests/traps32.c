@@ -7,6 +7,7 @@
  * the iret hypercall.  Then it irets to ring 3 on a page it made
  * user-accessible, where `int $0x80` and a page fault come back to the
  * kernel on the stack_switch stack with ring 3's esp and ss in the frame.
+ * sysenter is tried in both rings.
  */
 #include "guest.h"
 #include "public/callback.h"
@@ -87,6 +88,18 @@ __asm__(".section .data.user, \"awx\", @progbits\n.balign 4096\n.globl user_page
 	".balign 4\nuser_step: .long 0\n"
 	".balign 4096\nuser_stack_top:\n.previous\n");
 extern uint8_t user_page[], user_stack_top[];
+
+/* sysenter in ring 1, with the callee-saved registers and esp kept for
+ * ring1_resume, where the handler returns (sysenter saves no way back). */
+__asm__(".text\nring1_sysenter:\n"
+	"push %ebx\npush %esi\npush %edi\npush %ebp\nmov %esp, ring1_esp\n"
+	"sysenter\n"
+	"ring1_resume:\nmov ring1_esp, %esp\npop %ebp\npop %edi\npop %esi\npop %ebx\nret\n");
+void ring1_sysenter(void), ring1_resume(void);
+volatile uint32_t ring1_esp;
+static volatile bool in_ring1_sysenter;
+/* What the handler was given: vector, error, eip, cs, esp, ss, frame address. */
+static volatile uint32_t ring1_frame[7];
 void user_entry(void), user_after_sysenter(void), user_after_syscall(void);
 extern volatile unsigned int user_step;
 
@@ -118,6 +131,14 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 		nmi_seen();
 	if (vector == 6)
 		mask_in_handler = vcpu0->evtchn_upcall_mask;
+	if (in_ring1_sysenter) {
+		uint32_t got[7] = { (uint32_t)vector, seen.error, f[0], f[1], f[3], f[4], frame_at };
+		for (unsigned int i = 0; i < 7; i++)
+			ring1_frame[i] = got[i];
+		f[0] = (uint32_t)ring1_resume;
+		f[1] = FLAT_KERNEL_CS;
+		return;
+	}
 	if (RING(seen.cs) == 3) {
 		user_frame_esp = f[3];
 		user_frame_ss = f[4];
@@ -159,6 +180,7 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 #define SEEN_FLAGS seen.eflags
 #include "iopl.h"
 #define SEEN_IP seen.eip
+#define SEEN_COUNT seen.count
 #include "fpu.h"
 #include "debugreg.h"
 
@@ -235,6 +257,39 @@ static void user_mode_done(void)
 	guest_finish(guest_failed() ? GUEST_FAIL : GUEST_PASS);
 }
 
+/* sysenter from ring 1: Xen's frame says ring 3 whatever ran it, so it
+ * lands on the stack_switch stack like ring 3's; without a callback it is
+ * #GP(0) with that frame. */
+static void test_ring1_sysenter(void)
+{
+	uint32_t top = (uint32_t)kernel_trap_stack + sizeof(kernel_trap_stack);
+	long rc = hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS, top, 0, 0, 0);
+	guest_check(rc == 0, "stack_switch: %ld", rc);
+	for (unsigned int with_callback = 0; with_callback < 2; with_callback++) {
+		if (with_callback) {
+			struct callback_register cb = { .type = CALLBACKTYPE_sysenter,
+							.address = { FLAT_KERNEL_CS, (unsigned long)sysenter_entry } };
+			rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
+			guest_check(rc == 0, "registering the sysenter callback: %ld", rc);
+		}
+		guest_printf("sysenter in ring 1 %s a callback\n", with_callback ? "with" : "without");
+		ring1_frame[0] = ~0u;
+		in_ring1_sysenter = true;
+		ring1_sysenter();
+		in_ring1_sysenter = false;
+		unsigned int want_vector = with_callback ? 0x100 : 13, words = with_callback ? 5 : 6;
+		guest_check(ring1_frame[0] == want_vector && ring1_frame[1] == (with_callback ? ~0u : 0),
+			    "it reached %s (vector %x, error %x)", with_callback ? "the callback" : "#GP(0)",
+			    ring1_frame[0], ring1_frame[1]);
+		guest_check(ring1_frame[2] == 0 && ring1_frame[3] == 3 && ring1_frame[4] == 0 &&
+				    ring1_frame[5] == FLAT_USER_SS,
+			    "with Xen's frame: eip 0, cs 3, esp 0, ss %x (%x %x %x %x)", FLAT_USER_SS, ring1_frame[2],
+			    ring1_frame[3], ring1_frame[4], ring1_frame[5]);
+		guest_check(ring1_frame[6] + words * 4 == top, "on the stack_switch stack, as from ring 3 (%x)",
+			    ring1_frame[6]);
+	}
+}
+
 static void enter_ring3(start_info_t *si)
 {
 	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
@@ -291,6 +346,7 @@ int guest_main(start_info_t *si)
 	test_lazy_fpu();
 	test_debug_registers(!guest_strstr((const char *)si->cmd_line, "nohwbp"));
 	test_nmi();
+	test_ring1_sysenter();
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

@@ -73,5 +73,6 @@ void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void test_diff(void);
 void test_guest_c(void);
 void test_compat(void);
+void test_data_breakpoints(void);
 
 #endif

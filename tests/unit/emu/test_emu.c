@@ -998,6 +998,7 @@ int main(int argc, char **argv)
 	test_diff();
 	test_guest_c();
 	test_compat();
+	test_data_breakpoints();
 	test_fuzz(); /* last: random code may scribble on guest memory */
 	BE.vcpu_destroy(t_vcpu);
 	BE.vm_destroy(t_vm);

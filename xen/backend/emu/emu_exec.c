@@ -277,16 +277,20 @@ static uint64_t loadable_flags(const struct exec_vcpu *v)
 /*
  * Segment registers are not modelled: a PV guest's are Xen's flat
  * selectors, fixed by mode (include/public/arch-x86): 64-bit code runs on
- * FLAT_RING3_CS64/SS, compat code at CPL 1 on the ring-1 ones and at CPL 3
- * on the ring-3 ones; DS, ES, FS and GS read as null (64-bit) or as the
- * data selector (compat ES/DS).  Order: es, cs, ss, ds, fs, gs.
+ * FLAT_RING3_CS64/SS, a 64-bit guest's compat code on FLAT_RING3_CS32/SS32,
+ * a 32-bit guest's at CPL 1 on the ring-1 ones and at CPL 3 on the ring-3
+ * ones; DS, ES, FS and GS read as null (64-bit) or as the data selector
+ * (compat ES/DS).  Order: es, cs, ss, ds, fs, gs.
  */
 static uint16_t flat_selector(const struct exec_vcpu *v, unsigned int seg)
 {
 	if (!v->compat)
 		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : 0;
-	bool ring1 = v->st.sys.cpl == 1;
-	uint16_t code = ring1 ? 0xe019 : 0xe02b, data = ring1 ? 0xe021 : 0xe033;
+	uint16_t code = 0xe02b, data = 0xe033;
+	if (v->st.sys.compat_in_pv64)
+		code = 0xe023, data = 0xe02b;
+	else if (v->st.sys.cpl == 1)
+		code = 0xe019, data = 0xe021;
 	return seg == 1 ? code : seg <= 3 ? data : 0;
 }
 
@@ -881,7 +885,9 @@ static void save_state(struct exec_vcpu *v)
  * Instruction breakpoints: DR0-3 enabled in DR7 for execution (R/W 00)
  * at this instruction's linear address are a fault before it runs, with
  * their B bits set in DR6; RF set spares the instruction (the guest's
- * handler resumes with it).  Data and I/O breakpoints are not emulated.
+ * handler resumes with it).  Data breakpoints are traps after the
+ * instruction (emu_watch_check); I/O breakpoints are not emulated (PV
+ * guests cannot set them).
  */
 static void check_insn_breakpoints(struct exec_vcpu *v)
 {
@@ -914,6 +920,16 @@ int emu_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit)
 	}
 	v->compat = v->st.sys.compat;
 	v->user = v->st.sys.cpl == 3;
+	v->watch_write = v->watch_rw = 0;
+	for (unsigned int i = 0; i < 4; i++) {
+		if (!((v->st.sys.dr7 >> (2 * i)) & 3))
+			continue;
+		unsigned int rw = (unsigned int)(v->st.sys.dr7 >> (16 + 4 * i)) & 3;
+		if (rw == 1)
+			v->watch_write |= (uint8_t)(1u << i);
+		else if (rw == 3)
+			v->watch_rw |= (uint8_t)(1u << i);
+	}
 	load_state(v);
 	/* The core may have changed cr3 or the privilege, or taken frames
 	 * away since the last run: supervisor translations must not serve
@@ -935,12 +951,15 @@ int emu_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit)
 		if (__builtin_expect(v->st.sys.dr7 & 0xff, 0) && !(v->rflags & EMU_FL_RF))
 			check_insn_breakpoints(v);
 		uint64_t tf = v->rflags & X86_RFLAGS_TF;
+		v->db_hits = 0;
 		emu_step(v);
 		v->rflags &= ~EMU_FL_RF; /* it spares one instruction only */
 		v->insns++;
-		/* Single-step trap after the instruction that began with TF. */
-		if (tf) {
-			v->st.sys.dr6 |= X86_DR6_BS;
+		/* One #DB trap after the instruction, with its effects kept, for
+		 * a single step (it began with TF) and the data breakpoints its
+		 * accesses hit. */
+		if (tf | v->db_hits) {
+			v->st.sys.dr6 |= v->db_hits | (tf ? X86_DR6_BS : 0);
 			emu_raise(v, X86_EXC_DB);
 		}
 	}

@@ -68,6 +68,11 @@ struct exec_vcpu {
 	bool compat; /* 32-bit code segment: 32-bit eip, esp and addresses */
 	bool user;   /* CPL 3: paging checks the user bit (else supervisor) */
 	bool tlb_user; /* the privilege the translation cache was built for */
+	/* Data breakpoints armed in DR7 at the run's start: DR0-3 (bits 0-3)
+	 * watching writes (R/W 01) and reads and writes (R/W 11); and those
+	 * the current instruction's accesses hit, reported as one #DB trap
+	 * after it completes. */
+	uint8_t watch_write, watch_rw, db_hits;
 
 	struct exec_exit *exit;
 	jmp_buf jb;
@@ -147,6 +152,18 @@ static inline uint8_t *emu_xlate(struct exec_vcpu *v, enum emu_acc kind, uint64_
 	if (__builtin_expect(e->vpn == vpn, 1))
 		return e->host + (la & 0xfff);
 	return emu_tlb_fill(v, kind, la, fv);
+}
+
+/* Record the data breakpoints an access of size bytes at la hits. */
+void emu_watch_check(struct exec_vcpu *v, uint64_t la, unsigned int size, bool write);
+static inline void emu_watch(struct exec_vcpu *v, uint64_t la, unsigned int size, bool write)
+{
+	if (__builtin_expect(v->watch_write | v->watch_rw, 0))
+		emu_watch_check(v, la, size, write);
+}
+static inline bool emu_watching(const struct exec_vcpu *v)
+{
+	return v->watch_write | v->watch_rw;
 }
 
 uint64_t emu_read(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned int fv);

@@ -66,11 +66,32 @@ void emu_check_span(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigne
 		emu_raise_err(v, fv, 0);
 }
 
+/*
+ * A data breakpoint watches the LEN bytes (1, 2, 4 or 8, DR7 encodings 00,
+ * 01, 11, 10) at its address rounded down to LEN, as hardware aligns it;
+ * any access overlapping them hits, however it straddles them.  The
+ * differences are taken modulo 2^64 so that no sum can overflow.
+ */
+void emu_watch_check(struct exec_vcpu *v, uint64_t la, unsigned int size, bool write)
+{
+	static const uint8_t len_of[4] = { 1, 2, 8, 4 };
+	unsigned int armed = v->watch_rw | (write ? v->watch_write : 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		if (!(armed >> i & 1))
+			continue;
+		uint64_t len = len_of[(v->st.sys.dr7 >> (18 + 4 * i)) & 3];
+		uint64_t start = v->st.sys.dr[i] & ~(len - 1);
+		if (la - start < len || start - la < size)
+			v->db_hits |= (uint8_t)(1u << i);
+	}
+}
+
 uint64_t emu_read(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned int fv)
 {
 	uint64_t val = 0;
 	unsigned int off = la & 0xfff;
 
+	emu_watch(v, la, size, false);
 	if (off + size <= EMU_PAGE_SIZE) {
 		memcpy(&val, emu_xlate(v, EMU_ACC_READ, la, fv), size);
 		return val;
@@ -95,6 +116,7 @@ void emu_write(struct exec_vcpu *v, uint64_t la, unsigned int size, uint64_t val
 {
 	unsigned int off = la & 0xfff;
 
+	emu_watch(v, la, size, true);
 	if (off + size <= EMU_PAGE_SIZE) {
 		memcpy(emu_xlate(v, EMU_ACC_WRITE, la, fv), &val, size);
 		return;
@@ -115,6 +137,7 @@ void emu_ref_get(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned i
 	enum emu_acc kind = write ? EMU_ACC_WRITE : EMU_ACC_READ;
 	unsigned int off = la & 0xfff;
 
+	emu_watch(v, la, size, write);
 	r->size = size;
 	if (off + size > EMU_PAGE_SIZE)
 		emu_check_span(v, la, size, fv);

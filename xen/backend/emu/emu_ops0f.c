@@ -98,6 +98,7 @@ static void exec_cmpxchg8b16b(struct exec_vcpu *v, struct insn *d)
 		if (la & 15)
 			emu_raise_err(v, X86_EXC_GP, 0);
 		uint8_t *p = emu_xlate(v, EMU_ACC_WRITE, la, d->fv);
+		emu_watch(v, la, 16, true);
 		uint64_t lo = v->gpr[R_AX], hi = v->gpr[R_DX];
 		ok = emu_cas128(p, &lo, &hi, v->gpr[R_BX], v->gpr[R_CX]);
 		if (!ok) {

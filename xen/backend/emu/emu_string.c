@@ -87,8 +87,10 @@ void emu_exec_string(struct exec_vcpu *v, struct insn *d)
 	bool cmp = op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf;
 
 	while (count && budget) {
+		/* Watched memory goes element by element: a data breakpoint
+		 * stops the instruction after the element that hit it. */
 		if (rep && !cmp && op != 0xac && op != 0xad && budget > 1 &&
-		    !(v->rflags & X86_RFLAGS_DF)) {
+		    !(v->rflags & X86_RFLAGS_DF) && !emu_watching(v)) {
 			uint64_t n = fast_chunk(v, d, &c, count);
 			if (n) {
 				count -= n;
@@ -147,6 +149,8 @@ void emu_exec_string(struct exec_vcpu *v, struct insn *d)
 			if (d->rep == 0xf3 ? !zf : zf)
 				return;
 		}
+		if (v->db_hits)
+			break;
 	}
 	if (count)
 		d->next = d->start; /* more to do: run this instruction again */

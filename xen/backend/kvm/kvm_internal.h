@@ -64,7 +64,8 @@
 #define SEL_HV_DS 0x10
 #define SEL_TSS_BASE 0x40 /* vCPU n's TSS descriptor at 0x40 + 16n */
 #define SEL_GUEST_CS 0xe033 /* FLAT_RING3_CS64 */
-#define SEL_GUEST_DS 0xe02b /* FLAT_RING3_DS64 */
+#define SEL_GUEST_DS 0xe02b /* FLAT_RING3_DS64, also FLAT_RING3_SS32 */
+#define SEL_GUEST_CS32 0xe023 /* FLAT_RING3_CS32: a 64-bit guest's 32-bit code */
 /* In the compat GDT (include/public/compat/x86_32.h's values). */
 #define SEL_COMPAT_RING1_CS 0xe019
 #define SEL_COMPAT_RING1_DS 0xe021

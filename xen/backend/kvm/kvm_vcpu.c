@@ -63,21 +63,21 @@ static int set_msrs(struct exec_vcpu *v, const uint32_t *index, const uint64_t *
 
 /* The guest's segments: 64-bit code at CPL 3, or 32-bit (compatibility
  * mode) code at the vCPU's CPL (1 for a 32-bit kernel, 3 for its user
- * code), with the data segments at the same privilege.  The CPU takes the
- * CPL from SS's DPL. */
+ * code, and for a 64-bit guest's 32-bit user processes), with the data
+ * segments at the same privilege.  The CPU takes the CPL from SS's DPL. */
 static struct kvm_segment guest_code(const struct vcpu_sysregs *sys)
 {
 	if (!sys->compat)
 		return (struct kvm_segment){ .selector = SEL_GUEST_CS, .limit = 0xffffffff, .type = 11,
 					     .present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1 };
-	return (struct kvm_segment){ .selector = sys->cpl == 3 ? SEL_COMPAT_RING3_CS : SEL_COMPAT_RING1_CS,
-				     .limit = 0xffffffff, .type = 11, .present = 1, .dpl = sys->cpl, .s = 1,
-				     .db = 1, .g = 1 };
+	uint16_t sel = sys->compat_in_pv64 ? SEL_GUEST_CS32 : sys->cpl == 3 ? SEL_COMPAT_RING3_CS : SEL_COMPAT_RING1_CS;
+	return (struct kvm_segment){ .selector = sel, .limit = 0xffffffff, .type = 11, .present = 1, .dpl = sys->cpl,
+				     .s = 1, .db = 1, .g = 1 };
 }
 
 static struct kvm_segment guest_data(const struct vcpu_sysregs *sys)
 {
-	if (!sys->compat)
+	if (!sys->compat || sys->compat_in_pv64)
 		return (struct kvm_segment){ .selector = SEL_GUEST_DS, .limit = 0xffffffff, .type = 3,
 					     .present = 1, .dpl = 3, .s = 1, .db = 1, .g = 1 };
 	return (struct kvm_segment){ .selector = sys->cpl == 3 ? SEL_COMPAT_RING3_DS : SEL_COMPAT_RING1_DS,
@@ -88,7 +88,9 @@ static struct kvm_segment guest_data(const struct vcpu_sysregs *sys)
 /* The modes the segments above describe. */
 static bool mode_supported(const struct vcpu_sysregs *sys)
 {
-	return sys->compat ? sys->cpl == 1 || sys->cpl == 3 : sys->cpl == 3;
+	if (sys->compat && !sys->compat_in_pv64)
+		return sys->cpl == 1 || sys->cpl == 3;
+	return sys->cpl == 3;
 }
 
 /* Registers hold 32-bit values after compatibility-mode code. */
@@ -248,7 +250,7 @@ static void load_state(struct exec_vcpu *v)
 	s->ss = s->ds = s->es = guest_data(&st->sys);
 	s->fs = guest_data(&st->sys);
 	s->gs = guest_data(&st->sys);
-	s->gdt.base = kvm_area_va(st->sys.compat ? HVA_PG_GDT32 : HVA_PG_GDT);
+	s->gdt.base = kvm_area_va(st->sys.compat && !st->sys.compat_in_pv64 ? HVA_PG_GDT32 : HVA_PG_GDT);
 	s->fs.base = st->sys.fs_base;
 	s->gs.base = st->sys.gs_base;
 	s->cr0 = st->sys.cr0;

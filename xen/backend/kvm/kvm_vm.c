@@ -10,10 +10,14 @@
 
 #include "kvm_internal.h"
 #include "public/compat/x86_32.h"
+#include "public/xen.h"
 
 _Static_assert(SEL_COMPAT_RING1_CS == COMPAT_FLAT_RING1_CS && SEL_COMPAT_RING1_DS == COMPAT_FLAT_RING1_DS &&
 		       SEL_COMPAT_RING3_CS == COMPAT_FLAT_RING3_CS && SEL_COMPAT_RING3_DS == COMPAT_FLAT_RING3_DS,
 	       "the compat GDT holds Xen's flat ring-1 and ring-3 selectors");
+_Static_assert(SEL_GUEST_CS == FLAT_RING3_CS64 && SEL_GUEST_DS == FLAT_RING3_SS64 && SEL_GUEST_DS == FLAT_RING3_SS32 &&
+		       SEL_GUEST_CS32 == FLAT_RING3_CS32,
+	       "the 64-bit GDT holds Xen's flat ring-3 selectors");
 _Static_assert(HVA_PG_GDT32 == HVA_PG_GDT + HVA_GDT_PAGES && HVA_PG_VCPU == HVA_PG_GDT32 + HVA_GDT_PAGES,
 	       "the area's pages follow each other");
 _Static_assert(HVA_NR_PAGES <= HVA_NR_L1 * 512, "the area's L1 tables map all of it");
@@ -112,7 +116,10 @@ static void build_gdt(struct exec_vm *vm, unsigned int first_page, bool compat)
 	}
 	if (!compat) {
 		gdt[SEL_GUEST_CS >> 3] = 0x0020fa0000000000ull; /* 64-bit code, DPL 3 */
-		gdt[SEL_GUEST_DS >> 3] = 0x0000f20000000000ull; /* data, DPL 3 */
+		/* 32-bit user processes of 64-bit guests: flat 4 GiB code, and
+		 * data that is flat for them too (64-bit code ignores its limit). */
+		gdt[SEL_GUEST_CS32 >> 3] = seg_desc(0, 0xfffff, 0xfb, 0xc);
+		gdt[SEL_GUEST_DS >> 3] = seg_desc(0, 0xfffff, 0xf3, 0xc);
 		return;
 	}
 	/* Flat 4 GiB, 32-bit (D/B), accessed, as Xen's compat GDT has them. */

@@ -53,7 +53,12 @@ struct vcpu_sysregs {
 	 * the breakpoints DR0-3/DR7 enable fire and record #DB causes in dr6. */
 	uint64_t dr[4], dr6, dr7;
 	bool compat; /* true: 32-bit (compatibility mode) code segment */
-	uint8_t cpl; /* 3 for 64-bit PV guests (kernel and user), 1 or 3 for 32-bit */
+	/* With compat: 32-bit code of a 64-bit guest (its 32-bit user
+	 * processes), which runs on Xen's 64-bit GDT selectors FLAT_USER_CS32
+	 * and FLAT_USER_SS32 (0xe023, 0xe02b) rather than on a 32-bit guest's
+	 * ring-1 or ring-3 ones. */
+	bool compat_in_pv64;
+	uint8_t cpl; /* 3 for 64-bit PV guests (kernel and user, either code size), 1 or 3 for 32-bit */
 };
 
 struct vcpu_state {

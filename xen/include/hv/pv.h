@@ -217,17 +217,18 @@ uint64_t pv_sanitize_rflags(uint64_t rflags);
  *     (for #PF, cr2 goes to vcpu_info and the U bit follows guest mode);
  *   pv_software_interrupt: `int $vector` (rip after it): the handler if
  *     the entry's DPL is 3, else #GP(vector << 3 | 2) at the instruction;
- *   pv_syscall_from_user: `syscall` in guest user mode: the syscall
+ *   pv_syscall_callback: a 64-bit guest's `syscall` that is no hypercall
+ *     (from user mode, or from 32-bit code): the syscall or syscall32
  *     callback, or #UD without one, as in Xen.
  */
 bool pv_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error, uint64_t cr2);
 bool pv_software_interrupt(struct vcpu *v, unsigned int vector);
-bool pv_syscall_from_user(struct vcpu *v);
-/* 32-bit guests' syscall (to the syscall32 callback) and sysenter (to the
- * sysenter callback; false if the instruction at rip is not sysenter or
- * nothing handles it). */
+bool pv_syscall_callback(struct vcpu *v);
+/* 32-bit guests' syscall (to the syscall32 callback), and sysenter in
+ * guests of either width (to the sysenter callback; false if the
+ * instruction at rip is not sysenter or nothing handles it). */
 bool pv_compat_syscall(struct vcpu *v);
-bool pv_compat_sysenter(struct vcpu *v);
+bool pv_sysenter(struct vcpu *v);
 /* A #GP(0) of v's kernel at a privileged instruction Xen emulates for PV
  * guests (xen/arch/x86/pv/emul_priv_op.c): carried out and rip advanced
  * (true), or the guest's own #GP (false). */

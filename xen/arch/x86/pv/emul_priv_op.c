@@ -231,6 +231,6 @@ bool pv_emulate_privileged(struct vcpu *v)
 	if (!ok)
 		return false;
 done:
-	st->regs.rip = pv32 ? (uint32_t)(st->regs.rip + len) : st->regs.rip + len;
+	st->regs.rip = st->sys.compat ? (uint32_t)(st->regs.rip + len) : st->regs.rip + len;
 	return true;
 }

@@ -132,10 +132,9 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 					     v->id);
 			return;
 		}
-		if (!v->kernel_mode) {
-			if (!pv_syscall_from_user(v))
-				domain_crash(v->domain, "vCPU %u: syscall from user mode without a syscall callback",
-					     v->id);
+		if (!v->kernel_mode || st->sys.compat) {
+			if (!pv_syscall_callback(v))
+				domain_crash(v->domain, "vCPU %u: syscall without a callback or #UD handler", v->id);
 			return;
 		}
 		hypercall(v, st);
@@ -148,10 +147,12 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 			emulate_cpuid(v, st, sizeof(forced_emulation_cpuid));
 			return;
 		}
+		if (e->vector == X86_EXC_UD && pv_sysenter(v))
+			return;
 		if (e->vector == X86_EXC_PF && pv_ptwr_fault(v, e))
 			return;
 		if (e->vector == X86_EXC_GP && e->has_error_code && !e->error_code &&
-		    (pv_emulate_privileged(v) || pv_compat_sysenter(v)))
+		    (pv_emulate_privileged(v) || pv_sysenter(v)))
 			return;
 		if (e->vector == X86_EXC_NM) {
 			if (!pv_device_not_available(v))

@@ -95,27 +95,36 @@ static bool stack_ok(const struct domain *d, uint64_t rsp)
 	       !pv_va_reserved(d, rsp - 128);
 }
 
+/* Move rip back over the len-byte instruction that exited, within eip in
+ * compatibility mode. */
+static void rewind_rip(struct vcpu_state *st, unsigned int len)
+{
+	st->regs.rip -= len;
+	if (st->sys.compat)
+		st->regs.rip = (uint32_t)st->regs.rip;
+}
+
 /*
  * Enter the guest kernel at handler with Xen's frame on its stack, lowest
  * address first: rcx, r11, [error code], rip, cs (bits 32-39: the upcall
- * mask it had), rflags (IF: events were unmasked), rsp, ss.  From user mode
- * the kernel's tables and its stack (stack_switch) are used; in kernel mode
- * the current stack, and the frame's CS has RPL 0 so that iret knows.
- * false, with the domain crashed, if the frame cannot be written.
+ * mask it had), rflags (IF: events were unmasked), rsp, ss.  cs and ss are
+ * the interrupted code's selectors.  From user mode the kernel's tables
+ * and its stack (stack_switch) are used; in kernel mode the current stack,
+ * and the frame's CS has RPL 0 so that iret knows.  The handler runs as
+ * 64-bit code.  false, with the domain crashed, if the frame cannot be
+ * written.
  */
-static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error)
+static bool bounce_as(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error,
+		      uint64_t cs, uint64_t ss)
 {
 	struct domain *d = v->domain;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct vcpu_regs *r = &st->regs;
-	uint64_t old_rip = r->rip, old_rsp = r->rsp, old_rflags = r->rflags, cs, ss, rsp;
+	uint64_t old_rip = r->rip, old_rsp = r->rsp, old_rflags = r->rflags, rsp;
 	if (v->kernel_mode) {
-		cs = FLAT_KERNEL_CS & ~3ull;
-		ss = FLAT_KERNEL_SS;
+		cs &= ~3ull;
 		rsp = old_rsp;
 	} else {
-		cs = FLAT_USER_CS;
-		ss = FLAT_USER_SS;
 		if (!toggle_guest_mode(v)) {
 			domain_crash(d, "vCPU %u: cannot switch to kernel mode", v->id);
 			return false;
@@ -153,18 +162,30 @@ static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_
 	r->rsp = rsp;
 	r->rip = handler;
 	r->rflags = pv_sanitize_rflags(old_rflags & ~BOUNCE_CLEARED_RFLAGS);
+	st->sys.compat = false;
+	st->sys.compat_in_pv64 = false;
 	return true;
+}
+
+/* The same from whatever the vCPU runs: 64-bit code (FLAT_USER_CS, which
+ * is also the kernel's) or a 32-bit user process (FLAT_USER_CS32). */
+static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error)
+{
+	bool compat = hv->backend->vcpu_state(v->exec)->sys.compat;
+	return bounce_as(v, handler, mask_events, has_error, error, compat ? FLAT_USER_CS32 : FLAT_USER_CS,
+			 compat ? FLAT_USER_SS32 : FLAT_USER_SS);
 }
 
 /*
  * The same for a 32-bit guest, Xen's compat frame, lowest address first:
  * [error code], eip, cs (bits 16-23: the upcall mask it had), eflags, and
- * from ring 3 also esp, ss.  From ring 3 the kernel's stack_switch stack
- * is used and the vCPU goes to ring 1; the handler's selector must not be
- * null.
+ * from ring 3 also esp, ss.  cs is the interrupted code's selector; with
+ * RPL 3 (or 2: Xen tests that bit) the frame is a ring-3 one, on the
+ * kernel's stack_switch stack, and the vCPU goes to ring 1.  The
+ * handler's selector must not be null.
  */
 static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
-			uint32_t error, uint32_t user_cs)
+			uint32_t error, uint32_t cs)
 {
 	struct domain *d = v->domain;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
@@ -173,8 +194,7 @@ static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, b
 		domain_crash(d, "vCPU %u: bounce to a null selector", v->id);
 		return false;
 	}
-	bool from_user = st->sys.cpl == 3;
-	uint32_t cs = from_user ? user_cs : COMPAT_FLAT_KERNEL_CS;
+	bool from_user = cs & 2;
 	uint32_t esp = from_user ? (uint32_t)v->kernel_sp : (uint32_t)r->rsp;
 	bool was_masked = upcall_mask(v);
 	if (mask_events)
@@ -209,7 +229,9 @@ static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, b
 static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
 		     uint32_t error)
 {
-	return bounce32_as(v, handler_cs, handler, mask_events, has_error, error, COMPAT_FLAT_USER_CS);
+	bool ring3 = hv->backend->vcpu_state(v->exec)->sys.cpl == 3;
+	return bounce32_as(v, handler_cs, handler, mask_events, has_error, error,
+			   ring3 ? COMPAT_FLAT_USER_CS : COMPAT_FLAT_KERNEL_CS);
 }
 
 static bool enter_handler(struct vcpu *v, const struct pv_trap *t, bool has_error, uint32_t error)
@@ -252,8 +274,7 @@ bool pv_software_interrupt(struct vcpu *v, unsigned int vector)
 		return true;
 	}
 	/* Otherwise #GP with the IDT-entry error code, at the int. */
-	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
-	st->regs.rip -= 2;
+	rewind_rip(hv->backend->vcpu_state(v->exec), 2);
 	return pv_inject_exception(v, X86_EXC_GP, true, (vector & 255) << 3 | 2, 0);
 }
 
@@ -290,14 +311,25 @@ bool pv_deliver_nmi(struct vcpu *v)
 	return bounce(v, cb->address, true, false, 0);
 }
 
-bool pv_syscall_from_user(struct vcpu *v)
+/*
+ * A 64-bit guest's `syscall` that is no hypercall, as Xen's LSTAR and
+ * CSTAR entries take it: from 64-bit user code to the syscall callback,
+ * from 32-bit code (a compat user process; CPUs with syscall in
+ * compatibility mode) to the syscall32 one.  The frame's rflags are the
+ * caller's (r11); the callback runs with DF clear (the PV ABI's fixed
+ * SYSCALL_MASK).  Without the callback: #UD at the instruction.
+ */
+bool pv_syscall_callback(struct vcpu *v)
 {
-	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_syscall];
-	if (v->domain->type != DOMAIN_PV64 || v->kernel_mode)
-		return false;
-	if (!cb->address) /* Xen raises #UD in the guest without a callback */
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	const struct pv_callback *cb = &v->callbacks[st->sys.compat ? CALLBACKTYPE_syscall32 : CALLBACKTYPE_syscall];
+	st->regs.rflags = pv_sanitize_rflags(st->regs.r11);
+	if (!cb->address) {
+		rewind_rip(st, 2);
 		return pv_inject_exception(v, X86_EXC_UD, false, 0, 0);
-	bounce(v, cb->address, cb->mask_events, false, 0);
+	}
+	if (bounce(v, cb->address, cb->mask_events, false, 0))
+		st->regs.rflags &= ~X86_RFLAGS_DF;
 	return true;
 }
 
@@ -312,7 +344,7 @@ bool pv_compat_syscall(struct vcpu *v)
 	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_syscall32];
 	struct vcpu_regs *r = &hv->backend->vcpu_state(v->exec)->regs;
 	if (!(cb->cs & ~3u) || !cb->address) {
-		r->rip = (uint32_t)(r->rip - 2);
+		rewind_rip(hv->backend->vcpu_state(v->exec), 2);
 		return pv_inject_exception(v, X86_EXC_GP, true, 0, 0);
 	}
 	r->rflags = pv_sanitize_rflags(r->r11);
@@ -320,28 +352,39 @@ bool pv_compat_syscall(struct vcpu *v)
 }
 
 /*
- * A 32-bit guest's `sysenter` (the backends report #GP(0) at it): the
- * CPU saves neither eip nor esp, so, as in Xen, the sysenter callback gets
- * a frame with eip 0, cs 3 (a null ring-3 selector), esp 0 and the user
- * stack selector, and the guest finds its way back itself.  Without a
- * callback: #GP(0) with that same frame.  From ring 1 it is an ordinary
- * #GP (Xen would treat it as coming from ring 3).
+ * `sysenter` (the backends report #GP(0) at it in compatibility mode, #UD
+ * in 64-bit mode), as Xen's sysenter entry takes it on CPUs that have the
+ * instruction: the CPU saves neither eip nor esp, so the sysenter
+ * callback gets a frame with eip 0, cs 3 (a null ring-3 selector), esp 0
+ * and the user stack selector, and the guest finds its way back itself.
+ * Without a callback: #GP(0) with that same frame.  The frame's cs makes
+ * it a frame from user mode whatever ring or mode executed the
+ * instruction: a 32-bit kernel's sysenter in ring 1 lands on its
+ * stack_switch stack like ring 3's; a 64-bit kernel's goes on its current
+ * stack, now 0 (Xen writes the frame below address 0, which no guest
+ * maps: the guest is crashed).
  */
-bool pv_compat_sysenter(struct vcpu *v)
+bool pv_sysenter(struct vcpu *v)
 {
 	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_sysenter];
 	const struct pv_trap *gp = &v->traps[X86_EXC_GP];
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	uint8_t insn[2];
-	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = true };
-	if (!domain_is_pv32(v->domain) || st->sys.cpl != 3 || copy_from_guest(&ctx, insn, st->regs.rip, 2) ||
-	    insn[0] != 0x0f || insn[1] != 0x34 || (!cb->address && !gp->address))
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
+	if (copy_from_guest(&ctx, insn, st->regs.rip, 2) || insn[0] != 0x0f || insn[1] != 0x34 ||
+	    (!cb->address && !gp->address))
 		return false;
 	st->regs.rip = 0;
 	st->regs.rsp = 0;
+	st->regs.rflags &= ~X86_RFLAGS_RF; /* the instruction clears it before Xen saves the flags */
+	if (domain_is_pv32(v->domain)) {
+		if (!cb->address)
+			return bounce32_as(v, gp->cs, gp->address, gp->flags & 4, true, 0, 3);
+		return bounce32_as(v, cb->cs, cb->address, cb->mask_events, false, 0, 3);
+	}
 	if (!cb->address)
-		return bounce32_as(v, gp->cs, gp->address, gp->flags & 4, true, 0, 3);
-	return bounce32_as(v, cb->cs, cb->address, cb->mask_events, false, 0, 3);
+		return bounce_as(v, gp->address, gp->flags & 4, true, 0, 3, FLAT_USER_SS);
+	return bounce_as(v, cb->address, cb->mask_events, false, 0, 3, FLAT_USER_SS);
 }
 
 /* Entry i of a guest's trap_info list in its own layout. */
@@ -540,13 +583,18 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 	if (ctx->compat)
 		return iret32(v);
 	struct domain *d = v->domain;
-	struct vcpu_regs *r = &hv->backend->vcpu_state(v->exec)->regs;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	struct vcpu_regs *r = &st->regs;
 	struct iret_context ic;
 	if (copy_from_guest(ctx, &ic, r->rsp, sizeof(ic))) {
 		domain_crash(d, "vCPU %u: fault reading the iret frame at %#llx", v->id, (unsigned long long)r->rsp);
 		return 0;
 	}
-	if (!va_is_canonical(ic.rip) || !va_is_canonical(ic.rsp) || pv_va_reserved(d, ic.rip)) {
+	/* FLAT_USER_CS32 (FLAT_KERNEL_CS32, with RPL 0) returns to 32-bit code,
+	 * whose eip must lie below 4 GiB; every other selector to 64-bit code. */
+	bool compat = (ic.cs & ~3ull) == (FLAT_USER_CS32 & ~3u);
+	if (!va_is_canonical(ic.rip) || !va_is_canonical(ic.rsp) || pv_va_reserved(d, ic.rip) ||
+	    (compat && ic.rip > 0xffffffffull)) {
 		domain_crash(d, "vCPU %u: iret to %#llx with stack %#llx", v->id, (unsigned long long)ic.rip,
 			     (unsigned long long)ic.rsp);
 		return 0;
@@ -557,7 +605,9 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 		return 0;
 	}
 	r->rip = ic.rip;
-	r->rsp = ic.rsp;
+	r->rsp = compat ? (uint32_t)ic.rsp : ic.rsp;
+	st->sys.compat = compat;
+	st->sys.compat_in_pv64 = compat;
 	v->nmi_masked = false; /* as Xen's async_exception_cleanup */
 	pv_iret_iopl(v, ic.rflags);
 	r->rflags = pv_sanitize_rflags(ic.rflags);

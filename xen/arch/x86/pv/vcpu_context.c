@@ -371,7 +371,7 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	r->r12 = st->regs.r12; r->r13 = st->regs.r13; r->r14 = st->regs.r14; r->r15 = st->regs.r15;
 	r->rip = st->regs.rip;
 	r->rflags = st->regs.rflags | v->iopl;
-	r->cs = FLAT_KERNEL_CS;
+	r->cs = st->sys.compat ? FLAT_USER_CS32 : FLAT_KERNEL_CS; /* a 32-bit user process, or 64-bit code */
 	r->ss = FLAT_KERNEL_SS;
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = v->domain->vm_assist;
