@@ -315,13 +315,14 @@ static long setvcpuaffinity(struct domain *d, const struct xg_domctl_vcpuaffinit
 			v->pinned = was_pinned;
 			memcpy(v->affinity, old, sizeof(old));
 		}
+		/* The host has moved the thread already; a kick makes a vCPU
+		 * that computes without exits note where it now runs
+		 * (vcpu-list's CPU).  Under the lock: once the domain is
+		 * dying, destruction frees the vCPU's backend state. */
+		if (!rc && v->thread_started)
+			vcpu_kick(v);
 	}
-	bool started = v->thread_started;
 	pthread_mutex_unlock(&d->lock);
-	/* The host has moved the thread already; a kick makes a vCPU that
-	 * computes without exits note where it now runs (vcpu-list's CPU). */
-	if (!rc && started)
-		vcpu_kick(v);
 	return rc;
 }
 
