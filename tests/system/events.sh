@@ -73,16 +73,7 @@ print(d["state"], d.get("shutdown_reason", "-"))'
 follow_console() { # name
 	"$XG_BIN" console "$1" >"$WORK/$1.console" 2>&1 &
 }
-wait_console() { # name text seconds
-	local end
-	end=$(deadline_in "$3")
-	while [ "$SECONDS" -le "$end" ]; do
-		grep -q "$2" "$WORK/$1.console" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	diag "$1's console:" "$(cat "$WORK/$1.console" 2>&1)"
-	return 1
-}
+wait_console() { wait_file_match "$WORK/$1.console" "$2" "$3"; } # name text seconds
 now_s() { date +%s.%N; }
 
 # SCHEDOP_shutdown_code: the first code latched is the reason the toolstack

@@ -41,6 +41,19 @@ xg() { timeout "${XG_CMD_TIMEOUT:-60}" "$XG_BIN" "$@"; }
 # longer than the pause between polls.
 deadline_in() { echo $((SECONDS + $1)); }
 
+# Wait until a file (a console or log followed in the background) has a
+# line matching the pattern; on a timeout, show the file.
+wait_file_match() { # file pattern seconds
+	local end
+	end=$(deadline_in "$3")
+	while [ "$SECONDS" -le "$end" ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	diag "$1 never showed '$2':" "$(cat "$1" 2>&1)"
+	return 1
+}
+
 cleanup() {
 	if [ -n "$HV_PID" ] && kill -0 "$HV_PID" 2>/dev/null; then
 		kill -TERM "$HV_PID" 2>/dev/null

@@ -32,16 +32,7 @@ wait_restart_pending() { # name seconds
 	done
 	return 1
 }
-wait_log() { # name pattern seconds
-	local end
-	end=$(deadline_in "$3")
-	while [ "$SECONDS" -le "$end" ]; do
-		grep -q "$2" "$MON/$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	diag "$MON/$1.log:" "$(cat "$MON/$1.log" 2>&1)"
-	return 1
-}
+wait_log() { wait_file_match "$MON/$1.log" "$2" "$3"; } # name pattern seconds
 
 # A monitor that cannot start: the domain is not left behind.
 touch "$MON"

@@ -11,16 +11,7 @@ check "the nmi-wait guest starts" xg create -e "$cfg"
 # The guest's console, collected in the background while the test goes on.
 "$XG_BIN" console nw </dev/null >"$WORK/console.out" 2>&1 &
 console_pid=$!
-wait_console() { # pattern seconds
-	local end
-	end=$(deadline_in "$2")
-	while [ "$SECONDS" -le "$end" ]; do
-		grep -q -- "$1" "$WORK/console.out" && return 0
-		sleep 0.1
-	done
-	diag "the console never showed '$1':" "$(cat "$WORK/console.out")"
-	return 1
-}
+wait_console() { wait_file_match "$WORK/console.out" "$1" "$2"; } # pattern seconds
 check "it waits for NMIs, its callback registered" wait_console "nmi-wait: waiting for NMIs" 60
 sleep 0.5
 check "no NMI arrives unasked" sh -c "! grep -q 'NMI 1' '$WORK/console.out'"

@@ -131,6 +131,16 @@ XG_EXPORT int xg_xs_rm(xg_handle *h, uint32_t tx, const char *path)
 	return path_request(h, XS_RM, tx, "rm", path, out, &n);
 }
 
+/* How many NUL-terminated strings a reply of n bytes holds (out[n] is 0,
+ * so a last one without its NUL still counts). */
+static unsigned int count_strings(const char *out, size_t n)
+{
+	unsigned int k = 0;
+	for (size_t i = 0; i < n; i += strlen(out + i) + 1)
+		k++;
+	return k;
+}
+
 XG_EXPORT int xg_xs_directory(xg_handle *h, uint32_t tx, const char *path, char ***names, unsigned int *count)
 {
 	char out[MSG_MAX + 1];
@@ -139,9 +149,7 @@ XG_EXPORT int xg_xs_directory(xg_handle *h, uint32_t tx, const char *path, char 
 	if (rc)
 		return rc;
 	out[n] = 0;
-	unsigned int k = 0;
-	for (size_t i = 0; i < n; i += strlen(out + i) + 1)
-		k++;
+	unsigned int k = count_strings(out, n);
 	char **v = malloc((k + 1) * sizeof(char *) + n + 1);
 	if (!v)
 		return xg_error(-ENOMEM, "out of memory");
@@ -165,9 +173,7 @@ XG_EXPORT int xg_xs_get_perms(xg_handle *h, uint32_t tx, const char *path, struc
 	if (rc)
 		return rc;
 	out[n] = 0;
-	unsigned int k = 0;
-	for (size_t i = 0; i < n; i += strlen(out + i) + 1)
-		k++;
+	unsigned int k = count_strings(out, n);
 	struct xg_xs_perm *p = calloc(k ? k : 1, sizeof(*p));
 	if (!p)
 		return xg_error(-ENOMEM, "out of memory");

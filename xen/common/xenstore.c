@@ -572,7 +572,8 @@ static int one_path(struct op *o)
 	return canonicalize(o->c, v[0], false, o->path, NULL);
 }
 
-static int do_read(struct op *o)
+/* The node a request that only reads names, if the caller may read it. */
+static int readable_node(struct op *o, struct xs_node **out)
 {
 	int rc = one_path(o);
 	if (rc)
@@ -582,20 +583,26 @@ static int do_read(struct op *o)
 		return missing(o->c, o->root, o->path, PERM_READ);
 	if (!(perm_for(o->c, n) & PERM_READ))
 		return -EACCES;
+	*out = n;
+	return 0;
+}
+
+static int do_read(struct op *o)
+{
+	struct xs_node *n;
+	int rc = readable_node(o, &n);
+	if (rc)
+		return rc;
 	reply(o->c, o->h, n->value, n->vlen);
 	return 0;
 }
 
 static int do_directory(struct op *o)
 {
-	int rc = one_path(o);
+	struct xs_node *n;
+	int rc = readable_node(o, &n);
 	if (rc)
 		return rc;
-	struct xs_node *n = lookup(o->root, o->path);
-	if (!n)
-		return missing(o->c, o->root, o->path, PERM_READ);
-	if (!(perm_for(o->c, n) & PERM_READ))
-		return -EACCES;
 	size_t len = childlen(n);
 	if (len > XENSTORE_PAYLOAD_MAX)
 		return -E2BIG;
@@ -612,14 +619,10 @@ static int do_directory(struct op *o)
 
 static int do_get_perms(struct op *o)
 {
-	int rc = one_path(o);
+	struct xs_node *n;
+	int rc = readable_node(o, &n);
 	if (rc)
 		return rc;
-	struct xs_node *n = lookup(o->root, o->path);
-	if (!n)
-		return missing(o->c, o->root, o->path, PERM_READ);
-	if (!(perm_for(o->c, n) & PERM_READ))
-		return -EACCES;
 	char buf[XENSTORE_PAYLOAD_MAX];
 	size_t off = 0;
 	for (uint32_t i = 0; i < n->nperms && off + 16 < sizeof(buf); i++)
