@@ -101,6 +101,18 @@ struct exec_vm {
 	struct kvm_cpuid2 *cpuid;
 };
 
+/* One KVM_RUN as it ended, kept for the log when a vCPU dies in a way
+ * that loses its state (SVM resets a vCPU after a triple fault). */
+struct kvm_exit_note {
+	const char *run;  /* "guest", "guest again" (finishing our code), "flush" */
+	int rc;           /* KVM_RUN's result: 0 or -errno */
+	uint32_t reason;  /* kvm_run's exit_reason */
+	uint16_t port;    /* for KVM_EXIT_IO */
+	uint16_t cs;
+	uint64_t rip, cr3;
+};
+#define KVM_EXIT_NOTES 8
+
 struct exec_vcpu {
 	struct exec_vm *vm;
 	unsigned int id;
@@ -116,6 +128,8 @@ struct exec_vcpu {
 	bool cpuid_faulting;
 	bool entered;       /* has run guest code: it may have cached translations */
 	bool flush_pending; /* run the flush routine before the guest */
+	struct kvm_exit_note exit_notes[KVM_EXIT_NOTES]; /* the last runs, a ring */
+	unsigned int nr_exit_notes;
 };
 
 extern int kvm_dev_fd;

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hv/console.h"
 #include "hv/guest_walk.h"
 #include "kvm_internal.h"
 
@@ -478,6 +479,51 @@ static bool decode_emulation_failure(struct exec_vcpu *v, struct exec_exit *e)
 	return true;
 }
 
+static void note_exit(struct exec_vcpu *v, const char *run, int rc)
+{
+	const struct kvm_run *r = v->run;
+	v->exit_notes[v->nr_exit_notes++ % KVM_EXIT_NOTES] = (struct kvm_exit_note){
+		.run = run, .rc = rc, .reason = r->exit_reason,
+		.port = r->exit_reason == KVM_EXIT_IO ? r->io.port : 0,
+		.cs = r->s.regs.sregs.cs.selector, .rip = r->s.regs.regs.rip, .cr3 = r->s.regs.sregs.cr3 };
+}
+
+/* The entry of a page table's L4 slot that maps the hypervisor area. */
+static uint64_t hva_l4_entry(const struct exec_vcpu *v, uint64_t cr3, bool *found)
+{
+	uint64_t entry = 0;
+	uint8_t *table = vm_frame(&(struct lookup_ctx){ v->vm }, cr3 >> 12);
+	*found = table != NULL;
+	if (table)
+		memcpy(&entry, table + HVA_L4_SLOT * 8, 8);
+	return entry;
+}
+
+/* What is known when KVM gives up on a vCPU (a triple fault, a flush that
+ * did not finish): the registers KVM reports (after a triple fault SVM
+ * has already reset them), the hypervisor area's entry in the tables the
+ * vCPU was given, and the last runs. */
+static void log_cpu_state(const struct exec_vcpu *v, const char *what)
+{
+	const struct kvm_regs *r = &v->run->s.regs.regs;
+	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	bool found;
+	uint64_t entry = hva_l4_entry(v, v->state.sys.cr3, &found);
+	printk("kvm: vCPU %u %s: rip %#llx rsp %#llx cs %#x cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx; "
+	       "its tables %#llx: L4 slot %u %#llx%s\n",
+	       v->id, what, (unsigned long long)r->rip, (unsigned long long)r->rsp, s->cs.selector,
+	       (unsigned long long)s->cr0, (unsigned long long)s->cr3, (unsigned long long)s->cr4,
+	       (unsigned long long)s->efer, (unsigned long long)v->state.sys.cr3, HVA_L4_SLOT,
+	       (unsigned long long)entry, found ? "" : " (not a frame of the VM)");
+	unsigned int n = v->nr_exit_notes < KVM_EXIT_NOTES ? v->nr_exit_notes : KVM_EXIT_NOTES;
+	for (unsigned int i = n; i > 0; i--) {
+		const struct kvm_exit_note *e = &v->exit_notes[(v->nr_exit_notes - i) % KVM_EXIT_NOTES];
+		printk("kvm: vCPU %u, %u runs before: %s run, rc %d, exit %u port %#x, rip %#llx cs %#x cr3 %#llx\n",
+		       v->id, i - 1, e->run, e->rc, e->reason, e->port, (unsigned long long)e->rip, e->cs,
+		       (unsigned long long)e->cr3);
+	}
+}
+
 /* Run the flush routine at CPL 0 on the guest's page tables (every one
  * maps the area).  0 when done; 1 with *e filled (a kick, or fatal).  No
  * register is saved from this run: load_state rewrites them all. */
@@ -496,6 +542,7 @@ static int run_flush(struct exec_vcpu *v, struct exec_exit *e)
 	int rc = ioctl(v->fd, KVM_RUN, 0);
 	int err = errno;
 	v->run->immediate_exit = 0;
+	note_exit(v, "flush", rc < 0 ? -err : rc);
 	if (rc < 0 && (err == EINTR || err == EAGAIN)) {
 		atomic_store(&v->kick, false);
 		e->reason = EXEC_EXIT_KICKED;
@@ -506,6 +553,7 @@ static int run_flush(struct exec_vcpu *v, struct exec_exit *e)
 		return 1;
 	}
 	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != KVM_FLUSH_PORT) {
+		log_cpu_state(v, "did not finish the TLB flush");
 		fatal(e, "kvm: the TLB flush routine ended with exit reason %u", v->run->exit_reason);
 		return 1;
 	}
@@ -544,19 +592,25 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 	load_state(v);
 	v->entered = true;
 	int rc, err;
-	for (;;) {
+	for (const char *run = "guest";; run = "guest again") {
 		rc = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
 		v->run->immediate_exit = 0;
+		note_exit(v, run, rc < 0 ? -err : rc);
 		bool interrupted = (rc < 0 && (err == EINTR || err == EAGAIN)) ||
 				   (rc == 0 && v->run->exit_reason == KVM_EXIT_INTR);
-		if (!interrupted || !in_hypervisor_area(v->run->s.regs.regs.rip))
+		const struct kvm_vcpu_events *ev = &v->run->s.regs.events;
+		bool delivering = ev->exception.injected || ev->exception.pending;
+		if (!interrupted || !(delivering || in_hypervisor_area(v->run->s.regs.regs.rip)))
 			break;
 		/* A kick stopped the vCPU between the guest's syscall or
 		 * exception and the `out` that reports it: the guest's state
-		 * is half in the stub's frame or in rcx/r11, not in the
-		 * registers.  Let the hypervisor code finish from where it
-		 * is (no state loaded) and keep the kick for the next run. */
+		 * is half in the stub's frame, in rcx/r11, or in an exception
+		 * KVM has yet to deliver to the stub, not in the registers.
+		 * Let the hypervisor code finish from where it is (nothing
+		 * loaded, or the core could move the guest under an exception
+		 * KVM then delivers at the wrong place) and keep the kick for
+		 * the next run. */
 		atomic_store(&v->kick, true);
 		v->run->kvm_dirty_regs = 0;
 	}
@@ -596,6 +650,7 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 		      (unsigned long long)run->mmio.phys_addr);
 		return 0;
 	case KVM_EXIT_SHUTDOWN:
+		log_cpu_state(v, "triple fault");
 		fatal(e, "kvm: triple fault");
 		return 0;
 	case KVM_EXIT_INTERNAL_ERROR:
