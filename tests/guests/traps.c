@@ -73,6 +73,7 @@ STUB_NOERR(trap_db, 1);
 STUB_NOERR(trap_bp, 3);
 STUB_NOERR(trap_ud, 6);
 STUB_NOERR(trap_nm, 7);
+STUB_ERR(trap_np, 11);
 STUB_ERR(trap_gp, 13);
 STUB_ERR(trap_pf, 14);
 STUB_NOERR(trap_int80, 0x80);
@@ -208,6 +209,8 @@ static uint64_t rdmsr64(uint32_t msr)
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return (uint64_t)hi << 32 | lo;
 }
+
+#include "segments.h"
 
 static void wrmsr64(uint32_t msr, uint64_t val)
 {
@@ -372,6 +375,7 @@ int guest_main(start_info_t *si)
 		{ 3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp },
 		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud }, /* events masked on entry */
 		{ 7, 0, FLAT_KERNEL_CS, (unsigned long)trap_nm },
+		{ 11, 0, FLAT_KERNEL_CS, (unsigned long)trap_np },
 		{ 13, 0, FLAT_KERNEL_CS, (unsigned long)trap_gp },
 		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)trap_pf },
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
@@ -390,6 +394,7 @@ int guest_main(start_info_t *si)
 	test_lazy_fpu();
 	test_debug_registers(!guest_strstr((const char *)si->cmd_line, "nohwbp"));
 	test_nmi();
+	test_segment_loads(si);
 	if (guest_failed())
 		return GUEST_FAIL;
 	test_user32(si);

@@ -275,17 +275,25 @@ static uint64_t loadable_flags(const struct exec_vcpu *v)
 }
 
 /*
- * Segment registers are not modelled: a PV guest's are Xen's flat
- * selectors, fixed by mode (include/public/arch-x86): 64-bit code runs on
- * FLAT_RING3_CS64/SS, a 64-bit guest's compat code on FLAT_RING3_CS32/SS32,
- * a 32-bit guest's at CPL 1 on the ring-1 ones and at CPL 3 on the ring-3
- * ones; DS, ES, FS and GS read as null (64-bit) or as the data selector
- * (compat ES/DS).  Order: es, cs, ss, ds, fs, gs.
+ * Segment registers are hardly modelled: a PV guest's code and stack
+ * selectors are Xen's flat ones, fixed by mode (include/public/arch-x86):
+ * 64-bit code runs on FLAT_RING3_CS64/SS, a 64-bit guest's compat code on
+ * FLAT_RING3_CS32/SS32, a 32-bit guest's at CPL 1 on the ring-1 ones and
+ * at CPL 3 on the ring-3 ones.  64-bit code's DS, ES, FS and GS hold the
+ * selectors it loaded (sys.data_sel: the core loads the guest's own
+ * descriptors, segment_load.c); compat code's ES/DS read as the data
+ * selector, FS/GS as null.  Order: es, cs, ss, ds, fs, gs.
  */
+/* ES, DS, FS, GS (0, 3, 4, 5) in sys.data_sel. */
+static unsigned int data_slot(unsigned int seg)
+{
+	return seg == 0 ? 0 : seg - 2;
+}
+
 static uint16_t flat_selector(const struct exec_vcpu *v, unsigned int seg)
 {
 	if (!v->compat)
-		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : 0;
+		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : v->st.sys.data_sel[data_slot(seg)];
 	uint16_t code = 0xe02b, data = 0xe033;
 	if (v->st.sys.compat_in_pv64)
 		code = 0xe023, data = 0xe02b;
@@ -307,9 +315,13 @@ static void exec_mov_from_sreg(struct exec_vcpu *v, struct insn *d)
 		emu_set_reg(v, d->rm, d->opsize == 2 ? 2 : d->opsize, d->rex, sel);
 }
 
-/* mov r/m, Sreg: only the selectors the register already has, a flat data
- * selector, or (except SS) a null one load; FS and GS then get the flat
- * descriptor's base 0 (a null selector keeps the base, as on Intel). */
+/* mov r/m, Sreg: the mode's flat data selector or (except SS) a null one
+ * load here, and in 64-bit mode Xen's flat ring-3 code selectors into the
+ * data registers too (they are readable code, so Xen's CPU loads them);
+ * FS and GS then get the flat descriptor's base 0 (a null selector keeps
+ * the base, as on Intel).  Any other is #GP(selector), which the core
+ * completes for a descriptor of the guest's own (as with the KVM backend,
+ * whose CPU raises the same #GP). */
 static void exec_mov_to_sreg(struct exec_vcpu *v, struct insn *d)
 {
 	unsigned int seg = d->reg & 7;
@@ -317,13 +329,16 @@ static void exec_mov_to_sreg(struct exec_vcpu *v, struct insn *d)
 		emu_raise(v, X86_EXC_UD);
 	uint16_t sel = (uint16_t)emu_rm_read(v, d, 2);
 	bool null = (sel & ~3u) == 0;
-	bool flat = sel == flat_selector(v, seg) || sel == flat_selector(v, 2);
+	bool flat = sel == flat_selector(v, 2) ||
+		    (!v->compat && seg != 2 && ((sel | 3) == 0xe02b || (sel | 3) == 0xe033 || (sel | 3) == 0xe023));
 	if ((null && seg == 2) || (!null && !flat))
 		emu_raise_err(v, X86_EXC_GP, sel & ~3u);
 	if (flat && seg == 4)
 		v->st.sys.fs_base = 0;
 	if (flat && seg == 5)
 		v->st.sys.gs_base = 0;
+	if (!v->compat && seg != 2)
+		v->st.sys.data_sel[data_slot(seg)] = sel;
 }
 
 /* iretq at CPL 3 to CPL 3 (the only return a 64-bit PV kernel can make

@@ -86,6 +86,17 @@ static struct kvm_segment guest_data(const struct vcpu_sysregs *sys)
 				     .db = 1, .g = 1 };
 }
 
+/* A 64-bit guest's data segment as it loaded it: null, or a flat data
+ * segment under its own selector (in 64-bit mode only the selector, the
+ * null-ness and the FS/GS bases matter, and load_state sets the bases). */
+static struct kvm_segment loaded_data(uint16_t sel)
+{
+	if (!(sel & ~3u))
+		return (struct kvm_segment){ .selector = sel, .unusable = 1 };
+	return (struct kvm_segment){ .selector = sel, .limit = 0xffffffff, .type = 3, .present = 1, .dpl = 3,
+				     .s = 1, .db = 1, .g = 1 };
+}
+
 /* The modes the segments above describe. */
 static bool mode_supported(const struct vcpu_sysregs *sys)
 {
@@ -248,9 +259,13 @@ static void load_state(struct exec_vcpu *v)
 	 * is also how it changes between 64-bit and compatibility mode and
 	 * between CPL 1 and 3: each kind has its GDT and selectors. */
 	s->cs = guest_code(&st->sys);
-	s->ss = s->ds = s->es = guest_data(&st->sys);
-	s->fs = guest_data(&st->sys);
-	s->gs = guest_data(&st->sys);
+	s->ss = s->ds = s->es = s->fs = s->gs = guest_data(&st->sys);
+	if (!st->sys.compat) {
+		s->es = loaded_data(st->sys.data_sel[0]);
+		s->ds = loaded_data(st->sys.data_sel[1]);
+		s->fs = loaded_data(st->sys.data_sel[2]);
+		s->gs = loaded_data(st->sys.data_sel[3]);
+	}
 	s->gdt.base = kvm_area_va(st->sys.compat && !st->sys.compat_in_pv64 ? HVA_PG_GDT32 : HVA_PG_GDT);
 	s->fs.base = st->sys.fs_base;
 	s->gs.base = st->sys.gs_base;
@@ -284,6 +299,14 @@ static void save_state(struct exec_vcpu *v)
 	st->sys.cr2 = s->cr2;
 	st->sys.fs_base = s->fs.base;
 	st->sys.gs_base = s->gs.base;
+	/* Exceptions, syscall and kicks leave 64-bit code's data segments as
+	 * the guest had them (it may have loaded null or flat ones itself). */
+	if (!st->sys.compat) {
+		st->sys.data_sel[0] = s->es.selector;
+		st->sys.data_sel[1] = s->ds.selector;
+		st->sys.data_sel[2] = s->fs.selector;
+		st->sys.data_sel[3] = s->gs.selector;
+	}
 }
 
 struct lookup_ctx {

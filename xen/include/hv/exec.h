@@ -59,6 +59,12 @@ struct vcpu_sysregs {
 	 * ring-1 or ring-3 ones. */
 	bool compat_in_pv64;
 	uint8_t cpl; /* 3 for 64-bit PV guests (kernel and user, either code size), 1 or 3 for 32-bit */
+	/* In 64-bit mode: the selectors in ES, DS, FS and GS, as the guest
+	 * loaded them (null, a flat one, or one of its own descriptors:
+	 * segment_load.c); their bases are nothing (ES, DS) or fs_base and
+	 * gs_base.  Compatibility-mode code runs on its mode's flat data
+	 * selector instead. */
+	uint16_t data_sel[4];
 };
 
 struct vcpu_state {

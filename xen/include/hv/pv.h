@@ -233,6 +233,10 @@ bool pv_sysenter(struct vcpu *v);
  * guests (xen/arch/x86/pv/emul_priv_op.c): carried out and rip advanced
  * (true), or the guest's own #GP (false). */
 bool pv_emulate_privileged(struct vcpu *v);
+/* A #GP(selector) of a 64-bit guest at `mov r, %ds/%es/%fs/%gs` with one
+ * of its own descriptors (segment_load.c): the load carried out, or #NP
+ * delivered (true); false if it stays the guest's #GP. */
+bool pv_load_segment(struct vcpu *v, uint32_t error_code);
 
 /* If v has an event upcall due (evtchn_upcall_pending and not masked)
  * and an event callback, enter the callback with Xen's frame and events

@@ -45,6 +45,9 @@ void arch_vcpu_reset(struct vcpu *v)
 	/* 64-bit PV kernels run at CPL 3; 32-bit ones in ring 1, as in Xen. */
 	st->sys.compat = domain_is_pv32(v->domain);
 	st->sys.cpl = st->sys.compat ? 1 : 3;
+	/* What Xen's builders give a 64-bit vCPU's data segments. */
+	for (unsigned int i = 0; i < 4; i++)
+		st->sys.data_sel[i] = st->sys.compat ? 0 : FLAT_KERNEL_DS64;
 	/* PE, MP, ET, NE, WP, PG: what a PV guest's CR0 reads as. */
 	st->sys.cr0 = 0x80050033;
 	st->sys.cr4 = 0x6a0; /* PAE, PGE, OSFXSR, OSXMMEXCPT */

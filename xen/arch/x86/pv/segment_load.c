@@ -1,0 +1,94 @@
+/*
+ * Loads of guest-defined selectors into the data segment registers of a
+ * 64-bit PV guest (`mov r, %ds/%es/%fs/%gs`).
+ *
+ * The backends run guests on the hypervisor's own GDT, which holds Xen's
+ * flat selectors but not the guest's descriptors, so loading a selector of
+ * the guest's GDT or LDT faults with #GP(selector).  The load is carried
+ * out here as the CPU would on the guest's tables: the descriptor must
+ * exist, be a data or readable code segment and allow the guest's
+ * privilege (the descriptor checks of set_gdt/update_descriptor have
+ * already raised every DPL to 3); a descriptor that is not present is
+ * #NP(selector).  The register then holds the guest's selector (the vCPU
+ * state keeps it across exits) and, for FS and GS, the descriptor's base,
+ * as a 64-bit load does.  Only the register form of the instruction is
+ * handled: the form Linux uses.  docs/pv-cpu.md, "Segment registers".
+ */
+#include <string.h>
+
+#include "hv/hypercall.h"
+#include "hv/hypervisor.h"
+#include "hv/pv.h"
+#include "hv/pv_layout.h"
+#include "public/xen.h"
+
+#define SEG_CODE (1ull << 43)
+#define SEG_READABLE (1ull << 41)
+#define SEG_S (1ull << 44)
+#define SEG_P (1ull << 47)
+#define SEG_DPL_SHIFT 45
+
+/* The descriptor a selector names in v's GDT or LDT; false if it lies
+ * beyond the table (or the table cannot be read). */
+static bool guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
+{
+	unsigned int index = sel >> 3;
+	if (sel & 4) {
+		if (index >= v->ldt_ents)
+			return false;
+		struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
+		return copy_from_guest(&ctx, desc, v->ldt_base + index * 8ull, 8) == 0;
+	}
+	if (index >= v->gdt_ents)
+		return false;
+	const _Atomic uint64_t *descs = machine_frame(&hv->machine, v->gdt_frames[index / 512]);
+	*desc = atomic_load(&descs[index % 512]);
+	return true;
+}
+
+bool pv_load_segment(struct vcpu *v, uint32_t error_code)
+{
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	if (domain_is_pv32(v->domain) || st->sys.compat)
+		return false;
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
+	uint8_t b[4];
+	if (copy_from_guest(&ctx, b, st->regs.rip, sizeof(b)))
+		return false;
+	unsigned int len = 0, rex = 0;
+	if (b[len] == 0x66)
+		len++;
+	if ((b[len] & 0xf0) == 0x40)
+		rex = b[len++];
+	if (b[len] != 0x8e)
+		return false;
+	uint8_t modrm = b[len + 1];
+	unsigned int sreg = (modrm >> 3) & 7;
+	/* es, ds, fs, gs (0, 3, 4, 5) into data_sel[0..3]; register operands only. */
+	static const int slot[8] = { 0, -1, -1, 1, 2, 3, -1, -1 };
+	if ((modrm >> 6) != 3 || slot[sreg] < 0)
+		return false;
+	uint16_t sel = (uint16_t)vcpu_gprs(&st->regs)[(modrm & 7) | ((rex & 1) << 3)];
+	if ((sel & 0xfffc) != error_code || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY)
+		return false;
+	uint64_t desc;
+	if (!guest_descriptor(v, sel, &desc))
+		return false;
+	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3;
+	bool usable = (desc & SEG_S) && (!(desc & SEG_CODE) || (desc & SEG_READABLE));
+	if (!usable || dpl < st->sys.cpl || dpl < (sel & 3u))
+		return false;
+	if (!(desc & SEG_P)) {
+		if (!pv_inject_exception(v, X86_EXC_NP, true, sel & 0xfffc, 0))
+			domain_crash(v->domain, "vCPU %u: #NP(%#x) without a handler", v->id, sel & 0xfffc);
+		return true;
+	}
+	st->sys.data_sel[slot[sreg]] = sel;
+	uint64_t base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
+	if (sreg == 4)
+		st->sys.fs_base = base;
+	if (sreg == 5)
+		st->sys.gs_base = base;
+	st->regs.rip += len + 2;
+	return true;
+}
