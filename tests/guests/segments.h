@@ -12,6 +12,7 @@
 #define SEL_BEYOND 0x53u        /* entry 10: past the 10 entries given */
 #define BASED_DATA_BASE 0x12345000ull
 #define MSR_FS_BASE 0xc0000100u
+#define MSR_SHADOW_GS_BASE 0xc0000102u
 
 static uint64_t seg_gdt[512] __attribute__((aligned(4096)));
 static volatile uint32_t seg_sel;
@@ -39,6 +40,12 @@ static uint16_t read_es(void)
 {
 	uint16_t s;
 	__asm__ volatile("mov %%es, %0" : "=r"(s));
+	return s;
+}
+static uint16_t read_gs(void)
+{
+	uint16_t s;
+	__asm__ volatile("mov %%gs, %0" : "=r"(s));
 	return s;
 }
 static uint16_t read_fs(void)
@@ -115,4 +122,16 @@ static void test_segment_loads(start_info_t *si)
 	guest_check(read_ds() == 0 && read_es() == 0 && read_fs() == 0,
 		    "and stay null across a hypercall (0x%x 0x%x 0x%x)", read_ds(), read_es(), read_fs());
 	__asm__ volatile("wrmsr" : : "c"(MSR_FS_BASE), "a"(0), "d"(0));
+
+	/* The user's GS through set_segment_base, as Linux's load_gs_index. */
+	uint64_t user_gs_base = rdmsr64(MSR_SHADOW_GS_BASE);
+	rc = hypercall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER_SEL, SEL_BASED_DATA, 0, 0, 0);
+	guest_check(rc == 0 && read_gs() == SEL_BASED_DATA && rdmsr64(MSR_SHADOW_GS_BASE) == BASED_DATA_BASE,
+		    "SEGBASE_GS_USER_SEL loads a descriptor of the GDT with its base (%ld, 0x%x, 0x%llx)", rc,
+		    read_gs(), (unsigned long long)rdmsr64(MSR_SHADOW_GS_BASE));
+	rc = hypercall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER_SEL, SEL_EXEC_ONLY, 0, 0, 0);
+	guest_check(rc == 0 && read_gs() == 0 && rdmsr64(MSR_SHADOW_GS_BASE) == 0,
+		    "one that cannot be loaded leaves GS null, as Xen (%ld, 0x%x)", rc, read_gs());
+	rc = hypercall(__HYPERVISOR_set_segment_base, SEGBASE_GS_USER, user_gs_base, 0, 0, 0);
+	guest_check(rc == 0, "the user's GS base set back: %ld", rc);
 }

@@ -237,6 +237,11 @@ bool pv_emulate_privileged(struct vcpu *v);
  * of its own descriptors (segment_load.c): the load carried out, or #NP
  * delivered (true); false if it stays the guest's #GP. */
 bool pv_load_segment(struct vcpu *v, uint32_t error_code);
+/* Whether a 64-bit guest's data segment register at cpl can hold sel
+ * (null, Xen's flat ones, or a usable descriptor of its own GDT or LDT):
+ * 0 with the descriptor's base, -ENOENT if that descriptor is not
+ * present, -EINVAL if the load would be #GP. */
+int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *base);
 
 /* If v has an event upcall due (evtchn_upcall_pending and not masked)
  * and an event callback, enter the callback with Xen's frame and events

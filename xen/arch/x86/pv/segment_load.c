@@ -14,6 +14,7 @@
  * as a 64-bit load does.  Only the register form of the instruction is
  * handled: the form Linux uses.  docs/pv-cpu.md, "Segment registers".
  */
+#include <errno.h>
 #include <string.h>
 
 #include "hv/hypercall.h"
@@ -46,6 +47,27 @@ static bool guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
 	return true;
 }
 
+int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *base)
+{
+	*base = 0;
+	if (!(sel & ~3u))
+		return 0;
+	/* Xen's flat data and readable ring-3 code selectors. */
+	if ((sel | 3) == FLAT_RING3_DS32 || (sel | 3) == FLAT_RING3_CS64 || (sel | 3) == FLAT_RING3_CS32)
+		return 0;
+	uint64_t desc;
+	if ((sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
+		return -EINVAL;
+	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3;
+	bool usable = (desc & SEG_S) && (!(desc & SEG_CODE) || (desc & SEG_READABLE));
+	if (!usable || dpl < cpl || dpl < (sel & 3u))
+		return -EINVAL;
+	if (!(desc & SEG_P))
+		return -ENOENT;
+	*base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
+	return 0;
+}
+
 bool pv_load_segment(struct vcpu *v, uint32_t error_code)
 {
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
@@ -69,22 +91,18 @@ bool pv_load_segment(struct vcpu *v, uint32_t error_code)
 	if ((modrm >> 6) != 3 || slot[sreg] < 0)
 		return false;
 	uint16_t sel = (uint16_t)vcpu_gprs(&st->regs)[(modrm & 7) | ((rex & 1) << 3)];
-	if ((sel & 0xfffc) != error_code || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY)
+	if ((sel & 0xfffc) != error_code)
 		return false;
-	uint64_t desc;
-	if (!guest_descriptor(v, sel, &desc))
+	uint64_t base;
+	int rc = pv_data_segment(v, sel, st->sys.cpl, &base);
+	if (rc == -EINVAL)
 		return false;
-	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3;
-	bool usable = (desc & SEG_S) && (!(desc & SEG_CODE) || (desc & SEG_READABLE));
-	if (!usable || dpl < st->sys.cpl || dpl < (sel & 3u))
-		return false;
-	if (!(desc & SEG_P)) {
+	if (rc == -ENOENT) {
 		if (!pv_inject_exception(v, X86_EXC_NP, true, sel & 0xfffc, 0))
 			domain_crash(v->domain, "vCPU %u: #NP(%#x) without a handler", v->id, sel & 0xfffc);
 		return true;
 	}
 	st->sys.data_sel[slot[sreg]] = sel;
-	uint64_t base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
 	if (sreg == 4)
 		st->sys.fs_base = base;
 	if (sreg == 5)

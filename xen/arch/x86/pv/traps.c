@@ -528,10 +528,21 @@ long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5])
 			return -EINVAL;
 		*(a[0] == SEGBASE_FS ? &sys->fs_base : a[0] == SEGBASE_GS_USER ? user_gs : kernel_gs) = base;
 		return 0;
-	case SEGBASE_GS_USER_SEL:
-		/* A flat or null selector: the user's GS base becomes 0. */
-		*user_gs = 0;
+	case SEGBASE_GS_USER_SEL: {
+		/* As Xen: RPL 3 for a non-null selector, and one that cannot be
+		 * loaded leaves GS null; never an error (Linux BUG()s on one).
+		 * The user's GS base is the descriptor's (0 for null, as Xen
+		 * makes it on AMD). */
+		uint16_t sel = (uint16_t)base;
+		if (sel > 3)
+			sel |= 3;
+		uint64_t desc_base;
+		if (pv_data_segment(v, sel, 3, &desc_base))
+			sel = 0, desc_base = 0;
+		sys->data_sel[3] = sel;
+		*user_gs = desc_base;
 		return 0;
+	}
 	default:
 		return -EINVAL;
 	}
