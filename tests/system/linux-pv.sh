@@ -57,11 +57,18 @@ stopped() { case "$(state_of linux)" in *c* | *s* | "") return 0 ;; esac; return
 	for _ in $(seq 60); do grep -q "XG-SHELL-ANSWER 42" "$WORK/console.out" 2>/dev/null && break; sleep 1; done
 	printf 'poweroff -f\r'
   fi
-  # Keep the input open until the domain is gone (xg console then ends).
-  for _ in $(seq 600); do "$XG_BIN" list linux >/dev/null 2>&1 || break; sleep 1; done ) | timeout "${XG_LINUX_BOOT_TIMEOUT:-900}" "$XG_BIN" console linux > "$WORK/console.out" 2>&1
+  # Keep the input open until the domain is gone (xg console then ends) or
+  # has crashed (then destroyed, after its state was noted).
+  for _ in $(seq 600); do
+	stopped && { state_of linux > "$WORK/final-state"; "$XG_BIN" destroy linux >/dev/null 2>&1; break; }
+	sleep 1
+  done ) | timeout "${XG_LINUX_BOOT_TIMEOUT:-900}" "$XG_BIN" console linux > "$WORK/console.out" 2>&1
 tr -d '\r' < "$WORK/console.out" | tail -n 60 | sed 's/^/# /'
 check "its boot reaches init on the console (hvc0)" grep -q "^XG-LINUX-UP" "$WORK/console.out"
 check "the shell answers a command typed through xg console" grep -q "XG-SHELL-ANSWER 42" "$WORK/console.out"
+# poweroff -f: SCHEDOP_shutdown(poweroff), and on_poweroff's default destroy.
+check "poweroff -f in the shell powers the domain off (it is gone, not crashed)" \
+	sh -c "! grep -q c '$WORK/final-state' 2>/dev/null && ! '$XG_BIN' list linux >/dev/null 2>&1"
 diag "hypervisor log (end):" "$(tail -n 30 "$WORK/hypervisor.log")"
 xg destroy linux >/dev/null 2>&1
 finish
