@@ -17,43 +17,23 @@
 static uint64_t seg_gdt[512] __attribute__((aligned(4096)));
 static volatile uint32_t seg_sel;
 
-static void load_ds(void)
-{
-	__asm__ volatile("mov %%eax, %%ds" : : "a"(seg_sel));
-}
-static void load_es(void)
-{
-	__asm__ volatile("mov %%eax, %%es" : : "a"(seg_sel));
-}
-static void load_fs(void)
-{
-	__asm__ volatile("mov %%eax, %%fs" : : "a"(seg_sel));
-}
-
-static uint16_t read_ds(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%ds, %0" : "=r"(s));
-	return s;
-}
-static uint16_t read_es(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%es, %0" : "=r"(s));
-	return s;
-}
-static uint16_t read_gs(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%gs, %0" : "=r"(s));
-	return s;
-}
-static uint16_t read_fs(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%fs, %0" : "=r"(s));
-	return s;
-}
+/* load_ds() and the rest: `mov %eax, %ds` (2 bytes) of seg_sel;
+ * read_ds() and the rest: the register's selector. */
+#define SEGMENT_ACCESSORS(seg)                                                  \
+	static __attribute__((unused)) void load_##seg(void)                    \
+	{                                                                       \
+		__asm__ volatile("mov %%eax, %%" #seg : : "a"(seg_sel));         \
+	}                                                                       \
+	static uint16_t read_##seg(void)                                        \
+	{                                                                       \
+		uint16_t s;                                                     \
+		__asm__ volatile("mov %%" #seg ", %0" : "=r"(s));               \
+		return s;                                                       \
+	}
+SEGMENT_ACCESSORS(ds)
+SEGMENT_ACCESSORS(es)
+SEGMENT_ACCESSORS(fs)
+SEGMENT_ACCESSORS(gs)
 
 /* A load that must go through without a fault (one that faults anyway is
  * stepped over, so the check fails rather than loops). */
