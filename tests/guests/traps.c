@@ -201,6 +201,19 @@ static void test_privileged(start_info_t *si)
 	guest_check(seen.count == before + 1 && seen.vector == 13 && seen.error == 0 &&
 			    seen.rip == (uint64_t)rdmsr_at,
 		    "an MSR Xen does not offer (APIC base) is #GP(0) in the guest");
+
+	/* mov to CR3: MMUEXT_NEW_BASEPTR, as Xen; a frame that cannot be an
+	 * L4 (this code's own page, mapped writable) is the guest's #GP(0). */
+	before = seen.count;
+	skip = 3;
+	__asm__ volatile("mov %0, %%cr3" : : "a"(cr3) : "memory");
+	uint64_t text = (uint64_t)p2m[((unsigned long)&kernel_gs_word - GUEST_VIRT_BASE) >> 12] << 12, now;
+	__asm__ volatile("mov %0, %%cr3" : : "a"(text) : "memory");
+	skip = 0;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(now));
+	guest_check(seen.count == before + 1 && seen.vector == 13 && seen.error == 0 && now == cr3,
+		    "mov to CR3 of its L4 is taken, of a data frame #GP(0) with CR3 unchanged (%u faults, %lx)",
+		    seen.count - before, (unsigned long)now);
 }
 
 static uint64_t rdmsr64(uint32_t msr)

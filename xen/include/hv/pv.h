@@ -129,6 +129,9 @@ uint8_t *pv_domain_frame(void *ctx, uint64_t mfn);
 void pv_vcpu_load_root(struct vcpu *v, uint64_t mfn);
 /* The page type of d's top-level tables: L4, or L3 for a 32-bit guest. */
 uint64_t pv_root_type(const struct domain *d);
+/* MMUEXT_NEW_BASEPTR (user: NEW_USER_BASEPTR) for the calling vCPU: 0,
+ * -ERESTART part-way through validating the table, or the refusal. */
+long pv_new_baseptr(struct vcpu *v, uint64_t mfn, bool user);
 bool pv_root_frame(const struct domain *d, uint64_t mfn);
 
 /* Set or read a vCPU's state as a vcpu_guest_context in buf, in the

@@ -68,7 +68,7 @@ static bool m2p_strict(const struct domain *d)
  * user tables, as in Xen.  With m2p_strict the M2P is shown in kernel
  * tables and hidden in user ones.
  */
-static long new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
+long pv_new_baseptr(struct vcpu *v, uint64_t mfn, bool user)
 {
 	struct domain *d = v->domain;
 	char why[200];
@@ -180,9 +180,9 @@ static long vcpu_op(struct vcpu *v, const struct mmuext_op *op)
 {
 	switch (op->cmd) {
 	case MMUEXT_NEW_BASEPTR:
-		return new_baseptr(v, op->arg1.mfn, false);
+		return pv_new_baseptr(v, op->arg1.mfn, false);
 	case MMUEXT_NEW_USER_BASEPTR:
-		return new_baseptr(v, op->arg1.mfn, true);
+		return pv_new_baseptr(v, op->arg1.mfn, true);
 	case MMUEXT_SET_LDT:
 		return set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
 	case MMUEXT_FLUSH_CACHE:

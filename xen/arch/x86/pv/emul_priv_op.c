@@ -10,7 +10,8 @@
  *   (vmce.c);
  *   mov from CR0, CR2, CR3 (the guest's own table in the Xen encoding of
  *   its width) and CR4 (the guest's view); clts, mov to CR0 changing
- *   only TS (fpu.c), mov to CR4 (bits the guest may not set dropped);
+ *   only TS (fpu.c), mov to CR3 (MMUEXT_NEW_BASEPTR), mov to CR4 (bits
+ *   the guest may not set dropped);
  *   mov to and from the debug registers (debugreg.c);
  * and in any mode whose ring the virtual IOPL allows: cli, sti, in, out.
  */
@@ -192,6 +193,14 @@ bool pv_emulate_privileged(struct vcpu *v)
 		if (cr == 4) { /* as Xen: taken, with what the guest may not set dropped */
 			v->guest_cr4 = pv_fixup_guest_cr4(v, val);
 			ok = true;
+			break;
+		}
+		if (cr == 3) { /* as Xen: a new kernel base pointer, in the Xen encoding of the guest's width */
+			uint64_t mfn = pv32 ? (uint32_t)(val >> 12 | val << 20) : val >> 12;
+			long rc = pv_new_baseptr(v, mfn, false);
+			if (rc == -ERESTART)
+				return true; /* the instruction runs again and goes on validating */
+			ok = rc == 0;
 			break;
 		}
 		ok = cr == 0 && !((val ^ st->sys.cr0) & ~X86_CR0_TS);
