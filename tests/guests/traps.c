@@ -172,8 +172,8 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 }
 
 #define SEEN_FLAGS seen.rflags
-#include "iopl.h"
 #define SEEN_IP seen.rip
+#include "iopl.h"
 #define SEEN_COUNT seen.count
 #include "fpu.h"
 #include "debugreg.h"

@@ -178,8 +178,8 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 }
 
 #define SEEN_FLAGS seen.eflags
-#include "iopl.h"
 #define SEEN_IP seen.eip
+#include "iopl.h"
 #define SEEN_COUNT seen.count
 #include "fpu.h"
 #include "debugreg.h"

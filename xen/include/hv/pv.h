@@ -236,6 +236,9 @@ bool pv_sysenter(struct vcpu *v);
  * guests (xen/arch/x86/pv/emul_priv_op.c): carried out and rip advanced
  * (true), or the guest's own #GP (false). */
 bool pv_emulate_privileged(struct vcpu *v);
+/* ins/outs under the virtual IOPL (emul_string_io.c): done, partly done
+ * (a long rep, or a #PF delivered), or false for the guest's #GP. */
+bool pv_emulate_string_io(struct vcpu *v);
 /* A #GP(selector) of a 64-bit guest at `mov r, %ds/%es/%fs/%gs` with one
  * of its own descriptors (segment_load.c): the load carried out, or #NP
  * delivered (true); false if it stays the guest's #GP. */

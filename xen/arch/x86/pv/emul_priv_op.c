@@ -13,7 +13,8 @@
  *   only TS (fpu.c), mov to CR3 (MMUEXT_NEW_BASEPTR), mov to CR4 (bits
  *   the guest may not set dropped);
  *   mov to and from the debug registers (debugreg.c);
- * and in any mode whose ring the virtual IOPL allows: cli, sti, in, out.
+ * and in any mode whose ring the virtual IOPL allows: cli, sti, in, out,
+ * ins and outs (emul_string_io.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -102,7 +103,7 @@ static bool read_cr(struct vcpu *v, struct vcpu_state *st, unsigned int cr, uint
  * cli, sti, in and out, allowed by the virtual IOPL (physdev.c).  A guest
  * has no I/O ports, so, as Xen does for such a domain, cli and sti do
  * nothing (events are masked through vcpu_info), in reads all ones and
- * out is dropped.  The string forms stay #GP.  Returns the instruction's
+ * out is dropped (the string forms: emul_string_io.c).  Returns the instruction's
  * length, or 0 if it is not one of these.
  */
 static unsigned int emulate_io(struct vcpu_state *st, const uint8_t *b, unsigned int len,
@@ -139,6 +140,21 @@ static unsigned int emulate_io(struct vcpu_state *st, const uint8_t *b, unsigned
 	return len;
 }
 
+/* Whether the bytes could start ins or outs: prefixes, then 6c-6f. */
+static bool maybe_string_io(const uint8_t b[4])
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		if (b[i] >= 0x6c && b[i] <= 0x6f)
+			return true;
+		bool prefix = b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x26 ||
+			      b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65 ||
+			      (b[i] & 0xf0) == 0x40;
+		if (!prefix)
+			return false;
+	}
+	return true;
+}
+
 /* The instruction's bytes at rip: up to 4 (prefix, rex, 0f, op, modrm
  * never exceed that here), as many as are readable; false if none are. */
 static bool fetch(struct vcpu *v, struct vcpu_state *st, uint8_t b[4])
@@ -157,6 +173,8 @@ bool pv_emulate_privileged(struct vcpu *v)
 	uint8_t b[4] = { 0 };
 	if (!fetch(v, st, b))
 		return false;
+	if (maybe_string_io(b))
+		return pv_iopl_ok(v) && pv_emulate_string_io(v);
 	unsigned int len = 0, rex = 0;
 	bool opsize16 = b[0] == 0x66;
 	if (opsize16)
