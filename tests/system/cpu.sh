@@ -24,6 +24,14 @@ guest_run_matches "a 32-bit kernel's exceptions, software interrupts, iret and r
 	"$(guest_config traps32 traps32 "$cmdline")" '0:*sysenter in ring 1 with a callback*entering ring 3*RESULT: PASS traps32*'
 check "the 32-bit traps guest is gone and its frames are back" wait_frames "$free0" 10
 
+# A vCPU context naming data selectors that do not load: the vCPU starts
+# in its failsafe callback with Xen's frame (tests/guests/failsafe.c).
+for g in failsafe failsafe32; do
+	guest_run_matches "$g: a context's unloadable data selectors enter the failsafe callback with Xen's frame" \
+		"$(guest_config "$g" "$g" '"vcpus": 2')" "0:*RESULT: PASS $g*"
+	check "the $g guest is gone and its frames are back" wait_frames "$free0" 10
+done
+
 # Hypercalls made while a 1 ms periodic timer interrupts the vCPU: on KVM
 # some of those interruptions land between the guest's syscall and the
 # trampoline's `out` (docs/backend-kvm.md, "Kicks").

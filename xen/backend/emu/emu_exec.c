@@ -284,16 +284,10 @@ static uint64_t loadable_flags(const struct exec_vcpu *v)
  * descriptors, segment_load.c); compat code's ES/DS read as the data
  * selector, FS/GS as null.  Order: es, cs, ss, ds, fs, gs.
  */
-/* ES, DS, FS, GS (0, 3, 4, 5) in sys.data_sel. */
-static unsigned int data_slot(unsigned int seg)
-{
-	return seg == 0 ? 0 : seg - 2;
-}
-
 static uint16_t flat_selector(const struct exec_vcpu *v, unsigned int seg)
 {
 	if (!v->compat)
-		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : v->st.sys.data_sel[data_slot(seg)];
+		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : v->st.sys.data_sel[sreg_data_slot(seg)];
 	uint16_t code = 0xe02b, data = 0xe033;
 	if (v->st.sys.compat_in_pv64)
 		code = 0xe023, data = 0xe02b;
@@ -329,8 +323,7 @@ static void exec_mov_to_sreg(struct exec_vcpu *v, struct insn *d)
 		emu_raise(v, X86_EXC_UD);
 	uint16_t sel = (uint16_t)emu_rm_read(v, d, 2);
 	bool null = (sel & ~3u) == 0;
-	bool flat = sel == flat_selector(v, 2) ||
-		    (!v->compat && seg != 2 && ((sel | 3) == 0xe02b || (sel | 3) == 0xe033 || (sel | 3) == 0xe023));
+	bool flat = sel == flat_selector(v, 2) || (!v->compat && seg != 2 && xen_flat_data_selector64(sel));
 	if ((null && seg == 2) || (!null && !flat))
 		emu_raise_err(v, X86_EXC_GP, sel & ~3u);
 	if (flat && seg == 4)
@@ -338,7 +331,7 @@ static void exec_mov_to_sreg(struct exec_vcpu *v, struct insn *d)
 	if (flat && seg == 5)
 		v->st.sys.gs_base = 0;
 	if (!v->compat && seg != 2)
-		v->st.sys.data_sel[data_slot(seg)] = sel;
+		v->st.sys.data_sel[sreg_data_slot(seg)] = sel;
 }
 
 /* iretq at CPL 3 to CPL 3 (the only return a 64-bit PV kernel can make

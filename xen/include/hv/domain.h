@@ -97,6 +97,12 @@ struct vcpu {
 	struct pv_callback callbacks[PV_NR_CALLBACKS];
 	uint64_t kernel_ss, kernel_sp; /* the stack for traps from user mode */
 	uint32_t iopl; /* the virtual IOPL, in EFLAGS' bits 12-13 */
+	/* ES, DS, FS, GS as the last vCPU context named them; loaded at the
+	 * vCPU's next entry while context_segments_pending (segment_load.c).
+	 * Set with the context, under the domain lock, while the vCPU does
+	 * not run; then the vCPU's own thread's. */
+	uint16_t context_data_sel[4];
+	bool context_segments_pending;
 	uint64_t guest_cr4; /* CR4 as the guest reads and writes it (pv_fixup_guest_cr4) */
 	_Atomic bool flush_pending; /* another vCPU asked for a TLB flush */
 	/* Set before the thread checks flush_pending and enters the guest,

@@ -67,6 +67,25 @@ struct vcpu_sysregs {
 	uint16_t data_sel[4];
 };
 
+/* The sys.data_sel slot of a segment register by its encoding number
+ * (ES 0, CS 1, SS 2, DS 3, FS 4, GS 5): -1 for CS, SS and numbers that
+ * name no register. */
+static inline int sreg_data_slot(unsigned int sreg)
+{
+	static const int slot[8] = { 0, -1, -1, 1, 2, 3, -1, -1 };
+	return slot[sreg & 7];
+}
+
+/* Selectors of Xen's own GDT that 64-bit code may load into a data
+ * register, with any RPL: its flat ring-3 data segment (FLAT_RING3_DS32,
+ * also FLAT_RING3_SS64) and its readable ring-3 code segments
+ * (FLAT_RING3_CS64, FLAT_RING3_CS32); include/public/arch-x86. */
+static inline bool xen_flat_data_selector64(uint16_t sel)
+{
+	sel |= 3;
+	return sel == 0xe02b || sel == 0xe033 || sel == 0xe023;
+}
+
 struct vcpu_state {
 	struct vcpu_regs regs;
 	struct vcpu_sysregs sys;

@@ -243,11 +243,19 @@ bool pv_emulate_string_io(struct vcpu *v);
  * of its own descriptors (segment_load.c): the load carried out, or #NP
  * delivered (true); false if it stays the guest's #GP. */
 bool pv_load_segment(struct vcpu *v, uint32_t error_code);
-/* Whether a 64-bit guest's data segment register at cpl can hold sel
- * (null, Xen's flat ones, or a usable descriptor of its own GDT or LDT):
- * 0 with the descriptor's base, -ENOENT if that descriptor is not
- * present, -EINVAL if the load would be #GP. */
+/* Whether a guest's data segment register at cpl can hold sel (null,
+ * Xen's flat ones, or a usable descriptor of its own GDT or LDT): 0 with
+ * the descriptor's base, -ENOENT if that descriptor is not present,
+ * -EINVAL if the load would be #GP. */
 int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *base);
+/* At a vCPU's entry: load the data selectors its last context named
+ * (context_segments_pending), entering the failsafe callback if one does
+ * not load.  false if that crashed the domain. */
+bool pv_load_context_segments(struct vcpu *v);
+/* Enter the failsafe callback with Xen's frame, which carries the data
+ * selectors (ES, DS, FS, GS order here) that did not all load.  false,
+ * with the domain crashed, without a callback or a usable stack. */
+bool pv_failsafe_callback(struct vcpu *v, const uint16_t data_sel[4]);
 
 /* If v has an event upcall due (evtchn_upcall_pending and not masked)
  * and an event callback, enter the callback with Xen's frame and events

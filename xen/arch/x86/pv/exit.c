@@ -118,7 +118,7 @@ static bool at_forced_emulation(struct vcpu *v, const struct vcpu_state *st)
 bool arch_vcpu_enter_guest(struct vcpu *v)
 {
 	time_refresh_vcpu(v);
-	return pv_deliver_nmi(v) && pv_deliver_event_upcall(v);
+	return pv_load_context_segments(v) && pv_deliver_nmi(v) && pv_deliver_event_upcall(v);
 }
 
 void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)

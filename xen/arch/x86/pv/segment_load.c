@@ -1,6 +1,8 @@
 /*
  * Loads of guest-defined selectors into the data segment registers of a
- * 64-bit PV guest (`mov r, %ds/%es/%fs/%gs`).
+ * 64-bit PV guest (`mov r, %ds/%es/%fs/%gs`), and of the data selectors a
+ * vCPU context names (both widths; a failed one enters the failsafe
+ * callback).
  *
  * The backends run guests on the hypervisor's own GDT, which holds Xen's
  * flat selectors but not the guest's descriptors, so loading a selector of
@@ -21,6 +23,7 @@
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
 #include "hv/pv_layout.h"
+#include "public/compat/x86_32.h"
 #include "public/xen.h"
 
 #define SEG_CODE (1ull << 43)
@@ -52,20 +55,61 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *ba
 	*base = 0;
 	if (!(sel & ~3u))
 		return 0;
-	/* Xen's flat data and readable ring-3 code selectors. */
-	if ((sel | 3) == FLAT_RING3_DS32 || (sel | 3) == FLAT_RING3_CS64 || (sel | 3) == FLAT_RING3_CS32)
+	unsigned int dpl;
+	if (xen_flat_data_selector64(sel)) {
+		dpl = 3;
+	} else if ((sel | 3) == (COMPAT_FLAT_RING1_DS | 3) || (sel | 3) == (COMPAT_FLAT_RING1_CS | 3)) {
+		dpl = 1; /* a 32-bit kernel's flat data and readable code */
+	} else {
+		uint64_t desc;
+		if ((sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
+			return -EINVAL;
+		dpl = (desc >> SEG_DPL_SHIFT) & 3;
+		bool usable = (desc & SEG_S) && (!(desc & SEG_CODE) || (desc & SEG_READABLE));
+		if (!usable || dpl < cpl || dpl < (sel & 3u))
+			return -EINVAL;
+		if (!(desc & SEG_P))
+			return -ENOENT;
+		*base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
 		return 0;
-	uint64_t desc;
-	if ((sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
-		return -EINVAL;
-	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3;
-	bool usable = (desc & SEG_S) && (!(desc & SEG_CODE) || (desc & SEG_READABLE));
-	if (!usable || dpl < cpl || dpl < (sel & 3u))
-		return -EINVAL;
-	if (!(desc & SEG_P))
-		return -ENOENT;
-	*base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
-	return 0;
+	}
+	return dpl < cpl || dpl < (sel & 3u) ? -EINVAL : 0;
+}
+
+/*
+ * Xen keeps the data selectors a vCPU context names and loads them when it
+ * next switches to the vCPU (load_segments); one that does not load is
+ * left null and the vCPU enters its failsafe callback instead, with all
+ * four selectors as the context named them in the frame.  Here the load
+ * happens at the vCPU's first entry after the context was set, in the
+ * guest kernel's ring.  A 64-bit vCPU's registers then hold what loaded
+ * (the bases are the context's own FS/GS bases, as Xen writes them after
+ * the selectors); a 32-bit guest's run on its mode's flat selectors
+ * whatever it named (guest descriptors for 32-bit code are not supported
+ * yet: docs/pv-cpu.md), so there only the failsafe callback shows a
+ * selector that does not load.
+ */
+bool pv_load_context_segments(struct vcpu *v)
+{
+	if (!v->context_segments_pending)
+		return true;
+	v->context_segments_pending = false;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	bool pv32 = domain_is_pv32(v->domain), all_loaded = true;
+	uint16_t named[4];
+	memcpy(named, v->context_data_sel, sizeof(named));
+	for (unsigned int i = 0; i < 4; i++) {
+		uint64_t base;
+		uint16_t sel = named[i];
+		if (pv_data_segment(v, sel, pv32 ? 1 : 3, &base)) {
+			sel = 0;
+			all_loaded = false;
+		}
+		v->context_data_sel[i] = sel;
+		if (!pv32)
+			st->sys.data_sel[i] = sel;
+	}
+	return all_loaded || pv_failsafe_callback(v, named);
 }
 
 bool pv_load_segment(struct vcpu *v, uint32_t error_code)
@@ -86,9 +130,8 @@ bool pv_load_segment(struct vcpu *v, uint32_t error_code)
 		return false;
 	uint8_t modrm = b[len + 1];
 	unsigned int sreg = (modrm >> 3) & 7;
-	/* es, ds, fs, gs (0, 3, 4, 5) into data_sel[0..3]; register operands only. */
-	static const int slot[8] = { 0, -1, -1, 1, 2, 3, -1, -1 };
-	if ((modrm >> 6) != 3 || slot[sreg] < 0)
+	int slot = sreg_data_slot(sreg); /* register operands only */
+	if ((modrm >> 6) != 3 || slot < 0)
 		return false;
 	uint16_t sel = (uint16_t)vcpu_gprs(&st->regs)[(modrm & 7) | ((rex & 1) << 3)];
 	if ((sel & 0xfffc) != error_code)
@@ -102,7 +145,7 @@ bool pv_load_segment(struct vcpu *v, uint32_t error_code)
 			domain_crash(v->domain, "vCPU %u: #NP(%#x) without a handler", v->id, sel & 0xfffc);
 		return true;
 	}
-	st->sys.data_sel[slot[sreg]] = sel;
+	st->sys.data_sel[slot] = sel;
 	if (sreg == 4)
 		st->sys.fs_base = base;
 	if (sreg == 5)

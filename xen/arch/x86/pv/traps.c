@@ -106,16 +106,18 @@ static void rewind_rip(struct vcpu_state *st, unsigned int len)
 
 /*
  * Enter the guest kernel at handler with Xen's frame on its stack, lowest
- * address first: rcx, r11, [error code], rip, cs (bits 32-39: the upcall
- * mask it had), rflags (IF: events were unmasked), rsp, ss.  cs and ss are
- * the interrupted code's selectors.  From user mode the kernel's tables
- * and its stack (stack_switch) are used; in kernel mode the current stack,
+ * address first: rcx, r11, [words: an error code, or the failsafe
+ * callback's data selectors], rip, cs (bits 32-39: the upcall mask it
+ * had), rflags (IF: events were unmasked), rsp, ss.  cs and ss are the
+ * interrupted code's selectors.  From user mode the kernel's tables and
+ * its stack (stack_switch) are used; in kernel mode the current stack,
  * and the frame's CS has RPL 0 so that iret knows.  The handler runs as
  * 64-bit code.  false, with the domain crashed, if the frame cannot be
  * written.
  */
-static bool bounce_as(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error,
-		      uint64_t cs, uint64_t ss)
+#define MAX_FRAME_WORDS 4
+static bool bounce_frame(struct vcpu *v, uint64_t handler, bool mask_events, const uint64_t *words,
+			 unsigned int nr_words, uint64_t cs, uint64_t ss)
 {
 	struct domain *d = v->domain;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
@@ -140,12 +142,12 @@ static bool bounce_as(struct vcpu *v, uint64_t handler, bool mask_events, bool h
 	bool was_masked = upcall_mask(v);
 	if (mask_events)
 		pv_set_upcall_mask(v, true);
-	uint64_t frame[8];
+	uint64_t frame[7 + MAX_FRAME_WORDS];
 	unsigned int n = 0;
 	frame[n++] = r->rcx;
 	frame[n++] = r->r11;
-	if (has_error)
-		frame[n++] = error;
+	for (unsigned int i = 0; i < nr_words && i < MAX_FRAME_WORDS; i++)
+		frame[n++] = words[i];
 	frame[n++] = old_rip;
 	frame[n++] = cs | (uint64_t)was_masked << 32;
 	frame[n++] = (old_rflags & ~(X86_RFLAGS_IF | X86_RFLAGS_IOPL)) | (was_masked ? 0 : X86_RFLAGS_IF) |
@@ -167,6 +169,13 @@ static bool bounce_as(struct vcpu *v, uint64_t handler, bool mask_events, bool h
 	return true;
 }
 
+static bool bounce_as(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error,
+		      uint64_t cs, uint64_t ss)
+{
+	uint64_t error_word = error;
+	return bounce_frame(v, handler, mask_events, &error_word, has_error, cs, ss);
+}
+
 /* The same from whatever the vCPU runs: 64-bit code (FLAT_USER_CS, which
  * is also the kernel's) or a 32-bit user process (FLAT_USER_CS32). */
 static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error)
@@ -178,14 +187,15 @@ static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_
 
 /*
  * The same for a 32-bit guest, Xen's compat frame, lowest address first:
- * [error code], eip, cs (bits 16-23: the upcall mask it had), eflags, and
- * from ring 3 also esp, ss.  cs is the interrupted code's selector; with
- * RPL 3 (or 2: Xen tests that bit) the frame is a ring-3 one, on the
- * kernel's stack_switch stack, and the vCPU goes to ring 1.  The
- * handler's selector must not be null.
+ * [words: an error code or the failsafe callback's selectors], eip, cs
+ * (bits 16-23: the upcall mask it had), eflags, and from ring 3 also esp,
+ * ss.  cs is the interrupted code's selector; with RPL 3 (or 2: Xen tests
+ * that bit) the frame is a ring-3 one, on the kernel's stack_switch
+ * stack, and the vCPU goes to ring 1.  The handler's selector must not be
+ * null.
  */
-static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
-			uint32_t error, uint32_t cs)
+static bool bounce32_frame(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events,
+			   const uint32_t *words, unsigned int nr_words, uint32_t cs)
 {
 	struct domain *d = v->domain;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
@@ -199,10 +209,10 @@ static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, b
 	bool was_masked = upcall_mask(v);
 	if (mask_events)
 		pv_set_upcall_mask(v, true);
-	uint32_t frame[7];
+	uint32_t frame[5 + MAX_FRAME_WORDS];
 	unsigned int n = 0;
-	if (has_error)
-		frame[n++] = error;
+	for (unsigned int i = 0; i < nr_words && i < MAX_FRAME_WORDS; i++)
+		frame[n++] = words[i];
 	frame[n++] = (uint32_t)r->rip;
 	frame[n++] = cs | (uint32_t)was_masked << 16;
 	frame[n++] = ((uint32_t)r->rflags & ~(uint32_t)(X86_RFLAGS_IF | X86_RFLAGS_IOPL)) |
@@ -224,6 +234,12 @@ static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, b
 	r->rip = (uint32_t)handler;
 	r->rflags = pv_sanitize_rflags(r->rflags & ~BOUNCE_CLEARED_RFLAGS);
 	return true;
+}
+
+static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
+			uint32_t error, uint32_t cs)
+{
+	return bounce32_frame(v, handler_cs, handler, mask_events, &error, has_error, cs);
 }
 
 static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
@@ -292,6 +308,27 @@ bool pv_deliver_event_upcall(struct vcpu *v)
 	if (domain_is_pv32(v->domain))
 		return bounce32(v, cb->cs, cb->address, true, false, 0);
 	return bounce(v, cb->address, true, false, 0);
+}
+
+bool pv_failsafe_callback(struct vcpu *v, const uint16_t data_sel[4])
+{
+	const struct pv_callback *cb = &v->callbacks[CALLBACKTYPE_failsafe];
+	if (!cb->address) {
+		domain_crash(v->domain, "vCPU %u: data selectors %#x %#x %#x %#x do not load and there is no failsafe callback",
+			     v->id, data_sel[1], data_sel[0], data_sel[2], data_sel[3]);
+		return false;
+	}
+	/* Xen's order, lowest address first: ds, es, fs, gs. */
+	if (domain_is_pv32(v->domain)) {
+		const uint32_t words[4] = { data_sel[1], data_sel[0], data_sel[2], data_sel[3] };
+		bool ring3 = hv->backend->vcpu_state(v->exec)->sys.cpl == 3;
+		return bounce32_frame(v, cb->cs, cb->address, cb->mask_events, words, 4,
+				      ring3 ? COMPAT_FLAT_USER_CS : COMPAT_FLAT_KERNEL_CS);
+	}
+	const uint64_t words[4] = { data_sel[1], data_sel[0], data_sel[2], data_sel[3] };
+	bool compat = hv->backend->vcpu_state(v->exec)->sys.compat;
+	return bounce_frame(v, cb->address, cb->mask_events, words, 4, compat ? FLAT_USER_CS32 : FLAT_USER_CS,
+			    compat ? FLAT_USER_SS32 : FLAT_USER_SS);
 }
 
 /*

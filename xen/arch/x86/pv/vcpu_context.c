@@ -63,6 +63,7 @@ struct context_values {
 	uint64_t flags, vm_assist;
 	uint64_t cr0; /* only TS is taken from it */
 	uint64_t cr3_mfn, user_cr3_mfn; /* user: 0 for none */
+	uint16_t data_sel[4]; /* es, ds, fs, gs */
 	uint64_t fs_base, gs_base_kernel, gs_base_user;
 	/* The virtual IDT (one of the two, by the guest's width), callbacks
 	 * (with their code selectors for a 32-bit guest) and kernel stack to
@@ -91,6 +92,15 @@ struct context_values {
 			(cv)->debugreg[i_] = (c)->debugreg[i_];                      \
 	} while (0)
 
+/* The data selectors of either width's registers, in data_sel order. */
+#define READ_DATA_SELECTORS(r, cv)                                                   \
+	do {                                                                        \
+		(cv)->data_sel[0] = (r)->es;                                        \
+		(cv)->data_sel[1] = (r)->ds;                                        \
+		(cv)->data_sel[2] = (r)->fs;                                        \
+		(cv)->data_sel[3] = (r)->gs;                                        \
+	} while (0)
+
 static void read_native(const struct vcpu_guest_context *c, struct context_values *cv)
 {
 	const struct cpu_user_regs *r = &c->user_regs;
@@ -101,6 +111,7 @@ static void read_native(const struct vcpu_guest_context *c, struct context_value
 		.r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
 		.rip = r->rip, .rflags = r->rflags,
 	};
+	READ_DATA_SELECTORS(r, cv);
 	cv->flags = c->flags;
 	cv->vm_assist = c->vm_assist;
 	cv->cr0 = c->ctrlreg[0];
@@ -170,6 +181,7 @@ static void read_compat(const struct compat_vcpu_guest_context *c, struct contex
 		.rsp = r->esp, .rbp = r->ebp, .rsi = r->esi, .rdi = r->edi,
 		.rip = r->eip, .rflags = r->eflags,
 	};
+	READ_DATA_SELECTORS(r, cv);
 	cv->flags = c->flags;
 	cv->vm_assist = c->vm_assist;
 	cv->cr0 = c->ctrlreg[0];
@@ -314,6 +326,9 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len, bool first)
 	st->sys.gs_base = cv.gs_base_kernel;
 	st->sys.kernel_gs_base = cv.gs_base_user;
 	load_traps(v, &cv);
+	/* Loaded at its next entry, as Xen loads them when it switches to it. */
+	memcpy(v->context_data_sel, cv.data_sel, sizeof(v->context_data_sel));
+	v->context_segments_pending = true;
 	v->kernel_mode = true;
 	v->initialised = true;
 	v->down = !(cv.flags & VGCF_online); /* as Xen: up only if the context says online */
@@ -322,6 +337,18 @@ int pv_set_vcpu_context(struct vcpu *v, const void *buf, size_t len, bool first)
 		hv->backend->flush_tlb(v->exec);
 	return 0;
 }
+
+/* What a context reports in its data selectors: for a 64-bit vCPU those
+ * it holds (or, before it ran, those its context named); a 32-bit vCPU
+ * runs on flat ones and reports those its context named, a failed one
+ * as null. */
+#define WRITE_DATA_SELECTORS(r, sel)                                                 \
+	do {                                                                        \
+		(r)->es = (sel)[0];                                                 \
+		(r)->ds = (sel)[1];                                                 \
+		(r)->fs = (sel)[2];                                                 \
+		(r)->gs = (sel)[3];                                                 \
+	} while (0)
 
 static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct compat_vcpu_guest_context *c)
 {
@@ -335,6 +362,7 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	r->eflags = (uint32_t)st->regs.rflags | v->iopl;
 	r->cs = v->kernel_mode ? COMPAT_FLAT_KERNEL_CS : COMPAT_FLAT_USER_CS;
 	r->ss = v->kernel_mode ? COMPAT_FLAT_KERNEL_SS : COMPAT_FLAT_USER_SS;
+	WRITE_DATA_SELECTORS(r, v->context_data_sel);
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = (compat_ulong_t)v->domain->vm_assist;
 	c->ctrlreg[0] = (compat_ulong_t)st->sys.cr0;
@@ -376,6 +404,7 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	r->rflags = st->regs.rflags | v->iopl;
 	r->cs = st->sys.compat ? FLAT_USER_CS32 : FLAT_KERNEL_CS; /* a 32-bit user process, or 64-bit code */
 	r->ss = FLAT_KERNEL_SS;
+	WRITE_DATA_SELECTORS(r, v->context_segments_pending ? v->context_data_sel : st->sys.data_sel);
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = v->domain->vm_assist;
 	c->ctrlreg[0] = st->sys.cr0;
