@@ -547,6 +547,13 @@ static void log_cpu_state(const struct exec_vcpu *v, const char *what)
 	}
 }
 
+/* KVM_RUN gave up because of a kick: EINTR from the signal, or EAGAIN
+ * from immediate_exit set just before the ioctl. */
+static bool run_kicked(int rc, int err)
+{
+	return rc < 0 && (err == EINTR || err == EAGAIN);
+}
+
 /* Run the flush routine at CPL 0 on the guest's page tables (every one
  * maps the area).  0 when done; 1 with *e filled (a kick, or fatal).  No
  * register is saved from this run: load_state rewrites them all. */
@@ -566,7 +573,7 @@ static int run_flush(struct exec_vcpu *v, struct exec_exit *e)
 	int err = errno;
 	v->run->immediate_exit = 0;
 	note_exit(v, "flush", rc < 0 ? -err : rc);
-	if (rc < 0 && (err == EINTR || err == EAGAIN)) {
+	if (run_kicked(rc, err)) {
 		atomic_store(&v->kick, false);
 		e->reason = EXEC_EXIT_KICKED;
 		return 1;
@@ -620,8 +627,7 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 		err = errno;
 		v->run->immediate_exit = 0;
 		note_exit(v, run, rc < 0 ? -err : rc);
-		bool interrupted = (rc < 0 && (err == EINTR || err == EAGAIN)) ||
-				   (rc == 0 && v->run->exit_reason == KVM_EXIT_INTR);
+		bool interrupted = run_kicked(rc, err) || (rc == 0 && v->run->exit_reason == KVM_EXIT_INTR);
 		const struct kvm_vcpu_events *ev = &v->run->s.regs.events;
 		bool delivering = ev->exception.injected || ev->exception.pending;
 		if (!interrupted || !(delivering || in_hypervisor_area(v->run->s.regs.regs.rip)))
@@ -637,7 +643,7 @@ int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *e)
 		atomic_store(&v->kick, true);
 		v->run->kvm_dirty_regs = 0;
 	}
-	if (rc < 0 && (err == EINTR || err == EAGAIN)) {
+	if (run_kicked(rc, err)) {
 		save_state(v);
 		atomic_store(&v->kick, false);
 		e->reason = EXEC_EXIT_KICKED;
