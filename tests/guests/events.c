@@ -18,7 +18,8 @@
  * pin_override refused, watchdogs created, re-armed, killed and run out).
  * With "block" on its command line it blocks forever with no timer, for
  * the test that a blocked vCPU uses no host CPU; with "storm" it only makes
- * hypercalls for 2 s under a 1 ms periodic timer.  With "watchdog-expire"
+ * hypercalls for 2 s under a 1 ms periodic timer, with "userstorm" (64-bit)
+ * it spends 2 s in user mode on a user L4 of its own under that timer.  With "watchdog-expire"
  * it arms an 8 s watchdog and blocks forever (the watchdog must shut it
  * down); with "watchdog-destroy" it arms two (6 s and 7 s) and blocks
  * forever (it is destroyed first); with "shutdown-code" it latches
@@ -60,7 +61,7 @@ static volatile unsigned int upcalls;
 static volatile unsigned int port_hits[MAX_PORTS];
 static volatile unsigned int last_port;
 static volatile unsigned long frame_flags, frame_cs;
-static volatile unsigned int mask_in_handler;
+static volatile unsigned int mask_in_handler, upcalls_from_user;
 
 void event_c(unsigned long *frame);
 
@@ -90,6 +91,7 @@ void event_c(unsigned long *frame)
 	/* frame: ip, cs, flags */
 	frame_cs = frame[1];
 	frame_flags = frame[2];
+	upcalls_from_user += (frame_cs & 3) == 3;
 	mask_in_handler = vi->evtchn_upcall_mask;
 	upcalls++;
 	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
@@ -1054,6 +1056,121 @@ static void hypercall_storm(unsigned int tp)
 	guest_check(ticks >= 20, "the periodic timer interrupted the hypercalls (%u events in 2 s)", ticks);
 }
 
+#ifdef __x86_64__
+/*
+ * "userstorm": two seconds in user mode on a user L4 of its own (as Linux
+ * gives each process) under a 1 ms periodic timer.  Each timer event
+ * interrupts user code, enters the event callback on the kernel's tables
+ * and returns to user mode with the iret hypercall, back on the user L4:
+ * on KVM every one of those switches makes the vCPU run the TLB flush
+ * routine on the table it switches to, the pattern after which Debian's
+ * kernel once died (docs/linux-pv.md).  Each round of the user code also
+ * makes a system call that comes straight back, as a busy process does;
+ * it checks its own arithmetic and ends with one that finishes the test.
+ */
+static uint64_t user_l4[512] __attribute__((aligned(4096)));
+static uint8_t user_stack[8192] __attribute__((aligned(16)));
+static uint8_t kernel_trap_stack[8192] __attribute__((aligned(16)));
+static volatile unsigned long user_rounds, user_wrong;
+volatile unsigned long user_syscalls; /* counted by the syscall callback */
+static volatile unsigned int userstorm_port, userstorm_before;
+static volatile uint64_t user_end;
+
+static void user_main(void) __attribute__((noreturn, used));
+static void user_main(void)
+{
+	while (now() < user_end) {
+		uint64_t a = 0, b = 0;
+		for (uint64_t i = 0; i < 1000; i++) {
+			a += i;
+			b += 2 * i;
+			__asm__ volatile("" : "+r"(a), "+r"(b));
+		}
+		user_wrong += b != 2 * a;
+		user_rounds++;
+		/* A system call that comes straight back: to the kernel's
+		 * tables and back to the user L4 once more. */
+		unsigned long nr = 1;
+		__asm__ volatile("syscall" : "+a"(nr) : : "rcx", "r11", "memory");
+		user_wrong += nr != 1;
+	}
+	__asm__ volatile("syscall" : : "a"(60ul) : "rcx", "r11", "memory");
+	__builtin_unreachable();
+}
+/* The syscall callback (Xen's frame: rcx, r11, rip, cs, rflags, rsp, ss):
+ * rax 60 ends the storm, anything else is counted and returns with the
+ * iret hypercall. */
+__asm__(".text\nuser_entry:\nand $-16, %rsp\ncall user_main\nud2\n"
+	"userstorm_syscall:\ncmp $60, %rax\nje 1f\nlock incq user_syscalls(%rip)\n"
+	"pop %rcx\npop %r11\npush $0\npush %rcx\npush %r11\npush %rax\nmov $23, %eax\nsyscall\n"
+	"1: and $-16, %rsp\ncall userstorm_done\nud2\n");
+void user_entry(void), userstorm_syscall(void);
+
+void userstorm_done(void) __attribute__((noreturn));
+void userstorm_done(void)
+{
+	vi->evtchn_upcall_mask = 1;
+	long rc = vcpu_op(VCPUOP_stop_periodic_timer, 0, 0);
+	guest_check(rc == 0, "stop_periodic_timer: %ld", rc);
+	unsigned int ticks = port_hits[userstorm_port] - userstorm_before;
+	guest_printf("userstorm: %lu rounds in user mode, %lu system calls, %u timer events\n", user_rounds,
+		     user_syscalls, ticks);
+	guest_check(user_wrong == 0, "user code computed right across every event (%lu of %lu rounds did not)",
+		    user_wrong, user_rounds);
+	guest_check(user_syscalls == user_rounds && user_rounds >= 100,
+		    "each round's system call came back (%lu of %lu rounds)", user_syscalls, user_rounds);
+	/* Nested under QEMU a kick takes ~100 ms to reach user code: a few
+	 * events from user mode are what can be asked everywhere. */
+	guest_check(upcalls_from_user >= 5, "the periodic timer interrupted user mode (%u events in 2 s, %u from user mode)",
+		    ticks, upcalls_from_user);
+	guest_finish(guest_failed() ? GUEST_FAIL : GUEST_PASS);
+}
+
+static long mmuext1(unsigned int cmd, unsigned long mfn)
+{
+	struct mmuext_op op = { .cmd = cmd };
+	op.arg1.mfn = mfn;
+	return hypercall(__HYPERVISOR_mmuext_op, (unsigned long)&op, 1, 0, DOMID_SELF, 0);
+}
+
+static void user_storm(start_info_t *si, unsigned int tp)
+{
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	unsigned long mfn = p2m[((unsigned long)user_l4 - GUEST_VIRT_BASE) >> 12];
+	const uint64_t *kernel_l4 = (const uint64_t *)si->pt_base;
+	for (unsigned int i = 0; i < 512; i++)
+		user_l4[i] = kernel_l4[i];
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, (unsigned long)user_l4, (uint64_t)mfn << 12 | 0x5,
+			    UVMF_INVLPG, 0, 0);
+	guest_check(rc == 0, "the user L4 mapped read-only: %ld", rc);
+	rc = mmuext1(MMUEXT_PIN_L4_TABLE, mfn);
+	guest_check(rc == 0, "the user L4 pinned: %ld", rc);
+	rc = mmuext1(MMUEXT_NEW_USER_BASEPTR, mfn);
+	guest_check(rc == 0, "the user L4 as user base pointer: %ld", rc);
+	rc = hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
+		       (unsigned long)kernel_trap_stack + sizeof(kernel_trap_stack), 0, 0, 0);
+	guest_check(rc == 0, "stack_switch: %ld", rc);
+	struct callback_register cb = { .type = CALLBACKTYPE_syscall, .address = (unsigned long)userstorm_syscall };
+	rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
+	guest_check(rc == 0, "registering the syscall callback: %ld", rc);
+	if (guest_failed())
+		guest_finish(GUEST_FAIL);
+	struct vcpu_set_periodic_timer period = { .period_ns = MS };
+	rc = vcpu_op(VCPUOP_set_periodic_timer, 0, &period);
+	guest_check(rc == 0, "set_periodic_timer(1 ms): %ld", rc);
+	userstorm_port = tp;
+	userstorm_before = port_hits[tp];
+	user_end = now() + 2000 * MS;
+	static struct iret_context ic;
+	ic = (struct iret_context){ .rip = (uint64_t)user_entry, .cs = FLAT_USER_CS, .rflags = 0x202,
+				    .rsp = (uint64_t)user_stack + sizeof(user_stack), .ss = FLAT_USER_SS };
+	guest_puts("entering user mode for the storm\n");
+	vi->evtchn_upcall_mask = 0;
+	__asm__ volatile("mov %0, %%rsp\nmov $23, %%eax\nsyscall\n" : : "r"(&ic) : "memory");
+	__builtin_unreachable();
+}
+#endif
+
 static void block_forever(unsigned int tp)
 {
 	(void)tp;
@@ -1092,6 +1209,12 @@ int guest_main(start_info_t *si)
 	const char *cmdline = (const char *)si->cmd_line;
 	if (guest_strstr(cmdline, "block"))
 		block_forever(tp);
+	if (guest_strstr(cmdline, "userstorm")) {
+#ifdef __x86_64__
+		user_storm(si, tp);
+#endif
+		return GUEST_SKIP; /* 32-bit user mode shares the kernel's tables */
+	}
 	if (guest_strstr(cmdline, "storm")) {
 		hypercall_storm(tp);
 		return guest_failed() ? GUEST_FAIL : GUEST_PASS;

@@ -41,6 +41,12 @@ for g in events events32; do
 	check "the $g storm guest is gone and its frames are back" wait_frames "$free0" 10
 done
 
+# The same timer in 64-bit user mode on a user L4 of its own: every event
+# switches to the kernel's tables and back (on KVM, a flush each time).
+guest_run_matches "events: two seconds of user mode under a 1 ms timer, each event a switch of page tables" \
+	"$(guest_config userstorm events '"cmdline": "userstorm"')" "0:*userstorm: *RESULT: PASS events*"
+check "the userstorm guest is gone and its frames are back" wait_frames "$free0" 10
+
 # Descriptor tables, both widths.
 for g in descriptors descriptors32; do
 	guest_run_matches "$g: set_gdt and update_descriptor check, correct and refuse descriptors as Xen does" \
