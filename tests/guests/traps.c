@@ -38,6 +38,7 @@ static volatile unsigned long skip; /* bytes the handler steps over */
 void trap_c(struct saved *s, unsigned long vector, unsigned long has_error);
 #include "nmi.h"
 static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
+static volatile unsigned long iret_fix; /* see segments.h */
 
 /* One stub per vector: restore rcx/r11 from the frame, save, call
  * trap_c(saved, vector, has_error), restore, and return through the iret
@@ -74,6 +75,7 @@ STUB_NOERR(trap_bp, 3);
 STUB_NOERR(trap_ud, 6);
 STUB_NOERR(trap_nm, 7);
 STUB_ERR(trap_np, 11);
+STUB_ERR(trap_ss, 12);
 STUB_ERR(trap_gp, 13);
 STUB_ERR(trap_pf, 14);
 STUB_NOERR(trap_int80, 0x80);
@@ -132,6 +134,10 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 		return;
 	}
 	f[0] += skip;
+	if (iret_fix) { /* back to the kernel's flat selectors */
+		f[1] = FLAT_KERNEL_CS & ~3;
+		f[4] = FLAT_KERNEL_SS;
+	}
 	if (iret_iopl != ~0ul)
 		f[2] = (f[2] & ~0x3000ul) | iret_iopl << 12;
 	if (vector == 1) /* resume past the breakpoint, stop single-stepping */
@@ -389,6 +395,7 @@ int guest_main(start_info_t *si)
 		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud }, /* events masked on entry */
 		{ 7, 0, FLAT_KERNEL_CS, (unsigned long)trap_nm },
 		{ 11, 0, FLAT_KERNEL_CS, (unsigned long)trap_np },
+		{ 12, 0, FLAT_KERNEL_CS, (unsigned long)trap_ss },
 		{ 13, 0, FLAT_KERNEL_CS, (unsigned long)trap_gp },
 		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)trap_pf },
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
@@ -400,6 +407,12 @@ int guest_main(start_info_t *si)
 		guest_puts("user mode with an unmapped kernel stack\n");
 		enter_user_mode(si, UNMAPPED);
 	}
+	if (!guest_strncmp(cmdline, "iret16", 7)) {
+		test_segment_loads(si);
+		guest_puts("iret to 16-bit code\n");
+		iret_here(SEL_CODE16 & ~3u, FLAT_KERNEL_SS, flags_now());
+		return GUEST_FAIL;
+	}
 	test_kernel_traps();
 	test_privileged(si);
 	test_vmce();
@@ -408,9 +421,10 @@ int guest_main(start_info_t *si)
 	test_debug_registers(!guest_strstr((const char *)si->cmd_line, "nohwbp"));
 	test_nmi();
 	test_segment_loads(si);
+	test_iret_segments();
 	if (guest_failed())
 		return GUEST_FAIL;
-	test_user32(si);
+	test_user32(si, SEL_CODE32, SEL_FLAT_DATA);
 	if (guest_failed())
 		return GUEST_FAIL;
 	(void)user_pf;

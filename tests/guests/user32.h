@@ -70,6 +70,9 @@ struct user32_event {
 };
 static volatile struct user32_event user32_log[8];
 static volatile unsigned int user32_events;
+/* The process's code and stack selectors: Xen's flat ones, or (the last
+ * run) the kernel's own from its GDT, as Linux's __USER32_CS/__USER_DS. */
+static volatile uint16_t user32_cs = FLAT_USER_CS32, user32_ss = FLAT_USER_SS32;
 static uint8_t user32_stack[4096] __attribute__((aligned(16)));
 
 static void user32_event(struct saved *s, uint64_t *f, unsigned long vector)
@@ -87,9 +90,9 @@ static void user32_event(struct saved *s, uint64_t *f, unsigned long vector)
 	}
 	if ((uint16_t)f[1] == 3) { /* sysenter's frame: back to the process as its vDSO would */
 		f[0] = USER32_ALIAS(user32_after_sysenter);
-		f[1] = FLAT_USER_CS32;
+		f[1] = user32_cs;
 		f[3] = (uint32_t)s->rcx;
-		f[4] = FLAT_USER_SS32;
+		f[4] = user32_ss;
 	} else if (vector == 6 || vector == 14) {
 		f[0] += vector == 6 ? 2 : 5; /* over the syscall, over the load */
 	} else if (vector == 0x80 && s->rax == USER32_DONE) {
@@ -102,7 +105,7 @@ static void user32_event(struct saved *s, uint64_t *f, unsigned long vector)
 
 static bool user32_is_frame(uint64_t cs)
 {
-	return (uint16_t)cs == FLAT_USER_CS32 || (uint16_t)cs == 3;
+	return (uint16_t)cs == FLAT_USER_CS32 || (uint16_t)cs == user32_cs || (uint16_t)cs == 3;
 }
 
 static long user32_mmu_update(uint64_t ptr, uint64_t val)
@@ -146,8 +149,8 @@ static long user32_register(unsigned int type, void (*entry)(void), unsigned int
 static void user32_run(void)
 {
 	static struct iret_context ic;
-	ic = (struct iret_context){ .rip = USER32_ALIAS(user32_entry), .cs = FLAT_USER_CS32, .rflags = 0x202,
-				    .rsp = USER32_ALIAS(user32_stack + sizeof(user32_stack)), .ss = FLAT_USER_SS32 };
+	ic = (struct iret_context){ .rip = USER32_ALIAS(user32_entry), .cs = user32_cs, .rflags = 0x202,
+				    .rsp = USER32_ALIAS(user32_stack + sizeof(user32_stack)), .ss = user32_ss };
 	user32_events = 0;
 	vcpu0->evtchn_upcall_mask = 0;
 	run_user32(&ic);
@@ -164,8 +167,12 @@ static void user32_check_common(const char *run)
 		bool sysenter = i == 2;
 		guest_check(e->rdx == 0xfffffffful, "%s: event %u came from compatibility mode (edx %lx)", run, i,
 			    (unsigned long)e->rdx);
+		/* Xen's CSTAR entry builds its frame with its flat selectors;
+		 * exceptions show those the process runs on. */
+		bool cstar = e->vector == 257;
+		uint16_t cs = cstar ? FLAT_USER_CS32 : user32_cs, ss = cstar ? FLAT_USER_SS32 : user32_ss;
 		if (!sysenter)
-			guest_check((uint16_t)e->cs == FLAT_USER_CS32 && e->ss == FLAT_USER_SS32 && e->rsp == top,
+			guest_check((uint16_t)e->cs == cs && e->ss == ss && e->rsp == top,
 				    "%s: event %u: CS %x, SS %x and the 32-bit esp %lx in its frame", run, i,
 				    (unsigned int)(uint16_t)e->cs, (unsigned int)e->ss, (unsigned long)e->rsp);
 		guest_check(((e->cs >> 32) & 0xff) == 0 && (e->rflags & 0x200),
@@ -192,7 +199,9 @@ static void user32_check_common(const char *run)
 	guest_check(e->vector == 0x80 && e->rax == USER32_DONE, "%s: the last int $0x80 ended the process", run);
 }
 
-static void test_user32(start_info_t *si)
+/* own_cs/own_ss: the kernel's own 32-bit code and stack selectors for a
+ * last run (0: none). */
+static void test_user32(start_info_t *si, uint16_t own_cs, uint16_t own_ss)
 {
 	long rc = hypercall(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
 			    (unsigned long)kernel_trap_stack + sizeof(kernel_trap_stack), 0, 0, 0);
@@ -234,6 +243,16 @@ static void test_user32(start_info_t *si)
 	e = &user32_log[2];
 	guest_check(e->vector == 258 && e->mask_in_handler == 0,
 		    "sysenter reached its callback, events left unmasked (%u)", e->vector);
+
+	if (own_cs) {
+		guest_puts("a 32-bit user process on the kernel's own selectors\n");
+		user32_cs = own_cs;
+		user32_ss = own_ss;
+		user32_run();
+		user32_check_common("own selectors");
+		user32_cs = FLAT_USER_CS32;
+		user32_ss = FLAT_USER_SS32;
+	}
 
 	user32_register(CALLBACKTYPE_syscall32, 0, 0);
 	user32_register(CALLBACKTYPE_sysenter, 0, 0);

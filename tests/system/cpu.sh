@@ -3,8 +3,9 @@
 # takes exceptions and software interrupts in kernel mode, runs a 32-bit
 # user process and 64-bit user mode, each coming back through int $0x80, a
 # page fault, syscall (and sysenter from 32-bit code).  Then the
-# hostile endings: an iret to a non-canonical address and a kernel stack
-# nothing maps each crash that guest alone.
+# hostile endings: an iret to a non-canonical address, a kernel stack
+# nothing maps and an iret to 16-bit code (which XG does not run) each
+# crash that guest alone.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/system/lib.sh"
 start_hypervisor
 free0=$(free_frames)
@@ -54,7 +55,7 @@ for g in descriptors descriptors32; do
 	check "the $g guest is gone and its frames are back" wait_frames "$free0" 10
 done
 
-for mode in badiret badstack; do
+for mode in badiret badstack iret16; do
 	cfg=$(guest_config "traps-$mode" traps "\"on_crash\": \"preserve\", \"cmdline\": \"$mode\"")
 	check "traps guest ($mode) starts" xg create "$cfg"
 	check "the $mode guest is crashed (state c)" wait_state "traps-$mode" c 60
@@ -64,7 +65,9 @@ case "$log" in *"crashed: vCPU 0: iret to 0x8000000000000000"*) ok "the log name
 *) not_ok "the log names the non-canonical iret"; diag "$log" ;; esac
 case "$log" in *"crashed: vCPU 0: fault writing the exception frame"*) ok "the log names the unwritable kernel stack" ;;
 *) not_ok "the log names the unwritable kernel stack"; diag "$log" ;; esac
-for mode in badiret badstack; do
+case "$log" in *"crashed: vCPU 0: iret to code segment 0x63: 16-bit"*) ok "the log names the 16-bit code segment XG cannot run" ;;
+*) not_ok "the log names the 16-bit code segment XG cannot run"; diag "$log" ;; esac
+for mode in badiret badstack iret16; do
 	check "the $mode guest can be destroyed" xg destroy "traps-$mode"
 done
 check "every frame is back" wait_frames "$free0" 10

@@ -97,6 +97,11 @@ struct vcpu {
 	struct pv_callback callbacks[PV_NR_CALLBACKS];
 	uint64_t kernel_ss, kernel_sp; /* the stack for traps from user mode */
 	uint32_t iopl; /* the virtual IOPL, in EFLAGS' bits 12-13 */
+	/* A 64-bit guest's code and stack selectors as it named them in its
+	 * last iret (RPL 3; Xen's flat kernel ones after an event), which
+	 * its exception frames show; the CPU runs Xen's flat equivalent.
+	 * The vCPU's own thread's. */
+	uint16_t code_sel, stack_sel;
 	/* ES, DS, FS, GS as the last vCPU context named them; loaded at the
 	 * vCPU's next entry while context_segments_pending (segment_load.c).
 	 * Set with the context, under the domain lock, while the vCPU does

@@ -248,6 +248,16 @@ bool pv_load_segment(struct vcpu *v, uint32_t error_code);
  * the descriptor's base, -ENOENT if that descriptor is not present,
  * -EINVAL if the load would be #GP. */
 int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *base);
+/* The segments a 64-bit guest's iret returns to, checked as the CPU's
+ * iretq checks them at CPL 3 (sel with RPL 3): Xen's flat ring-3
+ * selectors or descriptors of the guest's own GDT/LDT.  0 when usable
+ * (pv_code_segment: *compat for 32-bit code), -EINVAL for the CPU's
+ * #GP(sel), -ENOENT for a descriptor that is not present (#NP(sel) for
+ * code, #SS(sel) for the stack), -EOPNOTSUPP for 16-bit code or 32-bit
+ * code or stack that is not flat (the backends run 32-bit code on
+ * Xen's flat selectors; docs/pv-cpu.md). */
+int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat);
+int pv_stack_segment(struct vcpu *v, uint16_t sel, bool compat);
 /* At a vCPU's entry: load the data selectors its last context named
  * (context_segments_pending), entering the failsafe callback if one does
  * not load.  false if that crashed the domain. */

@@ -76,6 +76,62 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *ba
 	return dpl < cpl || dpl < (sel & 3u) ? -EINVAL : 0;
 }
 
+#define SEG_CONFORMING (1ull << 42)   /* code */
+#define SEG_EXPAND_DOWN (1ull << 42)  /* data */
+#define SEG_WRITABLE (1ull << 41)
+#define SEG_L (1ull << 53)
+#define SEG_DB (1ull << 54)
+#define SEG_G (1ull << 55)
+
+/* A flat 4 GiB segment: base 0, limit 0xfffff in pages. */
+static bool flat_4g(uint64_t desc)
+{
+	uint64_t base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
+	uint64_t limit = (desc & 0xffff) | ((desc >> 32) & 0xf0000);
+	return base == 0 && limit == 0xfffff && (desc & SEG_G);
+}
+
+int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
+{
+	*compat = false;
+	if ((sel | 3) == FLAT_RING3_CS64)
+		return 0;
+	if ((sel | 3) == FLAT_RING3_CS32) {
+		*compat = true;
+		return 0;
+	}
+	uint64_t desc;
+	if (!(sel & ~3u) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
+		return -EINVAL;
+	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3, rpl = sel & 3u;
+	if (!(desc & SEG_S) || !(desc & SEG_CODE) || (desc & SEG_CONFORMING ? dpl > rpl : dpl != rpl))
+		return -EINVAL;
+	if (!(desc & SEG_P))
+		return -ENOENT;
+	if (desc & SEG_L)
+		return desc & SEG_DB ? -EINVAL : 0;
+	*compat = true;
+	/* The backends run 32-bit code on Xen's flat selector. */
+	return (desc & SEG_DB) && flat_4g(desc) ? 0 : -EOPNOTSUPP;
+}
+
+int pv_stack_segment(struct vcpu *v, uint16_t sel, bool compat)
+{
+	if ((sel | 3) == FLAT_RING3_DS32)
+		return 0;
+	uint64_t desc;
+	if (!(sel & ~3u) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
+		return -EINVAL;
+	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3;
+	if (!(desc & SEG_S) || (desc & SEG_CODE) || !(desc & SEG_WRITABLE) || dpl != (sel & 3u))
+		return -EINVAL;
+	if (!(desc & SEG_P))
+		return -ENOENT;
+	/* 64-bit code ignores the stack segment's base and limit; 32-bit
+	 * code runs on Xen's flat one. */
+	return !compat || (flat_4g(desc) && !(desc & SEG_EXPAND_DOWN)) ? 0 : -EOPNOTSUPP;
+}
+
 /*
  * Xen keeps the data selectors a vCPU context names and loads them when it
  * next switches to the vCPU (load_segments); one that does not load is

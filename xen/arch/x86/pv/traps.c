@@ -166,6 +166,8 @@ static bool bounce_frame(struct vcpu *v, uint64_t handler, bool mask_events, con
 	r->rflags = pv_sanitize_rflags(old_rflags & ~BOUNCE_CLEARED_RFLAGS);
 	st->sys.compat = false;
 	st->sys.compat_in_pv64 = false;
+	v->code_sel = FLAT_KERNEL_CS;
+	v->stack_sel = FLAT_KERNEL_SS;
 	return true;
 }
 
@@ -176,13 +178,12 @@ static bool bounce_as(struct vcpu *v, uint64_t handler, bool mask_events, bool h
 	return bounce_frame(v, handler, mask_events, &error_word, has_error, cs, ss);
 }
 
-/* The same from whatever the vCPU runs: 64-bit code (FLAT_USER_CS, which
- * is also the kernel's) or a 32-bit user process (FLAT_USER_CS32). */
+/* The same from whatever the vCPU runs, under the selectors its last
+ * iret named (by default FLAT_USER_CS, which is also the kernel's, or
+ * FLAT_USER_CS32 for a 32-bit user process). */
 static bool bounce(struct vcpu *v, uint64_t handler, bool mask_events, bool has_error, uint32_t error)
 {
-	bool compat = hv->backend->vcpu_state(v->exec)->sys.compat;
-	return bounce_as(v, handler, mask_events, has_error, error, compat ? FLAT_USER_CS32 : FLAT_USER_CS,
-			 compat ? FLAT_USER_SS32 : FLAT_USER_SS);
+	return bounce_as(v, handler, mask_events, has_error, error, v->code_sel, v->stack_sel);
 }
 
 /*
@@ -365,7 +366,10 @@ bool pv_syscall_callback(struct vcpu *v)
 		rewind_rip(st, 2);
 		return pv_inject_exception(v, X86_EXC_UD, false, 0, 0);
 	}
-	if (bounce(v, cb->address, cb->mask_events, false, 0))
+	/* Xen's LSTAR/CSTAR entries build the frame with its flat selectors. */
+	bool compat = st->sys.compat;
+	if (bounce_as(v, cb->address, cb->mask_events, false, 0, compat ? FLAT_USER_CS32 : FLAT_USER_CS,
+		      compat ? FLAT_USER_SS32 : FLAT_USER_SS))
 		st->regs.rflags &= ~X86_RFLAGS_DF;
 	return true;
 }
@@ -622,6 +626,14 @@ static long iret32(struct vcpu *v)
 	return (long)(int32_t)f[0];
 }
 
+/* The exception a 64-bit guest's iret raises at its target (the
+ * registers already hold it) with the selectors it named in the frame. */
+static bool fault_at_iret_target(struct vcpu *v, unsigned int vector, uint32_t error, uint16_t cs, uint16_t ss)
+{
+	const struct pv_trap *t = &v->traps[vector];
+	return t->address && bounce_as(v, t->address, t->flags & 4, true, error, cs, ss);
+}
+
 long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 {
 	(void)a;
@@ -638,11 +650,20 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 		domain_crash(d, "vCPU %u: fault reading the iret frame at %#llx", v->id, (unsigned long long)r->rsp);
 		return 0;
 	}
-	/* FLAT_USER_CS32 (FLAT_KERNEL_CS32, with RPL 0) returns to 32-bit code,
-	 * whose eip must lie below 4 GiB; every other selector to 64-bit code. */
-	bool compat = (ic.cs & ~3ull) == (FLAT_USER_CS32 & ~3u);
+	/* As Xen, the selectors with RPL 3 (the ring the guest runs in), then
+	 * the CPU's checks: the code segment decides 64-bit or 32-bit code,
+	 * whose eip must lie below 4 GiB. */
+	uint16_t cs = (uint16_t)(ic.cs | 3), ss = (uint16_t)(ic.ss | 3);
+	bool compat;
+	int cs_rc = pv_code_segment(v, cs, &compat);
+	int ss_rc = cs_rc ? 0 : pv_stack_segment(v, ss, compat);
+	if (cs_rc == -EOPNOTSUPP || ss_rc == -EOPNOTSUPP) {
+		domain_crash(d, "vCPU %u: iret to %s segment %#x: 16-bit or non-flat 32-bit segments are not supported",
+			     v->id, cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+		return 0;
+	}
 	if (!va_is_canonical(ic.rip) || !va_is_canonical(ic.rsp) || pv_va_reserved(d, ic.rip) ||
-	    (compat && ic.rip > 0xffffffffull)) {
+	    (!cs_rc && compat && ic.rip > 0xffffffffull)) {
 		domain_crash(d, "vCPU %u: iret to %#llx with stack %#llx", v->id, (unsigned long long)ic.rip,
 			     (unsigned long long)ic.rsp);
 		return 0;
@@ -653,9 +674,7 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 		return 0;
 	}
 	r->rip = ic.rip;
-	r->rsp = compat ? (uint32_t)ic.rsp : ic.rsp;
-	st->sys.compat = compat;
-	st->sys.compat_in_pv64 = compat;
+	r->rsp = !cs_rc && compat ? (uint32_t)ic.rsp : ic.rsp;
 	v->nmi_masked = false; /* as Xen's async_exception_cleanup */
 	pv_iret_iopl(v, ic.rflags);
 	r->rflags = pv_sanitize_rflags(ic.rflags);
@@ -664,5 +683,19 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 		r->rcx = ic.rcx;
 	}
 	pv_set_upcall_mask(v, !(ic.rflags & X86_RFLAGS_IF));
+	r->rax = ic.rax;
+	if (cs_rc || ss_rc) {
+		/* Xen's iretq faults, and the fault is delivered as the guest's
+		 * own at the target, its frame holding what the iret named. */
+		unsigned int vector = cs_rc == -ENOENT ? X86_EXC_NP : ss_rc == -ENOENT ? X86_EXC_SS : X86_EXC_GP;
+		if (!fault_at_iret_target(v, vector, (cs_rc ? cs : ss) & ~3u, cs, ss))
+			domain_crash(d, "vCPU %u: iret to %s selector %#x faults, without a handler", v->id,
+				     cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+		return (long)r->rax;
+	}
+	st->sys.compat = compat;
+	st->sys.compat_in_pv64 = compat;
+	v->code_sel = cs;
+	v->stack_sel = ss;
 	return (long)ic.rax;
 }

@@ -48,6 +48,8 @@ void arch_vcpu_reset(struct vcpu *v)
 	/* What Xen's builders give a 64-bit vCPU's data segments. */
 	for (unsigned int i = 0; i < 4; i++)
 		st->sys.data_sel[i] = st->sys.compat ? 0 : FLAT_KERNEL_DS64;
+	v->code_sel = FLAT_KERNEL_CS;
+	v->stack_sel = FLAT_KERNEL_SS;
 	/* PE, MP, ET, NE, WP, PG: what a PV guest's CR0 reads as. */
 	st->sys.cr0 = 0x80050033;
 	st->sys.cr4 = 0x6a0; /* PAE, PGE, OSFXSR, OSXMMEXCPT */
@@ -402,8 +404,8 @@ static void write_native(struct vcpu *v, const struct vcpu_state *st, struct vcp
 	r->r12 = st->regs.r12; r->r13 = st->regs.r13; r->r14 = st->regs.r14; r->r15 = st->regs.r15;
 	r->rip = st->regs.rip;
 	r->rflags = st->regs.rflags | v->iopl;
-	r->cs = st->sys.compat ? FLAT_USER_CS32 : FLAT_KERNEL_CS; /* a 32-bit user process, or 64-bit code */
-	r->ss = FLAT_KERNEL_SS;
+	r->cs = v->code_sel;
+	r->ss = v->stack_sel;
 	WRITE_DATA_SELECTORS(r, v->context_segments_pending ? v->context_data_sel : st->sys.data_sel);
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = v->domain->vm_assist;
