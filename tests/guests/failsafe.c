@@ -97,30 +97,15 @@ int guest_main(start_info_t *si)
 	guest_check(rc == 0, "the GDT page mapped read-only: %ld", rc);
 
 	unsigned long sp = (unsigned long)stack1 + sizeof(stack1);
-	ctxt1.flags = VGCF_in_kernel | VGCF_failsafe_disables_events;
+	guest_context_start(&ctxt1, never_entry, sp);
+	ctxt1.flags |= VGCF_failsafe_disables_events;
 	ctxt1.gdt_frames[0] = mfn_of(si, gdt);
 	ctxt1.gdt_ents = 3;
-#ifdef __i386__
-	ctxt1.user_regs.eip = (unsigned long)never_entry;
-	ctxt1.user_regs.esp = sp;
-	ctxt1.user_regs.eflags = 0x202;
-	ctxt1.event_callback_cs = FLAT_KERNEL_CS;
-	ctxt1.failsafe_callback_cs = FLAT_KERNEL_CS;
 	ctxt1.failsafe_callback_eip = (unsigned long)failsafe_entry;
-#else
-	ctxt1.user_regs.rip = (unsigned long)never_entry;
-	ctxt1.user_regs.rsp = sp;
-	ctxt1.user_regs.rflags = 0x202;
-	ctxt1.failsafe_callback_eip = (unsigned long)failsafe_entry;
-#endif
-	ctxt1.user_regs.cs = FLAT_KERNEL_CS;
-	ctxt1.user_regs.ss = FLAT_KERNEL_SS;
 	ctxt1.user_regs.ds = GOOD_SEL;
 	ctxt1.user_regs.es = ABSENT_SEL;
 	ctxt1.user_regs.fs = FLAT_DATA;
 	ctxt1.user_regs.gs = BEYOND_SEL;
-	ctxt1.kernel_ss = FLAT_KERNEL_SS;
-	ctxt1.kernel_sp = sp;
 	ctxt1.ctrlreg[3] = xen_pfn_to_cr3(mfn_of(si, (void *)si->pt_base));
 
 	rc = hypercall(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, (unsigned long)&ctxt1, 0, 0);

@@ -287,28 +287,12 @@ void secondary_entry(void);
  * stack, kernel mode, the #UD handler, the event and failsafe callbacks. */
 static void make_context(start_info_t *si)
 {
-	unsigned long sp = (unsigned long)stack1 + sizeof(stack1);
-	ctxt1.flags = VGCF_in_kernel;
+	guest_context_start(&ctxt1, secondary_entry, (unsigned long)stack1 + sizeof(stack1));
 #ifdef __i386__
-	ctxt1.user_regs.eip = (unsigned long)secondary_entry;
-	ctxt1.user_regs.esp = sp;
-	ctxt1.user_regs.eflags = 0x202;
 	ctxt1.user_regs.ds = ctxt1.user_regs.es = FLAT_KERNEL_DS;
-	ctxt1.event_callback_cs = FLAT_KERNEL_CS;
-	ctxt1.event_callback_eip = (unsigned long)upcall_entry;
-	ctxt1.failsafe_callback_cs = FLAT_KERNEL_CS;
-	ctxt1.failsafe_callback_eip = (unsigned long)failsafe_entry;
-#else
-	ctxt1.user_regs.rip = (unsigned long)secondary_entry;
-	ctxt1.user_regs.rsp = sp;
-	ctxt1.user_regs.rflags = 0x202;
-	ctxt1.event_callback_eip = (unsigned long)upcall_entry;
-	ctxt1.failsafe_callback_eip = (unsigned long)failsafe_entry;
 #endif
-	ctxt1.user_regs.cs = FLAT_KERNEL_CS;
-	ctxt1.user_regs.ss = FLAT_KERNEL_SS;
-	ctxt1.kernel_ss = FLAT_KERNEL_SS;
-	ctxt1.kernel_sp = sp;
+	ctxt1.event_callback_eip = (unsigned long)upcall_entry;
+	ctxt1.failsafe_callback_eip = (unsigned long)failsafe_entry;
 	/* The virtual IDT is indexed by vector. */
 	ctxt1.trap_ctxt[6] = (struct trap_info){ .vector = 6, .cs = FLAT_KERNEL_CS, .address = (unsigned long)ud_entry };
 	ctxt1.ctrlreg[3] = xen_pfn_to_cr3(mfn_of((void *)si->pt_base));

@@ -76,6 +76,12 @@ void guest_check_p2m(start_info_t *si);
 /* Map shared_info at a free page of the initial mapping; NULL (and a
  * failed check) if that fails. */
 struct shared_info *guest_map_shared_info(start_info_t *si);
+
+/* Fill a vCPU context to start in the kernel at entry on stack sp (also
+ * its kernel stack) with events enabled in its flags, on Xen's flat kernel
+ * selectors (a 32-bit context's callbacks on FLAT_KERNEL_CS too), as
+ * Linux's cpu_initialize_context does; the rest is the caller's. */
+void guest_context_start(struct vcpu_guest_context *c, void (*entry)(void), unsigned long sp);
 /* Where the initial mapping shows machine frame mfn (found through the
  * P2M list), NULL if it is not one of the domain's first nr_pages. */
 void *guest_frame_va(start_info_t *si, xen_pfn_t mfn);

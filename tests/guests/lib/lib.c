@@ -344,3 +344,23 @@ void *guest_frame_va(start_info_t *si, xen_pfn_t mfn)
 			return (void *)(GUEST_VIRT_BASE + pfn * 4096);
 	return NULL;
 }
+
+void guest_context_start(struct vcpu_guest_context *c, void (*entry)(void), unsigned long sp)
+{
+	c->flags |= VGCF_in_kernel;
+#ifdef __i386__
+	c->user_regs.eip = (unsigned long)entry;
+	c->user_regs.esp = sp;
+	c->user_regs.eflags = 0x202;
+	c->event_callback_cs = FLAT_KERNEL_CS;
+	c->failsafe_callback_cs = FLAT_KERNEL_CS;
+#else
+	c->user_regs.rip = (unsigned long)entry;
+	c->user_regs.rsp = sp;
+	c->user_regs.rflags = 0x202;
+#endif
+	c->user_regs.cs = FLAT_KERNEL_CS;
+	c->user_regs.ss = FLAT_KERNEL_SS;
+	c->kernel_ss = FLAT_KERNEL_SS;
+	c->kernel_sp = sp;
+}
