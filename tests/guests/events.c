@@ -227,7 +227,7 @@ static void test_time(void)
 {
 	volatile struct vcpu_time_info *t = &vi->time;
 	guest_check(!(t->version & 1) && t->version && t->tsc_to_system_mul && t->system_time,
-		    "vcpu_time_info is filled in (version %u, mul %#x, shift %d, system time %llu)", t->version,
+		    "vcpu_time_info is filled in (version %u, mul 0x%x, shift %d, system time %llu)", t->version,
 		    t->tsc_to_system_mul, t->tsc_shift, (unsigned long long)t->system_time);
 	guest_check(!(shinfo->wc_version & 1) && shinfo->wc_version && shinfo->wc_sec > 1600000000u,
 		    "the wallclock is set (version %u, %u s %u ns)", shinfo->wc_version, shinfo->wc_sec,

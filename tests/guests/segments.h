@@ -148,7 +148,7 @@ static void iret_faults(uint16_t cs, uint16_t ss, unsigned int vector, uint16_t 
 	iret_fix = 0;
 	guest_check(seen.count == before + 1 && seen.vector == vector && seen.error == error &&
 			    (uint16_t)seen.cs == (cs & ~3u) && seen.ss == (ss | 3u),
-		    "%s: vector %u error %#x with cs %#x ss %#x in the frame (%u, %#lx, %#lx %#lx)", what, vector,
+		    "%s: vector %u error 0x%x with cs 0x%x ss 0x%x in the frame (%u, 0x%lx, 0x%lx 0x%lx)", what, vector,
 		    error, cs & ~3u, ss | 3u, seen.vector, (unsigned long)seen.error, (unsigned long)seen.cs,
 		    (unsigned long)seen.ss);
 }
@@ -159,17 +159,17 @@ static void test_iret_segments(void)
 	iret_here(SEL_READABLE_CODE & ~3u, FLAT_KERNEL_SS, flags_now());
 	guest_check(seen.count == before, "iret to a 64-bit code segment of the GDT");
 	expect(6, ud_insn, 2, "ud2 on it");
-	guest_check((uint16_t)seen.cs == (SEL_READABLE_CODE & ~3u), "the frame shows that selector (%#lx)",
+	guest_check((uint16_t)seen.cs == (SEL_READABLE_CODE & ~3u), "the frame shows that selector (0x%lx)",
 		    (unsigned long)seen.cs);
 	iret_here(SEL_EXEC_ONLY & ~3u, SEL_FLAT_DATA, flags_now());
 	guest_check(seen.count == before + 1, "execute-only code and a stack segment of the GDT");
 	expect(6, ud_insn, 2, "ud2 on them");
 	guest_check((uint16_t)seen.cs == (SEL_EXEC_ONLY & ~3u) && seen.ss == SEL_FLAT_DATA,
-		    "the frame shows both (%#lx %#lx)", (unsigned long)seen.cs, (unsigned long)seen.ss);
+		    "the frame shows both (0x%lx 0x%lx)", (unsigned long)seen.cs, (unsigned long)seen.ss);
 	iret_here(FLAT_KERNEL_CS & ~3u, FLAT_KERNEL_SS, flags_now());
 	expect(6, ud_insn, 2, "ud2 back on Xen's selectors");
 	guest_check((uint16_t)seen.cs == (FLAT_KERNEL_CS & ~3u) && seen.ss == FLAT_KERNEL_SS,
-		    "the frame shows Xen's flat selectors again (%#lx %#lx)", (unsigned long)seen.cs,
+		    "the frame shows Xen's flat selectors again (0x%lx 0x%lx)", (unsigned long)seen.cs,
 		    (unsigned long)seen.ss);
 
 	iret_faults(SEL_FLAT_DATA, FLAT_KERNEL_SS, 13, SEL_FLAT_DATA & ~3u, "iret to a data segment: #GP");

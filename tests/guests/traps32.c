@@ -34,6 +34,7 @@ static volatile unsigned long skip;
 void trap_c(struct saved *s, unsigned long vector, unsigned long has_error);
 #include "nmi.h"
 static volatile unsigned long iret_iopl = ~0ul; /* see iopl.h */
+static volatile unsigned long iret_fix; /* see test_iret_segments() */
 
 /* Stubs: save, call trap_c(saved, vector, has_error), restore, drop the
  * error code if any, and return through the iret hypercall with eax
@@ -50,6 +51,7 @@ STUB(trap_db, 1, 0, "");
 STUB(trap_bp, 3, 0, "");
 STUB(trap_ud, 6, 0, "");
 STUB(trap_nm, 7, 0, "");
+STUB(trap_np, 11, 1, "add $4, %esp\n");
 STUB(trap_gp, 13, 1, "add $4, %esp\n");
 STUB(trap_pf, 14, 1, "add $4, %esp\n");
 STUB(trap_int80, 0x80, 0, "");
@@ -123,6 +125,8 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 	seen.eax = s->eax;
 	seen.count++;
 	f[0] += skip;
+	if (iret_fix)
+		f[1] = FLAT_KERNEL_CS; /* back to Xen's ring-1 code selector */
 	if (iret_iopl != ~0ul)
 		f[2] = (f[2] & ~0x3000u) | (uint32_t)iret_iopl << 12;
 	if (vector == 1) /* resume past the breakpoint, stop single-stepping */
@@ -157,6 +161,7 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 		}
 		if (vector == 0x100) { /* sysenter leaves the way back to us */
 			f[0] = (uint32_t)user_after_sysenter;
+			f[1] = FLAT_USER_CS; /* its frame's cs is a null selector */
 			f[3] = (uint32_t)user_stack_top;
 		}
 		if (vector == 6) { /* a syscall the backend did not complete */
@@ -281,6 +286,67 @@ static void test_ring1_sysenter(void)
 	}
 }
 
+/* The kernel's own GDT: flat ring-1 code and data, code that is not
+ * present and 16-bit code. */
+static uint64_t own_gdt[512] __attribute__((aligned(4096)));
+#define OWN_KERNEL_CS 0x09u
+#define OWN_KERNEL_DS 0x11u
+#define OWN_ABSENT_CS 0x19u
+
+/* iret32_here(cs, eflags): the iret hypercall to the instruction after it,
+ * in ring 1 on the same stack; a fault at the target comes back there too
+ * once trap_c has put Xen's ring-1 selector into the frame (iret_fix). */
+__asm__(".text\niret32_here:\nmov 4(%esp), %ecx\nmov 8(%esp), %edx\n"
+	"push %edx\npush %ecx\npush $1f\npush $0\nmov $23, %eax\nint $0x82\n1: ret\n");
+void iret32_here(uint32_t cs, uint32_t eflags);
+
+static uint32_t flags_now(void)
+{
+	return vcpu0->evtchn_upcall_mask ? 0x2 : 0x202;
+}
+
+static void iret32_faults(uint32_t cs, unsigned int vector, const char *what)
+{
+	unsigned int before = seen.count;
+	iret_fix = 1;
+	iret32_here(cs, flags_now());
+	iret_fix = 0;
+	guest_check(seen.count == before + 1 && seen.vector == vector && seen.error == (cs & ~3u) &&
+			    (uint16_t)seen.cs == cs,
+		    "%s: vector %u error 0x%x with cs 0x%x in the frame (%u, 0x%x, 0x%x)", what, vector, cs & ~3u, cs,
+		    seen.vector, seen.error, seen.cs);
+}
+
+/* iret to the kernel's own code selectors, checked as the CPU checks them. */
+static void test_iret_segments(start_info_t *si)
+{
+	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
+	own_gdt[1] = 0x00cfba000000ffffull; /* flat code, DPL 1 */
+	own_gdt[2] = 0x00cfb2000000ffffull; /* flat data, DPL 1 */
+	own_gdt[3] = 0x00cf3a000000ffffull; /* code, DPL 1, P clear */
+	uint32_t va = (uint32_t)own_gdt;
+	uint64_t pte = (uint64_t)p2m[(va - GUEST_VIRT_BASE) >> 12] << 12 | 0x1;
+	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32), UVMF_INVLPG, 0);
+	unsigned long frames[1] = { (unsigned long)(pte >> 12) };
+	if (!guest_check(rc == 0, "the GDT page mapped read-only: %ld", rc))
+		return;
+	rc = hypercall(__HYPERVISOR_set_gdt, (unsigned long)frames, 4, 0, 0, 0);
+	if (!guest_check(rc == 0, "set_gdt of 4 entries: %ld", rc))
+		return;
+	unsigned int before = seen.count;
+	iret32_here(OWN_KERNEL_CS, flags_now());
+	guest_check(seen.count == before, "iret to the GDT's ring-1 code segment");
+	expect(6, ud_insn, 2, "ud2 on it");
+	guest_check((uint16_t)seen.cs == OWN_KERNEL_CS, "the frame shows that selector (0x%x)", seen.cs);
+	iret32_here(FLAT_KERNEL_CS, flags_now());
+	expect(6, ud_insn, 2, "ud2 back on Xen's selector");
+	guest_check((uint16_t)seen.cs == FLAT_KERNEL_CS, "the frame shows Xen's ring-1 selector again (0x%x)", seen.cs);
+	iret32_faults(OWN_KERNEL_DS, 13, "iret to a data segment: #GP");
+	iret32_faults(OWN_ABSENT_CS, 11, "iret to code that is not present: #NP");
+	iret32_faults(0x21, 13, "iret past the GDT: #GP");
+	iret32_faults(FLAT_USER_CS & ~2u, 13, "iret to Xen's ring-3 code selector with RPL 1: #GP");
+}
+
 static void enter_ring3(start_info_t *si)
 {
 	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
@@ -325,6 +391,7 @@ int guest_main(start_info_t *si)
 		{ 3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp },
 		{ 6, 4, FLAT_KERNEL_CS, (unsigned long)trap_ud },
 		{ 7, 0, FLAT_KERNEL_CS, (unsigned long)trap_nm },
+		{ 11, 0, FLAT_KERNEL_CS, (unsigned long)trap_np },
 		{ 13, 0, FLAT_KERNEL_CS, (unsigned long)trap_gp },
 		{ 14, 0, FLAT_KERNEL_CS, (unsigned long)trap_pf },
 		{ 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_int80 },
@@ -338,6 +405,7 @@ int guest_main(start_info_t *si)
 	test_debug_registers(!guest_strstr((const char *)si->cmd_line, "nohwbp"));
 	test_nmi();
 	test_ring1_sysenter();
+	test_iret_segments(si);
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

@@ -248,9 +248,10 @@ bool pv_load_segment(struct vcpu *v, uint32_t error_code);
  * the descriptor's base, -ENOENT if that descriptor is not present,
  * -EINVAL if the load would be #GP. */
 int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *base);
-/* The segments a 64-bit guest's iret returns to, checked as the CPU's
- * iretq checks them at CPL 3 (sel with RPL 3): Xen's flat ring-3
- * selectors or descriptors of the guest's own GDT/LDT.  0 when usable
+/* The segments a guest's iret returns to, checked as the CPU's iret
+ * checks them at the ring of sel's RPL (3 for a 64-bit guest, 1 or 3 for
+ * a 32-bit one): Xen's flat selectors of that ring (by the guest's width)
+ * or descriptors of the guest's own GDT/LDT.  0 when usable
  * (pv_code_segment: *compat for 32-bit code), -EINVAL for the CPU's
  * #GP(sel), -ENOENT for a descriptor that is not present (#NP(sel) for
  * code, #SS(sel) for the stack), -EOPNOTSUPP for 16-bit code or 32-bit

@@ -93,10 +93,15 @@ static bool flat_4g(uint64_t desc)
 
 int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
 {
-	*compat = false;
-	if ((sel | 3) == FLAT_RING3_CS64)
+	bool pv32 = domain_is_pv32(v->domain);
+	*compat = pv32;
+	if (pv32) {
+		/* A 32-bit guest's: ring 1's and ring 3's, each for its RPL. */
+		if (sel == COMPAT_FLAT_RING1_CS || sel == COMPAT_FLAT_RING3_CS)
+			return 0;
+	} else if ((sel | 3) == FLAT_RING3_CS64) {
 		return 0;
-	if ((sel | 3) == FLAT_RING3_CS32) {
+	} else if ((sel | 3) == FLAT_RING3_CS32) {
 		*compat = true;
 		return 0;
 	}
@@ -108,7 +113,7 @@ int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
 		return -EINVAL;
 	if (!(desc & SEG_P))
 		return -ENOENT;
-	if (desc & SEG_L)
+	if ((desc & SEG_L) && !pv32)
 		return desc & SEG_DB ? -EINVAL : 0;
 	*compat = true;
 	/* The backends run 32-bit code on Xen's flat selector. */
@@ -117,7 +122,8 @@ int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
 
 int pv_stack_segment(struct vcpu *v, uint16_t sel, bool compat)
 {
-	if ((sel | 3) == FLAT_RING3_DS32)
+	if (domain_is_pv32(v->domain) ? sel == COMPAT_FLAT_RING1_SS || sel == COMPAT_FLAT_RING3_SS
+				       : (sel | 3) == FLAT_RING3_DS32)
 		return 0;
 	uint64_t desc;
 	if (!(sel & ~3u) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))

@@ -201,8 +201,10 @@ static bool bounce32_frame(struct vcpu *v, uint16_t handler_cs, uint64_t handler
 	struct domain *d = v->domain;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct vcpu_regs *r = &st->regs;
-	if (!(handler_cs & ~3u)) {
-		domain_crash(d, "vCPU %u: bounce to a null selector", v->id);
+	bool code32;
+	if (!(handler_cs & ~3u) || (handler_cs & 3) != 1 || pv_code_segment(v, handler_cs, &code32)) {
+		domain_crash(d, "vCPU %u: bounce to selector %#x, which is no usable ring-1 code segment", v->id,
+			     handler_cs);
 		return false;
 	}
 	bool from_user = cs & 2;
@@ -220,7 +222,8 @@ static bool bounce32_frame(struct vcpu *v, uint16_t handler_cs, uint64_t handler
 		     (was_masked ? 0 : (uint32_t)X86_RFLAGS_IF) | (uint32_t)pv_visible_iopl(v);
 	if (from_user) {
 		frame[n++] = (uint32_t)r->rsp;
-		frame[n++] = COMPAT_FLAT_USER_SS;
+		/* sysenter's frame (null cs 3) has Xen's user stack selector. */
+		frame[n++] = cs & ~3u ? v->stack_sel : COMPAT_FLAT_USER_SS;
 	}
 	esp -= n * 4;
 	struct hcall_ctx ctx = { .caller = d, .vcpu = v };
@@ -231,6 +234,9 @@ static bool bounce32_frame(struct vcpu *v, uint16_t handler_cs, uint64_t handler
 	}
 	st->sys.cpl = 1;
 	v->kernel_mode = true;
+	v->code_sel = handler_cs;
+	if (from_user)
+		v->stack_sel = (uint16_t)v->kernel_ss;
 	r->rsp = esp;
 	r->rip = (uint32_t)handler;
 	r->rflags = pv_sanitize_rflags(r->rflags & ~BOUNCE_CLEARED_RFLAGS);
@@ -243,12 +249,12 @@ static bool bounce32_as(struct vcpu *v, uint16_t handler_cs, uint64_t handler, b
 	return bounce32_frame(v, handler_cs, handler, mask_events, &error, has_error, cs);
 }
 
+/* From what the vCPU runs, under the code selector its last iret (or the
+ * trap table entry that entered the kernel) named. */
 static bool bounce32(struct vcpu *v, uint16_t handler_cs, uint64_t handler, bool mask_events, bool has_error,
 		     uint32_t error)
 {
-	bool ring3 = hv->backend->vcpu_state(v->exec)->sys.cpl == 3;
-	return bounce32_as(v, handler_cs, handler, mask_events, has_error, error,
-			   ring3 ? COMPAT_FLAT_USER_CS : COMPAT_FLAT_KERNEL_CS);
+	return bounce32_as(v, handler_cs, handler, mask_events, has_error, error, v->code_sel);
 }
 
 static bool enter_handler(struct vcpu *v, const struct pv_trap *t, bool has_error, uint32_t error)
@@ -389,7 +395,9 @@ bool pv_compat_syscall(struct vcpu *v)
 		return pv_inject_exception(v, X86_EXC_GP, true, 0, 0);
 	}
 	r->rflags = pv_sanitize_rflags(r->r11);
-	return bounce32(v, cb->cs, cb->address, cb->mask_events, false, 0);
+	bool ring3 = hv->backend->vcpu_state(v->exec)->sys.cpl == 3;
+	return bounce32_as(v, cb->cs, cb->address, cb->mask_events, false, 0,
+			   ring3 ? COMPAT_FLAT_USER_CS : COMPAT_FLAT_KERNEL_CS);
 }
 
 /*
@@ -491,6 +499,10 @@ static long set_callback(struct vcpu *v, unsigned int type, uint16_t cs, uint64_
 	}
 	if (address && (!va_is_canonical(address) || pv_va_reserved(v->domain, address)))
 		return -EINVAL;
+	/* A 32-bit guest's ring-0 selector means its kernel's ring, ring 1
+	 * (Xen's fixup_guest_code_selector). */
+	if (domain_is_pv32(v->domain) && !(cs & 3))
+		cs |= 1;
 	v->callbacks[type] = (struct pv_callback){ .address = address, .cs = cs, .mask_events = mask_events };
 	return 0;
 }
@@ -615,6 +627,16 @@ static long iret32(struct vcpu *v)
 		domain_crash(d, "vCPU %u: iret to %#x in the hypervisor's range", v->id, f[1]);
 		return 0;
 	}
+	/* The CPU's checks of the code segment (and, to ring 3, the stack). */
+	uint16_t cs = (uint16_t)f[2], ss = ring == 3 ? (uint16_t)f[5] : v->stack_sel;
+	bool code32;
+	int cs_rc = pv_code_segment(v, cs, &code32);
+	int ss_rc = cs_rc || ring != 3 ? 0 : pv_stack_segment(v, ss, true);
+	if (cs_rc == -EOPNOTSUPP || ss_rc == -EOPNOTSUPP) {
+		domain_crash(d, "vCPU %u: iret to %s segment %#x: 16-bit or non-flat segments are not supported",
+			     v->id, cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+		return 0;
+	}
 	r->rip = f[1];
 	v->nmi_masked = false; /* as Xen's async_exception_cleanup */
 	pv_iret_iopl(v, f[3]);
@@ -623,7 +645,18 @@ static long iret32(struct vcpu *v)
 	st->sys.cpl = (uint8_t)ring;
 	v->kernel_mode = ring == 1;
 	pv_set_upcall_mask(v, !(f[3] & X86_RFLAGS_IF));
-	return (long)(int32_t)f[0];
+	r->rax = (uint32_t)f[0];
+	v->code_sel = cs;
+	v->stack_sel = ss;
+	if (cs_rc || ss_rc) {
+		/* As on Xen: the fault of its iret, the guest's own at the target. */
+		unsigned int vector = cs_rc == -ENOENT ? X86_EXC_NP : ss_rc == -ENOENT ? X86_EXC_SS : X86_EXC_GP;
+		const struct pv_trap *t = &v->traps[vector];
+		if (!t->address || !bounce32_as(v, t->cs, t->address, t->flags & 4, true, (cs_rc ? cs : ss) & ~3u, cs))
+			domain_crash(d, "vCPU %u: iret to %s selector %#x faults, without a handler", v->id,
+				     cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+	}
+	return (long)(int32_t)r->rax;
 }
 
 /* The exception a 64-bit guest's iret raises at its target (the

@@ -48,8 +48,8 @@ void arch_vcpu_reset(struct vcpu *v)
 	/* What Xen's builders give a 64-bit vCPU's data segments. */
 	for (unsigned int i = 0; i < 4; i++)
 		st->sys.data_sel[i] = st->sys.compat ? 0 : FLAT_KERNEL_DS64;
-	v->code_sel = FLAT_KERNEL_CS;
-	v->stack_sel = FLAT_KERNEL_SS;
+	v->code_sel = st->sys.compat ? COMPAT_FLAT_KERNEL_CS : FLAT_KERNEL_CS;
+	v->stack_sel = st->sys.compat ? COMPAT_FLAT_KERNEL_SS : FLAT_KERNEL_SS;
 	/* PE, MP, ET, NE, WP, PG: what a PV guest's CR0 reads as. */
 	st->sys.cr0 = 0x80050033;
 	st->sys.cr4 = 0x6a0; /* PAE, PGE, OSFXSR, OSXMMEXCPT */
@@ -362,8 +362,8 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	r->esi = (uint32_t)st->regs.rsi; r->edi = (uint32_t)st->regs.rdi;
 	r->eip = (uint32_t)st->regs.rip;
 	r->eflags = (uint32_t)st->regs.rflags | v->iopl;
-	r->cs = v->kernel_mode ? COMPAT_FLAT_KERNEL_CS : COMPAT_FLAT_USER_CS;
-	r->ss = v->kernel_mode ? COMPAT_FLAT_KERNEL_SS : COMPAT_FLAT_USER_SS;
+	r->cs = v->code_sel;
+	r->ss = v->stack_sel;
 	WRITE_DATA_SELECTORS(r, v->context_data_sel);
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = (compat_ulong_t)v->domain->vm_assist;
