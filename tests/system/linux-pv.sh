@@ -46,12 +46,17 @@ check "Debian's kernel is built as a PV domain with a busybox initramfs" timeout
 # A crashed or shut-down kernel ends the wait (the domain is then destroyed,
 # which ends xg console): its log is what matters then.
 stopped() { case "$(state_of linux)" in *c* | *s* | "") return 0 ;; esac; return 1; }
+# The writer ends with xg console's timeout too: a pipeline waits for both.
+boot_timeout=${XG_LINUX_BOOT_TIMEOUT:-900}
+end=$((SECONDS + boot_timeout))
+in_time() { [ "$SECONDS" -lt "$end" ]; }
 ( for _ in $(seq 600); do
+	in_time || break
 	grep -q XG-LINUX-UP "$WORK/console.out" 2>/dev/null && break
 	stopped && { sleep 2; "$XG_BIN" destroy linux >/dev/null 2>&1; break; }
 	sleep 1
   done
-  if ! stopped; then
+  if in_time && ! stopped; then
 	sleep 2
 	printf 'echo "XG-SHELL-ANSWER $((6 * 7))"\r'
 	for _ in $(seq 60); do grep -q "XG-SHELL-ANSWER 42" "$WORK/console.out" 2>/dev/null && break; sleep 1; done
@@ -61,8 +66,9 @@ stopped() { case "$(state_of linux)" in *c* | *s* | "") return 0 ;; esac; return
   # has crashed (then destroyed, after its state was noted).
   for _ in $(seq 600); do
 	stopped && { state_of linux > "$WORK/final-state"; "$XG_BIN" destroy linux >/dev/null 2>&1; break; }
+	in_time || break
 	sleep 1
-  done ) | timeout "${XG_LINUX_BOOT_TIMEOUT:-900}" "$XG_BIN" console linux > "$WORK/console.out" 2>&1
+  done ) | timeout "$boot_timeout" "$XG_BIN" console linux > "$WORK/console.out" 2>&1
 tr -d '\r' < "$WORK/console.out" | tail -n 60 | sed 's/^/# /'
 check "its boot reaches init on the console (hvc0)" grep -q "^XG-LINUX-UP" "$WORK/console.out"
 check "the shell answers a command typed through xg console" grep -q "XG-SHELL-ANSWER 42" "$WORK/console.out"
