@@ -328,14 +328,10 @@ bool pv_failsafe_callback(struct vcpu *v, const uint16_t data_sel[4])
 	/* Xen's order, lowest address first: ds, es, fs, gs. */
 	if (domain_is_pv32(v->domain)) {
 		const uint32_t words[4] = { data_sel[1], data_sel[0], data_sel[2], data_sel[3] };
-		bool ring3 = hv->backend->vcpu_state(v->exec)->sys.cpl == 3;
-		return bounce32_frame(v, cb->cs, cb->address, cb->mask_events, words, 4,
-				      ring3 ? COMPAT_FLAT_USER_CS : COMPAT_FLAT_KERNEL_CS);
+		return bounce32_frame(v, cb->cs, cb->address, cb->mask_events, words, 4, v->code_sel);
 	}
 	const uint64_t words[4] = { data_sel[1], data_sel[0], data_sel[2], data_sel[3] };
-	bool compat = hv->backend->vcpu_state(v->exec)->sys.compat;
-	return bounce_frame(v, cb->address, cb->mask_events, words, 4, compat ? FLAT_USER_CS32 : FLAT_USER_CS,
-			    compat ? FLAT_USER_SS32 : FLAT_USER_SS);
+	return bounce_frame(v, cb->address, cb->mask_events, words, 4, v->code_sel, v->stack_sel);
 }
 
 /*
