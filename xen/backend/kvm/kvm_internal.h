@@ -110,6 +110,11 @@ struct kvm_exit_note {
 	uint16_t port;    /* for KVM_EXIT_IO */
 	uint16_t cs;
 	uint64_t rip, cr3;
+	uint64_t rax;       /* the guest's (a hypercall's number at a syscall exit) */
+	/* A stub exit: the vector, its error code and where the guest was. */
+	bool trap;
+	uint8_t vector;
+	uint64_t error, guest_rip;
 };
 #define KVM_EXIT_NOTES 8
 
@@ -129,6 +134,7 @@ struct exec_vcpu {
 	bool entered;       /* has run guest code: it may have cached translations */
 	bool flush_pending; /* run the flush routine before the guest */
 	struct kvm_exit_note exit_notes[KVM_EXIT_NOTES]; /* the last runs, a ring */
+	uint64_t entry_rip, entry_rsp, entry_rflags; /* what the last load_state gave the guest */
 	unsigned int nr_exit_notes;
 };
 

@@ -253,6 +253,9 @@ static void load_state(struct exec_vcpu *v)
 	r->r12 = st->regs.r12; r->r13 = st->regs.r13; r->r14 = st->regs.r14; r->r15 = st->regs.r15;
 	r->rip = st->regs.rip;
 	r->rflags = st->regs.rflags;
+	v->entry_rip = st->regs.rip;
+	v->entry_rsp = st->regs.rsp;
+	v->entry_rflags = st->regs.rflags;
 	struct kvm_sregs *s = &run->s.regs.sregs;
 	/* Every exit may have left the vCPU in the stub at CPL 0: the guest
 	 * is resumed by loading its segments, not by the stub's iret.  This
@@ -387,6 +390,13 @@ static int decode_trap(struct exec_vcpu *v, struct exec_exit *e)
 	memcpy(frame, kvm_area_page(v->vm, first + HVA_VCPU_PAGES - 1) + (rsp - stack_lo), sizeof(frame));
 	unsigned int vec = (unsigned int)frame[0] & 0xff;
 	unsigned int rpl = (unsigned int)frame[3] & 3;
+	if (v->nr_exit_notes) {
+		struct kvm_exit_note *note = &v->exit_notes[(v->nr_exit_notes - 1) % KVM_EXIT_NOTES];
+		note->trap = true;
+		note->vector = (uint8_t)vec;
+		note->error = frame[1];
+		note->guest_rip = frame[2];
+	}
 	if (vec == X86_EXC_DB)
 		save_dr6(v);
 	bool compat = v->state.sys.compat;
@@ -508,7 +518,8 @@ static void note_exit(struct exec_vcpu *v, const char *run, int rc)
 	v->exit_notes[v->nr_exit_notes++ % KVM_EXIT_NOTES] = (struct kvm_exit_note){
 		.run = run, .rc = rc, .reason = r->exit_reason,
 		.port = r->exit_reason == KVM_EXIT_IO ? r->io.port : 0,
-		.cs = r->s.regs.sregs.cs.selector, .rip = r->s.regs.regs.rip, .cr3 = r->s.regs.sregs.cr3 };
+		.cs = r->s.regs.sregs.cs.selector, .rip = r->s.regs.regs.rip, .cr3 = r->s.regs.sregs.cr3,
+		.rax = r->s.regs.regs.rax };
 }
 
 /* The entry of a page table's L4 slot that maps the hypervisor area. */
@@ -538,12 +549,21 @@ static void log_cpu_state(const struct exec_vcpu *v, const char *what)
 	       (unsigned long long)s->cr0, (unsigned long long)s->cr3, (unsigned long long)s->cr4,
 	       (unsigned long long)s->efer, (unsigned long long)v->state.sys.cr3, HVA_L4_SLOT,
 	       (unsigned long long)entry, found ? "" : " (not a frame of the VM)");
+	printk("kvm: vCPU %u was last entered at rip %#llx rsp %#llx rflags %#llx (%s, cpl %u)\n", v->id,
+	       (unsigned long long)v->entry_rip, (unsigned long long)v->entry_rsp,
+	       (unsigned long long)v->entry_rflags, v->state.sys.compat ? "compatibility mode" : "64-bit",
+	       v->state.sys.cpl);
 	unsigned int n = v->nr_exit_notes < KVM_EXIT_NOTES ? v->nr_exit_notes : KVM_EXIT_NOTES;
 	for (unsigned int i = n; i > 0; i--) {
 		const struct kvm_exit_note *e = &v->exit_notes[(v->nr_exit_notes - i) % KVM_EXIT_NOTES];
-		printk("kvm: vCPU %u, %u runs before: %s run, rc %d, exit %u port %#x, rip %#llx cs %#x cr3 %#llx\n",
+		char trap[80] = "";
+		if (e->trap)
+			snprintf(trap, sizeof(trap), ", vector %u error %#llx at %#llx", e->vector,
+				 (unsigned long long)e->error, (unsigned long long)e->guest_rip);
+		printk("kvm: vCPU %u, %u runs before: %s run, rc %d, exit %u port %#x, rip %#llx cs %#x cr3 %#llx "
+		       "rax %#llx%s\n",
 		       v->id, i - 1, e->run, e->rc, e->reason, e->port, (unsigned long long)e->rip, e->cs,
-		       (unsigned long long)e->cr3);
+		       (unsigned long long)e->cr3, (unsigned long long)e->rax, trap);
 	}
 }
 
