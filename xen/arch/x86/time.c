@@ -7,7 +7,9 @@
  *   version protocol (odd while being written); guests extrapolate with
  *   rdtsc.  The guest's TSC is the host's: the emulating backend executes
  *   rdtsc on the host, and the KVM backend sets each vCPU's TSC to the
- *   host's when it creates it (xen/backend/kvm/kvm_vcpu.c);
+ *   host's when it creates it (xen/backend/kvm/kvm_vcpu.c); KVM may move
+ *   it later (an unstable host TSC), so each record takes the guest's
+ *   TSC as the backend reports it (guest_tsc_offset);
  * - the wallclock in shared_info is the real time at system time 0;
  * - set_timer_op and the singleshot timer, and the periodic timer (10 ms
  *   by default for PV vCPUs, as in Xen), all raise VIRQ_TIMER.  Timers
@@ -140,10 +142,18 @@ void time_update_vcpu(struct vcpu *v)
 	_Static_assert(offsetof(struct vcpu_info, time) == offsetof(struct compat_vcpu_info, time), "time");
 	_Static_assert(sizeof(struct vcpu_time_info) == sizeof(struct compat_vcpu_time_info), "time size");
 	uint8_t *rec = vi + offsetof(struct vcpu_info, time);
-	/* A TSC value and the system time at (about) the same instant. */
+	/* A TSC value and the system time at (about) the same instant, the
+	 * TSC as the guest reads it: a record ahead of the guest's TSC would
+	 * make it compute a time far in the future (a negative delta read as
+	 * unsigned), after which Linux's pvclock holds its clock still. */
 	uint64_t c0 = time_host_tsc();
 	uint64_t st = time_system_ns();
 	uint64_t c1 = time_host_tsc();
+	if (v->exec && hv->backend->guest_tsc_offset) {
+		int64_t offset = hv->backend->guest_tsc_offset(v->exec);
+		c0 += (uint64_t)offset;
+		c1 += (uint64_t)offset;
+	}
 #define WRITE_TIME(t)                                                                              \
 	do {                                                                                       \
 		version_begin(&(t)->version);                                                      \

@@ -150,6 +150,7 @@ void kvm_vcpu_destroy(struct exec_vcpu *v);
 struct vcpu_state *kvm_vcpu_state(struct exec_vcpu *v);
 int kvm_vcpu_run(struct exec_vcpu *v, struct exec_exit *exit);
 void kvm_vcpu_kick(struct exec_vcpu *v);
+int64_t kvm_guest_tsc_offset(struct exec_vcpu *v);
 void kvm_flush_tlb(struct exec_vcpu *v);
 
 /* The stub's code, assembled in stub.S. */

@@ -62,6 +62,26 @@ static int set_msrs(struct exec_vcpu *v, const uint32_t *index, const uint64_t *
 	return rc == (int)n ? 0 : -EINVAL;
 }
 
+int64_t kvm_guest_tsc_offset(struct exec_vcpu *v)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.e[0].index = MSR_IA32_TSC;
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t before = (uint64_t)hi << 32 | lo;
+	int rc = ioctl(v->fd, KVM_GET_MSRS, &m);
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t after = (uint64_t)hi << 32 | lo;
+	if (rc != 1)
+		return 0;
+	return (int64_t)(m.e[0].data - (before + (after - before) / 2));
+}
+
 /* The guest's segments: 64-bit code at CPL 3, or 32-bit (compatibility
  * mode) code at the vCPU's CPL (1 for a 32-bit kernel, 3 for its user
  * code, and for a 64-bit guest's 32-bit user processes), with the data

@@ -332,5 +332,6 @@ const struct exec_backend exec_backend_kvm = {
 	.vcpu_run = kvm_vcpu_run,
 	.vcpu_kick = kvm_vcpu_kick,
 	.flush_tlb = kvm_flush_tlb,
+	.guest_tsc_offset = kvm_guest_tsc_offset,
 	.reserved_l4_entries = kvm_reserved_l4_entries,
 };

@@ -153,6 +153,10 @@ struct exec_backend {
 	void (*vcpu_kick)(struct exec_vcpu *v);
 	/* Forget cached translations of this vCPU (after page-table changes). */
 	void (*flush_tlb)(struct exec_vcpu *v);
+	/* The vCPU's TSC as the guest reads it now, minus the host's; NULL
+	 * where the guest reads the host's TSC.  (KVM moves a vCPU's TSC
+	 * when the host's is unstable.)  Called on the vCPU's own thread. */
+	int64_t (*guest_tsc_offset)(struct exec_vcpu *v);
 	/* The entries this backend needs in L4 slots 256..271 (the range Xen
 	 * reserves) of every top-level table; 0 where it needs none.  The core
 	 * writes them when it validates an L4, before any vCPU uses it. */
