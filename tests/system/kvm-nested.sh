@@ -61,7 +61,7 @@ ln -s /proc/self/fd /mnt/dev/fd; ln -s /proc/self/fd/0 /mnt/dev/stdin
 ln -s /proc/self/fd/1 /mnt/dev/stdout; ln -s /proc/self/fd/2 /mnt/dev/stderr
 mount -t tmpfs run /mnt/run
 echo "XGTAP machine: # kvm_amd nested paging (npt): \$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null || echo unknown)"
-chroot /mnt /bin/sh -c 'cd "$top_builddir" && export TMPDIR=/run XG_TEST_BACKEND=kvm XG_UNDER_QEMU_TCG=1 top_srcdir="$top_srcdir" top_builddir="$top_builddir"
+chroot /mnt /bin/sh -c 'cd "$top_builddir" && export TMPDIR=/run XG_LINUX_BOOT_TIMEOUT=${XG_LINUX_BOOT_TIMEOUT:-900} XG_TEST_BACKEND=kvm XG_UNDER_QEMU_TCG=1 top_srcdir="$top_srcdir" top_builddir="$top_builddir"
 	for t in ${XG_NESTED_TESTS:-lifecycle containment memory cpu libxg}; do
 		timeout ${XG_NESTED_TEST_TIMEOUT:-500} bash "$top_srcdir/tests/system/\$t.sh" 2>&1 | sed "s/^/XGTAP \$t: /"
 		echo "XGTAP \$t: # \$t ended at \$(cut -d" " -f1 /proc/uptime) s"
