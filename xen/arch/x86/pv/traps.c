@@ -202,7 +202,7 @@ static bool bounce32_frame(struct vcpu *v, uint16_t handler_cs, uint64_t handler
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct vcpu_regs *r = &st->regs;
 	bool code32;
-	if (!(handler_cs & ~3u) || (handler_cs & 3) != 1 || pv_code_segment(v, handler_cs, &code32)) {
+	if ((handler_cs & 3) != 1 || pv_code_segment(v, handler_cs, &code32)) { /* null fails the second */
 		domain_crash(d, "vCPU %u: bounce to selector %#x, which is no usable ring-1 code segment", v->id,
 			     handler_cs);
 		return false;
@@ -599,6 +599,50 @@ long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5])
 
 /* Xen's compat iret: [eax, eip, cs, eflags] on the stack, and [esp, ss]
  * when returning to ring 3; a return to ring 0 (or 2) crashes the guest. */
+/* What the CPU's checks of an iret's segments found. */
+struct iret_check {
+	bool compat;          /* the code segment passed and is 32-bit code (a 64-bit guest's) */
+	unsigned int fault;   /* 0, or the vector the iret raises */
+	uint16_t bad_sel;     /* the selector that failed */
+};
+
+/*
+ * Check the code segment cs and, with check_ss, the stack segment ss an
+ * iret returns to (pv_code_segment, pv_stack_segment).  false, with the
+ * guest crashed, for segments XG cannot run; otherwise *check says
+ * whether the iret faults, and with what.
+ */
+static bool check_iret_segments(struct vcpu *v, uint16_t cs, uint16_t ss, bool check_ss, struct iret_check *check)
+{
+	*check = (struct iret_check){ 0 };
+	int cs_rc = pv_code_segment(v, cs, &check->compat);
+	int ss_rc = cs_rc || !check_ss ? 0 : pv_stack_segment(v, ss, check->compat);
+	if (cs_rc == -EOPNOTSUPP || ss_rc == -EOPNOTSUPP) {
+		domain_crash(v->domain, "vCPU %u: iret to %s segment %#x: 16-bit or non-flat 32-bit segments are not supported",
+			     v->id, cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+		return false;
+	}
+	if (cs_rc || ss_rc) {
+		check->fault = cs_rc == -ENOENT ? X86_EXC_NP : ss_rc == -ENOENT ? X86_EXC_SS : X86_EXC_GP;
+		check->bad_sel = cs_rc ? cs : ss;
+	}
+	return true;
+}
+
+/* As on Xen: the fault of an iret is the guest's own at the target (the
+ * registers already hold it), its frame holding the selectors named. */
+static void fault_at_iret_target(struct vcpu *v, const struct iret_check *check, uint16_t cs, uint16_t ss)
+{
+	const struct pv_trap *t = &v->traps[check->fault];
+	uint32_t error = check->bad_sel & ~3u;
+	bool delivered = t->address && (domain_is_pv32(v->domain)
+						? bounce32_as(v, t->cs, t->address, t->flags & 4, true, error, cs)
+						: bounce_as(v, t->address, t->flags & 4, true, error, cs, ss));
+	if (!delivered)
+		domain_crash(v->domain, "vCPU %u: iret to selector %#x faults, without a handler", v->id,
+			     check->bad_sel);
+}
+
 static long iret32(struct vcpu *v)
 {
 	struct domain *d = v->domain;
@@ -625,14 +669,9 @@ static long iret32(struct vcpu *v)
 	}
 	/* The CPU's checks of the code segment (and, to ring 3, the stack). */
 	uint16_t cs = (uint16_t)f[2], ss = ring == 3 ? (uint16_t)f[5] : v->stack_sel;
-	bool code32;
-	int cs_rc = pv_code_segment(v, cs, &code32);
-	int ss_rc = cs_rc || ring != 3 ? 0 : pv_stack_segment(v, ss, true);
-	if (cs_rc == -EOPNOTSUPP || ss_rc == -EOPNOTSUPP) {
-		domain_crash(d, "vCPU %u: iret to %s segment %#x: 16-bit or non-flat segments are not supported",
-			     v->id, cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+	struct iret_check check;
+	if (!check_iret_segments(v, cs, ss, ring == 3, &check))
 		return 0;
-	}
 	r->rip = f[1];
 	v->nmi_masked = false; /* as Xen's async_exception_cleanup */
 	pv_iret_iopl(v, f[3]);
@@ -644,23 +683,9 @@ static long iret32(struct vcpu *v)
 	r->rax = (uint32_t)f[0];
 	v->code_sel = cs;
 	v->stack_sel = ss;
-	if (cs_rc || ss_rc) {
-		/* As on Xen: the fault of its iret, the guest's own at the target. */
-		unsigned int vector = cs_rc == -ENOENT ? X86_EXC_NP : ss_rc == -ENOENT ? X86_EXC_SS : X86_EXC_GP;
-		const struct pv_trap *t = &v->traps[vector];
-		if (!t->address || !bounce32_as(v, t->cs, t->address, t->flags & 4, true, (cs_rc ? cs : ss) & ~3u, cs))
-			domain_crash(d, "vCPU %u: iret to %s selector %#x faults, without a handler", v->id,
-				     cs_rc ? "code" : "stack", cs_rc ? cs : ss);
-	}
+	if (check.fault)
+		fault_at_iret_target(v, &check, cs, ss);
 	return (long)(int32_t)r->rax;
-}
-
-/* The exception a 64-bit guest's iret raises at its target (the
- * registers already hold it) with the selectors it named in the frame. */
-static bool fault_at_iret_target(struct vcpu *v, unsigned int vector, uint32_t error, uint16_t cs, uint16_t ss)
-{
-	const struct pv_trap *t = &v->traps[vector];
-	return t->address && bounce_as(v, t->address, t->flags & 4, true, error, cs, ss);
 }
 
 long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
@@ -683,16 +708,12 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 	 * the CPU's checks: the code segment decides 64-bit or 32-bit code,
 	 * whose eip must lie below 4 GiB. */
 	uint16_t cs = (uint16_t)(ic.cs | 3), ss = (uint16_t)(ic.ss | 3);
-	bool compat;
-	int cs_rc = pv_code_segment(v, cs, &compat);
-	int ss_rc = cs_rc ? 0 : pv_stack_segment(v, ss, compat);
-	if (cs_rc == -EOPNOTSUPP || ss_rc == -EOPNOTSUPP) {
-		domain_crash(d, "vCPU %u: iret to %s segment %#x: 16-bit or non-flat 32-bit segments are not supported",
-			     v->id, cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+	struct iret_check check;
+	if (!check_iret_segments(v, cs, ss, true, &check))
 		return 0;
-	}
+	bool compat = check.compat; /* only set for a code segment that passed */
 	if (!va_is_canonical(ic.rip) || !va_is_canonical(ic.rsp) || pv_va_reserved(d, ic.rip) ||
-	    (!cs_rc && compat && ic.rip > 0xffffffffull)) {
+	    (compat && ic.rip > 0xffffffffull)) {
 		domain_crash(d, "vCPU %u: iret to %#llx with stack %#llx", v->id, (unsigned long long)ic.rip,
 			     (unsigned long long)ic.rsp);
 		return 0;
@@ -703,7 +724,7 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 		return 0;
 	}
 	r->rip = ic.rip;
-	r->rsp = !cs_rc && compat ? (uint32_t)ic.rsp : ic.rsp;
+	r->rsp = compat ? (uint32_t)ic.rsp : ic.rsp;
 	v->nmi_masked = false; /* as Xen's async_exception_cleanup */
 	pv_iret_iopl(v, ic.rflags);
 	r->rflags = pv_sanitize_rflags(ic.rflags);
@@ -713,13 +734,8 @@ long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
 	}
 	pv_set_upcall_mask(v, !(ic.rflags & X86_RFLAGS_IF));
 	r->rax = ic.rax;
-	if (cs_rc || ss_rc) {
-		/* Xen's iretq faults, and the fault is delivered as the guest's
-		 * own at the target, its frame holding what the iret named. */
-		unsigned int vector = cs_rc == -ENOENT ? X86_EXC_NP : ss_rc == -ENOENT ? X86_EXC_SS : X86_EXC_GP;
-		if (!fault_at_iret_target(v, vector, (cs_rc ? cs : ss) & ~3u, cs, ss))
-			domain_crash(d, "vCPU %u: iret to %s selector %#x faults, without a handler", v->id,
-				     cs_rc ? "code" : "stack", cs_rc ? cs : ss);
+	if (check.fault) {
+		fault_at_iret_target(v, &check, cs, ss);
 		return (long)r->rax;
 	}
 	st->sys.compat = compat;
