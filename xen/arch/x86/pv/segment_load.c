@@ -33,10 +33,13 @@
 #define SEG_DPL_SHIFT 45
 
 /* The descriptor a selector names in v's GDT or LDT; false if it lies
- * beyond the table (or the table cannot be read). */
+ * beyond the table, in Xen's reserved entries (or the table cannot be
+ * read). */
 static bool guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
 {
 	unsigned int index = sel >> 3;
+	if (index >= FIRST_RESERVED_GDT_ENTRY)
+		return false;
 	if (sel & 4) {
 		if (index >= v->ldt_ents)
 			return false;
@@ -48,6 +51,11 @@ static bool guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
 	const _Atomic uint64_t *descs = machine_frame(&hv->machine, v->gdt_frames[index / 512]);
 	*desc = atomic_load(&descs[index % 512]);
 	return true;
+}
+
+static uint32_t descriptor_base(uint64_t desc)
+{
+	return (uint32_t)(((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000));
 }
 
 int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *base)
@@ -62,7 +70,7 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *ba
 		dpl = 1; /* a 32-bit kernel's flat data and readable code */
 	} else {
 		uint64_t desc;
-		if ((sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
+		if (!guest_descriptor(v, sel, &desc))
 			return -EINVAL;
 		dpl = (desc >> SEG_DPL_SHIFT) & 3;
 		bool usable = (desc & SEG_S) && (!(desc & SEG_CODE) || (desc & SEG_READABLE));
@@ -70,7 +78,7 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *ba
 			return -EINVAL;
 		if (!(desc & SEG_P))
 			return -ENOENT;
-		*base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
+		*base = descriptor_base(desc);
 		return 0;
 	}
 	return dpl < cpl || dpl < (sel & 3u) ? -EINVAL : 0;
@@ -86,9 +94,8 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *ba
 /* A flat 4 GiB segment: base 0, limit 0xfffff in pages. */
 static bool flat_4g(uint64_t desc)
 {
-	uint64_t base = ((desc >> 16) & 0xffffff) | ((desc >> 32) & 0xff000000);
 	uint64_t limit = (desc & 0xffff) | ((desc >> 32) & 0xf0000);
-	return base == 0 && limit == 0xfffff && (desc & SEG_G);
+	return descriptor_base(desc) == 0 && limit == 0xfffff && (desc & SEG_G);
 }
 
 int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
@@ -106,7 +113,7 @@ int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
 		return 0;
 	}
 	uint64_t desc;
-	if (!(sel & ~3u) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
+	if (!(sel & ~3u) || !guest_descriptor(v, sel, &desc))
 		return -EINVAL;
 	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3, rpl = sel & 3u;
 	if (!(desc & SEG_S) || !(desc & SEG_CODE) || (desc & SEG_CONFORMING ? dpl > rpl : dpl != rpl))
@@ -126,7 +133,7 @@ int pv_stack_segment(struct vcpu *v, uint16_t sel, bool compat)
 				       : (sel | 3) == FLAT_RING3_DS32)
 		return 0;
 	uint64_t desc;
-	if (!(sel & ~3u) || (sel >> 3) >= FIRST_RESERVED_GDT_ENTRY || !guest_descriptor(v, sel, &desc))
+	if (!(sel & ~3u) || !guest_descriptor(v, sel, &desc))
 		return -EINVAL;
 	unsigned int dpl = (desc >> SEG_DPL_SHIFT) & 3;
 	if (!(desc & SEG_S) || (desc & SEG_CODE) || !(desc & SEG_WRITABLE) || dpl != (sel & 3u))
