@@ -239,6 +239,9 @@ bool pv_emulate_privileged(struct vcpu *v);
 /* ins/outs under the virtual IOPL (emul_string_io.c): done, partly done
  * (a long rep, or a #PF delivered), or false for the guest's #GP. */
 bool pv_emulate_string_io(struct vcpu *v);
+/* Whether the first avail bytes of an instruction could be ins or outs:
+ * prefixes, then 6c-6f, or prefixes only. */
+bool pv_maybe_string_io(const uint8_t *b, unsigned int avail);
 /* A #GP(selector) of a 64-bit guest at `mov r, %ds/%es/%fs/%gs` with one
  * of its own descriptors (segment_load.c): the load carried out, or #NP
  * delivered (true); false if it stays the guest's #GP. */

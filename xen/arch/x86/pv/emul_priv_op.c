@@ -140,21 +140,6 @@ static unsigned int emulate_io(struct vcpu_state *st, const uint8_t *b, unsigned
 	return len;
 }
 
-/* Whether the bytes could start ins or outs: prefixes, then 6c-6f. */
-static bool maybe_string_io(const uint8_t b[4])
-{
-	for (unsigned int i = 0; i < 4; i++) {
-		if (b[i] >= 0x6c && b[i] <= 0x6f)
-			return true;
-		bool prefix = b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x26 ||
-			      b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65 ||
-			      (b[i] & 0xf0) == 0x40;
-		if (!prefix)
-			return false;
-	}
-	return true;
-}
-
 /* The instruction's bytes at rip: up to 4 (prefix, rex, 0f, op, modrm
  * never exceed that here), as many as are readable; false if none are. */
 static bool fetch(struct vcpu *v, struct vcpu_state *st, uint8_t b[4])
@@ -173,7 +158,7 @@ bool pv_emulate_privileged(struct vcpu *v)
 	uint8_t b[4] = { 0 };
 	if (!fetch(v, st, b))
 		return false;
-	if (maybe_string_io(b))
+	if (pv_maybe_string_io(b, sizeof(b)))
 		return pv_iopl_ok(v) && pv_emulate_string_io(v);
 	unsigned int len = 0, rex = 0;
 	bool opsize16 = b[0] == 0x66;

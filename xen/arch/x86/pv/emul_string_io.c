@@ -35,15 +35,16 @@ struct string_io {
 	unsigned int seg;     /* outs' source segment */
 };
 
-static bool decode(const uint8_t *b, unsigned int avail, bool long_mode, struct string_io *io)
+/* The prefixes that start b, recorded in io (and the operand and address
+ * size ones in *opsize16, *addrsize); returns where the opcode is. */
+static unsigned int read_prefixes(const uint8_t *b, unsigned int avail, bool long_mode, struct string_io *io,
+				  bool *opsize16, bool *addrsize)
 {
-	bool opsize16 = false, addrsize = false;
 	unsigned int i = 0;
-	*io = (struct string_io){ .seg = SEG_DEFAULT };
 	for (; i < avail; i++) {
 		switch (b[i]) {
-		case 0x66: opsize16 = true; continue;
-		case 0x67: addrsize = true; continue;
+		case 0x66: *opsize16 = true; continue;
+		case 0x67: *addrsize = true; continue;
 		case 0xf2: /* repne acts as rep for ins and outs */
 		case 0xf3: io->rep = true; continue;
 		case 0x26: io->seg = SEG_ES; continue;
@@ -59,7 +60,28 @@ static bool decode(const uint8_t *b, unsigned int avail, bool long_mode, struct 
 	 * bits changes these instructions (REX.W leaves them 32-bit). */
 	if (long_mode && i < avail && (b[i] & 0xf0) == 0x40)
 		i++;
-	if (i >= avail || b[i] < 0x6c || b[i] > 0x6f)
+	return i;
+}
+
+static bool is_string_io_opcode(uint8_t op)
+{
+	return op >= 0x6c && op <= 0x6f;
+}
+
+bool pv_maybe_string_io(const uint8_t *b, unsigned int avail)
+{
+	struct string_io io = { 0 };
+	bool opsize16 = false, addrsize = false;
+	unsigned int i = read_prefixes(b, avail, true, &io, &opsize16, &addrsize);
+	return i >= avail || is_string_io_opcode(b[i]);
+}
+
+static bool decode(const uint8_t *b, unsigned int avail, bool long_mode, struct string_io *io)
+{
+	bool opsize16 = false, addrsize = false;
+	*io = (struct string_io){ .seg = SEG_DEFAULT };
+	unsigned int i = read_prefixes(b, avail, long_mode, io, &opsize16, &addrsize);
+	if (i >= avail || !is_string_io_opcode(b[i]))
 		return false;
 	io->is_out = b[i] & 2;
 	io->size = !(b[i] & 1) ? 1 : opsize16 ? 2 : 4;
