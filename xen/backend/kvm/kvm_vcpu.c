@@ -62,6 +62,13 @@ static int set_msrs(struct exec_vcpu *v, const uint32_t *index, const uint64_t *
 	return rc == (int)n ? 0 : -EINVAL;
 }
 
+static uint64_t host_tsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 int64_t kvm_guest_tsc_offset(struct exec_vcpu *v)
 {
 	struct {
@@ -71,12 +78,9 @@ int64_t kvm_guest_tsc_offset(struct exec_vcpu *v)
 	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = 1;
 	m.e[0].index = MSR_IA32_TSC;
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	uint64_t before = (uint64_t)hi << 32 | lo;
+	uint64_t before = host_tsc();
 	int rc = ioctl(v->fd, KVM_GET_MSRS, &m);
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	uint64_t after = (uint64_t)hi << 32 | lo;
+	uint64_t after = host_tsc();
 	if (rc != 1)
 		return 0;
 	return (int64_t)(m.e[0].data - (before + (after - before) / 2));
@@ -208,9 +212,7 @@ int kvm_vcpu_create(struct exec_vm *vm, unsigned int id, struct exec_vcpu **out)
 	 * holds host TSC values (xen/arch/x86/time.c).  The write is off by
 	 * the ioctl's latency, a few microseconds at most. */
 	uint32_t tsc_idx = MSR_IA32_TSC;
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	uint64_t tsc = (uint64_t)hi << 32 | lo;
+	uint64_t tsc = host_tsc();
 	set_msrs(v, &tsc_idx, &tsc, 1);
 	*out = v;
 	return 0;
