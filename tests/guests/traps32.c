@@ -74,6 +74,7 @@ void ud_insn(void), bp_insn(void), de_insn(void), de_at(void), gp_insn(void), pf
  * the kernel maps user-accessible. */
 __asm__(".section .user_page, \"awx\", @progbits\n.balign 4096\n.globl user_page\nuser_page:\n"
 	"user_entry:\n"
+	"mov %fs, user_fs\nmov %gs, user_gs\n"
 	"movl $1, user_step\n"
 	"int $0x80\n"
 	"movl $2, user_step\n"
@@ -87,7 +88,7 @@ __asm__(".section .user_page, \"awx\", @progbits\n.balign 4096\n.globl user_page
 	"movl $5, user_step\n"
 	"mov $60, %eax\nint $0x80\n"
 	"ud2\n"
-	".balign 4\nuser_step: .long 0\n"
+	".balign 4\nuser_step: .long 0\nuser_fs: .long 0xffff\nuser_gs: .long 0xffff\n"
 	".balign 4096\nuser_stack_top:\n.previous\n");
 extern uint8_t user_page[], user_stack_top[];
 
@@ -103,7 +104,7 @@ static volatile bool in_ring1_sysenter;
 /* What the handler was given: vector, error, eip, cs, esp, ss, frame address. */
 static volatile uint32_t ring1_frame[7];
 void user_entry(void), user_after_sysenter(void), user_after_syscall(void);
-extern volatile unsigned int user_step;
+extern volatile unsigned int user_step, user_fs, user_gs;
 
 static volatile unsigned int user_int80, mask_in_handler, user_ud;
 /* What the sysenter and syscall32 callbacks were given: eip, cs, esp, ss. */
@@ -182,6 +183,7 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 			   what, vector, seen.vector);
 }
 
+#include "segments32.h"
 #define SEEN_FLAGS seen.eflags
 #define SEEN_IP seen.eip
 #include "iopl.h"
@@ -232,6 +234,9 @@ static void test_kernel_traps(void)
 static void user_mode_done(void)
 {
 	guest_check(user_step == 5, "ring 3 ran all its steps (%u)", user_step);
+	guest_check(user_fs == 0 && user_gs == SEG32_USER_DATA,
+		    "the return to ring 3 nulled FS (the kernel's DPL-1 segment), kept GS (DPL 3): 0x%x 0x%x", user_fs,
+		    user_gs);
 	guest_check(sysenter_frame[0] == 0 && sysenter_frame[1] == 3 && sysenter_frame[2] == 0 &&
 			    sysenter_frame[3] == FLAT_USER_SS,
 		    "sysenter reached its callback with Xen's frame: eip 0, cs 3, esp 0, ss %x (%x %x %x %x)",
@@ -324,14 +329,15 @@ static void test_iret_segments(start_info_t *si)
 	own_gdt[1] = 0x00cfba000000ffffull; /* flat code, DPL 1 */
 	own_gdt[2] = 0x00cfb2000000ffffull; /* flat data, DPL 1 */
 	own_gdt[3] = 0x00cf3a000000ffffull; /* code, DPL 1, P clear */
+	seg32_fill_gdt(own_gdt);
 	uint32_t va = (uint32_t)own_gdt;
 	uint64_t pte = (uint64_t)p2m[(va - GUEST_VIRT_BASE) >> 12] << 12 | 0x1;
 	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32), UVMF_INVLPG, 0);
 	unsigned long frames[1] = { (unsigned long)(pte >> 12) };
 	if (!guest_check(rc == 0, "the GDT page mapped read-only: %ld", rc))
 		return;
-	rc = hypercall(__HYPERVISOR_set_gdt, (unsigned long)frames, 4, 0, 0, 0);
-	if (!guest_check(rc == 0, "set_gdt of 4 entries: %ld", rc))
+	rc = hypercall(__HYPERVISOR_set_gdt, (unsigned long)frames, SEG32_GDT_ENTRIES, 0, 0, 0);
+	if (!guest_check(rc == 0, "set_gdt of %u entries: %ld", SEG32_GDT_ENTRIES, rc))
 		return;
 	unsigned int before = seen.count;
 	iret32_here(OWN_KERNEL_CS, flags_now());
@@ -343,7 +349,7 @@ static void test_iret_segments(start_info_t *si)
 	guest_check((uint16_t)seen.cs == FLAT_KERNEL_CS, "the frame shows Xen's ring-1 selector again (0x%x)", seen.cs);
 	iret32_faults(OWN_KERNEL_DS, 13, "iret to a data segment: #GP");
 	iret32_faults(OWN_ABSENT_CS, 11, "iret to code that is not present: #NP");
-	iret32_faults(0x21, 13, "iret past the GDT: #GP");
+	iret32_faults(SEG32_BEYOND, 13, "iret past the GDT: #GP");
 	iret32_faults(FLAT_USER_CS & ~2u, 13, "iret to Xen's ring-3 code selector with RPL 1: #GP");
 }
 
@@ -374,7 +380,11 @@ static void enter_ring3(start_info_t *si)
 	frame[4] = (uint32_t)user_stack_top;
 	frame[5] = FLAT_USER_SS;
 	guest_puts("entering ring 3\n");
-	__asm__ volatile("mov %0, %%esp\nmov $23, %%eax\nint $0x82\n" : : "r"(frame) : "memory");
+	/* Ring 3's data segments: the return to ring 3 nulls the kernel's
+	 * (DPL 1), as the CPU's iret does under Xen; FS is left one of them. */
+	__asm__ volatile("mov %1, %%ds\nmov %1, %%es\nmov %2, %%fs\nmov %3, %%gs\n"
+			 "mov %0, %%esp\nmov $23, %%eax\nint $0x82\n"
+			 : : "r"(frame), "r"(FLAT_USER_DS), "r"(SEG32_BASED), "r"(SEG32_USER_DATA) : "memory");
 	__builtin_unreachable();
 }
 
@@ -406,6 +416,7 @@ int guest_main(start_info_t *si)
 	test_nmi();
 	test_ring1_sysenter();
 	test_iret_segments(si);
+	test_data_segments32();
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

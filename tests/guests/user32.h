@@ -153,7 +153,12 @@ static void user32_run(void)
 				    .rsp = USER32_ALIAS(user32_stack + sizeof(user32_stack)), .ss = user32_ss };
 	user32_events = 0;
 	vcpu0->evtchn_upcall_mask = 0;
+	/* Its data segments, as Linux gives a compat process __USER_DS (a
+	 * 64-bit kernel's are null, FLAT_KERNEL_DS64, and compatibility mode
+	 * faults on a null one). */
+	__asm__ volatile("mov %0, %%ds\nmov %0, %%es" : : "r"((uint32_t)user32_ss));
 	run_user32(&ic);
+	__asm__ volatile("mov %0, %%ds\nmov %0, %%es" : : "r"(0u));
 }
 
 /* Checks common to both runs: every frame names 32-bit user code with

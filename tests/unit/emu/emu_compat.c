@@ -42,6 +42,14 @@ static uint64_t setup(uint64_t rip, unsigned int cpl)
 	t_setup_call(st, rip);
 	st->sys.compat = true;
 	st->sys.cpl = (uint8_t)cpl;
+	/* DS and ES hold the ring's flat data selector, FS and GS null, as a
+	 * 32-bit kernel loads them. */
+	uint16_t data = cpl == 1 ? 0xe021 : 0xe033;
+	for (unsigned int i = 0; i < 4; i++) {
+		st->sys.data_sel[i] = i < 2 ? data : 0;
+		st->sys.data_desc[i] = i < 2 ? xen_flat_descriptor(true, data) : 0;
+	}
+	st->sys.fs_base = st->sys.gs_base = 0;
 	return rip;
 }
 
@@ -442,9 +450,6 @@ static void test_refused(void)
 		{ { 0xea, 0, 0, 0, 0, 0x23, 0 }, 7, "far call/jmp" },
 		{ { 0xcf }, 1, "iret" },
 		{ { 0xcb }, 1, "lret" },
-		{ { 0x06 }, 1, "push es" },
-		{ { 0x1f }, 1, "pop ds" },
-		{ { 0x0e }, 1, "push cs" },
 		{ { 0x27 }, 1, "daa" },
 		{ { 0x3f }, 1, "aas" },
 		{ { 0xd4, 0x0a }, 2, "aam" },
@@ -683,6 +688,107 @@ out:
 	munmap(low, LOW_SIZE);
 }
 
+/* ---- data segments ---- */
+T_ASM32(c_ds_read, "mov (%eax), %ecx\n\tret");
+T_ASM32(c_es_read, "mov %es:(%eax), %ecx\n\tret");
+T_ASM32(c_ds_write, "mov %ecx, (%eax)\n\tret");
+T_ASM32(c_ebp_read, "mov (%ebp), %ecx\n\tret"); /* an SS access */
+T_ASM32(c_stosb, "stosb\n\tret");
+T_ASM32(c_sreg_stack, "push %es\n\tpop %ds\n\tpush %cs\n\tpop %ecx\n\tret");
+T_ASM32(c_pop_fs, "pop %fs\n\tret");
+
+/* DS holding desc under selector 0x23 (the core loads guests' own). */
+static void give_ds(uint64_t desc)
+{
+	st->sys.data_sel[1] = 0x23;
+	st->sys.data_desc[1] = desc;
+}
+
+/* A run that must end in #GP(0) (or #SS(0)) at the first instruction. */
+static bool faults_at(uint64_t rip, unsigned int vector)
+{
+	t_run(&ex);
+	return ex.reason == EXEC_EXIT_TRAP && ex.vector == vector && ex.error_code == 0 && st->regs.rip == rip;
+}
+
+static void test_segments(void)
+{
+	wr32(C_DATA + 0x40, 0x600df00d);
+	wr32(C_DATA + 0x44, 0x0ddba11);
+	setup(T_LOAD(c_ds_read, 0), 3);
+	give_ds(desc_make((uint32_t)C_DATA, 0x47, 0xf3, 0x4)); /* based at C_DATA, 0x48 bytes */
+	st->regs.rax = 0x40;
+	t_run(&ex);
+	CHECK(RET_BP(ex, st) && st->regs.rcx == 0x600df00d, "compat: DS's base is added to the offset");
+	uint64_t rip = setup(T_LOAD(c_ds_read, 0), 3);
+	give_ds(desc_make((uint32_t)C_DATA, 0x47, 0xf3, 0x4));
+	st->regs.rax = 0x45; /* 4 bytes from 0x45 end at 0x48, past the limit */
+	CHECK(faults_at(rip, X86_EXC_GP), "compat: an access reaching past DS's limit is #GP(0)");
+	rip = setup(T_LOAD(c_ds_read, 0), 3);
+	give_ds(0);
+	st->regs.rax = C_DATA;
+	CHECK(faults_at(rip, X86_EXC_GP), "compat: an access through a null DS is #GP(0)");
+	rip = setup(T_LOAD(c_ds_write, 0), 3);
+	give_ds(desc_make(0, 0xfffff, 0xf1, 0xc)); /* flat, read-only */
+	st->regs.rax = C_DATA + 0x40;
+	CHECK(faults_at(rip, X86_EXC_GP) && rd32(C_DATA + 0x40) == 0x600df00d,
+	      "compat: a write through read-only DS is #GP(0) and writes nothing");
+	setup(T_LOAD(c_ds_read, 0), 3);
+	give_ds(desc_make((uint32_t)C_DATA - 0x1000, 0xfff, 0xf7, 0x4)); /* expand-down above 0xfff */
+	st->regs.rax = 0x1044;
+	t_run(&ex);
+	CHECK(RET_BP(ex, st) && st->regs.rcx == 0x0ddba11, "compat: expand-down DS reads above its limit");
+	rip = setup(T_LOAD(c_ds_read, 0), 3);
+	give_ds(desc_make((uint32_t)C_DATA - 0x1000, 0xfff, 0xf7, 0x4));
+	st->regs.rax = 0xffe;
+	CHECK(faults_at(rip, X86_EXC_GP), "compat: and faults at or below it");
+
+	/* Overrides and defaults pick their segment: ES by its prefix, SS for
+	 * ebp (DS here is based and would move the address), ES for stos. */
+	setup(T_LOAD(c_es_read, 0), 3);
+	give_ds(desc_make(0x1000, 0xfffff, 0xf3, 0xc));
+	st->regs.rax = C_DATA + 0x40;
+	t_run(&ex);
+	CHECK(RET_BP(ex, st) && st->regs.rcx == 0x600df00d, "compat: 26 reads through ES, not DS");
+	setup(T_LOAD(c_ebp_read, 0), 3);
+	give_ds(desc_make(0x1000, 0xfffff, 0xf3, 0xc));
+	st->regs.rbp = C_DATA + 0x44;
+	t_run(&ex);
+	CHECK(RET_BP(ex, st) && st->regs.rcx == 0x0ddba11, "compat: an ebp-based operand uses SS");
+	rip = setup(T_LOAD(c_stosb, 0), 3);
+	st->sys.data_sel[0] = 0;
+	st->sys.data_desc[0] = 0;
+	st->regs.rdi = C_DATA;
+	CHECK(faults_at(rip, X86_EXC_GP), "compat: stos through a null ES is #GP(0)");
+
+	/* push/pop of segment registers, with Xen's flat selectors. */
+	setup(T_LOAD(c_sreg_stack, 0), 3);
+	give_ds(0);
+	t_run(&ex);
+	CHECK(RET_BP(ex, st) && st->sys.data_sel[1] == 0xe033 && st->sys.data_desc[1] == st->sys.data_desc[0] &&
+		      st->regs.rcx == 0xe02b && st->regs.rsp == T_STACK_TOP - 4,
+	      "compat: push %%es; pop %%ds copies ES, push %%cs pushes ring 3's code selector");
+	rip = setup(T_LOAD(c_pop_fs, 0), 3);
+	st->regs.rsp -= 4;
+	wr32(st->regs.rsp, 0x23);
+	uint64_t sp = st->regs.rsp;
+	t_run(&ex);
+	CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0x20 && st->regs.rip == rip &&
+		      st->regs.rsp == sp,
+	      "compat: pop of a selector not in Xen's GDT is #GP(selector) for the core, esp kept");
+	rip = setup(T_LOAD(c_pop_fs, 0), 1);
+	st->regs.rsp -= 4;
+	wr32(st->regs.rsp, 0xe033);
+	t_run(&ex);
+	CHECK(RET_BP(ex, st) && st->sys.data_sel[2] == 0xe033, "compat CPL 1: pop %%fs loads ring 3's flat data");
+	rip = setup(T_LOAD(c_pop_fs, 0), 3);
+	st->regs.rsp -= 4;
+	wr32(st->regs.rsp, 0xe021);
+	t_run(&ex);
+	CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0xe020 && st->regs.rip == rip,
+	      "compat CPL 3: ring 1's data is #GP(selector)");
+}
+
 void test_compat(void)
 {
 	st = BE.vcpu_state(t_vcpu);
@@ -696,5 +802,6 @@ void test_compat(void)
 	test_exits();
 	test_paging();
 	test_refused();
+	test_segments();
 	test_diff32();
 }

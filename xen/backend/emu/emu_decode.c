@@ -253,7 +253,9 @@ void emu_decode(struct exec_vcpu *v, struct insn *d)
 		case 0x2e:
 		case 0x36:
 		case 0x3e:
-			/* Null segments in 64-bit mode. */
+			/* Ignored in 64-bit mode. */
+			if (v->compat)
+				d->seg = (c >> 3) & 3;
 			break;
 		case 0x64:
 			d->seg = SEG_FS;

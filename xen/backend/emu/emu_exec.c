@@ -64,14 +64,14 @@ _Noreturn void emu_unimplemented(struct exec_vcpu *v, const struct insn *d)
 uint64_t emu_rm_read(struct exec_vcpu *v, const struct insn *d, unsigned int size)
 {
 	if (d->mem)
-		return emu_read(v, emu_la(v, d, d->ea), size, d->fv);
+		return emu_read(v, emu_la(v, d, d->ea, size, false), size, d->fv);
 	return emu_reg(v, d->rm, size, d->rex);
 }
 
 void emu_rm_write(struct exec_vcpu *v, const struct insn *d, unsigned int size, uint64_t val)
 {
 	if (d->mem)
-		emu_write(v, emu_la(v, d, d->ea), size, val, d->fv);
+		emu_write(v, emu_la(v, d, d->ea, size, true), size, val, d->fv);
 	else
 		emu_set_reg(v, d->rm, size, d->rex, val);
 }
@@ -155,7 +155,7 @@ uint64_t emu_rmw(struct exec_vcpu *v, const struct insn *d, unsigned int size, e
 		return old;
 	}
 	struct emu_ref ref;
-	emu_ref_get(v, emu_la(v, d, d->ea), size, d->fv, true, &ref);
+	emu_ref_get(v, emu_la(v, d, d->ea, size, true), size, d->fv, true, &ref);
 	old = emu_ref_load(&ref);
 	if (d->lock) {
 		do {
@@ -275,63 +275,92 @@ static uint64_t loadable_flags(const struct exec_vcpu *v)
 }
 
 /*
- * Segment registers are hardly modelled: a PV guest's code and stack
- * selectors are Xen's flat ones, fixed by mode (include/public/arch-x86):
- * 64-bit code runs on FLAT_RING3_CS64/SS, a 64-bit guest's compat code on
- * FLAT_RING3_CS32/SS32, a 32-bit guest's at CPL 1 on the ring-1 ones and
- * at CPL 3 on the ring-3 ones.  64-bit code's DS, ES, FS and GS hold the
- * selectors it loaded (sys.data_sel: the core loads the guest's own
- * descriptors, segment_load.c); compat code's ES/DS read as the data
- * selector, FS/GS as null.  Order: es, cs, ss, ds, fs, gs.
+ * Segment registers: a PV guest's code and stack selectors are Xen's flat
+ * ones, fixed by mode (include/public/arch-x86): 64-bit code runs on
+ * FLAT_RING3_CS64/SS, a 64-bit guest's compat code on FLAT_RING3_CS32/SS32,
+ * a 32-bit guest's at CPL 1 on the ring-1 ones and at CPL 3 on the ring-3
+ * ones.  ES, DS, FS and GS hold what the guest loaded (sys.data_sel and
+ * data_desc): null or Xen's flat selectors here, the guest's own
+ * descriptors through the core (segment_load.c).  Order: es, cs, ss, ds,
+ * fs, gs.
  */
-static uint16_t flat_selector(const struct exec_vcpu *v, unsigned int seg)
+static uint16_t sreg_selector(const struct exec_vcpu *v, unsigned int seg)
 {
-	if (!v->compat)
-		return seg == 1 ? 0xe033 : seg == 2 ? 0xe02b : v->st.sys.data_sel[sreg_data_slot(seg)];
-	uint16_t code = 0xe02b, data = 0xe033;
-	if (v->st.sys.compat_in_pv64)
-		code = 0xe023, data = 0xe02b;
-	else if (v->st.sys.cpl == 1)
-		code = 0xe019, data = 0xe021;
-	return seg == 1 ? code : seg <= 3 ? data : 0;
+	if (seg != SEG_CS && seg != SEG_SS)
+		return v->st.sys.data_sel[sreg_data_slot(seg)];
+	uint16_t code = 0xe033, stack = 0xe02b;
+	if (v->compat && v->st.sys.compat_in_pv64)
+		code = 0xe023;
+	else if (v->compat && v->st.sys.cpl == 1)
+		code = 0xe019, stack = 0xe021;
+	else if (v->compat)
+		code = 0xe02b, stack = 0xe033;
+	return seg == SEG_CS ? code : stack;
+}
+
+/* A load of a segment register (not CS) as the CPU makes it on the
+ * backend's GDT, which is Xen's of the vCPU's kind: a null selector (not
+ * into SS), or one of Xen's flat data or readable code segments the CPL
+ * may use (into SS only the mode's stack selector).  Any other is
+ * #GP(selector), which the core completes for a descriptor of the guest's
+ * own, as with the KVM backend, whose CPU raises the same #GP.  A flat
+ * selector gives FS and GS base 0; a null one keeps the base, as on
+ * Intel. */
+static void load_sreg(struct exec_vcpu *v, unsigned int seg, uint16_t sel)
+{
+	if (seg == SEG_SS) {
+		if (sel != sreg_selector(v, SEG_SS))
+			emu_raise_err(v, X86_EXC_GP, sel & ~3u);
+		return;
+	}
+	uint64_t desc = 0;
+	if (sel & ~3u) {
+		desc = xen_flat_descriptor(v->compat && !v->st.sys.compat_in_pv64, sel);
+		unsigned int cpl = v->compat ? v->st.sys.cpl : 3, dpl = desc_dpl(desc);
+		if (!desc || !desc_data_usable(desc) || dpl < cpl || dpl < (sel & 3u))
+			emu_raise_err(v, X86_EXC_GP, sel & ~3u);
+		if (seg == SEG_FS)
+			v->st.sys.fs_base = 0;
+		if (seg == SEG_GS)
+			v->st.sys.gs_base = 0;
+	}
+	unsigned int slot = (unsigned int)sreg_data_slot(seg);
+	v->st.sys.data_sel[slot] = sel;
+	v->st.sys.data_desc[slot] = desc;
 }
 
 /* mov Sreg, r/m: the selector, zero-extended into a register. */
 static void exec_mov_from_sreg(struct exec_vcpu *v, struct insn *d)
 {
 	unsigned int seg = d->reg & 7;
-	if (seg > 5)
+	if (seg > SEG_GS)
 		emu_raise(v, X86_EXC_UD);
-	uint16_t sel = flat_selector(v, seg);
+	uint16_t sel = sreg_selector(v, seg);
 	if (d->mem)
 		emu_rm_write(v, d, 2, sel);
 	else
 		emu_set_reg(v, d->rm, d->opsize == 2 ? 2 : d->opsize, d->rex, sel);
 }
 
-/* mov r/m, Sreg: the mode's flat data selector or (except SS) a null one
- * load here, and in 64-bit mode Xen's flat ring-3 code selectors into the
- * data registers too (they are readable code, so Xen's CPU loads them);
- * FS and GS then get the flat descriptor's base 0 (a null selector keeps
- * the base, as on Intel).  Any other is #GP(selector), which the core
- * completes for a descriptor of the guest's own (as with the KVM backend,
- * whose CPU raises the same #GP). */
 static void exec_mov_to_sreg(struct exec_vcpu *v, struct insn *d)
 {
 	unsigned int seg = d->reg & 7;
-	if (seg == 1 || seg > 5)
+	if (seg == SEG_CS || seg > SEG_GS)
 		emu_raise(v, X86_EXC_UD);
-	uint16_t sel = (uint16_t)emu_rm_read(v, d, 2);
-	bool null = (sel & ~3u) == 0;
-	bool flat = sel == flat_selector(v, 2) || (!v->compat && seg != 2 && xen_flat_data_selector64(sel));
-	if ((null && seg == 2) || (!null && !flat))
-		emu_raise_err(v, X86_EXC_GP, sel & ~3u);
-	if (flat && seg == 4)
-		v->st.sys.fs_base = 0;
-	if (flat && seg == 5)
-		v->st.sys.gs_base = 0;
-	if (!v->compat && seg != 2)
-		v->st.sys.data_sel[sreg_data_slot(seg)] = sel;
+	load_sreg(v, seg, (uint16_t)emu_rm_read(v, d, 2));
+}
+
+void emu_push_sreg(struct exec_vcpu *v, const struct insn *d, unsigned int seg)
+{
+	emu_push(v, emu_stack_size(v, d), sreg_selector(v, seg));
+}
+
+void emu_pop_sreg(struct exec_vcpu *v, const struct insn *d, unsigned int seg)
+{
+	unsigned int size = emu_stack_size(v, d);
+	uint64_t sp = emu_sp(v);
+	load_sreg(v, seg, (uint16_t)emu_read(v, sp, size, X86_EXC_SS));
+	emu_set_sp(v, sp + size);
 }
 
 /* iretq at CPL 3 to CPL 3 (the only return a 64-bit PV kernel can make
@@ -344,9 +373,9 @@ static void exec_iretq(struct exec_vcpu *v, struct insn *d)
 	uint64_t sp = emu_sp(v), f[5];
 	for (unsigned int i = 0; i < 5; i++)
 		f[i] = emu_read(v, sp + i * 8, 8, X86_EXC_SS);
-	if ((uint16_t)f[1] != flat_selector(v, 1))
+	if ((uint16_t)f[1] != sreg_selector(v, SEG_CS))
 		emu_raise_err(v, X86_EXC_GP, (uint32_t)f[1] & 0xfffc);
-	if ((uint16_t)f[4] != flat_selector(v, 2))
+	if ((uint16_t)f[4] != sreg_selector(v, SEG_SS))
 		emu_raise_err(v, X86_EXC_GP, (uint32_t)f[4] & 0xfffc);
 	if (!va_is_canonical(f[0]))
 		emu_raise_err(v, X86_EXC_GP, 0);
@@ -446,6 +475,17 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 				emu_set_reg(v, R_AX, s, 0, val);
 			v->rflags = fl;
 			return;
+		case 6:
+		case 7:
+			/* push/pop es/cs/ss/ds (pop cs is the 0f escape). */
+			if (v->compat && op < 0x20) {
+				if (op & 1)
+					emu_pop_sreg(v, d, op >> 3);
+				else
+					emu_push_sreg(v, d, op >> 3);
+				return;
+			}
+			/* fall through */
 		default:
 			/* push/pop es/cs/ss/ds, daa/das/aaa/aas: invalid in 64-bit
 			 * mode. */
@@ -633,12 +673,13 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		return;
 	case 0xa0:
 	case 0xa1:
-		emu_set_reg(v, R_AX, op == 0xa0 ? 1 : size, 0,
-			    emu_read(v, emu_la(v, d, d->ea), op == 0xa0 ? 1 : size, X86_EXC_GP));
+		size = op == 0xa0 ? 1 : size;
+		emu_set_reg(v, R_AX, size, 0, emu_read(v, emu_la(v, d, d->ea, size, false), size, X86_EXC_GP));
 		return;
 	case 0xa2:
 	case 0xa3:
-		emu_write(v, emu_la(v, d, d->ea), op == 0xa2 ? 1 : size, v->gpr[R_AX], X86_EXC_GP);
+		size = op == 0xa2 ? 1 : size;
+		emu_write(v, emu_la(v, d, d->ea, size, true), size, v->gpr[R_AX], X86_EXC_GP);
 		return;
 	case 0xa4 ... 0xa7:
 	case 0xaa ... 0xaf:
@@ -721,7 +762,7 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		exec_iretq(v, d);
 		return;
 	case 0xd7:
-		val = emu_read(v, emu_la(v, d, (v->gpr[R_BX] + (v->gpr[R_AX] & 0xff)) & emu_admask(d)),
+		val = emu_read(v, emu_la(v, d, (v->gpr[R_BX] + (v->gpr[R_AX] & 0xff)) & emu_admask(d), 1, false),
 			       1, X86_EXC_GP);
 		emu_set_reg(v, R_AX, 1, 0, val);
 		return;

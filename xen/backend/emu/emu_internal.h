@@ -95,7 +95,8 @@ enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI };
 
 /* ---- Decoded instruction ---- */
 
-enum emu_seg { SEG_NONE, SEG_FS, SEG_GS };
+/* Segment registers by their encoding number; SEG_NONE: no override. */
+enum emu_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE };
 
 struct insn {
 	uint64_t start;     /* rip of the first byte */
@@ -271,17 +272,45 @@ void emu_step(struct exec_vcpu *v);
 void emu_exec_0f(struct exec_vcpu *v, struct insn *d);
 void emu_exec_string(struct exec_vcpu *v, struct insn *d);
 void emu_exec_group3(struct exec_vcpu *v, struct insn *d, unsigned int size);
+/* push and pop of a segment register (enum emu_seg). */
+void emu_push_sreg(struct exec_vcpu *v, const struct insn *d, unsigned int seg);
+void emu_pop_sreg(struct exec_vcpu *v, const struct insn *d, unsigned int seg);
 
-/* Linear address of a decoded memory operand (segment base added).  In
- * compat mode linear addresses are 32 bits (the effective address already
- * is; only a base can carry it beyond). */
-static inline uint64_t emu_la(const struct exec_vcpu *v, const struct insn *d, uint64_t ea)
+/* The linear address of size bytes at offset ea of a segment register
+ * (enum emu_seg) in compatibility mode, after the checks of its limit and
+ * rights (emu_mem.c); #GP(0), or #SS(0) for the stack, if they fail. */
+uint64_t emu_compat_la(struct exec_vcpu *v, unsigned int seg, uint64_t ea, uint64_t size, bool write);
+/* Whether those checks pass. */
+bool emu_compat_within(const struct exec_vcpu *v, unsigned int seg, uint64_t ea, uint64_t size, bool write);
+
+/* The segment a decoded memory operand uses: its override, else SS for
+ * rsp/rbp-based operands, else DS. */
+static inline unsigned int emu_operand_seg(const struct insn *d)
 {
+	if (d->seg != SEG_NONE)
+		return d->seg;
+	return d->mem && (d->base == R_SP || d->base == R_BP) ? SEG_SS : SEG_DS;
+}
+
+/* Linear address of size bytes at offset ea of a decoded instruction's
+ * memory operand.  64-bit mode adds only an FS or GS base; compatibility
+ * mode applies the segment's base, limit and rights. */
+static inline uint64_t emu_la(struct exec_vcpu *v, const struct insn *d, uint64_t ea, unsigned int size,
+			      bool write)
+{
+	if (__builtin_expect(v->compat, 0))
+		return emu_compat_la(v, emu_operand_seg(d), ea, size, write);
 	if (d->seg == SEG_FS)
-		return (ea + v->st.sys.fs_base) & (v->compat ? 0xffffffffull : ~0ull);
+		return ea + v->st.sys.fs_base;
 	if (d->seg == SEG_GS)
-		return (ea + v->st.sys.gs_base) & (v->compat ? 0xffffffffull : ~0ull);
+		return ea + v->st.sys.gs_base;
 	return ea;
+}
+
+/* The destination of a string instruction: ES:rDI (no override). */
+static inline uint64_t emu_es_la(struct exec_vcpu *v, uint64_t ea, uint64_t size, bool write)
+{
+	return __builtin_expect(v->compat, 0) ? emu_compat_la(v, SEG_ES, ea, size, write) : ea;
 }
 
 /* Mask of the address size (rsi/rdi/rcx of string and loop instructions,

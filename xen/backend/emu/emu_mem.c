@@ -52,6 +52,29 @@ uint8_t *emu_tlb_fill(struct exec_vcpu *v, enum emu_acc kind, uint64_t la, unsig
 	return page + (la & 0xfff);
 }
 
+/*
+ * Compatibility-mode segments: CS and SS are Xen's flat ones of the mode
+ * (the core refuses any other at iret), the data registers hold what the
+ * guest loaded (sys.data_desc, 0 for null).  Offsets wrap at the address
+ * size; a flat segment's limit stops an access from wrapping past 4 GiB.
+ */
+bool emu_compat_within(const struct exec_vcpu *v, unsigned int seg, uint64_t ea, uint64_t size, bool write)
+{
+	ea &= 0xffffffffull;
+	if (seg == SEG_CS || seg == SEG_SS)
+		return !(seg == SEG_CS && write) && ea + size - 1 <= 0xffffffffull;
+	return desc_allows(v->st.sys.data_desc[sreg_data_slot(seg)], ea, size, write);
+}
+
+uint64_t emu_compat_la(struct exec_vcpu *v, unsigned int seg, uint64_t ea, uint64_t size, bool write)
+{
+	if (!emu_compat_within(v, seg, ea, size, write))
+		emu_raise_err(v, seg == SEG_SS ? X86_EXC_SS : X86_EXC_GP, 0);
+	if (seg == SEG_CS || seg == SEG_SS)
+		return ea & 0xffffffffull;
+	return (data_seg_base(&v->st.sys, sreg_data_slot(seg)) + ea) & 0xffffffffull;
+}
+
 void emu_check_span(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned int fv)
 {
 	if (v->compat) {

@@ -79,7 +79,7 @@ static void exec_cmpxchg(struct exec_vcpu *v, struct insn *d, unsigned int size)
 	}
 	/* Always a compare-and-swap: correct with or without lock. */
 	struct emu_ref ref;
-	emu_ref_get(v, emu_la(v, d, d->ea), size, d->fv, true, &ref);
+	emu_ref_get(v, emu_la(v, d, d->ea, size, true), size, d->fv, true, &ref);
 	cur = acc;
 	bool ok = emu_ref_cas(&ref, &cur, src);
 	emu_alu(ALU_CMP, size, acc, ok ? acc : cur, &fl);
@@ -92,7 +92,7 @@ static void exec_cmpxchg8b16b(struct exec_vcpu *v, struct insn *d)
 {
 	if (!d->mem)
 		emu_raise(v, X86_EXC_UD);
-	uint64_t la = emu_la(v, d, d->ea);
+	uint64_t la = emu_la(v, d, d->ea, d->rex & 8 ? 16 : 8, true);
 	bool ok;
 	if (d->rex & 8) {
 		if (la & 15)
@@ -179,7 +179,7 @@ static void exec_group15(struct exec_vcpu *v, struct insn *d)
 		emu_unimplemented(v, d);
 	}
 	if (r == 7 && !d->rep && !d->opsz16) { /* clflush: only the address is checked */
-		emu_xlate(v, EMU_ACC_READ, emu_la(v, d, d->ea), d->fv);
+		emu_xlate(v, EMU_ACC_READ, emu_la(v, d, d->ea, 1, false), d->fv);
 		return;
 	}
 	emu_unimplemented(v, d);
@@ -272,6 +272,14 @@ void emu_exec_0f(struct exec_vcpu *v, struct insn *d)
 		if (v->compat)
 			emu_raise_err(v, X86_EXC_GP, 0);
 		emu_raise(v, X86_EXC_UD);
+	case 0xa0: /* push fs, push gs */
+	case 0xa8:
+		emu_push_sreg(v, d, op == 0xa0 ? SEG_FS : SEG_GS);
+		return;
+	case 0xa1: /* pop fs, pop gs */
+	case 0xa9:
+		emu_pop_sreg(v, d, op == 0xa1 ? SEG_FS : SEG_GS);
+		return;
 	case 0x0b: /* ud2, ud1, ud0 */
 	case 0xb9:
 	case 0xff:

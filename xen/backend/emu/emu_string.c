@@ -31,9 +31,12 @@ static uint64_t fast_chunk(struct exec_vcpu *v, const struct insn *d, const stru
 			   uint64_t count)
 {
 	bool movs = d->op <= 0xa5;
-	uint64_t rdi = v->gpr[R_DI] & c->am;
-	uint64_t src_la = movs ? emu_la(v, d, v->gpr[R_SI] & c->am) : 0;
-	uint64_t room = EMU_PAGE_SIZE - (rdi & 0xfff);
+	uint64_t rdi = v->gpr[R_DI] & c->am, rsi = v->gpr[R_SI] & c->am;
+	/* Page room of each side's first element (in compatibility mode the
+	 * segment bases move the page offsets). */
+	uint64_t dst_la = emu_es_la(v, rdi, c->size, true);
+	uint64_t src_la = movs ? emu_la(v, d, rsi, c->size, false) : 0;
+	uint64_t room = EMU_PAGE_SIZE - (dst_la & 0xfff);
 	if (movs && EMU_PAGE_SIZE - (src_la & 0xfff) < room)
 		room = EMU_PAGE_SIZE - (src_la & 0xfff);
 	uint64_t n = room / c->size;
@@ -42,13 +45,18 @@ static uint64_t fast_chunk(struct exec_vcpu *v, const struct insn *d, const stru
 	if (!n)
 		return 0;
 	/* Ranges wrapping the address size are left to the element loop. */
-	if (((rdi + n * c->size - 1) & c->am) < rdi)
+	if (((rdi + n * c->size - 1) & c->am) < rdi || (movs && ((rsi + n * c->size - 1) & c->am) < rsi))
 		return 0;
 
 	uint64_t bytes = n * c->size;
+	/* A run reaching past a segment's limit is left to the element loop,
+	 * which faults at the first element past it. */
+	if (v->compat && (!emu_compat_within(v, SEG_ES, rdi, bytes, true) ||
+			  (movs && !emu_compat_within(v, emu_operand_seg(d), rsi, bytes, false))))
+		return 0;
 	if (movs) {
 		const uint8_t *s = emu_xlate(v, EMU_ACC_READ, src_la, X86_EXC_GP);
-		uint8_t *dst = emu_xlate(v, EMU_ACC_WRITE, rdi, X86_EXC_GP);
+		uint8_t *dst = emu_xlate(v, EMU_ACC_WRITE, dst_la, X86_EXC_GP);
 		uintptr_t sp = (uintptr_t)s, dp = (uintptr_t)dst;
 		if (dp > sp && dp < sp + bytes) {
 			/* The destination overlaps the source ahead of it: the
@@ -60,7 +68,7 @@ static uint64_t fast_chunk(struct exec_vcpu *v, const struct insn *d, const stru
 		}
 		advance(v, d, R_SI, c, bytes);
 	} else {
-		uint8_t *dst = emu_xlate(v, EMU_ACC_WRITE, rdi, X86_EXC_GP);
+		uint8_t *dst = emu_xlate(v, EMU_ACC_WRITE, dst_la, X86_EXC_GP);
 		uint64_t val = v->gpr[R_AX];
 		if (c->size == 1) {
 			memset(dst, (int)(val & 0xff), bytes);
@@ -99,32 +107,31 @@ void emu_exec_string(struct exec_vcpu *v, struct insn *d)
 				continue;
 			}
 		}
-		uint64_t rsi_la = emu_la(v, d, v->gpr[R_SI] & c.am);
-		uint64_t rdi = v->gpr[R_DI] & c.am;
+		uint64_t rsi = v->gpr[R_SI] & c.am, rdi = v->gpr[R_DI] & c.am;
 		uint64_t a, b, fl;
 		switch (op) {
 		case 0xa4:
 		case 0xa5:
-			a = emu_read(v, rsi_la, c.size, X86_EXC_GP);
-			emu_write(v, rdi, c.size, a, X86_EXC_GP);
+			a = emu_read(v, emu_la(v, d, rsi, c.size, false), c.size, X86_EXC_GP);
+			emu_write(v, emu_es_la(v, rdi, c.size, true), c.size, a, X86_EXC_GP);
 			advance(v, d, R_SI, &c, c.delta);
 			advance(v, d, R_DI, &c, c.delta);
 			break;
 		case 0xaa:
 		case 0xab:
-			emu_write(v, rdi, c.size, v->gpr[R_AX], X86_EXC_GP);
+			emu_write(v, emu_es_la(v, rdi, c.size, true), c.size, v->gpr[R_AX], X86_EXC_GP);
 			advance(v, d, R_DI, &c, c.delta);
 			break;
 		case 0xac:
 		case 0xad:
-			a = emu_read(v, rsi_la, c.size, X86_EXC_GP);
+			a = emu_read(v, emu_la(v, d, rsi, c.size, false), c.size, X86_EXC_GP);
 			emu_set_reg(v, R_AX, c.size, 0, a);
 			advance(v, d, R_SI, &c, c.delta);
 			break;
 		case 0xa6:
 		case 0xa7:
-			a = emu_read(v, rsi_la, c.size, X86_EXC_GP);
-			b = emu_read(v, rdi, c.size, X86_EXC_GP);
+			a = emu_read(v, emu_la(v, d, rsi, c.size, false), c.size, X86_EXC_GP);
+			b = emu_read(v, emu_es_la(v, rdi, c.size, false), c.size, X86_EXC_GP);
 			fl = v->rflags;
 			emu_alu(ALU_CMP, c.size, a, b, &fl);
 			v->rflags = fl;
@@ -132,7 +139,7 @@ void emu_exec_string(struct exec_vcpu *v, struct insn *d)
 			advance(v, d, R_DI, &c, c.delta);
 			break;
 		default: /* scas */
-			b = emu_read(v, rdi, c.size, X86_EXC_GP);
+			b = emu_read(v, emu_es_la(v, rdi, c.size, false), c.size, X86_EXC_GP);
 			fl = v->rflags;
 			emu_alu(ALU_CMP, c.size, v->gpr[R_AX], b, &fl);
 			v->rflags = fl;

@@ -121,6 +121,29 @@ static struct kvm_segment loaded_data(uint16_t sel)
 				     .s = 1, .db = 1, .g = 1 };
 }
 
+/* A data segment register of compatibility-mode code: the guest's
+ * selector over the descriptor it loaded (hv/descriptor.h), unusable when
+ * null. */
+static struct kvm_segment loaded_descriptor(uint16_t sel, uint64_t desc, uint64_t base)
+{
+	if (!(desc & DESC_P))
+		return (struct kvm_segment){ .selector = sel, .unusable = 1 };
+	return (struct kvm_segment){ .base = base, .limit = desc_limit(desc), .selector = sel,
+				     .type = (uint8_t)((desc | DESC_ACCESSED) >> 40 & 15), .present = 1,
+				     .dpl = (uint8_t)desc_dpl(desc), .db = !!(desc & DESC_DB), .s = 1,
+				     .g = !!(desc & DESC_G) };
+}
+
+/* The descriptor a data segment register holds, as the core keeps it. */
+static uint64_t held_descriptor(const struct kvm_segment *seg)
+{
+	if (seg->unusable || !seg->present)
+		return 0;
+	uint8_t access = (uint8_t)(seg->type | seg->s << 4 | seg->dpl << 5 | 0x80);
+	uint8_t flags = (uint8_t)(seg->avl | seg->l << 1 | seg->db << 2 | seg->g << 3);
+	return desc_make((uint32_t)seg->base, seg->g ? seg->limit >> 12 : seg->limit, access, flags);
+}
+
 /* The modes the segments above describe. */
 static bool mode_supported(const struct vcpu_sysregs *sys)
 {
@@ -284,13 +307,12 @@ static void load_state(struct exec_vcpu *v)
 	 * is also how it changes between 64-bit and compatibility mode and
 	 * between CPL 1 and 3: each kind has its GDT and selectors. */
 	s->cs = guest_code(&st->sys);
-	s->ss = s->ds = s->es = s->fs = s->gs = guest_data(&st->sys);
-	if (!st->sys.compat) {
-		s->es = loaded_data(st->sys.data_sel[0]);
-		s->ds = loaded_data(st->sys.data_sel[1]);
-		s->fs = loaded_data(st->sys.data_sel[2]);
-		s->gs = loaded_data(st->sys.data_sel[3]);
-	}
+	s->ss = guest_data(&st->sys);
+	struct kvm_segment *data[4] = { &s->es, &s->ds, &s->fs, &s->gs };
+	for (unsigned int i = 0; i < 4; i++)
+		*data[i] = st->sys.compat ? loaded_descriptor(st->sys.data_sel[i], st->sys.data_desc[i],
+							       data_seg_base(&st->sys, i))
+					  : loaded_data(st->sys.data_sel[i]);
 	s->gdt.base = kvm_area_va(st->sys.compat && !st->sys.compat_in_pv64 ? HVA_PG_GDT32 : HVA_PG_GDT);
 	s->fs.base = st->sys.fs_base;
 	s->gs.base = st->sys.gs_base;
@@ -324,13 +346,13 @@ static void save_state(struct exec_vcpu *v)
 	st->sys.cr2 = s->cr2;
 	st->sys.fs_base = s->fs.base;
 	st->sys.gs_base = s->gs.base;
-	/* Exceptions, syscall and kicks leave 64-bit code's data segments as
-	 * the guest had them (it may have loaded null or flat ones itself). */
-	if (!st->sys.compat) {
-		st->sys.data_sel[0] = s->es.selector;
-		st->sys.data_sel[1] = s->ds.selector;
-		st->sys.data_sel[2] = s->fs.selector;
-		st->sys.data_sel[3] = s->gs.selector;
+	/* Exceptions, syscall and kicks leave the data segments as the guest
+	 * had them (it may have loaded null or flat ones itself, or an iret
+	 * to ring 3 nulled some). */
+	const struct kvm_segment *data[4] = { &s->es, &s->ds, &s->fs, &s->gs };
+	for (unsigned int i = 0; i < 4; i++) {
+		st->sys.data_sel[i] = data[i]->selector;
+		st->sys.data_desc[i] = held_descriptor(data[i]);
 	}
 }
 

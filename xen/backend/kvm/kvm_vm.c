@@ -88,13 +88,6 @@ uint64_t kvm_area_va(unsigned int page)
 	return HVA_VIRT + (uint64_t)page * 4096;
 }
 
-static uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-	return (limit & 0xffffull) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40) |
-	       ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(flags & 0xf) << 52) |
-	       ((uint64_t)(base >> 24) << 56);
-}
-
 static void map_area_page(struct exec_vm *vm, unsigned int page, uint64_t flags)
 {
 	uint64_t *l1 = (uint64_t *)kvm_area_page(vm, HVA_PG_L1 + page / 512);
@@ -111,22 +104,13 @@ static void build_gdt(struct exec_vm *vm, unsigned int first_page, bool compat)
 	for (unsigned int v = 0; v < KVM_MAX_VCPUS; v++) {
 		uint64_t tss = kvm_area_va(HVA_PG_VCPU + v * HVA_VCPU_PAGES);
 		unsigned int idx = (SEL_TSS_BASE >> 3) + 2 * v;
-		gdt[idx] = seg_desc((uint32_t)tss, TSS_LIMIT, 0x89, 0);
+		gdt[idx] = desc_make((uint32_t)tss, TSS_LIMIT, 0x89, 0);
 		gdt[idx + 1] = tss >> 32;
 	}
-	if (!compat) {
-		gdt[SEL_GUEST_CS >> 3] = 0x0020fa0000000000ull; /* 64-bit code, DPL 3 */
-		/* 32-bit user processes of 64-bit guests: flat 4 GiB code, and
-		 * data that is flat for them too (64-bit code ignores its limit). */
-		gdt[SEL_GUEST_CS32 >> 3] = seg_desc(0, 0xfffff, 0xfb, 0xc);
-		gdt[SEL_GUEST_DS >> 3] = seg_desc(0, 0xfffff, 0xf3, 0xc);
-		return;
-	}
-	/* Flat 4 GiB, 32-bit (D/B), accessed, as Xen's compat GDT has them. */
-	gdt[SEL_COMPAT_RING1_CS >> 3] = seg_desc(0, 0xfffff, 0xbb, 0xc); /* code, DPL 1 */
-	gdt[SEL_COMPAT_RING1_DS >> 3] = seg_desc(0, 0xfffff, 0xb3, 0xc); /* data, DPL 1 */
-	gdt[SEL_COMPAT_RING3_CS >> 3] = seg_desc(0, 0xfffff, 0xfb, 0xc); /* code, DPL 3 */
-	gdt[SEL_COMPAT_RING3_DS >> 3] = seg_desc(0, 0xfffff, 0xf3, 0xc); /* data, DPL 3 */
+	/* Xen's flat selectors of the kind (for 64-bit guests their 32-bit
+	 * user processes' code and data too). */
+	for (uint16_t sel = 0xe018; sel <= 0xe030; sel += 8)
+		gdt[sel >> 3] = xen_flat_descriptor(compat, sel);
 }
 
 /* Build the area: its page tables, the stub, IDT, GDTs, and per-vCPU TSSs. */

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv/descriptor.h"
+
 struct exec_vm;
 struct exec_vcpu;
 
@@ -59,13 +61,25 @@ struct vcpu_sysregs {
 	 * ring-1 or ring-3 ones. */
 	bool compat_in_pv64;
 	uint8_t cpl; /* 3 for 64-bit PV guests (kernel and user, either code size), 1 or 3 for 32-bit */
-	/* In 64-bit mode: the selectors in ES, DS, FS and GS, as the guest
-	 * loaded them (null, a flat one, or one of its own descriptors:
-	 * segment_load.c); their bases are nothing (ES, DS) or fs_base and
-	 * gs_base.  Compatibility-mode code runs on its mode's flat data
-	 * selector instead. */
+	/* The selectors in ES, DS, FS and GS as the guest loaded them (null,
+	 * one of Xen's flat ones, or one of its own descriptors:
+	 * segment_load.c), and the descriptors they loaded as the CPU caches
+	 * them (0 for null; hv/descriptor.h).  64-bit code uses only the
+	 * selectors and the FS/GS bases; compatibility-mode code also the
+	 * bases of ES and DS, every limit and the access rights (a null or
+	 * unusable register faults when used).  The bases of FS and GS are
+	 * fs_base and gs_base in both modes, whatever the descriptor says. */
 	uint16_t data_sel[4];
+	uint64_t data_desc[4];
 };
+
+/* The base compatibility-mode code gets from a data register slot. */
+static inline uint32_t data_seg_base(const struct vcpu_sysregs *sys, unsigned int slot)
+{
+	if (slot >= 2)
+		return (uint32_t)(slot == 2 ? sys->fs_base : sys->gs_base);
+	return desc_base(sys->data_desc[slot]);
+}
 
 /* The sys.data_sel slot of a segment register by its encoding number
  * (ES 0, CS 1, SS 2, DS 3, FS 4, GS 5): -1 for CS, SS and numbers that
@@ -74,16 +88,6 @@ static inline int sreg_data_slot(unsigned int sreg)
 {
 	static const int slot[8] = { 0, -1, -1, 1, 2, 3, -1, -1 };
 	return slot[sreg & 7];
-}
-
-/* Selectors of Xen's own GDT that 64-bit code may load into a data
- * register, with any RPL: its flat ring-3 data segment (FLAT_RING3_DS32,
- * also FLAT_RING3_SS64) and its readable ring-3 code segments
- * (FLAT_RING3_CS64, FLAT_RING3_CS32); include/public/arch-x86. */
-static inline bool xen_flat_data_selector64(uint16_t sel)
-{
-	sel |= 3;
-	return sel == 0xe02b || sel == 0xe033 || sel == 0xe023;
 }
 
 struct vcpu_state {

@@ -242,15 +242,23 @@ bool pv_emulate_string_io(struct vcpu *v);
 /* Whether the first avail bytes of an instruction could be ins or outs:
  * prefixes, then 6c-6f, or prefixes only. */
 bool pv_maybe_string_io(const uint8_t *b, unsigned int avail);
-/* A #GP(selector) of a 64-bit guest at `mov r, %ds/%es/%fs/%gs` with one
- * of its own descriptors (segment_load.c): the load carried out, or #NP
- * delivered (true); false if it stays the guest's #GP. */
+/* A #GP(selector) at a load of a data segment register with one of the
+ * guest's own descriptors (segment_load.c has the instructions): the load
+ * carried out, or #NP delivered (true); false if it stays the guest's
+ * #GP. */
 bool pv_load_segment(struct vcpu *v, uint32_t error_code);
 /* Whether a guest's data segment register at cpl can hold sel (null,
  * Xen's flat ones, or a usable descriptor of its own GDT or LDT): 0 with
- * the descriptor's base, -ENOENT if that descriptor is not present,
- * -EINVAL if the load would be #GP. */
-int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *base);
+ * the descriptor as the CPU caches it (0 for null), -ENOENT if that
+ * descriptor is not present, -EINVAL if the load would be #GP. */
+int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *desc);
+/* Put a selector and its descriptor (pv_data_segment) into a data
+ * register slot (sreg_data_slot); FS and GS bases are the caller's. */
+void pv_set_data_segment(struct vcpu_sysregs *sys, unsigned int slot, uint16_t sel, uint64_t desc);
+/* What the CPU's return to an outer ring does: data registers holding a
+ * segment the ring may not use (DPL below it, not conforming code) become
+ * null. */
+void pv_drop_data_segments_below(struct vcpu_sysregs *sys, unsigned int ring);
 /* The segments a guest's iret returns to, checked as the CPU's iret
  * checks them at the ring of sel's RPL (3 for a 64-bit guest, 1 or 3 for
  * a 32-bit one): Xen's flat selectors of that ring (by the guest's width)

@@ -135,18 +135,23 @@ static bool access_element(struct vcpu *v, const struct vcpu_state *st, uint64_t
 	return true;
 }
 
-/* The source segment's base for outs: 64-bit code has bases only in FS
- * and GS; a 32-bit guest's segments are flat, and FS/GS are null there
- * (the CPU's #GP(0)). */
-static bool segment_base(const struct vcpu_state *st, unsigned int seg, uint64_t *base)
+/* The linear address of an element: 64-bit code has bases only in FS and
+ * GS; compatibility-mode code has its data registers' bases, limits and
+ * rights (a failed check is the CPU's #GP(0): false), and Xen's flat CS
+ * and SS. */
+static bool element_address(const struct vcpu_state *st, unsigned int seg, uint64_t offset, unsigned int size,
+			    bool write, uint64_t *la)
 {
-	*base = 0;
-	if (seg == SEG_FS || seg == SEG_GS) {
-		if (st->sys.compat)
-			return false;
-		*base = seg == SEG_FS ? st->sys.fs_base : st->sys.gs_base;
+	if (!st->sys.compat) {
+		*la = offset + (seg == SEG_FS ? st->sys.fs_base : seg == SEG_GS ? st->sys.gs_base : 0);
+		return true;
 	}
-	return true;
+	*la = offset;
+	if (seg == SEG_CS || seg == SEG_SS)
+		return !(seg == SEG_CS && write) && offset + size - 1 <= 0xffffffffull;
+	unsigned int slot = (unsigned int)sreg_data_slot(seg);
+	*la = (data_seg_base(&st->sys, slot) + offset) & 0xffffffffull;
+	return desc_allows(st->sys.data_desc[slot], offset, size, write);
 }
 
 bool pv_emulate_string_io(struct vcpu *v)
@@ -160,9 +165,8 @@ bool pv_emulate_string_io(struct vcpu *v)
 	struct string_io io;
 	if (!decode(b, avail, !st->sys.compat, &io))
 		return false;
-	uint64_t base = 0;
-	if (io.is_out && !segment_base(st, io.seg, &base))
-		return false;
+	/* ins writes ES:rDI, outs reads DS:rSI or its override. */
+	unsigned int seg = !io.is_out ? SEG_ES : io.seg == SEG_DEFAULT ? SEG_DS : io.seg;
 
 	struct vcpu_regs *r = &st->regs;
 	uint64_t *index = io.is_out ? &r->rsi : &r->rdi;
@@ -170,9 +174,10 @@ bool pv_emulate_string_io(struct vcpu *v)
 	int64_t step = (r->rflags & X86_RFLAGS_DF) ? -(int64_t)io.size : (int64_t)io.size;
 	for (unsigned int n = 0; left && n < STRING_IO_BATCH; n++) {
 		uint32_t pf_error;
-		uint64_t fault_va;
-		if (!access_element(v, st, base + (*index & io.addr_mask), io.size, !io.is_out, &pf_error,
-				    &fault_va)) {
+		uint64_t la, fault_va;
+		if (!element_address(st, seg, *index & io.addr_mask, io.size, !io.is_out, &la))
+			return false; /* #GP(0), the elements before it done */
+		if (!access_element(v, st, la, io.size, !io.is_out, &pf_error, &fault_va)) {
 			/* rip stays on the instruction, as the CPU leaves it. */
 			if (!pv_inject_exception(v, X86_EXC_PF, true, pf_error, fault_va))
 				domain_crash(v->domain, "vCPU %u: #PF at %#llx in %s without a handler", v->id,

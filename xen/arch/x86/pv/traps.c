@@ -585,11 +585,11 @@ long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5])
 		uint16_t sel = (uint16_t)base;
 		if (sel > 3)
 			sel |= 3;
-		uint64_t desc_base;
-		if (pv_data_segment(v, sel, 3, &desc_base))
-			sel = 0, desc_base = 0;
-		sys->data_sel[3] = sel;
-		*user_gs = desc_base;
+		uint64_t desc;
+		if (pv_data_segment(v, sel, 3, &desc))
+			sel = 0, desc = 0;
+		pv_set_data_segment(sys, 3, sel, desc);
+		*user_gs = desc_base(desc);
 		return 0;
 	}
 	default:
@@ -678,6 +678,7 @@ static long iret32(struct vcpu *v)
 	r->rflags = pv_sanitize_rflags(f[3]);
 	r->rsp = ring == 3 ? f[4] : esp + 16;
 	st->sys.cpl = (uint8_t)ring;
+	pv_drop_data_segments_below(&st->sys, ring);
 	v->kernel_mode = ring == 1;
 	pv_set_upcall_mask(v, !(f[3] & X86_RFLAGS_IF));
 	r->rax = (uint32_t)f[0];

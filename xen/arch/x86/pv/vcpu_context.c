@@ -364,7 +364,7 @@ static void write_compat(struct vcpu *v, const struct vcpu_state *st, struct com
 	r->eflags = (uint32_t)st->regs.rflags | v->iopl;
 	r->cs = v->code_sel;
 	r->ss = v->stack_sel;
-	WRITE_DATA_SELECTORS(r, v->context_data_sel);
+	WRITE_DATA_SELECTORS(r, v->context_segments_pending ? v->context_data_sel : st->sys.data_sel);
 	c->flags = (v->kernel_mode ? VGCF_in_kernel : 0) | (v->initialised && !v->down ? VGCF_online : 0);
 	c->vm_assist = (compat_ulong_t)v->domain->vm_assist;
 	c->ctrlreg[0] = (compat_ulong_t)st->sys.cr0;
