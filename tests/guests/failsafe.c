@@ -7,9 +7,9 @@
  * its rip, with Xen's frame: the selectors as named (ds, es, fs, gs),
  * then the interrupted rip, cs, flags (and for 64-bit rsp, ss; rcx and r11
  * below them).  The callback records its frame, with events masked
- * (VGCF_failsafe_disables_events), and for 64-bit which selectors its
- * registers hold (the failed ones null), then takes the vCPU down; vCPU 0
- * checks what it saw.
+ * (VGCF_failsafe_disables_events), and which selectors its registers hold
+ * (the failed ones null; the 32-bit callback runs with its own DS), then
+ * takes the vCPU down; vCPU 0 checks what it saw.
  */
 #include "guest.h"
 #include "public/vcpu.h"
@@ -136,10 +136,10 @@ int guest_main(start_info_t *si)
 		    "then cs with RPL 0 (kernel mode) and the upcall mask it had (0), the flags with IF, the context's "
 		    "rsp and ss (%lx %lx %lx %lx)",
 		    (unsigned long)f[5], (unsigned long)f[6], (unsigned long)f[7], (unsigned long)f[8]);
+#endif
 	guest_check(live_sel[0] == GOOD_SEL && live_sel[1] == 0 && live_sel[2] == FLAT_DATA && live_sel[3] == 0,
 		    "the registers hold the selectors that loaded and null for the others (%x %x %x %x)", live_sel[0],
 		    live_sel[1], live_sel[2], live_sel[3]);
-#endif
 	guest_check(mask_in_callback == 1, "events are masked in the callback (VGCF_failsafe_disables_events)");
 	for (unsigned long spins = 0;
 	     spins < 1000000 && hypercall(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0, 0, 0) == 1; spins++)

@@ -416,7 +416,7 @@ int guest_main(start_info_t *si)
 	test_nmi();
 	test_ring1_sysenter();
 	test_iret_segments(si);
-	test_data_segments32();
+	test_data_segments32(!guest_strstr((const char *)si->cmd_line, "nolimits"));
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);
