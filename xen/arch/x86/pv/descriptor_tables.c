@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hv/descriptor.h"
 #include "hv/guest_walk.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
@@ -22,16 +23,6 @@
 #include "hv/pv_layout.h"
 #include "public/compat/x86_32.h"
 #include "public/xen.h"
-
-/* The high word of a descriptor (Intel SDM vol. 3, 3.4.5). */
-#define SEG_TYPE (15u << 8)
-#define SEG_CODE (1u << 11)
-#define SEG_S (1u << 12) /* code or data, not a system descriptor */
-#define SEG_DPL (3u << 13)
-#define SEG_P (1u << 15)
-#define SEG_L (1u << 21)
-#define SEG_G (1u << 23)
-#define SEG_TYPE_CALL_GATE (12u << 8)
 
 static unsigned int kernel_ring(const struct domain *d)
 {
@@ -48,53 +39,47 @@ static bool gate_selector_ok(const struct domain *d, unsigned int sel)
 
 bool pv_check_descriptor(const struct domain *d, uint64_t *desc)
 {
-	uint32_t lo = (uint32_t)*desc, hi = (uint32_t)(*desc >> 32);
-	if (!(hi & SEG_P))
+	uint64_t x = *desc;
+	if (!(x & DESC_P))
 		return true; /* loading it faults, whatever else it says */
 
-	unsigned int dpl = (hi & SEG_DPL) >> 13;
+	unsigned int dpl = desc_dpl(x);
 	if (dpl < kernel_ring(d))
 		dpl = kernel_ring(d);
-	hi = (hi & ~SEG_DPL) | dpl << 13;
+	x = (x & ~DESC_DPL) | (uint64_t)dpl << DESC_DPL_SHIFT;
 
-	if (hi & SEG_S) {
+	if (x & DESC_S) {
 		/* Code and data: any base and limit, except that a 32-bit
 		 * guest has no 64-bit code, and flat segments that stop just
 		 * short of 4 GiB (older PAE Linux ends them at 0xf6800000)
 		 * are extended over the compat M2P, as Xen does. */
 		if (domain_is_pv32(d)) {
-			if (hi & SEG_L)
+			if (x & DESC_L)
 				return false;
-			uint32_t base = (hi & 0xff000000u) | (hi & 0xffu) << 16 | lo >> 16;
-			uint64_t limit = ((hi & 0xf0000u) | (lo & 0xffffu)) + 1ull;
-			if (hi & SEG_G)
-				limit <<= 12;
-			if (base == 0 && limit > PV32_HV_START) {
-				lo |= 0xffffu;
-				hi |= 0xf0000u;
-			}
+			if (desc_base(x) == 0 && desc_limit(x) + 1ull > PV32_HV_START)
+				x |= 0xffffull | 0xfull << 48; /* limit 0xfffff */
 		}
-		*desc = (uint64_t)hi << 32 | lo;
+		*desc = x;
 		return true;
 	}
 
 	/* Type 0 is harmless: it is the upper half of a 64-bit call gate. */
-	if ((hi & SEG_TYPE) == 0)
+	if ((x & DESC_TYPE) == 0)
 		return true;
-	if ((hi & SEG_TYPE) != SEG_TYPE_CALL_GATE)
+	if ((x & DESC_TYPE) != DESC_TYPE_CALL_GATE)
 		return false;
-	unsigned int cs = lo >> 16;
+	unsigned int cs = (unsigned int)(x >> 16) & 0xffff;
 	if (!gate_selector_ok(d, cs))
 		return false;
 	/* A gate may never be used directly (a 64-bit kernel is not in ring
 	 * 0, a 32-bit one has only 64-bit gates): DPL 0 makes its use fault,
 	 * and the DPL the guest meant is kept in the selector's RPL. */
-	hi &= ~SEG_DPL;
+	x &= ~DESC_DPL;
 	cs = (cs & ~3u) | dpl;
-	lo = (lo & 0xffffu) | cs << 16;
-	if (hi & (domain_is_pv32(d) ? 0xe0u : 0xffu))
+	x = (x & ~0xffff0000ull) | (uint64_t)cs << 16;
+	if ((x >> 32) & (domain_is_pv32(d) ? 0xe0u : 0xffu))
 		return false; /* reserved bits */
-	*desc = (uint64_t)hi << 32 | lo;
+	*desc = x;
 	return true;
 }
 
