@@ -88,7 +88,14 @@ __asm__(".section .user_page, \"awx\", @progbits\n.balign 4096\n.globl user_page
 	"movl $5, user_step\n"
 	"mov $60, %eax\nint $0x80\n"
 	"ud2\n"
+	/* Entered by the kernel's own iret instruction (native_ring3). */
+	"native_user_entry:\n"
+	"mov %fs, native_user_fs\n"
+	"mov $61, %eax\nint $0x80\n"
+	".globl native_user_after\nnative_user_after:\n"
+	"ud2\n"
 	".balign 4\nuser_step: .long 0\nuser_fs: .long 0xffff\nuser_gs: .long 0xffff\n"
+	"native_user_fs: .long 0xffff\n"
 	".balign 4096\nuser_stack_top:\n.previous\n");
 extern uint8_t user_page[], user_stack_top[];
 
@@ -99,12 +106,20 @@ __asm__(".text\nring1_sysenter:\n"
 	"sysenter\n"
 	"ring1_resume:\nmov ring1_esp, %esp\npop %ebp\npop %edi\npop %esi\npop %ebx\nret\n");
 void ring1_sysenter(void), ring1_resume(void);
+/* native_ring3(): ring 3 entered with the iret instruction, which comes
+ * back through int $0x80 (eax 61) to ring1_resume. */
+__asm__(".text\nnative_ring3:\n"
+	"push %ebx\npush %esi\npush %edi\npush %ebp\nmov %esp, ring1_esp\n"
+	"pushl $0xe033\npushl $user_stack_top\npushl $0x202\npushl $0xe02b\npushl $native_user_entry\niret\n");
+void native_ring3(void), native_user_after(void);
+/* What int $0x80 from it was given: eip, cs, esp, ss. */
+static volatile uint32_t native_ring3_frame[4];
 volatile uint32_t ring1_esp;
 static volatile bool in_ring1_sysenter;
 /* What the handler was given: vector, error, eip, cs, esp, ss, frame address. */
 static volatile uint32_t ring1_frame[7];
 void user_entry(void), user_after_sysenter(void), user_after_syscall(void);
-extern volatile unsigned int user_step, user_fs, user_gs;
+extern volatile unsigned int user_step, user_fs, user_gs, native_user_fs;
 
 static volatile unsigned int user_int80, mask_in_handler, user_ud;
 /* What the sysenter and syscall32 callbacks were given: eip, cs, esp, ss. */
@@ -140,6 +155,14 @@ void trap_c(struct saved *s, unsigned long vector, unsigned long has_error)
 		uint32_t got[7] = { (uint32_t)vector, seen.error, f[0], f[1], f[3], f[4], frame_at };
 		for (unsigned int i = 0; i < 7; i++)
 			ring1_frame[i] = got[i];
+		f[0] = (uint32_t)ring1_resume;
+		f[1] = FLAT_KERNEL_CS;
+		return;
+	}
+	if (RING(seen.cs) == 3 && vector == 0x80 && s->eax == 61) {
+		const uint32_t got[4] = { f[0], f[1], f[3], f[4] };
+		for (unsigned int i = 0; i < 4; i++)
+			native_ring3_frame[i] = got[i];
 		f[0] = (uint32_t)ring1_resume;
 		f[1] = FLAT_KERNEL_CS;
 		return;
@@ -353,6 +376,50 @@ static void test_iret_segments(start_info_t *si)
 	iret32_faults(FLAT_USER_CS & ~2u, 13, "iret to Xen's ring-3 code selector with RPL 1: #GP");
 }
 
+/* native_iret(cs, eflags): the iret instruction in ring 1 to the
+ * instruction after it, on the same stack; a fault at the iret (skip 1)
+ * lands there too. */
+__asm__(".text\nnative_iret:\npush %ebp\nmov %esp, %ebp\npushl 12(%ebp)\npushl 8(%ebp)\npush $1f\n"
+	"native_iret_at: iret\n1: mov %ebp, %esp\npop %ebp\nret\n");
+void native_iret(uint32_t cs, uint32_t eflags), native_iret_at(void);
+
+static void native_iret_faults(uint32_t cs, unsigned int vector, const char *what)
+{
+	unsigned int before = seen.count;
+	skip = 1;
+	native_iret(cs, flags_now());
+	skip = 0;
+	guest_check(seen.count == before + 1 && seen.vector == vector && seen.error == (cs & ~3u) &&
+			    seen.eip == (uint32_t)native_iret_at && (uint16_t)seen.cs == FLAT_KERNEL_CS,
+		    "%s: vector %u error 0x%x at the instruction (%u, 0x%x, eip 0x%x, cs 0x%x)", what, vector, cs & ~3u,
+		    seen.vector, seen.error, seen.eip, seen.cs);
+}
+
+/* The kernel's own iret instruction (32-bit Linux returns with it), which
+ * XG carries out on the guest's tables (traps.c, pv_emulate_iret_insn). */
+static void test_native_iret(void)
+{
+	unsigned int before = seen.count;
+	native_iret(OWN_KERNEL_CS, flags_now());
+	guest_check(seen.count == before, "the iret instruction to the GDT's ring-1 code segment");
+	expect(6, ud_insn, 2, "ud2 after it");
+	guest_check((uint16_t)seen.cs == OWN_KERNEL_CS, "the frame shows that selector (0x%x)", seen.cs);
+	native_iret(FLAT_KERNEL_CS, flags_now());
+	expect(6, ud_insn, 2, "ud2 after the iret instruction back to Xen's selector");
+	guest_check((uint16_t)seen.cs == FLAT_KERNEL_CS, "the frame shows Xen's ring-1 selector (0x%x)", seen.cs);
+	uint8_t mask = vcpu0->evtchn_upcall_mask;
+	uint32_t flags;
+	native_iret(FLAT_KERNEL_CS, 0x402); /* DF set, IF clear */
+	__asm__ volatile("pushf\npop %0\ncld" : "=r"(flags));
+	guest_check((flags & 0x400) && (flags & 0x200) && vcpu0->evtchn_upcall_mask == mask,
+		    "the iret instruction loads DF but not IF, and leaves the upcall mask (flags 0x%x)", flags);
+	native_iret_faults(OWN_KERNEL_DS, 13, "the iret instruction to a data segment: #GP");
+	native_iret_faults(OWN_ABSENT_CS, 11, "the iret instruction to code that is not present: #NP");
+	native_iret_faults(SEG32_BEYOND, 13, "the iret instruction past the GDT: #GP");
+	native_iret_faults(FLAT_USER_CS & ~2u, 13, "the iret instruction to ring-3 code with RPL 1: #GP");
+	native_iret_faults(FLAT_KERNEL_CS & ~1u, 13, "the iret instruction to ring 0: #GP");
+}
+
 static void enter_ring3(start_info_t *si)
 {
 	const xen_pfn_t *p2m = (const xen_pfn_t *)si->mfn_list;
@@ -372,6 +439,16 @@ static void enter_ring3(start_info_t *si)
 					 .address = { FLAT_KERNEL_CS, (unsigned long)syscall32_entry } };
 	rc = hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, (unsigned long)&cb, 0, 0, 0);
 	guest_check(rc == 0, "registering the syscall32 callback: %ld", rc);
+	/* Ring 3 through the iret instruction first: the return nulls FS
+	 * (the kernel's DPL-1 segment) there too. */
+	__asm__ volatile("mov %0, %%ds\nmov %0, %%es\nmov %1, %%fs" : : "r"(FLAT_USER_DS), "r"(SEG32_BASED));
+	guest_puts("ring 3 by the iret instruction\n");
+	native_ring3();
+	guest_check(native_ring3_frame[0] == (uint32_t)native_user_after && (native_ring3_frame[1] & 0xffff) == FLAT_USER_CS &&
+			    native_ring3_frame[2] == (uint32_t)user_stack_top && native_ring3_frame[3] == FLAT_USER_SS,
+		    "its int $0x80 came from ring 3 with its eip, cs, esp and ss (%x %x %x %x)", native_ring3_frame[0],
+		    native_ring3_frame[1], native_ring3_frame[2], native_ring3_frame[3]);
+	guest_check(native_user_fs == 0, "and ring 3 found FS nulled by that return (0x%x)", native_user_fs);
 	static uint32_t frame[6];
 	frame[0] = 0; /* eax */
 	frame[1] = (uint32_t)user_entry;
@@ -417,6 +494,7 @@ int guest_main(start_info_t *si)
 	test_ring1_sysenter();
 	test_iret_segments(si);
 	test_data_segments32(!guest_strstr((const char *)si->cmd_line, "nolimits"));
+	test_native_iret();
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

@@ -448,7 +448,6 @@ static void test_refused(void)
 	} fat[] = {
 		{ { 0x9a, 0, 0, 0, 0, 0x23, 0 }, 7, "far call" },
 		{ { 0xea, 0, 0, 0, 0, 0x23, 0 }, 7, "far call/jmp" },
-		{ { 0xcf }, 1, "iret" },
 		{ { 0xcb }, 1, "lret" },
 		{ { 0x27 }, 1, "daa" },
 		{ { 0x3f }, 1, "aas" },
@@ -696,6 +695,7 @@ T_ASM32(c_ebp_read, "mov (%ebp), %ecx\n\tret"); /* an SS access */
 T_ASM32(c_stosb, "stosb\n\tret");
 T_ASM32(c_sreg_stack, "push %es\n\tpop %ds\n\tpush %cs\n\tpop %ecx\n\tret");
 T_ASM32(c_pop_fs, "pop %fs\n\tret");
+T_ASM32(c_iret, "iret");
 
 /* DS holding desc under selector 0x23 (the core loads guests' own). */
 static void give_ds(uint64_t desc)
@@ -787,6 +787,14 @@ static void test_segments(void)
 	t_run(&ex);
 	CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0xe020 && st->regs.rip == rip,
 	      "compat CPL 3: ring 1's data is #GP(selector)");
+	rip = setup(T_LOAD(c_iret, 0), 1);
+	st->regs.rsp -= 12;
+	wr32(st->regs.rsp + 4, 0xe02b);
+	sp = st->regs.rsp;
+	t_run(&ex);
+	CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0xe028 && st->regs.rip == rip &&
+		      st->regs.rsp == sp,
+	      "compat: iret is #GP(cs) for the core to carry out, esp kept");
 }
 
 void test_compat(void)

@@ -107,10 +107,16 @@ static void build_gdt(struct exec_vm *vm, unsigned int first_page, bool compat)
 		gdt[idx] = desc_make((uint32_t)tss, TSS_LIMIT, 0x89, 0);
 		gdt[idx + 1] = tss >> 32;
 	}
-	/* Xen's flat selectors of the kind (for 64-bit guests their 32-bit
-	 * user processes' code and data too). */
+	/* The 64-bit GDT holds Xen's flat selectors, which 64-bit code loads
+	 * and irets to itself (its 32-bit processes' code and data too).  The
+	 * compat GDT holds none: every segment load and `iret` of a 32-bit
+	 * guest faults with #GP(selector), and the core carries it out on
+	 * Xen's or the guest's descriptors (docs/pv-cpu.md), so that no
+	 * native transfer changes the ring behind its back. */
+	if (compat)
+		return;
 	for (uint16_t sel = 0xe018; sel <= 0xe030; sel += 8)
-		gdt[sel >> 3] = xen_flat_descriptor(compat, sel);
+		gdt[sel >> 3] = xen_flat_descriptor(false, sel);
 }
 
 /* Build the area: its page tables, the stub, IDT, GDTs, and per-vCPU TSSs. */

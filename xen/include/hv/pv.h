@@ -247,6 +247,10 @@ bool pv_maybe_string_io(const uint8_t *b, unsigned int avail);
  * carried out, or #NP delivered (true); false if it stays the guest's
  * #GP. */
 bool pv_load_segment(struct vcpu *v, uint32_t error_code);
+/* A #GP(selector) at a compatibility-mode `iret` instruction (traps.c):
+ * carried out, or its fault delivered or the guest crashed (true); false
+ * if it stays the guest's #GP. */
+bool pv_emulate_iret_insn(struct vcpu *v, uint32_t error_code);
 /* Whether a guest's data segment register at cpl can hold sel (null,
  * Xen's flat ones, or a usable descriptor of its own GDT or LDT): 0 with
  * the descriptor as the CPU caches it (0 for null), -ENOENT if that

@@ -165,8 +165,9 @@ bool pv_load_context_segments(struct vcpu *v)
 	return all_loaded || pv_failsafe_callback(v, named);
 }
 
-/* The instruction loading a data segment register that faulted: `mov r,
- * %sreg`, `pop %fs`/`%gs` and, in compatibility mode, `pop %ds`/`%es`. */
+/* The instruction loading a segment register that faulted: `mov r,
+ * %sreg`, `pop %fs`/`%gs` and, in compatibility mode, `pop %ds`/`%es`/
+ * `%ss`. */
 struct segment_load_insn {
 	unsigned int len;       /* bytes */
 	unsigned int sreg;      /* encoding number: ES 0, CS 1, SS 2, DS 3, FS 4, GS 5 */
@@ -201,8 +202,8 @@ static bool decode_segment_load(struct vcpu *v, struct vcpu_state *st, struct se
 	if (b[len] == 0x0f && (b[len + 1] == 0xa1 || b[len + 1] == 0xa9)) {
 		in->sreg = b[len + 1] == 0xa1 ? 4 : 5;
 		in->len = len + 2;
-	} else if (compat && (b[len] == 0x07 || b[len] == 0x1f)) {
-		in->sreg = b[len] == 0x07 ? 0 : 3;
+	} else if (compat && (b[len] == 0x07 || b[len] == 0x17 || b[len] == 0x1f)) {
+		in->sreg = b[len] >> 3; /* es, ss, ds */
 		in->len = len + 1;
 	} else {
 		return false;
@@ -212,14 +213,46 @@ static bool decode_segment_load(struct vcpu *v, struct vcpu_state *st, struct se
 	return copy_from_guest(&ctx, &in->sel, sp, sizeof(in->sel)) == 0;
 }
 
+static void step_past(struct vcpu_state *st, const struct segment_load_insn *in)
+{
+	uint64_t mask = st->sys.compat ? 0xffffffffull : ~0ull;
+	st->regs.rip = (st->regs.rip + in->len) & mask;
+	if (in->pop_bytes)
+		st->regs.rsp = (st->regs.rsp + in->pop_bytes) & mask;
+}
+
+/* SS: a stack segment of the CPL's ring that the backends can run (Xen's
+ * flat one, or a flat one of the guest's tables), which frames then show;
+ * not present is #SS(selector). */
+static bool load_stack_segment(struct vcpu *v, struct vcpu_state *st, const struct segment_load_insn *in)
+{
+	if ((in->sel & 3u) != st->sys.cpl)
+		return false;
+	int rc = pv_stack_segment(v, in->sel, st->sys.compat);
+	if (rc == -ENOENT) {
+		if (!pv_inject_exception(v, X86_EXC_SS, true, in->sel & 0xfffc, 0))
+			domain_crash(v->domain, "vCPU %u: #SS(%#x) without a handler", v->id, in->sel & 0xfffc);
+		return true;
+	}
+	if (rc)
+		return false;
+	v->stack_sel = in->sel;
+	step_past(st, in);
+	return true;
+}
+
 bool pv_load_segment(struct vcpu *v, uint32_t error_code)
 {
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct segment_load_insn in;
 	if (!decode_segment_load(v, st, &in))
 		return false;
-	int slot = sreg_data_slot(in.sreg); /* not CS or SS: the guest's stacks are flat */
-	if (slot < 0 || (in.sel & 0xfffc) != error_code)
+	if ((in.sel & 0xfffc) != error_code)
+		return false;
+	if (in.sreg == 2)
+		return load_stack_segment(v, st, &in);
+	int slot = sreg_data_slot(in.sreg);
+	if (slot < 0)
 		return false;
 	uint64_t desc;
 	int rc = pv_data_segment(v, in.sel, st->sys.cpl, &desc);
@@ -235,9 +268,6 @@ bool pv_load_segment(struct vcpu *v, uint32_t error_code)
 		st->sys.fs_base = desc_base(desc);
 	if (in.sreg == 5)
 		st->sys.gs_base = desc_base(desc);
-	uint64_t mask = st->sys.compat ? 0xffffffffull : ~0ull;
-	st->regs.rip = (st->regs.rip + in.len) & mask;
-	if (in.pop_bytes)
-		st->regs.rsp = st->sys.compat ? (uint32_t)(st->regs.rsp + in.pop_bytes) : st->regs.rsp + in.pop_bytes;
+	step_past(st, &in);
 	return true;
 }

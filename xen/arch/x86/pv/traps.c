@@ -597,8 +597,6 @@ long do_set_segment_base(struct hcall_ctx *ctx, const uint64_t a[5])
 	}
 }
 
-/* Xen's compat iret: [eax, eip, cs, eflags] on the stack, and [esp, ss]
- * when returning to ring 3; a return to ring 0 (or 2) crashes the guest. */
 /* What the CPU's checks of an iret's segments found. */
 struct iret_check {
 	bool compat;          /* the code segment passed and is 32-bit code (a 64-bit guest's) */
@@ -643,6 +641,8 @@ static void fault_at_iret_target(struct vcpu *v, const struct iret_check *check,
 			     check->bad_sel);
 }
 
+/* Xen's compat iret: [eax, eip, cs, eflags] on the stack, and [esp, ss]
+ * when returning to ring 3; a return to ring 0 (or 2) crashes the guest. */
 static long iret32(struct vcpu *v)
 {
 	struct domain *d = v->domain;
@@ -687,6 +687,71 @@ static long iret32(struct vcpu *v)
 	if (check.fault)
 		fault_at_iret_target(v, &check, cs, ss);
 	return (long)(int32_t)r->rax;
+}
+
+/*
+ * The `iret` instruction of compatibility-mode code: a 32-bit kernel's
+ * (32-bit Linux returns with it everywhere but to vm86 mode and from
+ * NMIs) or a 32-bit process's.  The backends' compat GDT holds no code
+ * segment a guest may use, so it faults with #GP(cs) and is carried out
+ * here as the CPU's would be on the guest's tables: [eip, cs, eflags]
+ * and, to an outer ring, [esp, ss]; a selector that fails its checks is
+ * the CPU's fault at the instruction, nothing changed.  The flags load as
+ * at CPL 1 or 3 with IOPL 0: IF and IOPL stay, since a guest's interrupt
+ * flag is its upcall mask, which only the iret hypercall restores (as
+ * on Xen, whose guests' own iret cannot change IF either).
+ */
+bool pv_emulate_iret_insn(struct vcpu *v, uint32_t error_code)
+{
+	struct domain *d = v->domain;
+	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	struct vcpu_regs *r = &st->regs;
+	struct hcall_ctx ctx = { .caller = d, .vcpu = v, .compat = true };
+	uint8_t op;
+	uint32_t esp = (uint32_t)r->rsp, f[5];
+	if (!st->sys.compat || copy_from_guest(&ctx, &op, r->rip, 1) || op != 0xcf ||
+	    copy_from_guest(&ctx, f, esp, 3 * 4))
+		return false;
+	uint16_t cs = (uint16_t)f[1];
+	unsigned int ring = cs & 3u, cpl = st->sys.cpl;
+	if ((cs & 0xfffc) != error_code || ring < cpl)
+		return false; /* the CPU's #GP(cs) stands */
+	bool outer = ring > cpl;
+	if (outer && (ring != 3 || !domain_is_pv32(d))) {
+		domain_crash(d, "vCPU %u: iret to ring %u", v->id, ring);
+		return true;
+	}
+	if (outer && copy_from_guest(&ctx, &f[3], esp + 3 * 4, 2 * 4))
+		return false;
+	uint16_t ss = outer ? (uint16_t)f[4] : v->stack_sel;
+	struct iret_check check;
+	if (!check_iret_segments(v, cs, ss, outer, &check))
+		return true;
+	if (check.fault) {
+		if (!pv_inject_exception(v, check.fault, true, check.bad_sel & ~3u, 0))
+			domain_crash(d, "vCPU %u: iret to selector %#x faults, without a handler", v->id, check.bad_sel);
+		return true;
+	}
+	if (pv_va_reserved(d, f[0])) {
+		domain_crash(d, "vCPU %u: iret to %#x in the hypervisor's range", v->id, f[0]);
+		return true;
+	}
+	const uint64_t loadable = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |
+				  X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_RF | X86_RFLAGS_AC |
+				  X86_RFLAGS_ID;
+	r->rip = f[0];
+	r->rflags = (r->rflags & ~loadable) | (f[2] & loadable);
+	r->rsp = outer ? f[3] : esp + 3 * 4;
+	st->sys.compat = check.compat;
+	st->sys.compat_in_pv64 = check.compat && !domain_is_pv32(d);
+	if (outer) {
+		st->sys.cpl = (uint8_t)ring;
+		pv_drop_data_segments_below(&st->sys, ring);
+		v->kernel_mode = false;
+		v->stack_sel = ss;
+	}
+	v->code_sel = cs;
+	return true;
 }
 
 long do_iret(struct hcall_ctx *ctx, const uint64_t a[5])
