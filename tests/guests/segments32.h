@@ -155,6 +155,7 @@ static void test_data_segments32(bool limits_checked)
 	seg32_load_faults(seg32_load_fs, SEG32_BEYOND, 13, "a selector past the GDT's entries: #GP");
 	guest_check(seg32_fs() == SEG32_BASED, "FS kept its segment through the faults (0x%x)", seg32_fs());
 
+	guest_puts("pop %fs, pop %ds\n");
 	guest_check(seg32_loads(seg32_load_fs, 0) && seg32_fs() == 0, "a null selector loads into FS");
 	seg32_sel = SEG32_BASED;
 	guest_check(seg32_pop_fs() == 0 && seg32_fs() == SEG32_BASED,

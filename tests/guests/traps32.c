@@ -385,6 +385,7 @@ void native_iret(uint32_t cs, uint32_t eflags), native_iret_at(void);
 
 static void native_iret_faults(uint32_t cs, unsigned int vector, const char *what)
 {
+	guest_printf("%s\n", what);
 	unsigned int before = seen.count;
 	skip = 1;
 	native_iret(cs, flags_now());
@@ -400,6 +401,7 @@ static void native_iret_faults(uint32_t cs, unsigned int vector, const char *wha
 static void test_native_iret(void)
 {
 	unsigned int before = seen.count;
+	guest_puts("the iret instruction to its own code\n");
 	native_iret(OWN_KERNEL_CS, flags_now());
 	guest_check(seen.count == before, "the iret instruction to the GDT's ring-1 code segment");
 	expect(6, ud_insn, 2, "ud2 after it");
@@ -409,6 +411,7 @@ static void test_native_iret(void)
 	guest_check((uint16_t)seen.cs == FLAT_KERNEL_CS, "the frame shows Xen's ring-1 selector (0x%x)", seen.cs);
 	uint8_t mask = vcpu0->evtchn_upcall_mask;
 	uint32_t flags;
+	guest_puts("the iret instruction with DF set and IF clear\n");
 	native_iret(FLAT_KERNEL_CS, 0x402); /* DF set, IF clear */
 	__asm__ volatile("pushf\npop %0\ncld" : "=r"(flags));
 	guest_check((flags & 0x400) && (flags & 0x200) && vcpu0->evtchn_upcall_mask == mask,

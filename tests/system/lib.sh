@@ -132,7 +132,15 @@ guest_run_matches() { # what config glob [seconds]
 	local out rc
 	out=$(timeout "${4:-120}" "$XG_BIN" create "$2" -c 2>&1); rc=$?
 	# shellcheck disable=SC2053 # the glob is the caller's pattern
-	if [[ "$rc:$out" == $3 ]]; then ok "$1"; else not_ok "$1"; diag "$out"; fi
+	if [[ "$rc:$out" == $3 ]]; then ok "$1"; else not_ok "$1"; diag "$out"; diag_backend_notes; fi
+}
+
+# What the KVM backend logged about its last runs when it gave up on a
+# vCPU (docs/backend-kvm.md), for a failure that shows only a crash.
+diag_backend_notes() {
+	local notes
+	notes=$(grep '^(XG) \[[ 0-9.]*\] kvm: ' "$WORK/hypervisor.log" 2>/dev/null | tail -n 24)
+	[ -z "$notes" ] || diag "hypervisor log, the KVM backend's last notes:" "$notes"
 }
 
 # Wait until `xg list` no longer shows the domain (or the timeout passes).

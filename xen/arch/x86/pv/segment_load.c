@@ -1,12 +1,13 @@
 /*
- * Loads of guest-defined selectors into the data segment registers (`mov
- * r, %ds/%es/%fs/%gs`, `pop %fs/%gs`, and in compatibility mode `pop
- * %ds/%es`), and of the data selectors a vCPU context names (a failed one
- * enters the failsafe callback).
+ * Loads of guest-defined selectors into segment registers (`mov r,
+ * %sreg`, `pop %fs/%gs`, and in compatibility mode `pop %ds/%es/%ss`), and
+ * of the data selectors a vCPU context names (a failed one enters the
+ * failsafe callback).
  *
- * The backends run guests on the hypervisor's own GDT, which holds Xen's
- * flat selectors but not the guest's descriptors, so loading a selector of
- * the guest's GDT or LDT faults with #GP(selector).  The load is carried
+ * The backends run guests on the hypervisor's own GDT, which holds at
+ * most Xen's flat selectors (for 32-bit guests none) but not the guest's
+ * descriptors, so loading a selector of the guest's GDT or LDT faults with
+ * #GP(selector).  The load is carried
  * out here as the CPU would on the guest's tables: the descriptor must
  * exist, be a data or readable code segment and allow the guest's
  * privilege (the descriptor checks of set_gdt/update_descriptor have
