@@ -41,6 +41,17 @@ SEGMENT_ACCESSORS(es)
 SEGMENT_ACCESSORS(fs)
 SEGMENT_ACCESSORS(gs)
 
+/* `mov seg_sel(%rip), %fs` and `lfs seg_far(%rip), %eax` (the offset into
+ * seg_got). */
+static volatile struct __attribute__((packed)) {
+	uint32_t offset;
+	uint16_t sel;
+} seg_far;
+static volatile uint32_t seg_got;
+__asm__(".text\nload_fs_from_memory: mov seg_sel(%rip), %fs\nret\n"
+	"load_far_fs: lfs seg_far(%rip), %eax\nmov %eax, seg_got(%rip)\nret\n");
+void load_fs_from_memory(void), load_far_fs(void);
+
 /* A load that must go through without a fault (one that faults anyway is
  * stepped over, so the check fails rather than loops). */
 static bool loads(void (*load)(void), uint32_t sel)
@@ -94,6 +105,20 @@ static void test_segment_loads(start_info_t *si)
 			    rdmsr64(MSR_FS_BASE) == BASED_DATA_BASE,
 		    "loading FS gives it the descriptor's base (0x%x, 0x%llx)", read_fs(),
 		    (unsigned long long)rdmsr64(MSR_FS_BASE));
+	__asm__ volatile("wrmsr" : : "c"(MSR_FS_BASE), "a"(0), "d"(0));
+	seg_sel = SEL_BASED_DATA;
+	unsigned int before = seen.count;
+	load_fs_from_memory();
+	guest_check(seen.count == before && read_fs() == SEL_BASED_DATA &&
+			    rdmsr64(MSR_FS_BASE) == BASED_DATA_BASE,
+		    "a load from memory (mov m16, %%fs) too (0x%x, 0x%llx)", read_fs(),
+		    (unsigned long long)rdmsr64(MSR_FS_BASE));
+	seg_far.offset = 0x1234;
+	seg_far.sel = SEL_FLAT_DATA;
+	load_far_fs();
+	guest_check(seen.count == before && read_fs() == SEL_FLAT_DATA && seg_got == 0x1234 &&
+			    rdmsr64(MSR_FS_BASE) == 0,
+		    "lfs loads FS and the offset (0x%x, 0x%x)", read_fs(), seg_got);
 	guest_check(loads(load_ds, SEL_READABLE_CODE) && read_ds() == SEL_READABLE_CODE,
 		    "readable code loads into DS (0x%x)", read_ds());
 	load_faults(load_es, SEL_NOT_PRESENT, 11, "a descriptor that is not present: #NP");

@@ -54,6 +54,17 @@ SEG32_ACCESSORS(es)
 SEG32_ACCESSORS(fs)
 SEG32_ACCESSORS(gs)
 
+/* A far pointer for lfs and lds: offset, selector. */
+volatile struct __attribute__((packed)) {
+	uint32_t offset;
+	uint16_t sel;
+} seg32_far;
+__asm__(".text\nseg32_load_fs_from_memory: mov seg32_sel, %fs\nret\n"
+	"seg32_lfs: lfs seg32_far, %eax\nmov %eax, seg32_got\nret\n"
+	/* lds, then the offset stored through the DS it loaded */
+	"seg32_lds: lds seg32_far, %eax\nmov %eax, seg32_got\nret\n");
+void seg32_load_fs_from_memory(void), seg32_lfs(void), seg32_lds(void);
+
 /* Accesses at seg32_off, each a 3-byte instruction at its _at label
  * (`stosl`: 1 byte) that a fault steps over. */
 __asm__(".text\n"
@@ -159,6 +170,25 @@ static void test_data_segments32(bool limits_checked)
 	seg32_sel = SEG32_USER_DATA;
 	guest_check(seg32_pop_ds() == 0 && seg32_ds() == SEG32_USER_DATA, "pop %%ds loads the user's flat data (0x%x)",
 		    seg32_ds());
+	guest_puts("mov m16, %fs; lfs; lds\n");
+	unsigned int before = seen.count;
+	seg32_sel = SEG32_EXPAND_DOWN;
+	seg32_load_fs_from_memory();
+	guest_check(seen.count == before && seg32_fs() == SEG32_EXPAND_DOWN, "mov from memory loads FS (0x%x)",
+		    seg32_fs());
+	seg32_far.offset = 0x1234;
+	seg32_far.sel = SEG32_BASED;
+	seg32_lfs();
+	guest_check(seen.count == before && seg32_fs() == SEG32_BASED && seg32_got == 0x1234,
+		    "lfs loads FS and the offset (0x%x, 0x%x)", seg32_fs(), seg32_got);
+	seg32_off = SEG32_OFFSET + 12;
+	seg32_fs_read();
+	guest_check(seg32_got == 0x1003, "and FS has the descriptor's base (0x%x)", seg32_got);
+	seg32_far.offset = 0x5678;
+	seg32_far.sel = FLAT_KERNEL_DS;
+	seg32_lds();
+	guest_check(seen.count == before && seg32_ds() == FLAT_KERNEL_DS && seg32_got == 0x5678,
+		    "lds loads DS (Xen's flat one) and the offset (0x%x, 0x%x)", seg32_ds(), seg32_got);
 	based_area[4] = 0x55;
 	guest_check(based_area[4] == 0x55, "memory through it is flat memory");
 	seg32_sel = FLAT_KERNEL_DS;

@@ -453,7 +453,6 @@ static void test_refused(void)
 		{ { 0x3f }, 1, "aas" },
 		{ { 0xd4, 0x0a }, 2, "aam" },
 		{ { 0x62, 0x03 }, 2, "bound" },
-		{ { 0xc5, 0x03 }, 2, "les/lds" },
 		{ { 0xff, 0x1b }, 2, "far call" },
 	};
 	for (size_t i = 0; i < sizeof(fat) / sizeof(fat[0]); i++) {
@@ -696,6 +695,8 @@ T_ASM32(c_stosb, "stosb\n\tret");
 T_ASM32(c_sreg_stack, "push %es\n\tpop %ds\n\tpush %cs\n\tpop %ecx\n\tret");
 T_ASM32(c_pop_fs, "pop %fs\n\tret");
 T_ASM32(c_iret, "iret");
+T_ASM32(c_lds, "lds (%eax), %ecx\n\tret");
+T_ASM32(c_lfs, "lfs (%eax), %ecx\n\tret");
 
 /* DS holding desc under selector 0x23 (the core loads guests' own). */
 static void give_ds(uint64_t desc)
@@ -795,6 +796,24 @@ static void test_segments(void)
 	CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0xe028 && st->regs.rip == rip &&
 		      st->regs.rsp == sp,
 	      "compat: iret is #GP(cs) for the core to carry out, esp kept");
+
+	/* Far pointers: offset, then selector. */
+	wr32(C_DATA + 0x80, 0x12345678);
+	wr32(C_DATA + 0x84, 0xe033);
+	setup(T_LOAD(c_lds, 0), 3);
+	give_ds(desc_make(0, 0xfffff, 0xf3, 0xc));
+	st->regs.rax = C_DATA + 0x80;
+	t_run(&ex);
+	CHECK(RET_BP(ex, st) && st->regs.rcx == 0x12345678 && st->sys.data_sel[1] == 0xe033,
+	      "compat: lds loads DS with the selector and ecx with the offset");
+	wr32(C_DATA + 0x84, 0x23);
+	rip = setup(T_LOAD(c_lfs, 0), 3);
+	st->regs.rax = C_DATA + 0x80;
+	st->regs.rcx = 7;
+	t_run(&ex);
+	CHECK(ex.reason == EXEC_EXIT_TRAP && ex.vector == X86_EXC_GP && ex.error_code == 0x20 && st->regs.rip == rip &&
+		      st->regs.rcx == 7,
+	      "compat: lfs of a selector not in Xen's GDT is #GP(selector), ecx kept");
 }
 
 void test_compat(void)

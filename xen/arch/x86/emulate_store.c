@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hv/emulate_store.h"
+#include "hv/x86_modrm.h"
 
 #define ARITH_FLAGS                                                                                          \
 	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF | X86_RFLAGS_OF)
@@ -202,48 +203,16 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64
 		d->la = compat ? (uint32_t)(moffs + seg_base) : moffs + seg_base;
 		return true;
 	}
-	uint8_t modrm;
-	if (!next_byte(insn, avail, &i, &modrm))
+	struct modrm_operand m;
+	if (!modrm_decode(g, compat, rex, insn, avail, &i, &m))
 		return false;
-	unsigned int mod = modrm >> 6, rm = modrm & 7;
-	d->reg = ((modrm >> 3) & 7) | ((rex & 4u) << 1);
+	d->reg = m.reg;
 	d->rex = rex != 0;
-	if (mod == 3 || !classify(op, (modrm >> 3) & 7, d, vsize, &imm_len))
+	if (m.mod == 3 || !classify(op, m.reg & 7, d, vsize, &imm_len))
 		return false; /* a register operand writes no memory */
 	if ((d->kind >= BTS) && d->size == 1)
 		return false;
-
-	uint64_t ea = 0, disp = 0;
-	bool rip_relative = false;
-	if (rm == 4) {
-		uint8_t sib;
-		if (!next_byte(insn, avail, &i, &sib))
-			return false;
-		unsigned int index = ((sib >> 3) & 7) | ((rex & 2u) << 2), base = (sib & 7) | ((rex & 1u) << 3);
-		if (index != 4)
-			ea += g[index] << (sib >> 6);
-		if ((sib & 7) == 5 && mod == 0) {
-			if (!next_bytes(insn, avail, &i, 4, &disp))
-				return false;
-			ea += sign_extend(disp, 4);
-		} else {
-			ea += g[base];
-		}
-	} else if (rm == 5 && mod == 0) {
-		/* rip-relative in 64-bit mode, an absolute disp32 in compat. */
-		rip_relative = !compat;
-		if (!next_bytes(insn, avail, &i, 4, &disp))
-			return false;
-		ea += sign_extend(disp, 4);
-	} else {
-		ea += g[rm | ((rex & 1u) << 3)];
-	}
-	if (mod == 1 || mod == 2) {
-		unsigned int n = mod == 1 ? 1 : 4;
-		if (!next_bytes(insn, avail, &i, n, &disp))
-			return false;
-		ea += sign_extend(disp, n);
-	}
+	uint64_t ea = m.ea;
 	d->has_imm = imm_len != 0;
 	if (imm_len) {
 		if (!next_bytes(insn, avail, &i, imm_len, &d->imm))
@@ -251,7 +220,7 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64
 		d->imm = sign_extend(d->imm, imm_len) & size_mask(d->size);
 	}
 	d->len = i;
-	if (rip_relative)
+	if (m.rip_relative)
 		ea += rip + i;
 	d->la = ea + seg_base;
 	/* 32-bit addressing: the offset and the linear address wrap at 4 GiB. */

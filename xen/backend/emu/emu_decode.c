@@ -276,6 +276,9 @@ opcode:
 	if (c != 0x0f) {
 		d->op = c;
 		flags = onebyte[c];
+		/* les/lds in compat mode; VEX prefixes in 64-bit mode. */
+		if (v->compat && (c == 0xc4 || c == 0xc5))
+			flags = D_M;
 		if (__builtin_expect(v->compat, 0) && c == 0x82)
 			flags = D_M | I_B; /* an alias of 80 outside 64-bit mode */
 	} else {

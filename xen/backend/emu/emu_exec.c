@@ -350,6 +350,18 @@ static void exec_mov_to_sreg(struct exec_vcpu *v, struct insn *d)
 	load_sreg(v, seg, (uint16_t)emu_rm_read(v, d, 2));
 }
 
+void emu_load_far_pointer(struct exec_vcpu *v, struct insn *d, unsigned int seg)
+{
+	if (!d->mem)
+		emu_raise(v, X86_EXC_UD);
+	unsigned int size = d->opsize;
+	uint64_t la = emu_la(v, d, d->ea, size + 2, false);
+	uint64_t offset = emu_read(v, la, size, d->fv);
+	uint16_t sel = (uint16_t)emu_read(v, la + size, 2, d->fv);
+	load_sreg(v, seg, sel);
+	emu_set_reg(v, d->reg, size, d->rex, offset);
+}
+
 void emu_push_sreg(struct exec_vcpu *v, const struct insn *d, unsigned int seg)
 {
 	emu_push(v, emu_stack_size(v, d), sreg_selector(v, seg));
@@ -848,9 +860,11 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 			compat_unsupported(v, d, "far call/jmp (9a/ea)");
 		emu_raise(v, X86_EXC_UD);
 	case 0xc4:
-	case 0xc5: /* VEX; les/lds with a memory operand in compat mode */
-		if (v->compat)
-			compat_unsupported(v, d, "les/lds/VEX (c4/c5)");
+	case 0xc5: /* les/lds in compat mode; VEX in 64-bit mode */
+		if (v->compat) {
+			emu_load_far_pointer(v, d, op == 0xc4 ? SEG_ES : SEG_DS);
+			return;
+		}
 		emu_unimplemented(v, d);
 	case 0xca:
 	case 0xcb: /* far return */

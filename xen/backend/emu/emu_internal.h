@@ -275,6 +275,9 @@ void emu_exec_group3(struct exec_vcpu *v, struct insn *d, unsigned int size);
 /* push and pop of a segment register (enum emu_seg). */
 void emu_push_sreg(struct exec_vcpu *v, const struct insn *d, unsigned int seg);
 void emu_pop_sreg(struct exec_vcpu *v, const struct insn *d, unsigned int seg);
+/* lds, les, lss, lfs, lgs: a far pointer's selector into seg, its offset
+ * into the ModRM reg. */
+void emu_load_far_pointer(struct exec_vcpu *v, struct insn *d, unsigned int seg);
 
 /* The linear address of size bytes at offset ea of a segment register
  * (enum emu_seg) in compatibility mode, after the checks of its limit and

@@ -276,6 +276,11 @@ void emu_exec_0f(struct exec_vcpu *v, struct insn *d)
 	case 0xa8:
 		emu_push_sreg(v, d, op == 0xa0 ? SEG_FS : SEG_GS);
 		return;
+	case 0xb2: /* lss, lfs, lgs */
+	case 0xb4:
+	case 0xb5:
+		emu_load_far_pointer(v, d, op == 0xb2 ? SEG_SS : op == 0xb4 ? SEG_FS : SEG_GS);
+		return;
 	case 0xa1: /* pop fs, pop gs */
 	case 0xa9:
 		emu_pop_sreg(v, d, op == 0xa1 ? SEG_FS : SEG_GS);

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "hv/exec.h"
+#include "hv/x86_modrm.h"
 
 struct store_ops {
 	/* 0, or -errno to abandon the instruction. */
@@ -48,8 +49,6 @@ enum store_mode {
 	STORE_MODE_COMPAT, /* 32-bit code in compatibility mode (flat segments) */
 };
 
-/* The maximum length of an x86 instruction. */
-#define X86_MAX_INSN_LEN 15
 
 /*
  * Emulate the instruction whose first avail bytes are at insn (rip is

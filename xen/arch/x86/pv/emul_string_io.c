@@ -20,10 +20,10 @@
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
+#include "hv/x86_modrm.h"
 
 /* Elements one exit carries out before the instruction runs again. */
 #define STRING_IO_BATCH 4096u
-#define MAX_INSN_LEN 15u
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_DEFAULT };
 
@@ -158,9 +158,9 @@ bool pv_emulate_string_io(struct vcpu *v)
 {
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = st->sys.compat };
-	uint8_t b[MAX_INSN_LEN];
+	uint8_t b[X86_MAX_INSN_LEN];
 	unsigned int avail = 0;
-	while (avail < MAX_INSN_LEN && !copy_from_guest(&ctx, &b[avail], st->regs.rip + avail, 1))
+	while (avail < X86_MAX_INSN_LEN && !copy_from_guest(&ctx, &b[avail], st->regs.rip + avail, 1))
 		avail++;
 	struct string_io io;
 	if (!decode(b, avail, !st->sys.compat, &io))

@@ -24,6 +24,7 @@
 #include "hv/hypervisor.h"
 #include "hv/pv.h"
 #include "hv/pv_layout.h"
+#include "hv/x86_modrm.h"
 #include "public/compat/x86_32.h"
 #include "public/xen.h"
 
@@ -166,52 +167,123 @@ bool pv_load_context_segments(struct vcpu *v)
 	return all_loaded || pv_failsafe_callback(v, named);
 }
 
-/* The instruction loading a segment register that faulted: `mov r,
- * %sreg`, `pop %fs`/`%gs` and, in compatibility mode, `pop %ds`/`%es`/
- * `%ss`. */
+/* The instruction loading a segment register that faulted: `mov r/m16,
+ * %sreg`, `pop %fs`/`%gs`, `lss`/`lfs`/`lgs` and, in compatibility mode,
+ * `pop %ds`/`%es`/`%ss` and `lds`/`les`. */
 struct segment_load_insn {
 	unsigned int len;       /* bytes */
 	unsigned int sreg;      /* encoding number: ES 0, CS 1, SS 2, DS 3, FS 4, GS 5 */
-	unsigned int pop_bytes; /* 0: from a register */
+	unsigned int pop_bytes; /* pop: what it takes off the stack */
 	uint16_t sel;
+	/* lds and the rest: the offset for register far_reg, of far_size bytes
+	 * (0: none). */
+	unsigned int far_reg, far_size;
+	uint64_t far_offset;
 };
+
+/* The linear address of size bytes at ea of segment register seg (enum
+ * order as sreg), as the faulting instruction used it: 64-bit code has
+ * only FS and GS bases; compatibility-mode code its data registers'
+ * bases, limits and rights and Xen's flat CS and SS.  false where the
+ * CPU would have faulted on the access rather than on the load. */
+static bool operand_address(const struct vcpu_sysregs *sys, unsigned int seg, uint64_t ea, unsigned int size,
+			    uint64_t *la)
+{
+	if (!sys->compat) {
+		*la = ea + (seg == 4 ? sys->fs_base : seg == 5 ? sys->gs_base : 0);
+		return true;
+	}
+	if (seg == 1 || seg == 2) {
+		*la = ea;
+		return ea + size - 1 <= 0xffffffffull;
+	}
+	unsigned int slot = (unsigned int)sreg_data_slot(seg);
+	*la = (data_seg_base(sys, slot) + ea) & 0xffffffffull;
+	return desc_allows(sys->data_desc[slot], ea, size, false);
+}
 
 static bool decode_segment_load(struct vcpu *v, struct vcpu_state *st, struct segment_load_insn *in)
 {
 	bool compat = st->sys.compat;
 	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
 	/* Byte by byte: the instruction may end just before an unmapped
-	 * page.  Bytes that cannot be read are zero, which no form has. */
-	uint8_t b[4] = { 0 };
-	for (unsigned int i = 0; i < sizeof(b); i++)
-		if (copy_from_guest(&ctx, &b[i], st->regs.rip + i, 1))
+	 * page; avail says how many could be read. */
+	uint8_t b[X86_MAX_INSN_LEN];
+	unsigned int avail = 0;
+	while (avail < sizeof(b) && !copy_from_guest(&ctx, &b[avail], st->regs.rip + avail, 1))
+		avail++;
+	unsigned int len = 0, rex = 0;
+	bool opsize16 = false;
+	int seg = -1; /* an override */
+	for (; len < avail; len++) {
+		if (b[len] == 0x66)
+			opsize16 = true;
+		else if (b[len] == 0x26 || b[len] == 0x2e || b[len] == 0x36 || b[len] == 0x3e)
+			seg = (b[len] >> 3) & 3;
+		else if (b[len] == 0x64 || b[len] == 0x65)
+			seg = b[len] - 0x60;
+		else
 			break;
-	unsigned int len = 0, rex = 0, opsize = compat ? 4 : 8;
-	if (b[len] == 0x66) {
-		opsize = 2;
-		len++;
 	}
-	if (!compat && (b[len] & 0xf0) == 0x40)
+	if (!compat && len < avail && (b[len] & 0xf0) == 0x40)
 		rex = b[len++];
-	in->pop_bytes = 0;
-	if (b[len] == 0x8e && (b[len + 1] >> 6) == 3) {
-		in->sreg = (b[len + 1] >> 3) & 7;
-		in->sel = (uint16_t)vcpu_gprs(&st->regs)[(b[len + 1] & 7) | ((rex & 1) << 3)];
-		in->len = len + 2;
-		return true;
-	}
+	/* pop: 64-bit stack slots in 64-bit mode; far pointers: 32-bit
+	 * offsets by default in both modes. */
+	unsigned int pop_size = opsize16 ? 2 : compat ? 4 : 8;
+	unsigned int offset_size = rex & 8 ? 8 : opsize16 ? 2 : 4;
+	if (len + 1 >= avail && !(compat && len < avail && (b[len] == 0x07 || b[len] == 0x17 || b[len] == 0x1f)))
+		return false;
+	*in = (struct segment_load_insn){ 0 };
+	uint64_t sp = compat ? (uint32_t)st->regs.rsp : st->regs.rsp;
 	if (b[len] == 0x0f && (b[len + 1] == 0xa1 || b[len + 1] == 0xa9)) {
 		in->sreg = b[len + 1] == 0xa1 ? 4 : 5;
 		in->len = len + 2;
-	} else if (compat && (b[len] == 0x07 || b[len] == 0x17 || b[len] == 0x1f)) {
+		in->pop_bytes = pop_size;
+		return copy_from_guest(&ctx, &in->sel, sp, sizeof(in->sel)) == 0;
+	}
+	if (compat && (b[len] == 0x07 || b[len] == 0x17 || b[len] == 0x1f)) {
 		in->sreg = b[len] >> 3; /* es, ss, ds */
 		in->len = len + 1;
+		in->pop_bytes = pop_size;
+		return copy_from_guest(&ctx, &in->sel, sp, sizeof(in->sel)) == 0;
+	}
+	/* ModRM forms: 8e (mov), c4/c5 (les/lds: compat only, VEX in 64-bit
+	 * mode), 0f b2/b4/b5 (lss/lfs/lgs). */
+	unsigned int i = len + 1, far_sreg = 0;
+	if (b[len] == 0x8e) {
+	} else if (compat && (b[len] == 0xc4 || b[len] == 0xc5)) {
+		far_sreg = b[len] == 0xc4 ? 0 : 3;
+	} else if (b[len] == 0x0f && (b[len + 1] == 0xb2 || b[len + 1] == 0xb4 || b[len + 1] == 0xb5)) {
+		far_sreg = b[len + 1] == 0xb2 ? 2 : b[len + 1] - 0xb0;
+		i++;
 	} else {
 		return false;
 	}
-	in->pop_bytes = opsize;
-	uint64_t sp = compat ? (uint32_t)st->regs.rsp : st->regs.rsp;
-	return copy_from_guest(&ctx, &in->sel, sp, sizeof(in->sel)) == 0;
+	bool far = b[len] != 0x8e;
+	struct modrm_operand m;
+	if (!modrm_decode(vcpu_gprs(&st->regs), compat, (uint8_t)rex, b, avail, &i, &m))
+		return false;
+	in->len = i;
+	in->sreg = far ? far_sreg : m.reg & 7;
+	if (m.mod == 3) {
+		in->sel = (uint16_t)vcpu_gprs(&st->regs)[m.rm];
+		return !far; /* a far pointer is always in memory */
+	}
+	uint64_t ea = m.rip_relative ? m.ea + st->regs.rip + i : m.ea;
+	if (!far)
+		offset_size = 0;
+	uint64_t la;
+	if (!operand_address(&st->sys, seg >= 0 ? (unsigned int)seg : m.stack ? 2u : 3u, ea, offset_size + 2, &la))
+		return false;
+	if (copy_from_guest(&ctx, &in->sel, la + offset_size, sizeof(in->sel)))
+		return false;
+	if (far) {
+		in->far_reg = m.reg;
+		in->far_size = offset_size;
+		if (copy_from_guest(&ctx, &in->far_offset, la, offset_size))
+			return false;
+	}
+	return true;
 }
 
 static void step_past(struct vcpu_state *st, const struct segment_load_insn *in)
@@ -220,6 +292,15 @@ static void step_past(struct vcpu_state *st, const struct segment_load_insn *in)
 	st->regs.rip = (st->regs.rip + in->len) & mask;
 	if (in->pop_bytes)
 		st->regs.rsp = (st->regs.rsp + in->pop_bytes) & mask;
+	if (in->far_size) {
+		/* A 16-bit write keeps the rest of the register, a 32-bit one
+		 * zeroes the upper half. */
+		uint64_t *r = &vcpu_gprs(&st->regs)[in->far_reg];
+		if (in->far_size == 2)
+			*r = (*r & ~0xffffull) | (in->far_offset & 0xffff);
+		else
+			*r = in->far_size == 4 ? (uint32_t)in->far_offset : in->far_offset;
+	}
 }
 
 /* SS: a stack segment of the CPL's ring that the backends can run (Xen's

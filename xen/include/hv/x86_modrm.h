@@ -1,0 +1,35 @@
+/*
+ * The operand a ModRM byte names (with its SIB byte and displacement), in
+ * 64-bit code or compatibility-mode code with the default address size,
+ * for the hypervisor's small instruction emulators (emulate_store.c,
+ * segment_load.c).  The 0x67 address-size prefix is the callers' to
+ * decline.
+ */
+#ifndef HV_X86_MODRM_H
+#define HV_X86_MODRM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The maximum length of an x86 instruction. */
+#define X86_MAX_INSN_LEN 15
+
+struct modrm_operand {
+	unsigned int mod;  /* 3: a register operand (rm), else memory */
+	unsigned int reg;  /* the reg field, with REX.R */
+	unsigned int rm;   /* the rm field, with REX.B when it names a register */
+	/* Memory operands: the effective address (compat: wrapped at 4 GiB),
+	 * without a segment base and, when rip_relative, without the address
+	 * of the next instruction, which only the caller knows. */
+	uint64_t ea;
+	bool rip_relative; /* 64-bit mode, mod 00 rm 101 */
+	bool stack;        /* based on rsp or rbp: SS by default, else DS */
+};
+
+/* Decode the ModRM byte at insn[*i] and what follows it, moving *i past
+ * them; false if the avail bytes run out first.  gprs are the general
+ * registers in encoding order. */
+bool modrm_decode(const uint64_t *gprs, bool compat, uint8_t rex, const uint8_t *insn, unsigned int avail,
+		  unsigned int *i, struct modrm_operand *m);
+
+#endif
