@@ -39,6 +39,8 @@ static int mem_write(void *ctx, uint64_t la, unsigned int size, uint64_t val, bo
 }
 
 static const struct store_ops ops = { mem_read, mem_write };
+/* ES, CS, SS, DS, FS, GS. */
+static uint64_t seg_bases[6] = { 0, 0, 0, 0, 0x100, (uint64_t)-0x40 };
 
 static uint64_t mem64(unsigned int off)
 {
@@ -61,7 +63,7 @@ static int run_mode(enum store_mode mode, const uint8_t *insn, unsigned int len,
 		r->rdi = MEM_LA;
 	if (!r->rip)
 		r->rip = 0x400000;
-	return emulate_store(r, mode, 0x100, (uint64_t)-0x40, insn, len, &ops, NULL);
+	return emulate_store(r, mode, seg_bases, insn, len, &ops, NULL);
 }
 
 static int run(const uint8_t *insn, unsigned int len, struct vcpu_regs *r)
@@ -97,6 +99,15 @@ static void test_compat(void)
 	r = (struct vcpu_regs){ .rax = 0x5a };
 	TAP_CHECK(RUN32(&r, 0x64, 0xa2, 0x08, 0x0f, 0x00, 0x00) == 6 && mem[8] == 0x5a && mem[9] == 0,
 		  "compat mov %%al,%%fs:moffs32 (64 a2): one byte, the FS base added");
+	seg_bases[3] = 0x8;
+	r = (struct vcpu_regs){ .rax = 0x66, .rdi = MEM_LA - 8 };
+	TAP_CHECK(RUN32(&r, 0x88, 0x07) == 2 && mem[0] == 0x66,
+		  "compat mov %%al,(%%edi): DS's base added");
+	r = (struct vcpu_regs){ .rax = 0x77, .rdi = MEM_LA + 1 };
+	TAP_CHECK(RUN32(&r, 0x26, 0x88, 0x07) == 3 && mem[1] == 0x77, "with an ES override, ES's base (0)");
+	r = (struct vcpu_regs){ .rax = 0x55, .rbp = MEM_LA + 2 };
+	TAP_CHECK(RUN32(&r, 0x88, 0x45, 0x00) == 3 && mem[2] == 0x55, "ebp-based: SS's (0), not DS's");
+	seg_bases[3] = 0;
 	r = (struct vcpu_regs){ .rax = 0x1122334455667788ull };
 	TAP_CHECK(RUN(&r, 0x48, 0xa3, 0x08, 0x10, 0, 0, 0, 0, 0, 0) == 10 && mem64(8) == 0x1122334455667788ull,
 		  "64-bit mov %%rax,moffs64 (REX.W a3): an 8-byte absolute address");

@@ -150,14 +150,14 @@ static bool classify(unsigned int op, unsigned int group, struct decoded *d, uns
 	}
 }
 
-static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64_t fs_base, uint64_t gs_base,
+static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, const uint64_t seg_bases[6],
 		   const uint8_t *insn, unsigned int avail, struct decoded *d)
 {
 	bool compat = mode == STORE_MODE_COMPAT;
 	unsigned int i = 0;
 	uint8_t b, rex = 0;
 	bool opsize16 = false;
-	uint64_t seg_base = 0;
+	int seg = -1; /* an override: ES 0, CS 1, SS 2, DS 3, FS 4, GS 5 */
 	for (;;) {
 		if (!next_byte(insn, avail, &i, &b))
 			return false;
@@ -165,12 +165,10 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64
 			opsize16 = true;
 		else if (b == 0xf0)
 			d->lock = true; /* the caller makes the access atomic */
-		else if (b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36)
-			continue; /* null (flat) segments */
-		else if (b == 0x64)
-			seg_base = fs_base;
-		else if (b == 0x65)
-			seg_base = gs_base;
+		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e)
+			seg = (b >> 3) & 3;
+		else if (b == 0x64 || b == 0x65)
+			seg = b - 0x60;
 		else if (b == 0x67)
 			return false; /* 32-bit (64-bit mode) or 16-bit (compat) addressing */
 		else
@@ -200,6 +198,7 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64
 		d->size = op == 0xa2 ? 1 : vsize;
 		d->reg = 0;
 		d->len = i;
+		uint64_t seg_base = seg_bases[seg >= 0 ? seg : 3];
 		d->la = compat ? (uint32_t)(moffs + seg_base) : moffs + seg_base;
 		return true;
 	}
@@ -222,6 +221,7 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64
 	d->len = i;
 	if (m.rip_relative)
 		ea += rip + i;
+	uint64_t seg_base = seg_bases[seg >= 0 ? seg : m.stack ? 2 : 3];
 	d->la = ea + seg_base;
 	/* 32-bit addressing: the offset and the linear address wrap at 4 GiB. */
 	if (compat)
@@ -229,13 +229,13 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, uint64
 	return true;
 }
 
-int emulate_store(struct vcpu_regs *regs, enum store_mode mode, uint64_t fs_base, uint64_t gs_base,
+int emulate_store(struct vcpu_regs *regs, enum store_mode mode, const uint64_t seg_bases[6],
 		  const uint8_t *insn, unsigned int avail, const struct store_ops *ops, void *ctx)
 {
 	uint64_t g[16];
 	memcpy(g, regs, sizeof(g));
 	struct decoded d = { 0 };
-	if (!decode(g, mode, regs->rip, fs_base, gs_base, insn, avail, &d))
+	if (!decode(g, mode, regs->rip, seg_bases, insn, avail, &d))
 		return 0;
 	/* xchg and the compare-exchanges are atomic without a lock prefix. */
 	bool atomic = d.lock || d.kind == XCHG || d.kind == CMPXCHG || d.kind == CMPXCHG8B;

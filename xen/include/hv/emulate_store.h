@@ -14,7 +14,11 @@
  *   bts/btr/btc r/m, reg or imm8 (0f ab, 0f b3, 0f bb; 0f ba /5 /6 /7), the
  *     bit within the operand
  *   cmpxchg8b m64 (0f c7 /1): edx:eax compared, ecx:ebx written
- * with the lock, operand-size, REX (64-bit mode) and FS/GS prefixes.
+ * with the lock, operand-size, REX (64-bit mode) and segment prefixes.
+ * seg_bases are the bases of ES, CS, SS, DS, FS and GS (64-bit mode: 0
+ * but FS and GS); the operand's segment is its override, else SS for
+ * rsp/rbp-based operands, else DS.  Limits are not checked: the access
+ * already passed them when it faulted on the page table.
  * Anything else is declined and the fault goes to the guest, as in Xen;
  * so are the address-size prefix (0x67) and cmpxchg16b.
  *
@@ -46,7 +50,7 @@ struct store_ops {
 
 enum store_mode {
 	STORE_MODE_64,	   /* 64-bit code */
-	STORE_MODE_COMPAT, /* 32-bit code in compatibility mode (flat segments) */
+	STORE_MODE_COMPAT, /* 32-bit code in compatibility mode */
 };
 
 
@@ -56,7 +60,7 @@ enum store_mode {
  * length is returned; 0 if the instruction is not one of the above (nothing
  * changed); -errno from a hook (nothing changed unless the write hook ran).
  */
-int emulate_store(struct vcpu_regs *regs, enum store_mode mode, uint64_t fs_base, uint64_t gs_base,
+int emulate_store(struct vcpu_regs *regs, enum store_mode mode, const uint64_t seg_bases[6],
 		  const uint8_t *insn, unsigned int avail, const struct store_ops *ops, void *ctx);
 
 #endif

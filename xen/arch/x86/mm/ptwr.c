@@ -119,11 +119,15 @@ bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
 			      .pv32 = pv32,
 			      .table_mfn = r.maddr >> PAGE_SHIFT,
 			      .page_la = e->cr2 & ~(uint64_t)(PAGE_SIZE - 1) };
+	/* Compatibility mode: the data registers' bases (CS and SS are flat). */
+	bool compat = pv32;
+	const uint64_t seg_bases[6] = { compat ? data_seg_base(&st->sys, 0) : 0, 0, 0,
+					compat ? data_seg_base(&st->sys, 1) : 0, st->sys.fs_base, st->sys.gs_base };
 	int rc = 0;
 	pthread_mutex_lock(&d->lock);
 	if (!d->is_dying && pv_table_level(c.table_mfn) == 1)
-		rc = emulate_store(&st->regs, pv32 ? STORE_MODE_COMPAT : STORE_MODE_64, st->sys.fs_base,
-				   st->sys.gs_base, insn, avail, &ptwr_ops, &c);
+		rc = emulate_store(&st->regs, compat ? STORE_MODE_COMPAT : STORE_MODE_64, seg_bases, insn, avail,
+				   &ptwr_ops, &c);
 	pthread_mutex_unlock(&d->lock);
 	if (rc <= 0 && c.why[0])
 		printk("d%u: vCPU %u page-table write at %#llx refused: %s\n", d->id, v->id,
