@@ -100,7 +100,7 @@ int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
 	uint64_t desc;
 	if (!(sel & ~3u) || !guest_descriptor(v, sel, &desc))
 		return -EINVAL;
-	unsigned int dpl = (desc >> DESC_DPL_SHIFT) & 3, rpl = sel & 3u;
+	unsigned int dpl = desc_dpl(desc), rpl = sel & 3u;
 	if (!(desc & DESC_S) || !(desc & DESC_CODE) || (desc & DESC_CONFORMING ? dpl > rpl : dpl != rpl))
 		return -EINVAL;
 	if (!(desc & DESC_P))
@@ -120,7 +120,7 @@ int pv_stack_segment(struct vcpu *v, uint16_t sel, bool compat)
 	uint64_t desc;
 	if (!(sel & ~3u) || !guest_descriptor(v, sel, &desc))
 		return -EINVAL;
-	unsigned int dpl = (desc >> DESC_DPL_SHIFT) & 3;
+	unsigned int dpl = desc_dpl(desc);
 	if (!(desc & DESC_S) || (desc & DESC_CODE) || !(desc & DESC_WRITABLE) || dpl != (sel & 3u))
 		return -EINVAL;
 	if (!(desc & DESC_P))
