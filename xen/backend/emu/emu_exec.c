@@ -104,6 +104,15 @@ _Noreturn static void compat_unsupported(struct exec_vcpu *v, const struct insn 
 		  (unsigned long long)d->start);
 }
 
+/* A far call, jump or return of compatibility-mode code to sel: as the
+ * KVM backend's CPU on its compat GDT, which holds no code segment or gate
+ * a guest may use, #GP(selector) (#GP(0) for a null one); the core leaves
+ * it to the guest (docs/pv-cpu.md, "Not yet"). */
+_Noreturn static void compat_far_transfer(struct exec_vcpu *v, uint16_t sel)
+{
+	emu_raise_err(v, X86_EXC_GP, sel & 0xfffcu);
+}
+
 /* pusha/popa (compat mode only). */
 static void exec_pusha(struct exec_vcpu *v, const struct insn *d)
 {
@@ -432,8 +441,13 @@ static void exec_group5(struct exec_vcpu *v, struct insn *d)
 	}
 	case 3:
 	case 5:
-		if (v->compat)
-			compat_unsupported(v, d, "far call/jmp (ff /3, /5)");
+		if (v->compat) {
+			if (!d->mem)
+				emu_raise(v, X86_EXC_UD);
+			unsigned int osz = d->opsize;
+			compat_far_transfer(v, (uint16_t)emu_read(v, emu_la(v, d, d->ea, osz + 2, false) + osz, 2,
+								  d->fv));
+		}
 		emu_unimplemented(v, d);
 	default:
 		emu_raise(v, X86_EXC_UD);
@@ -856,8 +870,9 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		return;
 	case 0x9a:
 	case 0xea:
-		if (v->compat)
-			compat_unsupported(v, d, "far call/jmp (9a/ea)");
+		if (v->compat) /* the selector follows the offset */
+			compat_far_transfer(v, (uint16_t)emu_read(v, (d->start + d->len + d->opsize) & 0xffffffffull, 2,
+								  X86_EXC_GP));
 		emu_raise(v, X86_EXC_UD);
 	case 0xc4:
 	case 0xc5: /* les/lds in compat mode; VEX in 64-bit mode */
@@ -869,7 +884,8 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 	case 0xca:
 	case 0xcb: /* far return */
 		if (v->compat)
-			compat_unsupported(v, d, "lret");
+			compat_far_transfer(v, (uint16_t)emu_read(v, (emu_sp(v) + d->opsize) & 0xffffffffull, 2,
+								  X86_EXC_SS));
 		emu_unimplemented(v, d);
 	case 0xd4:
 	case 0xd5:
