@@ -11,8 +11,9 @@
 #define SEG32_ABSENT 0x39u      /* entry 7: data, not present */
 #define SEG32_USER_DATA 0x43u   /* entry 8: flat data, DPL 3 (Linux's __USER_DS) */
 #define SEG32_EXEC_ONLY 0x49u   /* entry 9: code that cannot be read */
-#define SEG32_BEYOND 0x51u      /* entry 10: past the entries given */
-#define SEG32_GDT_ENTRIES 10
+/* Entries 10-12: farcalls32.h's call gates. */
+#define SEG32_BEYOND 0x69u      /* entry 13: past the entries given */
+#define SEG32_GDT_ENTRIES 13
 #define SEG32_OFFSET 0x100u
 
 static volatile uint32_t based_area[64] __attribute__((aligned(256)));

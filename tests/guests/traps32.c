@@ -91,6 +91,9 @@ __asm__(".section .user_page, \"awx\", @progbits\n.balign 4096\n.globl user_page
 	/* Entered by the kernel's own iret instruction (native_ring3). */
 	"native_user_entry:\n"
 	"mov %fs, native_user_fs\n"
+	"push $0x5eed\n"
+	"lcall $0x63, $0\n" /* GATE3P: into ring 1 with the parameter, which its lret $4 releases */
+	".globl native_user_after_lcall\nnative_user_after_lcall:\n"
 	"mov $61, %eax\nint $0x80\n"
 	".globl native_user_after\nnative_user_after:\n"
 	"ud2\n"
@@ -111,7 +114,7 @@ void ring1_sysenter(void), ring1_resume(void);
 __asm__(".text\nnative_ring3:\n"
 	"push %ebx\npush %esi\npush %edi\npush %ebp\nmov %esp, ring1_esp\n"
 	"pushl $0xe033\npushl $user_stack_top\npushl $0x202\npushl $0xe02b\npushl $native_user_entry\niret\n");
-void native_ring3(void), native_user_after(void);
+void native_ring3(void), native_user_after(void), native_user_after_lcall(void);
 /* What int $0x80 from it was given: eip, cs, esp, ss. */
 static volatile uint32_t native_ring3_frame[4];
 volatile uint32_t ring1_esp;
@@ -206,7 +209,14 @@ static bool expect(unsigned int vector, void (*insn)(void), unsigned long step, 
 			   what, vector, seen.vector);
 }
 
+/* The kernel's own GDT: flat ring-1 code and data, code that is not
+ * present, then segments32.h's data segments and farcalls32.h's gates. */
+static uint64_t own_gdt[512] __attribute__((aligned(4096)));
+#define OWN_KERNEL_CS 0x09u
+#define OWN_KERNEL_DS 0x11u
+#define OWN_ABSENT_CS 0x19u
 #include "segments32.h"
+#include "farcalls32.h"
 #define SEEN_FLAGS seen.eflags
 #define SEEN_IP seen.eip
 #include "iopl.h"
@@ -314,12 +324,6 @@ static void test_ring1_sysenter(void)
 	}
 }
 
-/* The kernel's own GDT: flat ring-1 code and data, code that is not
- * present and 16-bit code. */
-static uint64_t own_gdt[512] __attribute__((aligned(4096)));
-#define OWN_KERNEL_CS 0x09u
-#define OWN_KERNEL_DS 0x11u
-#define OWN_ABSENT_CS 0x19u
 
 /* iret32_here(cs, eflags): the iret hypercall to the instruction after it,
  * in ring 1 on the same stack; a fault at the target comes back there too
@@ -353,6 +357,7 @@ static void test_iret_segments(start_info_t *si)
 	own_gdt[2] = 0x00cfb2000000ffffull; /* flat data, DPL 1 */
 	own_gdt[3] = 0x00cf3a000000ffffull; /* code, DPL 1, P clear */
 	seg32_fill_gdt(own_gdt);
+	farcalls32_fill_gdt(own_gdt);
 	uint32_t va = (uint32_t)own_gdt;
 	uint64_t pte = (uint64_t)p2m[(va - GUEST_VIRT_BASE) >> 12] << 12 | 0x1;
 	long rc = hypercall(__HYPERVISOR_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32), UVMF_INVLPG, 0);
@@ -455,6 +460,13 @@ static void enter_ring3(start_info_t *si)
 		    "its int $0x80 came from ring 3 with its eip, cs, esp and ss (%x %x %x %x)", native_ring3_frame[0],
 		    native_ring3_frame[1], native_ring3_frame[2], native_ring3_frame[3]);
 	guest_check(native_user_fs == 0, "and ring 3 found FS nulled by that return (0x%x)", native_user_fs);
+	uint32_t top = (uint32_t)kernel_trap_stack + sizeof(kernel_trap_stack);
+	guest_check(gate_frame[0] == (uint32_t)native_user_after_lcall && (gate_frame[1] & 0xffff) == FLAT_USER_CS &&
+			    gate_frame[2] == 0x5eed && gate_frame[3] == (uint32_t)user_stack_top - 4 &&
+			    (gate_frame[4] & 0xffff) == FLAT_USER_SS && gate_esp == top - 5 * 4,
+		    "ring 3's lcall through a gate ran ring 1 on the stack_switch stack with [eip, cs, parameter, esp, "
+		    "ss] (%x %x %x %x %x at %x), and lret went back", gate_frame[0], gate_frame[1], gate_frame[2],
+		    gate_frame[3], gate_frame[4], gate_esp);
 	static uint32_t frame[6];
 	frame[0] = 0; /* eax */
 	frame[1] = (uint32_t)user_entry;
@@ -501,6 +513,7 @@ int guest_main(start_info_t *si)
 	test_iret_segments(si);
 	test_data_segments32(!guest_strstr((const char *)si->cmd_line, "nolimits"));
 	test_native_iret();
+	test_far_calls32();
 	if (guest_failed())
 		return GUEST_FAIL;
 	enter_ring3(si);

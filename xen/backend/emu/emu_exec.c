@@ -786,7 +786,7 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		if (v->compat) {
 			/* As the KVM backend's CPU on its compat GDT, which holds
 			 * no code segment a guest may use: #GP(cs), for the core
-			 * to carry out (traps.c, pv_emulate_iret_insn). */
+			 * to carry out (traps.c, pv_emulate_far_return). */
 			uint64_t sp = emu_sp(v);
 			uint16_t cs = (uint16_t)emu_read(v, (sp + d->opsize) & 0xffffffffull, 2, X86_EXC_SS);
 			emu_raise_err(v, X86_EXC_GP, cs & 0xfffcu);

@@ -247,15 +247,30 @@ bool pv_maybe_string_io(const uint8_t *b, unsigned int avail);
  * carried out, or #NP delivered (true); false if it stays the guest's
  * #GP. */
 bool pv_load_segment(struct vcpu *v, uint32_t error_code);
-/* A #GP(selector) at a compatibility-mode `iret` instruction (traps.c):
+/* A #GP(selector) at a compatibility-mode `iret` or `lret` (traps.c):
  * carried out, or its fault delivered or the guest crashed (true); false
  * if it stays the guest's #GP. */
-bool pv_emulate_iret_insn(struct vcpu *v, uint32_t error_code);
+bool pv_emulate_far_return(struct vcpu *v, uint32_t error_code);
 /* Whether a guest's data segment register at cpl can hold sel (null,
  * Xen's flat ones, or a usable descriptor of its own GDT or LDT): 0 with
  * the descriptor as the CPU caches it (0 for null), -ENOENT if that
  * descriptor is not present, -EINVAL if the load would be #GP. */
 int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *desc);
+/* The descriptor a selector names in v's GDT or LDT; false if it lies
+ * beyond the table, in Xen's reserved entries (or the table cannot be
+ * read). */
+bool pv_guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc);
+/* The linear address of size bytes at ea of segment register seg (ES 0,
+ * CS 1, SS 2, DS 3, FS 4, GS 5) as an instruction of the vCPU's mode uses
+ * it: 64-bit code has only FS and GS bases; compatibility-mode code its
+ * data registers' bases, limits and rights and Xen's flat CS and SS.
+ * false where the CPU would fault on the access. */
+bool pv_operand_address(const struct vcpu_sysregs *sys, unsigned int seg, uint64_t ea, unsigned int size,
+			uint64_t *la);
+/* A #GP(selector) at a far call or jump of compatibility-mode code
+ * (far_call.c): carried out, or its fault delivered or the guest crashed
+ * (true); false if it stays the guest's #GP. */
+bool pv_emulate_far_call(struct vcpu *v, uint32_t error_code);
 /* Put a selector and its descriptor (pv_data_segment) into a data
  * register slot (sreg_data_slot); FS and GS bases are the caller's. */
 void pv_set_data_segment(struct vcpu_sysregs *sys, unsigned int slot, uint16_t sel, uint64_t desc);

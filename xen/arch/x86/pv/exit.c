@@ -155,7 +155,8 @@ void arch_vcpu_handle_exit(struct vcpu *v, const struct exec_exit *e)
 		    (pv_emulate_privileged(v) || pv_sysenter(v)))
 			return;
 		if (e->vector == X86_EXC_GP && e->has_error_code && e->error_code &&
-		    (pv_load_segment(v, e->error_code) || pv_emulate_iret_insn(v, e->error_code)))
+		    (pv_load_segment(v, e->error_code) || pv_emulate_far_return(v, e->error_code) ||
+		     pv_emulate_far_call(v, e->error_code)))
 			return;
 		if (e->vector == X86_EXC_NM) {
 			if (!pv_device_not_available(v))

@@ -28,10 +28,7 @@
 #include "public/compat/x86_32.h"
 #include "public/xen.h"
 
-/* The descriptor a selector names in v's GDT or LDT; false if it lies
- * beyond the table, in Xen's reserved entries (or the table cannot be
- * read). */
-static bool guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
+bool pv_guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
 {
 	unsigned int index = sel >> 3;
 	if (index >= FIRST_RESERVED_GDT_ENTRY)
@@ -55,7 +52,7 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *de
 	if (!(sel & ~3u))
 		return 0;
 	uint64_t d = xen_flat_descriptor(domain_is_pv32(v->domain), sel);
-	if (!d && !guest_descriptor(v, sel, &d))
+	if (!d && !pv_guest_descriptor(v, sel, &d))
 		return -EINVAL;
 	unsigned int dpl = desc_dpl(d);
 	bool conforming = (d & DESC_CODE) && (d & DESC_CONFORMING);
@@ -98,7 +95,7 @@ int pv_code_segment(struct vcpu *v, uint16_t sel, bool *compat)
 		return 0;
 	}
 	uint64_t desc;
-	if (!(sel & ~3u) || !guest_descriptor(v, sel, &desc))
+	if (!(sel & ~3u) || !pv_guest_descriptor(v, sel, &desc))
 		return -EINVAL;
 	unsigned int dpl = desc_dpl(desc), rpl = sel & 3u;
 	if (!(desc & DESC_S) || !(desc & DESC_CODE) || (desc & DESC_CONFORMING ? dpl > rpl : dpl != rpl))
@@ -118,7 +115,7 @@ int pv_stack_segment(struct vcpu *v, uint16_t sel, bool compat)
 				       : (sel | 3) == FLAT_RING3_DS32)
 		return 0;
 	uint64_t desc;
-	if (!(sel & ~3u) || !guest_descriptor(v, sel, &desc))
+	if (!(sel & ~3u) || !pv_guest_descriptor(v, sel, &desc))
 		return -EINVAL;
 	unsigned int dpl = desc_dpl(desc);
 	if (!(desc & DESC_S) || (desc & DESC_CODE) || !(desc & DESC_WRITABLE) || dpl != (sel & 3u))
@@ -181,13 +178,8 @@ struct segment_load_insn {
 	uint64_t far_offset;
 };
 
-/* The linear address of size bytes at ea of segment register seg (enum
- * order as sreg), as the faulting instruction used it: 64-bit code has
- * only FS and GS bases; compatibility-mode code its data registers'
- * bases, limits and rights and Xen's flat CS and SS.  false where the
- * CPU would have faulted on the access rather than on the load. */
-static bool operand_address(const struct vcpu_sysregs *sys, unsigned int seg, uint64_t ea, unsigned int size,
-			    uint64_t *la)
+bool pv_operand_address(const struct vcpu_sysregs *sys, unsigned int seg, uint64_t ea, unsigned int size,
+			uint64_t *la)
 {
 	if (!sys->compat) {
 		*la = ea + (seg == 4 ? sys->fs_base : seg == 5 ? sys->gs_base : 0);
@@ -273,7 +265,7 @@ static bool decode_segment_load(struct vcpu *v, struct vcpu_state *st, struct se
 	if (!far)
 		offset_size = 0;
 	uint64_t la;
-	if (!operand_address(&st->sys, seg >= 0 ? (unsigned int)seg : m.stack ? 2u : 3u, ea, offset_size + 2, &la))
+	if (!pv_operand_address(&st->sys, seg >= 0 ? (unsigned int)seg : m.stack ? 2u : 3u, ea, offset_size + 2, &la))
 		return false;
 	if (copy_from_guest(&ctx, &in->sel, la + offset_size, sizeof(in->sel)))
 		return false;

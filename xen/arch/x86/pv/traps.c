@@ -690,27 +690,39 @@ static long iret32(struct vcpu *v)
 }
 
 /*
- * The `iret` instruction of compatibility-mode code: a 32-bit kernel's
- * (32-bit Linux returns with it everywhere but to vm86 mode and from
- * NMIs) or a 32-bit process's.  The backends' compat GDT holds no code
- * segment a guest may use, so it faults with #GP(cs) and is carried out
- * here as the CPU's would be on the guest's tables: [eip, cs, eflags]
- * and, to an outer ring, [esp, ss]; a selector that fails its checks is
- * the CPU's fault at the instruction, nothing changed.  The flags load as
- * at CPL 1 or 3 with IOPL 0: IF and IOPL stay, since a guest's interrupt
- * flag is its upcall mask, which only the iret hypercall restores (as
- * on Xen, whose guests' own iret cannot change IF either).
+ * The far returns of compatibility-mode code: `iret` (a 32-bit kernel's:
+ * 32-bit Linux returns with it everywhere but to vm86 mode and from NMIs;
+ * or a 32-bit process's) and `lret`.  The backends' compat GDT holds no
+ * code segment a guest may use, so each faults with #GP(cs) and is
+ * carried out here as the CPU's would be on the guest's tables: [eip, cs,
+ * eflags] (lret: [eip, cs], then imm16 bytes released) and, to an outer
+ * ring, [esp, ss]; a selector that fails its checks is the CPU's fault at
+ * the instruction, nothing changed.  iret loads the flags as at CPL 1 or
+ * 3 with IOPL 0: IF and IOPL stay, since a guest's interrupt flag is its
+ * upcall mask, which only the iret hypercall restores (as on Xen, whose
+ * guests' own iret cannot change IF either).
  */
-bool pv_emulate_iret_insn(struct vcpu *v, uint32_t error_code)
+bool pv_emulate_far_return(struct vcpu *v, uint32_t error_code)
 {
 	struct domain *d = v->domain;
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct vcpu_regs *r = &st->regs;
 	struct hcall_ctx ctx = { .caller = d, .vcpu = v, .compat = true };
-	uint8_t op;
-	uint32_t esp = (uint32_t)r->rsp, f[5];
-	if (!st->sys.compat || copy_from_guest(&ctx, &op, r->rip, 1) || op != 0xcf ||
-	    copy_from_guest(&ctx, f, esp, 3 * 4))
+	uint8_t insn[3];
+	uint32_t esp = (uint32_t)r->rsp, f[3];
+	if (!st->sys.compat || copy_from_guest(&ctx, insn, r->rip, 1))
+		return false;
+	bool iret = insn[0] == 0xcf;
+	unsigned int release = 0;
+	if (insn[0] == 0xca) { /* lret imm16 */
+		if (copy_from_guest(&ctx, &insn[1], r->rip + 1, 2))
+			return false;
+		release = (unsigned int)insn[1] | (unsigned int)insn[2] << 8;
+	} else if (!iret && insn[0] != 0xcb) {
+		return false;
+	}
+	unsigned int words = iret ? 3 : 2;
+	if (copy_from_guest(&ctx, f, esp, words * 4))
 		return false;
 	uint16_t cs = (uint16_t)f[1];
 	unsigned int ring = cs & 3u, cpl = st->sys.cpl;
@@ -718,30 +730,34 @@ bool pv_emulate_iret_insn(struct vcpu *v, uint32_t error_code)
 		return false; /* the CPU's #GP(cs) stands */
 	bool outer = ring > cpl;
 	if (outer && (ring != 3 || !domain_is_pv32(d))) {
-		domain_crash(d, "vCPU %u: iret to ring %u", v->id, ring);
+		domain_crash(d, "vCPU %u: far return to ring %u", v->id, ring);
 		return true;
 	}
-	if (outer && copy_from_guest(&ctx, &f[3], esp + 3 * 4, 2 * 4))
+	uint32_t outer_sp[2] = { 0, 0 }; /* esp, ss */
+	if (outer && copy_from_guest(&ctx, outer_sp, esp + words * 4 + release, sizeof(outer_sp)))
 		return false;
-	uint16_t ss = outer ? (uint16_t)f[4] : v->stack_sel;
+	uint16_t ss = outer ? (uint16_t)outer_sp[1] : v->stack_sel;
 	struct iret_check check;
 	if (!check_iret_segments(v, cs, ss, outer, &check))
 		return true;
 	if (check.fault) {
 		if (!pv_inject_exception(v, check.fault, true, check.bad_sel & ~3u, 0))
-			domain_crash(d, "vCPU %u: iret to selector %#x faults, without a handler", v->id, check.bad_sel);
+			domain_crash(d, "vCPU %u: return to selector %#x faults, without a handler", v->id,
+				     check.bad_sel);
 		return true;
 	}
 	if (pv_va_reserved(d, f[0])) {
-		domain_crash(d, "vCPU %u: iret to %#x in the hypervisor's range", v->id, f[0]);
+		domain_crash(d, "vCPU %u: return to %#x in the hypervisor's range", v->id, f[0]);
 		return true;
 	}
-	const uint64_t loadable = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |
-				  X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_RF | X86_RFLAGS_AC |
-				  X86_RFLAGS_ID;
 	r->rip = f[0];
-	r->rflags = (r->rflags & ~loadable) | (f[2] & loadable);
-	r->rsp = outer ? f[3] : esp + 3 * 4;
+	if (iret) {
+		const uint64_t loadable = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF |
+					  X86_RFLAGS_SF | X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF |
+					  X86_RFLAGS_RF | X86_RFLAGS_AC | X86_RFLAGS_ID;
+		r->rflags = (r->rflags & ~loadable) | (f[2] & loadable);
+	}
+	r->rsp = outer ? (uint32_t)(outer_sp[0] + release) : (uint32_t)(esp + words * 4 + release);
 	st->sys.compat = check.compat;
 	st->sys.compat_in_pv64 = check.compat && !domain_is_pv32(d);
 	if (outer) {
