@@ -165,10 +165,8 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, const 
 			opsize16 = true;
 		else if (b == 0xf0)
 			d->lock = true; /* the caller makes the access atomic */
-		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e)
-			seg = (b >> 3) & 3;
-		else if (b == 0x64 || b == 0x65)
-			seg = b - 0x60;
+		else if (x86_segment_override(b) >= 0)
+			seg = x86_segment_override(b);
 		else if (b == 0x67)
 			return false; /* 32-bit (64-bit mode) or 16-bit (compat) addressing */
 		else

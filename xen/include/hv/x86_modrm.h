@@ -26,6 +26,21 @@ struct modrm_operand {
 	bool stack;        /* based on rsp or rbp: SS by default, else DS */
 };
 
+/* The segment register a segment-override prefix names (ES 0, CS 1, SS
+ * 2, DS 3, FS 4, GS 5), or -1 for any other byte. */
+static inline int x86_segment_override(uint8_t b)
+{
+	switch (b) {
+	case 0x26: return 0;
+	case 0x2e: return 1;
+	case 0x36: return 2;
+	case 0x3e: return 3;
+	case 0x64: return 4;
+	case 0x65: return 5;
+	default: return -1;
+	}
+}
+
 /* Decode the ModRM byte at insn[*i] and what follows it, moving *i past
  * them; false if the avail bytes run out first.  gprs are the general
  * registers in encoding order. */

@@ -47,14 +47,10 @@ static unsigned int read_prefixes(const uint8_t *b, unsigned int avail, bool lon
 		case 0x67: *addrsize = true; continue;
 		case 0xf2: /* repne acts as rep for ins and outs */
 		case 0xf3: io->rep = true; continue;
-		case 0x26: io->seg = SEG_ES; continue;
-		case 0x2e: io->seg = SEG_CS; continue;
-		case 0x36: io->seg = SEG_SS; continue;
-		case 0x3e: io->seg = SEG_DS; continue;
-		case 0x64: io->seg = SEG_FS; continue;
-		case 0x65: io->seg = SEG_GS; continue;
 		}
-		break;
+		if (x86_segment_override(b[i]) < 0)
+			break;
+		io->seg = (unsigned int)x86_segment_override(b[i]);
 	}
 	/* A REX prefix counts only right before the opcode; none of its
 	 * bits changes these instructions (REX.W leaves them 32-bit). */

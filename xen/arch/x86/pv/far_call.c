@@ -38,14 +38,8 @@ static bool decode_far(struct vcpu *v, struct vcpu_state *st, struct far_insn *i
 	while (avail < sizeof(b) && !copy_from_guest(&ctx, &b[avail], st->regs.rip + avail, 1))
 		avail++;
 	int seg = -1;
-	for (; len < avail; len++) {
-		if (b[len] == 0x26 || b[len] == 0x2e || b[len] == 0x36 || b[len] == 0x3e)
-			seg = (b[len] >> 3) & 3;
-		else if (b[len] == 0x64 || b[len] == 0x65)
-			seg = b[len] - 0x60;
-		else
-			break;
-	}
+	for (; len < avail && x86_segment_override(b[len]) >= 0; len++)
+		seg = x86_segment_override(b[len]);
 	if (len >= avail)
 		return false;
 	if (b[len] == 0x9a || b[len] == 0xea) {

@@ -210,10 +210,8 @@ static bool decode_segment_load(struct vcpu *v, struct vcpu_state *st, struct se
 	for (; len < avail; len++) {
 		if (b[len] == 0x66)
 			opsize16 = true;
-		else if (b[len] == 0x26 || b[len] == 0x2e || b[len] == 0x36 || b[len] == 0x3e)
-			seg = (b[len] >> 3) & 3;
-		else if (b[len] == 0x64 || b[len] == 0x65)
-			seg = b[len] - 0x60;
+		else if (x86_segment_override(b[len]) >= 0)
+			seg = x86_segment_override(b[len]);
 		else
 			break;
 	}
