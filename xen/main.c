@@ -12,6 +12,7 @@
 #include "hv/console.h"
 #include "hv/control.h"
 #include "hv/domain.h"
+#include "hv/event.h"
 #include "hv/hypercall.h"
 #include "hv/hypervisor.h"
 #include "hv/xenstore.h"
@@ -231,6 +232,7 @@ int main(int argc, char **argv)
 		fprintf(pf, "%d\n", (int)getpid());
 		fclose(pf);
 	}
+	time_calibrate();
 	printk("xg-hypervisor %s: %llu MiB RAM (%llu MiB quota), backend %s, %u CPUs\n", XG_VERSION,
 	       (unsigned long long)(hv->machine.ram_frames >> 8),
 	       (unsigned long long)(hv->heap.quota_frames >> 8), hv->backend->name, hv->nr_cpus);

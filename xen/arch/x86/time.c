@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "hv/vcpu_info.h"
@@ -68,22 +69,55 @@ static void compute_scale(uint64_t hz, uint32_t *mul, int8_t *shift)
 	*shift = (int8_t)s;
 }
 
-/* The host TSC's rate against CLOCK_MONOTONIC over 20 ms, once. */
+/* A TSC reading and the monotonic time it was taken at: the TSC read
+ * between two clock reads, retried until they lie close together, so that
+ * a preemption between the reads (which a loaded host, or a vCPU of an
+ * emulated machine, makes long) cannot skew the pair. */
+static void clock_pair(uint64_t *ns, uint64_t *tsc)
+{
+	uint64_t before = 0, after = 0;
+	for (unsigned int tries = 0; tries < 1000; tries++) {
+		before = now_ns();
+		*tsc = time_host_tsc();
+		after = now_ns();
+		if (after - before < 20000) /* 20 us */
+			break;
+	}
+	*ns = before + (after - before) / 2;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The host TSC's rate against CLOCK_MONOTONIC, once: the median of three
+ * 20 ms windows, each bounded by clock_pair()s.  A guest's pvclock
+ * scales its TSC with this rate, so an error here is the same error in
+ * the guest's clock (a Linux guest's boot clock ran three times too fast
+ * when a preemption fell between the two reads of a single window). */
 static void calibrate(void)
 {
-	uint64_t t0 = now_ns(), c0 = time_host_tsc();
-	struct timespec ts = { 0, 20000000 };
-	while (nanosleep(&ts, &ts))
-		;
-	uint64_t t1 = now_ns(), c1 = time_host_tsc();
-	tsc_hz = (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000u / (t1 - t0));
+	uint64_t rates[3];
+	for (unsigned int i = 0; i < 3; i++) {
+		uint64_t t0, c0, t1, c1;
+		clock_pair(&t0, &c0);
+		struct timespec ts = { 0, 20000000 };
+		while (nanosleep(&ts, &ts))
+			;
+		clock_pair(&t1, &c1);
+		rates[i] = t1 > t0 ? (uint64_t)((unsigned __int128)(c1 - c0) * 1000000000u / (t1 - t0)) : 0;
+	}
+	qsort(rates, 3, sizeof(rates[0]), compare_u64);
+	tsc_hz = rates[1];
 	if (!tsc_hz)
 		tsc_hz = 1000000000ull;
 	compute_scale(tsc_hz, &tsc_mul, &tsc_shift);
-	printk("time: host TSC %llu kHz (mul %#x, shift %d)\n", (unsigned long long)(tsc_hz / 1000),
-	       (unsigned)tsc_mul, tsc_shift);
+	printk("time: host TSC %llu kHz (mul %#x, shift %d; windows %llu, %llu, %llu kHz)\n",
+	       (unsigned long long)(tsc_hz / 1000), (unsigned)tsc_mul, tsc_shift, (unsigned long long)(rates[0] / 1000),
+	       (unsigned long long)(rates[1] / 1000), (unsigned long long)(rates[2] / 1000));
 }
-
 
 /* Xen's version_update_begin/end: odd while the record is written. */
 static void version_begin(uint32_t *ver)
@@ -127,9 +161,14 @@ static void update_wallclock(struct domain *d)
 	}
 }
 
-void time_update_vcpu(struct vcpu *v)
+void time_calibrate(void)
 {
 	pthread_once(&calibrate_once, calibrate);
+}
+
+void time_update_vcpu(struct vcpu *v)
+{
+	time_calibrate();
 	uint8_t *vi = vcpu_info_bytes(v);
 	if (!vi)
 		return;

@@ -80,6 +80,9 @@ void vcpu_wake(struct vcpu *v);
 /* Time (xen/arch/x86/time.c). */
 /* Write v's vcpu_time_info (and the domain's wallclock the first time). */
 void time_update_vcpu(struct vcpu *v);
+/* Measure the host TSC's rate (once; otherwise the first vCPU entry
+ * does): the hypervisor does it at start, off any domain's path. */
+void time_calibrate(void);
 /* The same if the last update is older than the refresh interval. */
 void time_refresh_vcpu(struct vcpu *v);
 /* vCPU timers: set up at vCPU creation, killed at destruction. */
