@@ -45,7 +45,13 @@ __asm__(".text\n.code32\n"
 	".byte 0x31, 0xd2, 0x4a, 0x90\n"
 	"user32_pf: movb 0x20000000, %al\n" /* 5 bytes: a0 and the address */
 	".byte 0x31, 0xd2, 0x4a, 0x90\n"
+	/* a far call to Xen's flat 32-bit code selector, through a pointer
+	 * on the stack; the callee sets ecx and returns with lret */
+	"call 1f\n1: pop %ebx\nlea (user32_far - 1b)(%ebx), %ecx\n"
+	"push $0xe023\npush %ecx\nlcall *(%esp)\nadd $8, %esp\n"
 	"mov $1, %eax\nint $0x80\n"
+	"ud2\n"
+	"user32_far: mov $0x600d, %ecx\nlret\n"
 	"ud2\n"
 	".code64\n"
 	/* run_user32(iret_context): callee-saved registers and rsp kept for
@@ -202,6 +208,8 @@ static void user32_check_common(const char *run)
 		    (unsigned long)vcpu0->arch.cr2, (unsigned long)e->error);
 	e = &user32_log[4];
 	guest_check(e->vector == 0x80 && e->rax == USER32_DONE, "%s: the last int $0x80 ended the process", run);
+	guest_check(e->rcx == 0x600d, "%s: a far call to Xen's 32-bit code selector ran its callee and lret came back "
+		    "(ecx %lx)", run, (unsigned long)e->rcx);
 }
 
 /* own_cs/own_ss: the kernel's own 32-bit code and stack selectors for a

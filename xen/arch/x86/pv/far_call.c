@@ -9,7 +9,9 @@
  * guest's ring 3 calling its ring-1 code) switches to the kernel stack
  * `stack_switch` named and copies the gate's parameters, as Xen's
  * emulation of call gates does (the only inner stack it knows is the
- * kernel's).  Returns are `lret` (traps.c).  docs/pv-cpu.md.
+ * kernel's).  A 64-bit guest's 32-bit processes get the same direct
+ * transfers (to 64-bit code too), no gates: Xen emulates those for 32-bit
+ * guests only.  Returns are `lret` (traps.c).  docs/pv-cpu.md.
  */
 #include <errno.h>
 #include <string.h>
@@ -80,10 +82,10 @@ static bool fault(struct vcpu *v, unsigned int vector, uint16_t sel)
 	return true;
 }
 
-/* The code segment sel names (the guest's, or Xen's flat ring-1 one). */
+/* The code segment sel names (the guest's, or one of Xen's flat ones). */
 static bool code_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
 {
-	*desc = xen_flat_descriptor(true, sel);
+	*desc = xen_flat_descriptor(domain_is_pv32(v->domain), sel);
 	return *desc || ((sel & ~3u) && pv_guest_descriptor(v, sel, desc));
 }
 
@@ -100,8 +102,8 @@ bool pv_emulate_far_call(struct vcpu *v, uint32_t error_code)
 {
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
 	struct far_insn in;
-	if (!st->sys.compat || !domain_is_pv32(v->domain) || !decode_far(v, st, &in) ||
-	    (in.sel & 0xfffcu) != error_code)
+	bool pv32 = domain_is_pv32(v->domain);
+	if (!st->sys.compat || !decode_far(v, st, &in) || (in.sel & 0xfffcu) != error_code)
 		return false;
 	unsigned int cpl = st->sys.cpl;
 	uint64_t desc;
@@ -112,7 +114,8 @@ bool pv_emulate_far_call(struct vcpu *v, uint32_t error_code)
 	unsigned int params = 0;
 	bool gate = !(desc & DESC_S);
 	if (gate) {
-		if ((desc & DESC_TYPE) != DESC_TYPE_CALL_GATE)
+		/* Xen emulates call gates for 32-bit guests only. */
+		if (!pv32 || (desc & DESC_TYPE) != DESC_TYPE_CALL_GATE)
 			return false;
 		/* set_gdt/update_descriptor keep the gate's DPL in the RPL of
 		 * its code selector (descriptor_tables.c). */
@@ -138,7 +141,9 @@ bool pv_emulate_far_call(struct vcpu *v, uint32_t error_code)
 		return fault(v, X86_EXC_GP, target);
 	if (!(desc & DESC_P))
 		return fault(v, X86_EXC_NP, target);
-	if (!(desc & DESC_DB) || !desc_flat_4g(desc)) {
+	/* A 64-bit guest's 32-bit process may go to 64-bit code. */
+	bool to_64bit = !pv32 && (desc & DESC_L) && !(desc & DESC_DB);
+	if (!to_64bit && (!(desc & DESC_DB) || !desc_flat_4g(desc))) {
 		domain_crash(v->domain, "vCPU %u: far call or jump to code segment %#x: 16-bit or non-flat 32-bit "
 			     "segments are not supported", v->id, target);
 		return true;
@@ -180,6 +185,8 @@ bool pv_emulate_far_call(struct vcpu *v, uint32_t error_code)
 		r->rsp = esp;
 	}
 	r->rip = offset;
+	st->sys.compat = !to_64bit;
+	st->sys.compat_in_pv64 = !pv32 && !to_64bit;
 	v->code_sel = (uint16_t)((target & ~3u) | ring);
 	return true;
 }
