@@ -20,26 +20,9 @@
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_SHADOW_GS_BASE 0xc0000102u
 
-static uint64_t seg_gdt[512] __attribute__((aligned(4096)));
-static volatile uint32_t seg_sel;
+#include "segment_loads.h"
 
-/* load_ds() and the rest: `mov %eax, %ds` (2 bytes) of seg_sel;
- * read_ds() and the rest: the register's selector. */
-#define SEGMENT_ACCESSORS(seg)                                                  \
-	static __attribute__((unused)) void load_##seg(void)                    \
-	{                                                                       \
-		__asm__ volatile("mov %%eax, %%" #seg : : "a"(seg_sel));         \
-	}                                                                       \
-	static uint16_t read_##seg(void)                                        \
-	{                                                                       \
-		uint16_t s;                                                     \
-		__asm__ volatile("mov %%" #seg ", %0" : "=r"(s));               \
-		return s;                                                       \
-	}
-SEGMENT_ACCESSORS(ds)
-SEGMENT_ACCESSORS(es)
-SEGMENT_ACCESSORS(fs)
-SEGMENT_ACCESSORS(gs)
+static uint64_t seg_gdt[512] __attribute__((aligned(4096)));
 
 /* `mov seg_sel(%rip), %fs` and `lfs seg_far(%rip), %eax` (the offset into
  * seg_got). */
@@ -51,27 +34,6 @@ static volatile uint32_t seg_got;
 __asm__(".text\nload_fs_from_memory: mov seg_sel(%rip), %fs\nret\n"
 	"load_far_fs: lfs seg_far(%rip), %eax\nmov %eax, seg_got(%rip)\nret\n");
 void load_fs_from_memory(void), load_far_fs(void);
-
-/* A load that must go through without a fault (one that faults anyway is
- * stepped over, so the check fails rather than loops). */
-static bool loads(void (*load)(void), uint32_t sel)
-{
-	unsigned int before = seen.count;
-	seg_sel = sel;
-	skip = 2;
-	load();
-	skip = 0;
-	return seen.count == before;
-}
-
-/* A load that must fault with vector and error code (the `mov` is 2 bytes). */
-static void load_faults(void (*load)(void), uint32_t sel, unsigned int vector, const char *what)
-{
-	seg_sel = sel;
-	if (expect(vector, load, 2, what))
-		guest_check(seen.error == (sel & 0xfffc), "%s: error code 0x%x (0x%lx)", what, sel & 0xfffc,
-			    (unsigned long)seen.error);
-}
 
 static void test_segment_loads(start_info_t *si)
 {

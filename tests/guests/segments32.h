@@ -16,8 +16,10 @@
 #define SEG32_GDT_ENTRIES 13
 #define SEG32_OFFSET 0x100u
 
+#include "segment_loads.h"
+
 static volatile uint32_t based_area[64] __attribute__((aligned(256)));
-volatile uint32_t seg32_sel, seg32_off, seg32_val, seg32_got;
+volatile uint32_t seg32_off, seg32_val, seg32_got;
 
 static uint64_t seg32_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -37,30 +39,13 @@ static void seg32_fill_gdt(uint64_t *gdt)
 	gdt[9] = seg32_descriptor(0, 0xfffff, 0xb9, 0xc);
 }
 
-/* seg32_load_ds() and the rest: `mov %eax, %ds` (2 bytes) of seg32_sel;
- * seg32_ds() and the rest: the register's selector. */
-#define SEG32_ACCESSORS(seg)                                                   \
-	static void seg32_load_##seg(void)                                     \
-	{                                                                      \
-		__asm__ volatile("mov %%eax, %%" #seg : : "a"(seg32_sel));      \
-	}                                                                      \
-	static __attribute__((unused)) uint16_t seg32_##seg(void)              \
-	{                                                                      \
-		uint16_t s;                                                    \
-		__asm__ volatile("mov %%" #seg ", %0" : "=r"(s));              \
-		return s;                                                      \
-	}
-SEG32_ACCESSORS(ds)
-SEG32_ACCESSORS(es)
-SEG32_ACCESSORS(fs)
-SEG32_ACCESSORS(gs)
 
 /* A far pointer for lfs and lds: offset, selector. */
 volatile struct __attribute__((packed)) {
 	uint32_t offset;
 	uint16_t sel;
 } seg32_far;
-__asm__(".text\nseg32_load_fs_from_memory: mov seg32_sel, %fs\nret\n"
+__asm__(".text\nseg32_load_fs_from_memory: mov seg_sel, %fs\nret\n"
 	"seg32_lfs: lfs seg32_far, %eax\nmov %eax, seg32_got\nret\n"
 	/* lds, then the offset stored through the DS it loaded */
 	"seg32_lds: lds seg32_far, %eax\nmov %eax, seg32_got\nret\n");
@@ -74,32 +59,15 @@ __asm__(".text\n"
 	"seg32_es_write: mov seg32_off, %eax\nmov seg32_val, %edx\nseg32_es_write_at: mov %edx, %es:(%eax)\nret\n"
 	"seg32_stosl: push %edi\nmov seg32_off, %edi\nmov seg32_val, %eax\nseg32_stosl_at: stosl\n"
 	"mov %edi, seg32_got\npop %edi\nret\n"
-	/* pop of seg32_sel: returns esp after the pop minus before the push
+	/* pop of seg_sel: returns esp after the pop minus before the push
 	 * (0 when the pop took it off the stack). */
-	"seg32_pop_fs: push %ebx\nmov %esp, %ebx\npushl seg32_sel\nseg32_pop_fs_at: pop %fs\n"
+	"seg32_pop_fs: push %ebx\nmov %esp, %ebx\npushl seg_sel\nseg32_pop_fs_at: pop %fs\n"
 	"mov %esp, %eax\nsub %ebx, %eax\nmov %ebx, %esp\npop %ebx\nret\n"
-	"seg32_pop_ds: push %ebx\nmov %esp, %ebx\npushl seg32_sel\nseg32_pop_ds_at: pop %ds\n"
+	"seg32_pop_ds: push %ebx\nmov %esp, %ebx\npushl seg_sel\nseg32_pop_ds_at: pop %ds\n"
 	"mov %esp, %eax\nsub %ebx, %eax\nmov %ebx, %esp\npop %ebx\nret\n");
 void seg32_fs_read(void), seg32_fs_read_at(void), seg32_gs_read(void), seg32_gs_read_at(void),
 	seg32_es_write(void), seg32_es_write_at(void), seg32_stosl(void), seg32_stosl_at(void);
 int32_t seg32_pop_fs(void), seg32_pop_ds(void);
-
-static bool seg32_loads(void (*load)(void), uint32_t sel)
-{
-	unsigned int before = seen.count;
-	seg32_sel = sel;
-	skip = 2;
-	load();
-	skip = 0;
-	return seen.count == before;
-}
-
-static void seg32_load_faults(void (*load)(void), uint32_t sel, unsigned int vector, const char *what)
-{
-	seg32_sel = sel;
-	if (expect(vector, load, 2, what))
-		guest_check(seen.error == (sel & ~3u), "%s: error code 0x%x (0x%x)", what, sel & ~3u, seen.error);
-}
 
 /* Whether the CPU checks segment limits and rights: QEMU's emulated CPU
  * (TCG) does not, for speed, which the command line says with
@@ -126,8 +94,8 @@ static void test_data_segments32(bool limits_checked)
 	for (unsigned int i = 0; i < 64; i++)
 		based_area[i] = 0x1000u + i;
 
-	guest_check(seg32_loads(seg32_load_fs, SEG32_BASED) && seg32_fs() == SEG32_BASED,
-		    "the kernel's own based data segment loads into FS (0x%x)", seg32_fs());
+	guest_check(loads(load_fs, SEG32_BASED) && read_fs() == SEG32_BASED,
+		    "the kernel's own based data segment loads into FS (0x%x)", read_fs());
 	seg32_off = SEG32_OFFSET + 4;
 	seg32_fs_read();
 	guest_check(seg32_got == 0x1001, "FS has the descriptor's base: %%fs:0x104 is the second word (0x%x)",
@@ -137,62 +105,62 @@ static void test_data_segments32(bool limits_checked)
 	guest_check(seg32_got == 0x103f, "the last 4 bytes within FS's limit read (0x%x)", seg32_got);
 	seg32_access_faults(seg32_fs_read, seg32_fs_read_at, 3, 0x1fe, "4 bytes reaching past FS's limit");
 
-	guest_check(seg32_loads(seg32_load_es, SEG32_READ_ONLY), "read-only data loads into ES");
+	guest_check(loads(load_es, SEG32_READ_ONLY), "read-only data loads into ES");
 	seg32_val = 0xdead;
 	seg32_access_faults(seg32_es_write, seg32_es_write_at, 3, (uint32_t)&based_area[0],
 			    "a write through read-only ES");
 	guest_check(based_area[0] == 0x1000, "and it wrote nothing (0x%x)", based_area[0]);
-	guest_check(seg32_loads(seg32_load_es, SEG32_BASED), "the based segment loads into ES");
+	guest_check(loads(load_es, SEG32_BASED), "the based segment loads into ES");
 	seg32_off = SEG32_OFFSET + 8;
 	seg32_val = 0xabcd;
 	seg32_stosl();
 	guest_check(based_area[2] == 0xabcd && seg32_got == SEG32_OFFSET + 12,
 		    "stosl stores at ES's base plus edi, edi advanced (0x%x, 0x%x)", based_area[2], seg32_got);
 	seg32_access_faults(seg32_stosl, seg32_stosl_at, 1, 0x200, "stosl past ES's limit");
-	guest_check(seg32_loads(seg32_load_es, 0) && seg32_es() == 0, "a null selector loads into ES");
+	guest_check(loads(load_es, 0) && read_es() == 0, "a null selector loads into ES");
 	seg32_access_faults(seg32_stosl, seg32_stosl_at, 1, (uint32_t)&based_area[3], "stosl through a null ES");
 
-	guest_check(seg32_loads(seg32_load_gs, SEG32_EXPAND_DOWN), "expand-down data loads into GS");
+	guest_check(loads(load_gs, SEG32_EXPAND_DOWN), "expand-down data loads into GS");
 	seg32_off = 0x1004;
 	seg32_gs_read();
 	guest_check(seg32_got == 0x1001, "GS reads above its limit, at its base (0x%x)", seg32_got);
 	seg32_access_faults(seg32_gs_read, seg32_gs_read_at, 3, 0xffe, "a read reaching down to GS's limit");
 
-	seg32_load_faults(seg32_load_fs, SEG32_ABSENT, 11, "a descriptor that is not present: #NP");
-	seg32_load_faults(seg32_load_fs, SEG32_EXEC_ONLY, 13, "execute-only code: #GP");
-	seg32_load_faults(seg32_load_fs, SEG32_BEYOND, 13, "a selector past the GDT's entries: #GP");
-	guest_check(seg32_fs() == SEG32_BASED, "FS kept its segment through the faults (0x%x)", seg32_fs());
+	load_faults(load_fs, SEG32_ABSENT, 11, "a descriptor that is not present: #NP");
+	load_faults(load_fs, SEG32_EXEC_ONLY, 13, "execute-only code: #GP");
+	load_faults(load_fs, SEG32_BEYOND, 13, "a selector past the GDT's entries: #GP");
+	guest_check(read_fs() == SEG32_BASED, "FS kept its segment through the faults (0x%x)", read_fs());
 
 	guest_puts("pop %fs, pop %ds\n");
-	guest_check(seg32_loads(seg32_load_fs, 0) && seg32_fs() == 0, "a null selector loads into FS");
-	seg32_sel = SEG32_BASED;
-	guest_check(seg32_pop_fs() == 0 && seg32_fs() == SEG32_BASED,
+	guest_check(loads(load_fs, 0) && read_fs() == 0, "a null selector loads into FS");
+	seg_sel = SEG32_BASED;
+	guest_check(seg32_pop_fs() == 0 && read_fs() == SEG32_BASED,
 		    "pop %%fs loads the based segment and takes it off the stack");
-	seg32_sel = SEG32_USER_DATA;
-	guest_check(seg32_pop_ds() == 0 && seg32_ds() == SEG32_USER_DATA, "pop %%ds loads the user's flat data (0x%x)",
-		    seg32_ds());
+	seg_sel = SEG32_USER_DATA;
+	guest_check(seg32_pop_ds() == 0 && read_ds() == SEG32_USER_DATA, "pop %%ds loads the user's flat data (0x%x)",
+		    read_ds());
 	guest_puts("mov m16, %fs; lfs; lds\n");
 	unsigned int before = seen.count;
-	seg32_sel = SEG32_EXPAND_DOWN;
+	seg_sel = SEG32_EXPAND_DOWN;
 	seg32_load_fs_from_memory();
-	guest_check(seen.count == before && seg32_fs() == SEG32_EXPAND_DOWN, "mov from memory loads FS (0x%x)",
-		    seg32_fs());
+	guest_check(seen.count == before && read_fs() == SEG32_EXPAND_DOWN, "mov from memory loads FS (0x%x)",
+		    read_fs());
 	seg32_far.offset = 0x1234;
 	seg32_far.sel = SEG32_BASED;
 	seg32_lfs();
-	guest_check(seen.count == before && seg32_fs() == SEG32_BASED && seg32_got == 0x1234,
-		    "lfs loads FS and the offset (0x%x, 0x%x)", seg32_fs(), seg32_got);
+	guest_check(seen.count == before && read_fs() == SEG32_BASED && seg32_got == 0x1234,
+		    "lfs loads FS and the offset (0x%x, 0x%x)", read_fs(), seg32_got);
 	seg32_off = SEG32_OFFSET + 12;
 	seg32_fs_read();
 	guest_check(seg32_got == 0x1003, "and FS has the descriptor's base (0x%x)", seg32_got);
 	seg32_far.offset = 0x5678;
 	seg32_far.sel = FLAT_KERNEL_DS;
 	seg32_lds();
-	guest_check(seen.count == before && seg32_ds() == FLAT_KERNEL_DS && seg32_got == 0x5678,
-		    "lds loads DS (Xen's flat one) and the offset (0x%x, 0x%x)", seg32_ds(), seg32_got);
+	guest_check(seen.count == before && read_ds() == FLAT_KERNEL_DS && seg32_got == 0x5678,
+		    "lds loads DS (Xen's flat one) and the offset (0x%x, 0x%x)", read_ds(), seg32_got);
 	based_area[4] = 0x55;
 	guest_check(based_area[4] == 0x55, "memory through it is flat memory");
-	seg32_sel = FLAT_KERNEL_DS;
-	seg32_load_ds();
-	seg32_load_es();
+	seg_sel = FLAT_KERNEL_DS;
+	load_ds();
+	load_es();
 }
