@@ -219,7 +219,7 @@ static bool decode(const uint64_t *g, enum store_mode mode, uint64_t rip, const 
 	d->len = i;
 	if (m.rip_relative)
 		ea += rip + i;
-	uint64_t seg_base = seg_bases[seg >= 0 ? seg : m.stack ? 2 : 3];
+	uint64_t seg_base = seg_bases[modrm_segment(&m, seg)];
 	d->la = ea + seg_base;
 	/* 32-bit addressing: the offset and the linear address wrap at 4 GiB. */
 	if (compat)

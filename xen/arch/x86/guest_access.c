@@ -70,6 +70,23 @@ static uint8_t *control_data(struct hcall_ctx *ctx, uint64_t addr, size_t len)
 	return ctx->data + off;
 }
 
+unsigned int pv_fetch_insn(struct vcpu *v, uint8_t insn[X86_MAX_INSN_LEN])
+{
+	const struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
+	bool compat = st->sys.compat;
+	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = compat };
+	uint64_t ip = compat ? (uint32_t)st->regs.rip : st->regs.rip;
+	if ((!compat || ip + X86_MAX_INSN_LEN <= 1ull << 32) && !copy_from_guest(&ctx, insn, ip, X86_MAX_INSN_LEN))
+		return X86_MAX_INSN_LEN;
+	/* The instruction may end just before an unmapped page: then take
+	 * what is there, byte by byte.  eip wraps at 4 GiB. */
+	unsigned int avail = 0;
+	while (avail < X86_MAX_INSN_LEN &&
+	       !copy_from_guest(&ctx, &insn[avail], compat ? (uint32_t)(ip + avail) : ip + avail, 1))
+		avail++;
+	return avail;
+}
+
 int copy_from_guest(struct hcall_ctx *ctx, void *dst, uint64_t addr, size_t len)
 {
 	if (!len)

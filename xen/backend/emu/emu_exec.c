@@ -104,10 +104,10 @@ _Noreturn static void compat_unsupported(struct exec_vcpu *v, const struct insn 
 		  (unsigned long long)d->start);
 }
 
-/* A far call, jump or return of compatibility-mode code to sel: as the
- * KVM backend's CPU on its compat GDT, which holds no code segment or gate
- * a guest may use, #GP(selector) (#GP(0) for a null one); the core leaves
- * it to the guest (docs/pv-cpu.md, "Not yet"). */
+/* An iret or a far call, jump or return of compatibility-mode code to
+ * sel: as the KVM backend's CPU on its compat GDT, which holds no code
+ * segment or gate a guest may use, #GP(selector) (#GP(0) for a null one),
+ * which the core carries out (traps.c, far_call.c). */
 _Noreturn static void compat_far_transfer(struct exec_vcpu *v, uint16_t sel)
 {
 	emu_raise_err(v, X86_EXC_GP, sel & 0xfffcu);
@@ -783,14 +783,9 @@ static void exec_onebyte(struct exec_vcpu *v, struct insn *d)
 		}
 		return;
 	case 0xcf:
-		if (v->compat) {
-			/* As the KVM backend's CPU on its compat GDT, which holds
-			 * no code segment a guest may use: #GP(cs), for the core
-			 * to carry out (traps.c, pv_emulate_far_return). */
-			uint64_t sp = emu_sp(v);
-			uint16_t cs = (uint16_t)emu_read(v, (sp + d->opsize) & 0xffffffffull, 2, X86_EXC_SS);
-			emu_raise_err(v, X86_EXC_GP, cs & 0xfffcu);
-		}
+		if (v->compat) /* cs follows eip on the stack */
+			compat_far_transfer(v, (uint16_t)emu_read(v, (emu_sp(v) + d->opsize) & 0xffffffffull, 2,
+								  X86_EXC_SS));
 		exec_iretq(v, d);
 		return;
 	case 0xd7:

@@ -60,19 +60,16 @@ uint8_t *emu_tlb_fill(struct exec_vcpu *v, enum emu_acc kind, uint64_t la, unsig
  */
 bool emu_compat_within(const struct exec_vcpu *v, unsigned int seg, uint64_t ea, uint64_t size, bool write)
 {
-	ea &= 0xffffffffull;
-	if (seg == SEG_CS || seg == SEG_SS)
-		return !(seg == SEG_CS && write) && ea + size - 1 <= 0xffffffffull;
-	return desc_allows(v->st.sys.data_desc[sreg_data_slot(seg)], ea, size, write);
+	uint64_t la;
+	return compat_segment_address(&v->st.sys, seg, ea, size, write, &la);
 }
 
 uint64_t emu_compat_la(struct exec_vcpu *v, unsigned int seg, uint64_t ea, uint64_t size, bool write)
 {
-	if (!emu_compat_within(v, seg, ea, size, write))
+	uint64_t la;
+	if (!compat_segment_address(&v->st.sys, seg, ea, size, write, &la))
 		emu_raise_err(v, seg == SEG_SS ? X86_EXC_SS : X86_EXC_GP, 0);
-	if (seg == SEG_CS || seg == SEG_SS)
-		return ea & 0xffffffffull;
-	return (data_seg_base(&v->st.sys, sreg_data_slot(seg)) + ea) & 0xffffffffull;
+	return la;
 }
 
 void emu_check_span(struct exec_vcpu *v, uint64_t la, unsigned int size, unsigned int fv)

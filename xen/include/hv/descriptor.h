@@ -58,6 +58,13 @@ static inline bool desc_flat_4g(uint64_t desc)
 	return desc_base(desc) == 0 && desc_limit(desc) == 0xffffffffu;
 }
 
+/* Conforming code: usable from rings at or above its DPL, whose
+ * privilege checks it is exempt from. */
+static inline bool desc_conforming_code(uint64_t desc)
+{
+	return (desc & DESC_CODE) && (desc & DESC_CONFORMING);
+}
+
 /* Whether a data segment register may hold it: data, or readable code. */
 static inline bool desc_data_usable(uint64_t desc)
 {

@@ -90,6 +90,26 @@ static inline int sreg_data_slot(unsigned int sreg)
 	return slot[sreg & 7];
 }
 
+/*
+ * The linear address compatibility-mode code reaches at offset ea of
+ * segment register seg (encoding number, as sreg_data_slot) for size
+ * bytes: CS and SS are Xen's flat segments of the mode (CS not writable),
+ * the data registers have their bases, limits and rights.  Offsets wrap at
+ * 4 GiB; false where the CPU faults (#GP(0), #SS(0) for SS).
+ */
+static inline bool compat_segment_address(const struct vcpu_sysregs *sys, unsigned int seg, uint64_t ea,
+					  uint64_t size, bool write, uint64_t *la)
+{
+	ea &= 0xffffffffull;
+	if (seg == 1 || seg == 2) {
+		*la = ea;
+		return !(seg == 1 && write) && ea + size - 1 <= 0xffffffffull;
+	}
+	unsigned int slot = (unsigned int)sreg_data_slot(seg);
+	*la = (data_seg_base(sys, slot) + ea) & 0xffffffffull;
+	return desc_allows(sys->data_desc[slot], ea, size, write);
+}
+
 struct vcpu_state {
 	struct vcpu_regs regs;
 	struct vcpu_sysregs sys;

@@ -8,6 +8,7 @@
 
 #include "hv/domain.h"
 #include "hv/pv_layout.h"
+#include "hv/x86_modrm.h"
 
 /* An address the guest cannot use for its own mappings or buffers: the
  * hypervisor's range, and for a 32-bit guest anything it cannot address. */
@@ -210,6 +211,13 @@ uint64_t pv_fixup_guest_cr4(const struct vcpu *v, uint64_t val);
 
 /* The flags a PV guest may hold: IF on, IOPL 0, no system flags. */
 uint64_t pv_sanitize_rflags(uint64_t rflags);
+/* Flags a PV guest may set; IF is always on and IOPL always 0 in hardware
+ * (the guest's own interrupt flag is the event mask in vcpu_info).  TF and
+ * RF are the guest's own debugging (single steps, resuming after an
+ * instruction breakpoint), as in Xen. */
+#define PV_GUEST_RFLAGS                                                                           \
+	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |           \
+	 X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_RF | X86_RFLAGS_AC | X86_RFLAGS_ID)
 
 /*
  * Entering a 64-bit guest kernel (xen/arch/x86/pv/traps.c).  Each returns
@@ -247,6 +255,9 @@ bool pv_maybe_string_io(const uint8_t *b, unsigned int avail);
  * carried out, or #NP delivered (true); false if it stays the guest's
  * #GP. */
 bool pv_load_segment(struct vcpu *v, uint32_t error_code);
+/* The bytes of the instruction at the vCPU's rip, as many as can be read
+ * up to X86_MAX_INSN_LEN (guest_access.c): how many. */
+unsigned int pv_fetch_insn(struct vcpu *v, uint8_t insn[X86_MAX_INSN_LEN]);
 /* A #GP(selector) at a compatibility-mode `iret` or `lret` (traps.c):
  * carried out, or its fault delivered or the guest crashed (true); false
  * if it stays the guest's #GP. */
@@ -261,12 +272,13 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *de
  * read). */
 bool pv_guest_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc);
 /* The linear address of size bytes at ea of segment register seg (ES 0,
- * CS 1, SS 2, DS 3, FS 4, GS 5) as an instruction of the vCPU's mode uses
- * it: 64-bit code has only FS and GS bases; compatibility-mode code its
- * data registers' bases, limits and rights and Xen's flat CS and SS.
- * false where the CPU would fault on the access. */
+ * CS 1, SS 2, DS 3, FS 4, GS 5) as an instruction of the vCPU's mode reads
+ * or writes them: 64-bit code has only FS and GS bases; compatibility-mode
+ * code its data registers' bases, limits and rights and Xen's flat CS
+ * (not writable) and SS.  false where the CPU would fault (#GP(0)) on the
+ * access. */
 bool pv_operand_address(const struct vcpu_sysregs *sys, unsigned int seg, uint64_t ea, unsigned int size,
-			uint64_t *la);
+			bool write, uint64_t *la);
 /* A #GP(selector) at a far call or jump of compatibility-mode code
  * (far_call.c): carried out, or its fault delivered or the guest crashed
  * (true); false if it stays the guest's #GP. */

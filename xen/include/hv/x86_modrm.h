@@ -41,6 +41,13 @@ static inline int x86_segment_override(uint8_t b)
 	}
 }
 
+/* The segment register a memory operand uses: the override (-1: none),
+ * else SS for rsp/rbp-based operands, else DS. */
+static inline unsigned int modrm_segment(const struct modrm_operand *m, int override)
+{
+	return override >= 0 ? (unsigned int)override : m->stack ? 2u : 3u;
+}
+
 /* Decode the ModRM byte at insn[*i] and what follows it, moving *i past
  * them; false if the avail bytes run out first.  gprs are the general
  * registers in encoding order. */

@@ -101,17 +101,7 @@ bool pv_ptwr_fault(struct vcpu *v, const struct exec_exit *e)
 	if (guest_walk(pv_domain_frame, d, st->sys.cr3, e->cr2, WALK_READ | (pv32 ? 0 : WALK_USER), false, &r))
 		return false;
 	uint8_t insn[X86_MAX_INSN_LEN];
-	unsigned int avail = 0;
-	struct hcall_ctx hc = { .caller = d, .vcpu = v, .compat = pv32 };
-	uint64_t ip = pv32 ? (uint32_t)st->regs.rip : st->regs.rip;
-	/* The instruction may end just before an unmapped page: then take
-	 * what is there.  eip wraps at 4 GiB. */
-	if (!pv32 || ip + sizeof(insn) <= 1ull << 32)
-		if (!copy_from_guest(&hc, insn, ip, sizeof(insn)))
-			avail = sizeof(insn);
-	while (avail < sizeof(insn) &&
-	       !copy_from_guest(&hc, &insn[avail], pv32 ? (uint32_t)(ip + avail) : ip + avail, 1))
-		avail++;
+	unsigned int avail = pv_fetch_insn(v, insn);
 	if (!avail)
 		return false;
 

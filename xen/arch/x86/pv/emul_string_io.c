@@ -131,33 +131,11 @@ static bool access_element(struct vcpu *v, const struct vcpu_state *st, uint64_t
 	return true;
 }
 
-/* The linear address of an element: 64-bit code has bases only in FS and
- * GS; compatibility-mode code has its data registers' bases, limits and
- * rights (a failed check is the CPU's #GP(0): false), and Xen's flat CS
- * and SS. */
-static bool element_address(const struct vcpu_state *st, unsigned int seg, uint64_t offset, unsigned int size,
-			    bool write, uint64_t *la)
-{
-	if (!st->sys.compat) {
-		*la = offset + (seg == SEG_FS ? st->sys.fs_base : seg == SEG_GS ? st->sys.gs_base : 0);
-		return true;
-	}
-	*la = offset;
-	if (seg == SEG_CS || seg == SEG_SS)
-		return !(seg == SEG_CS && write) && offset + size - 1 <= 0xffffffffull;
-	unsigned int slot = (unsigned int)sreg_data_slot(seg);
-	*la = (data_seg_base(&st->sys, slot) + offset) & 0xffffffffull;
-	return desc_allows(st->sys.data_desc[slot], offset, size, write);
-}
-
 bool pv_emulate_string_io(struct vcpu *v)
 {
 	struct vcpu_state *st = hv->backend->vcpu_state(v->exec);
-	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = st->sys.compat };
 	uint8_t b[X86_MAX_INSN_LEN];
-	unsigned int avail = 0;
-	while (avail < X86_MAX_INSN_LEN && !copy_from_guest(&ctx, &b[avail], st->regs.rip + avail, 1))
-		avail++;
+	unsigned int avail = pv_fetch_insn(v, b);
 	struct string_io io;
 	if (!decode(b, avail, !st->sys.compat, &io))
 		return false;
@@ -171,7 +149,7 @@ bool pv_emulate_string_io(struct vcpu *v)
 	for (unsigned int n = 0; left && n < STRING_IO_BATCH; n++) {
 		uint32_t pf_error;
 		uint64_t la, fault_va;
-		if (!element_address(st, seg, *index & io.addr_mask, io.size, !io.is_out, &la))
+		if (!pv_operand_address(&st->sys, seg, *index & io.addr_mask, io.size, !io.is_out, &la))
 			return false; /* #GP(0), the elements before it done */
 		if (!access_element(v, st, la, io.size, !io.is_out, &pf_error, &fault_va)) {
 			/* rip stays on the instruction, as the CPU leaves it. */

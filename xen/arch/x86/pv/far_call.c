@@ -36,9 +36,7 @@ static bool decode_far(struct vcpu *v, struct vcpu_state *st, struct far_insn *i
 {
 	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v, .compat = true };
 	uint8_t b[X86_MAX_INSN_LEN];
-	unsigned int avail = 0, len = 0;
-	while (avail < sizeof(b) && !copy_from_guest(&ctx, &b[avail], st->regs.rip + avail, 1))
-		avail++;
+	unsigned int avail = pv_fetch_insn(v, b), len = 0;
 	int seg = -1;
 	for (; len < avail && x86_segment_override(b[len]) >= 0; len++)
 		seg = x86_segment_override(b[len]);
@@ -64,7 +62,7 @@ static bool decode_far(struct vcpu *v, struct vcpu_state *st, struct far_insn *i
 	in->len = i;
 	uint64_t la;
 	uint8_t ptr[6];
-	if (!pv_operand_address(&st->sys, seg >= 0 ? (unsigned int)seg : m.stack ? 2u : 3u, m.ea, sizeof(ptr), &la) ||
+	if (!pv_operand_address(&st->sys, modrm_segment(&m, seg), m.ea, sizeof(ptr), false, &la) ||
 	    copy_from_guest(&ctx, ptr, la, sizeof(ptr)))
 		return false;
 	memcpy(&in->offset, ptr, 4);
@@ -131,7 +129,7 @@ bool pv_emulate_far_call(struct vcpu *v, uint32_t error_code)
 			return fault(v, X86_EXC_GP, target);
 	}
 	unsigned int dpl = desc_dpl(desc);
-	bool conforming = desc & DESC_CONFORMING;
+	bool conforming = desc_conforming_code(desc);
 	/* Directly: a conforming segment at or above the CPL, another at it
 	 * with an RPL no higher.  Through a gate: a call may go inward, a
 	 * jump only to the CPL's ring (or conforming code). */

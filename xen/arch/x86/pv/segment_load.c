@@ -55,8 +55,7 @@ int pv_data_segment(struct vcpu *v, uint16_t sel, unsigned int cpl, uint64_t *de
 	if (!d && !pv_guest_descriptor(v, sel, &d))
 		return -EINVAL;
 	unsigned int dpl = desc_dpl(d);
-	bool conforming = (d & DESC_CODE) && (d & DESC_CONFORMING);
-	if (!desc_data_usable(d) || (!conforming && (dpl < cpl || dpl < (sel & 3u))))
+	if (!desc_data_usable(d) || (!desc_conforming_code(d) && (dpl < cpl || dpl < (sel & 3u))))
 		return -EINVAL;
 	if (!(d & DESC_P))
 		return -ENOENT;
@@ -74,8 +73,7 @@ void pv_drop_data_segments_below(struct vcpu_sysregs *sys, unsigned int ring)
 {
 	for (unsigned int i = 0; i < 4; i++) {
 		uint64_t d = sys->data_desc[i];
-		bool conforming = (d & DESC_CODE) && (d & DESC_CONFORMING);
-		if (d && !conforming && desc_dpl(d) < ring)
+		if (d && !desc_conforming_code(d) && desc_dpl(d) < ring)
 			pv_set_data_segment(sys, i, 0, 0);
 	}
 }
@@ -179,31 +177,20 @@ struct segment_load_insn {
 };
 
 bool pv_operand_address(const struct vcpu_sysregs *sys, unsigned int seg, uint64_t ea, unsigned int size,
-			uint64_t *la)
+			bool write, uint64_t *la)
 {
-	if (!sys->compat) {
-		*la = ea + (seg == 4 ? sys->fs_base : seg == 5 ? sys->gs_base : 0);
-		return true;
-	}
-	if (seg == 1 || seg == 2) {
-		*la = ea;
-		return ea + size - 1 <= 0xffffffffull;
-	}
-	unsigned int slot = (unsigned int)sreg_data_slot(seg);
-	*la = (data_seg_base(sys, slot) + ea) & 0xffffffffull;
-	return desc_allows(sys->data_desc[slot], ea, size, false);
+	if (sys->compat)
+		return compat_segment_address(sys, seg, ea, size, write, la);
+	*la = ea + (seg == 4 ? sys->fs_base : seg == 5 ? sys->gs_base : 0);
+	return true;
 }
 
 static bool decode_segment_load(struct vcpu *v, struct vcpu_state *st, struct segment_load_insn *in)
 {
 	bool compat = st->sys.compat;
 	struct hcall_ctx ctx = { .caller = v->domain, .vcpu = v };
-	/* Byte by byte: the instruction may end just before an unmapped
-	 * page; avail says how many could be read. */
 	uint8_t b[X86_MAX_INSN_LEN];
-	unsigned int avail = 0;
-	while (avail < sizeof(b) && !copy_from_guest(&ctx, &b[avail], st->regs.rip + avail, 1))
-		avail++;
+	unsigned int avail = pv_fetch_insn(v, b);
 	unsigned int len = 0, rex = 0;
 	bool opsize16 = false;
 	int seg = -1; /* an override */
@@ -263,7 +250,7 @@ static bool decode_segment_load(struct vcpu *v, struct vcpu_state *st, struct se
 	if (!far)
 		offset_size = 0;
 	uint64_t la;
-	if (!pv_operand_address(&st->sys, seg >= 0 ? (unsigned int)seg : m.stack ? 2u : 3u, ea, offset_size + 2, &la))
+	if (!pv_operand_address(&st->sys, modrm_segment(&m, seg), ea, offset_size + 2, false, &la))
 		return false;
 	if (copy_from_guest(&ctx, &in->sel, la + offset_size, sizeof(in->sel)))
 		return false;

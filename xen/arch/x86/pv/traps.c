@@ -751,12 +751,8 @@ bool pv_emulate_far_return(struct vcpu *v, uint32_t error_code)
 		return true;
 	}
 	r->rip = f[0];
-	if (iret) {
-		const uint64_t loadable = X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF |
-					  X86_RFLAGS_SF | X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF |
-					  X86_RFLAGS_RF | X86_RFLAGS_AC | X86_RFLAGS_ID;
-		r->rflags = (r->rflags & ~loadable) | (f[2] & loadable);
-	}
+	if (iret)
+		r->rflags = (r->rflags & ~PV_GUEST_RFLAGS) | (f[2] & PV_GUEST_RFLAGS);
 	r->rsp = outer ? (uint32_t)(outer_sp[0] + release) : (uint32_t)(esp + words * 4 + release);
 	st->sys.compat = check.compat;
 	st->sys.compat_in_pv64 = check.compat && !domain_is_pv32(d);

@@ -11,14 +11,6 @@
 #include "public/compat/x86_32.h"
 #include "public/xen.h"
 
-/* Flags a PV guest may set; IF is always on and IOPL always 0 in hardware
- * (the guest's own interrupt flag is the event mask in vcpu_info).  TF and
- * RF are the guest's own debugging (single steps, resuming after an
- * instruction breakpoint), as in Xen. */
-#define GUEST_RFLAGS_MASK                                                                          \
-	(X86_RFLAGS_CF | X86_RFLAGS_PF | X86_RFLAGS_AF | X86_RFLAGS_ZF | X86_RFLAGS_SF |           \
-	 X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_OF | X86_RFLAGS_RF | X86_RFLAGS_AC | X86_RFLAGS_ID)
-
 #define RFLAGS_VM (1ull << 17)
 
 #define CR4_PAE (1ull << 5)
@@ -34,7 +26,7 @@ uint64_t pv_fixup_guest_cr4(const struct vcpu *v, uint64_t val)
 
 uint64_t pv_sanitize_rflags(uint64_t rflags)
 {
-	return (rflags & GUEST_RFLAGS_MASK) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
+	return (rflags & PV_GUEST_RFLAGS) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
 }
 
 void arch_vcpu_reset(struct vcpu *v)
