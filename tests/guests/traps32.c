@@ -402,7 +402,7 @@ static void native_iret_faults(uint32_t cs, unsigned int vector, const char *wha
 }
 
 /* The kernel's own iret instruction (32-bit Linux returns with it), which
- * XG carries out on the guest's tables (traps.c, pv_emulate_iret_insn). */
+ * XG carries out on the guest's tables (traps.c, pv_emulate_far_return). */
 static void test_native_iret(void)
 {
 	unsigned int before = seen.count;
